@@ -1,0 +1,89 @@
+//! The catalogue of finding rules: every `rule` value that can appear in `findings`, with its
+//! severity and meaning. The data dictionary is generated from this table.
+
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Worth knowing; the numbers are not in doubt.
+    Info,
+    /// Something is missing, repaired or unusual; check before relying on the cells named.
+    Warning,
+    /// A number is wrong in the document, or the document could not be read.
+    Error,
+}
+
+impl Severity {
+    /// `info`, `warning`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rule of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The value of the `rule` column.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// What the rule checks, for the data dictionary.
+    pub description: &'static str,
+}
+
+const fn r(name: &'static str, severity: Severity, description: &'static str) -> Rule {
+    Rule { name, severity, description }
+}
+
+use Severity::{Error, Info, Warning};
+
+/// Every rule, grouped by the stage that emits it.
+pub const RULES: &[Rule] = &[
+    // validation: identities
+    r("s3_balance", Error, "Part 三, per applicant column: 一、新收 + 二、上年结转 = （七）总计 + 四、结转下年度."),
+    r("s3_results_sum", Error, "Part 三, per applicant column: （七）总计 = the sum of every outcome row （一）…（六）."),
+    r("s3_row_total", Error, "Part 三, per row: 总计 = 自然人 + the five 法人或其他组织 columns."),
+    r("s3_other_group", Error, "Part 三, per column: （六）其他处理 given as a row equals the sum of its items 1.–3."),
+    r("s4_row_total", Error, "Part 四, per proceeding: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."),
+    // validation: values
+    r("negative_value", Error, "A count or amount is below zero (only 本年增/减 may be negative)."),
+    r("non_integer_count", Error, "A count column holds a number with a fraction."),
+    // validation: completeness and plausibility
+    r("missing_section", Warning, "One of the parts 一 to 六 was not found."),
+    r("missing_table", Warning, "A statistical table (part 二, 三 or 四) was not found; its cells are null with status `missing`."),
+    r("missing_row", Warning, "A row of the template was not found; its cells are null with status `missing`."),
+    r("missing_column_header", Warning, "The table header does not name a column of the template."),
+    r("missing_group_heading", Info, "A group heading of part 三 (（三）不予公开, （四）无法提供, （五）不予处理) is absent before its items."),
+    r("blank_row", Warning, "A row is present but every cell is blank."),
+    r("blank_cell", Info, "A cell is blank (empty, —, /, 无) and no identity forces its value; it is null."),
+    r("cell_inferred", Info, "A blank cell's value is forced by the identities; it is filled with status `inferred`."),
+    r("template_year_mismatch", Warning, "The table format does not fit the report year (2019 format after 2020, or 2021 format before 2021)."),
+    r("missing_report_year", Warning, "No report year was found in the title, the 统计期限 sentence or the first paragraph."),
+    r("missing_agency", Warning, "No agency name was found."),
+    r("duplicate_report", Warning, "Two documents are the same report (same content, or same agency and year)."),
+    r("carry_over_mismatch", Warning, "Across years of one agency: 四、结转下年度 of year N differs from 二、上年结转 of year N+1."),
+    // normalization: reading the document
+    r("row_repaired", Warning, "A row had more or fewer numbers than columns, or digits run together; exactly one reading satisfies the identities and was used. The finding shows the evidence."),
+    r("row_ambiguous", Warning, "A row's numbers cannot be placed with certainty; the cells are null with status `ambiguous` and the candidate readings are listed."),
+    r("label_garbled", Info, "A row label differs from every known wording; the row was placed by its position and the closest label."),
+    r("no_title", Info, "The report has no title line: agency and year come from the first paragraph."),
+    r("page_boilerplate", Info, "The text carries web page boilerplate (breadcrumbs, share buttons, attachments) around the report."),
+    r("flattened_table", Info, "The tables are flattened: cell values run together with no separators."),
+    r("unreadable", Error, "The document could not be read (empty, binary, undecodable, or a format not yet supported)."),
+];
+
+/// Looks a rule up by name.
+pub fn rule(name: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.name == name)
+}
