@@ -1,1 +1,499 @@
-//! stub
+//! Bytes → [`Document`]: format sniffing, text decoding, lines and cells.
+//!
+//! **In:** the raw bytes of one input file. **Out:** a [`Document`] — the decoded text, its
+//! lines split into cells (tab- or `|`-separated; otherwise one cell per line), the encoding
+//! that was used and the layout the text appears to have — or an [`ExtractError`] that says in
+//! words why the file cannot be read (empty, binary, undecodable, a format not read yet).
+//! **Never:** knows the report template, guesses numbers, panics on any input, or touches the
+//! file system.
+//!
+//! Decoding follows `DEPENDENCIES.md`: a BOM wins; UTF-16 without a BOM is recognised by its NUL
+//! bytes; valid UTF-8 is UTF-8; anything else goes to `chardetng` (without a TLD hint, so Big5
+//! is not silently read as GBK) and `encoding_rs`, and decoding errors make the file
+//! undecodable instead of producing mojibake.
+//!
+//! ```
+//! let doc = nianbao_extract::read("规章\t0\t1\t2\n".as_bytes()).unwrap();
+//! assert_eq!(doc.encoding, "UTF-8");
+//! assert_eq!(doc.lines[0].cells.len(), 4);
+//! assert_eq!(doc.cell_text(&doc.lines[0].cells[2]), "1");
+//! ```
+
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
+
+/// The file format found by looking at the bytes (not the file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text in any of the supported encodings.
+    Text,
+    /// An HTML page.
+    Html,
+    /// A Word 2007+ document (zip with `word/document.xml`).
+    Docx,
+    /// A PDF file.
+    Pdf,
+    /// A legacy Word or WPS document (OLE compound file).
+    LegacyDoc,
+    /// An OFD document (zip with `OFD.xml`).
+    Ofd,
+    /// Some other zip archive.
+    Zip,
+}
+
+impl Format {
+    /// The value written to the `format` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Html => "html",
+            Format::Docx => "docx",
+            Format::Pdf => "pdf",
+            Format::LegacyDoc => "doc",
+            Format::Ofd => "ofd",
+            Format::Zip => "zip",
+        }
+    }
+}
+
+/// How the tables appear in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Tab-separated cells.
+    Tabbed,
+    /// `|`-separated cells.
+    Piped,
+    /// Text from a PDF: several numbers per line separated by spaces, labels wrapped.
+    PdfText,
+    /// One cell per line.
+    CellPerLine,
+    /// Tables flattened into long lines, values run together.
+    Flattened,
+    /// No table layout recognised.
+    Prose,
+}
+
+impl Layout {
+    /// The value written to the `layout` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Tabbed => "tabbed",
+            Layout::Piped => "piped",
+            Layout::PdfText => "pdf_text",
+            Layout::CellPerLine => "cell_per_line",
+            Layout::Flattened => "flattened",
+            Layout::Prose => "prose",
+        }
+    }
+}
+
+/// A byte range of [`Document::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+/// One line of the document.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// 1-based line number.
+    pub number: u32,
+    /// The whole line, without its line break.
+    pub span: Span,
+    /// The cells of the line: split at tabs or `|`, or the whole line as one cell.
+    pub cells: Vec<Span>,
+}
+
+/// A decoded document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The format found from the bytes.
+    pub format: Format,
+    /// The encoding used to decode (`UTF-8`, `GBK`, `UTF-16LE`, …).
+    pub encoding: &'static str,
+    /// The decoded text (BOM removed, line breaks kept).
+    pub text: String,
+    /// Lines and cells.
+    pub lines: Vec<Line>,
+    /// The apparent table layout.
+    pub layout: Layout,
+}
+
+impl Document {
+    /// The text of a span.
+    pub fn cell_text(&self, s: &Span) -> &str {
+        &self.text[s.start..s.end]
+    }
+
+    /// The 1-based line number that holds byte `offset`.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        match self.lines.binary_search_by(|l| l.span.start.cmp(&offset)) {
+            Ok(i) => self.lines[i].number,
+            Err(0) => 1,
+            Err(i) => self.lines[i - 1].number,
+        }
+    }
+}
+
+/// Why a file cannot be read. Messages are written for the person reading the run summary.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ExtractError {
+    /// Zero bytes, or only white space.
+    #[error("the file is empty")]
+    Empty,
+    /// Control bytes that no text has.
+    #[error("the file is binary, not text (NUL or control bytes at byte {offset})")]
+    Binary {
+        /// Where the first offending byte is.
+        offset: usize,
+    },
+    /// No supported encoding decodes the bytes cleanly.
+    #[error("the text could not be decoded: not valid UTF-8, and {guess} decoding hit invalid bytes")]
+    Undecodable {
+        /// The encoding tried last.
+        guess: &'static str,
+    },
+    /// A format that nianbao does not read yet, with what to do instead.
+    #[error("{format} files are not read yet: {advice}")]
+    Unsupported {
+        /// The format found.
+        format: &'static str,
+        /// What the user can do.
+        advice: &'static str,
+    },
+}
+
+/// Reads bytes into a document.
+pub fn read(bytes: &[u8]) -> Result<Document, ExtractError> {
+    let format = sniff(bytes);
+    match format {
+        Format::Pdf => {
+            return Err(ExtractError::Unsupported {
+                format: "PDF",
+                advice: "convert it to text (e.g. `pdftotext -layout`) and put the .txt in the input folder",
+            })
+        }
+        Format::Docx => {
+            return Err(ExtractError::Unsupported {
+                format: "DOCX",
+                advice: "save it as plain text (UTF-8) and put the .txt in the input folder",
+            })
+        }
+        Format::LegacyDoc => {
+            return Err(ExtractError::Unsupported {
+                format: "legacy Word/WPS (.doc/.wps)",
+                advice: "convert it to DOCX or PDF, or save it as plain text",
+            })
+        }
+        Format::Ofd => {
+            return Err(ExtractError::Unsupported {
+                format: "OFD",
+                advice: "convert it to PDF or plain text",
+            })
+        }
+        Format::Zip => {
+            return Err(ExtractError::Unsupported {
+                format: "zip archive",
+                advice: "unpack it and put the documents in the input folder",
+            })
+        }
+        Format::Text | Format::Html => {}
+    }
+    let (text, encoding) = decode(bytes)?;
+    if text.trim().is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    if let Some(offset) = text.char_indices().find(|(_, c)| is_bad_control(*c)).map(|(i, _)| i) {
+        return Err(ExtractError::Binary { offset });
+    }
+    let format = if format == Format::Text && looks_like_html(&text) { Format::Html } else { format };
+    if format == Format::Html {
+        return Err(ExtractError::Unsupported {
+            format: "HTML",
+            advice: "save the page as plain text (UTF-8) and put the .txt in the input folder",
+        });
+    }
+    let lines = split_lines(&text);
+    let layout = detect_layout(&text, &lines);
+    Ok(Document { format, encoding, text, lines, layout })
+}
+
+/// Finds the format from the first bytes.
+pub fn sniff(bytes: &[u8]) -> Format {
+    if bytes.starts_with(b"%PDF") {
+        return Format::Pdf;
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Format::LegacyDoc;
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        return if has(b"word/document.xml") {
+            Format::Docx
+        } else if has(b"OFD.xml") {
+            Format::Ofd
+        } else {
+            Format::Zip
+        };
+    }
+    Format::Text
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let head: String = text.chars().take(2048).collect::<String>().to_ascii_lowercase();
+    let t = head.trim_start();
+    t.starts_with("<!doctype html") || t.starts_with("<html") || (head.contains("<table") && head.contains("</"))
+}
+
+fn is_bad_control(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) || c == '\u{7f}'
+}
+
+/// Decodes bytes, returning the text and the name of the encoding used.
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ExtractError> {
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        return decode_with(enc, &bytes[bom_len..]);
+    }
+    if let Some(enc) = utf16_without_bom(bytes) {
+        return decode_with(enc, bytes);
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(ExtractError::Binary { offset });
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok((s.to_owned(), "UTF-8"));
+    }
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    det.feed(bytes, true);
+    let enc = det.guess(None, chardetng::Utf8Detection::Allow);
+    // The GBK decoder of encoding_rs is the GB18030 decoder; name GB18030 as such.
+    let enc = if enc == encoding_rs::GBK { GB18030 } else { enc };
+    decode_with(enc, bytes).map(|(t, name)| (t, if name == "gb18030" { "GB18030" } else { name }))
+}
+
+fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> Result<(String, &'static str), ExtractError> {
+    let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err(ExtractError::Undecodable { guess: enc.name() });
+    }
+    let name = match enc.name() {
+        "UTF-8" => "UTF-8",
+        "UTF-16LE" => "UTF-16LE",
+        "UTF-16BE" => "UTF-16BE",
+        "gb18030" => "GB18030",
+        "GBK" => "GBK",
+        n => n,
+    };
+    Ok((text.into_owned(), name))
+}
+
+/// UTF-16 without a BOM: most NUL bytes sit at odd (LE) or even (BE) positions.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let sample = &bytes[..bytes.len().min(4096)];
+    let (mut even, mut odd) = (0usize, 0usize);
+    for (i, &b) in sample.iter().enumerate() {
+        if b == 0 {
+            if i % 2 == 0 {
+                even += 1
+            } else {
+                odd += 1
+            }
+        }
+    }
+    let pairs = sample.len() / 2;
+    // ASCII in UTF-16 has a NUL in every pair; CJK text has few NULs, so also check that the
+    // text decodes to mostly CJK or ASCII without errors.
+    let candidate = if odd > even * 4 && odd * 10 >= pairs {
+        Some(UTF_16LE)
+    } else if even > odd * 4 && even * 10 >= pairs {
+        Some(UTF_16BE)
+    } else {
+        None
+    };
+    if candidate.is_some() {
+        return candidate;
+    }
+    // Pure-CJK UTF-16 text has no NULs at all; try both byte orders and keep one that reads as
+    // CJK text with line breaks.
+    if sample.contains(&0) || std::str::from_utf8(bytes).is_ok() {
+        return None;
+    }
+    for enc in [UTF_16LE, UTF_16BE] {
+        let (t, err) = enc.decode_without_bom_handling(sample);
+        if err {
+            continue;
+        }
+        let total = t.chars().count().max(1);
+        let good = t
+            .chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c) || c.is_ascii() || ('\u{3000}'..='\u{303f}').contains(c) || ('\u{ff00}'..='\u{ffef}').contains(c))
+            .count();
+        if good * 100 >= total * 97 && t.contains('\n') {
+            return Some(enc);
+        }
+    }
+    let _ = UTF_8;
+    None
+}
+
+/// Splits text into lines (`\n`, `\r\n`, `\r`) and cells.
+pub fn split_lines(text: &str) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = 0usize;
+    let mut number = 1u32;
+    let mut i = 0usize;
+    while i <= bytes.len() {
+        let at_end = i == bytes.len();
+        if at_end || bytes[i] == b'\n' || bytes[i] == b'\r' {
+            let span = Span { start, end: i };
+            lines.push(Line { number, span, cells: split_cells(text, span) });
+            number += 1;
+            if !at_end && bytes[i] == b'\r' && i + 1 < bytes.len() && bytes[i + 1] == b'\n' {
+                i += 1;
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    lines
+}
+
+fn split_cells(text: &str, line: Span) -> Vec<Span> {
+    let s = &text[line.start..line.end];
+    let sep = if s.contains('\t') {
+        Some('\t')
+    } else if s.contains('|') {
+        Some('|')
+    } else {
+        None
+    };
+    match sep {
+        None => vec![line],
+        Some(sep) => {
+            let mut out = Vec::new();
+            let mut cs = line.start;
+            for (i, c) in s.char_indices() {
+                if c == sep {
+                    out.push(Span { start: cs, end: line.start + i });
+                    cs = line.start + i + c.len_utf8();
+                }
+            }
+            out.push(Span { start: cs, end: line.end });
+            out
+        }
+    }
+}
+
+fn detect_layout(text: &str, lines: &[Line]) -> Layout {
+    let mut tabbed = 0;
+    let mut piped = 0;
+    let mut number_rows = 0;
+    let mut single_numbers = 0;
+    let mut longest = 0;
+    for l in lines {
+        let s = &text[l.span.start..l.span.end];
+        longest = longest.max(s.chars().count());
+        if s.contains('\t') {
+            tabbed += 1;
+        } else if s.contains('|') {
+            piped += 1;
+        } else {
+            let words: Vec<&str> = s.split_whitespace().collect();
+            let numeric = |w: &&str| w.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+            if words.len() >= 3 && words.iter().all(numeric) {
+                number_rows += 1;
+            } else if words.len() == 1 && words.iter().all(numeric) {
+                single_numbers += 1;
+            }
+        }
+    }
+    if tabbed >= 8 {
+        Layout::Tabbed
+    } else if piped >= 8 {
+        Layout::Piped
+    } else if number_rows >= 4 {
+        Layout::PdfText
+    } else if single_numbers >= 20 {
+        Layout::CellPerLine
+    } else if longest >= 600 {
+        Layout::Flattened
+    } else {
+        Layout::Prose
+    }
+}
+
+/// Folds full-width ASCII forms (U+FF01–FF5E) and the ideographic space to their half-width
+/// counterparts; every other character is returned unchanged.
+pub fn fold_width(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "一、总体情况\n规章\t１\t2\n本年新收 | 3 | 4\n";
+
+    #[test]
+    fn decodes_every_supported_encoding_to_the_same_text() {
+        let gbk = encoding_rs::GBK.encode(SAMPLE).0.into_owned();
+        let (t, enc) = decode(&gbk).unwrap();
+        assert_eq!(t, SAMPLE);
+        assert_eq!(enc, "GB18030");
+
+        let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+        bom8.extend_from_slice(SAMPLE.as_bytes());
+        assert_eq!(decode(&bom8).unwrap(), (SAMPLE.to_owned(), "UTF-8"));
+
+        let le: Vec<u8> = SAMPLE.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let be: Vec<u8> = SAMPLE.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        let mut le_bom = vec![0xFF, 0xFE];
+        le_bom.extend_from_slice(&le);
+        assert_eq!(decode(&le_bom).unwrap(), (SAMPLE.to_owned(), "UTF-16LE"));
+        assert_eq!(decode(&le).unwrap(), (SAMPLE.to_owned(), "UTF-16LE"));
+        assert_eq!(decode(&be).unwrap(), (SAMPLE.to_owned(), "UTF-16BE"));
+    }
+
+    #[test]
+    fn bad_inputs_are_errors_with_reasons() {
+        assert_eq!(read(b"").unwrap_err(), ExtractError::Empty);
+        assert_eq!(read(b"  \n\n").unwrap_err(), ExtractError::Empty);
+        assert!(matches!(read(b"\x01\x02abc\x00\x00\xff").unwrap_err(), ExtractError::Binary { .. }));
+        let e = read(b"%PDF-1.7\n...").unwrap_err();
+        assert!(e.to_string().contains("PDF files are not read yet"), "{e}");
+        let e = read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]).unwrap_err();
+        assert!(e.to_string().contains("convert it to DOCX or PDF"), "{e}");
+        assert!(matches!(read(b"<html><body><table></table></body></html>").unwrap_err(), ExtractError::Unsupported { format: "HTML", .. }));
+    }
+
+    #[test]
+    fn lines_and_cells_keep_byte_positions() {
+        let d = read(SAMPLE.as_bytes()).unwrap();
+        assert_eq!(d.lines.len(), 4);
+        assert_eq!(d.lines[1].cells.len(), 3);
+        assert_eq!(d.cell_text(&d.lines[1].cells[1]), "１");
+        assert_eq!(d.cell_text(&d.lines[2].cells[2]).trim(), "4");
+        assert_eq!(d.line_of(d.lines[2].span.start + 3), 3);
+        let crlf = read("a\r\nb\rc".as_bytes()).unwrap();
+        assert_eq!(crlf.lines.iter().map(|l| crlf.cell_text(&l.span)).collect::<Vec<_>>(), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn folds_full_width_forms() {
+        let s: String = "（一）１２．５％　ａ".chars().map(fold_width).collect();
+        assert_eq!(s, "(一)12.5% a");
+    }
+}

@@ -1,1 +1,258 @@
-//! stub
+//! Document → report: template detection, section finding, template-guided alignment of rows
+//! and numbers to canonical cells, metadata and prose; and the Arrow record batches that hand
+//! reports to the next stages.
+//!
+//! **In:** a decoded [`nianbao_extract::Document`] and its [`Source`] (path, hash).
+//! **Out:** a [`Report`]: metadata, every canonical cell of the template with a value (or null),
+//! its raw text, status and source location, the prose of parts 一 to 六, and the findings of
+//! reading (repairs with their evidence, ambiguous rows, missing rows and tables). [`batch`]
+//! turns reports into record batches with declared schemas.
+//! **Never:** invents a number. A cell is stated, or repaired/inferred with a finding that
+//! shows why, or null with a status saying why. It never panics on any document.
+//!
+//! ```
+//! use nianbao_normalize::{normalize, Source};
+//! let text = "某某县统计局 2023 年政府信息公开工作年度报告\n\
+//!             二、主动公开政府信息情况\n规章\t1\t0\t5\n\
+//!             四、政府信息公开行政复议、行政诉讼情况\n\
+//!             1\t0\t0\t1\t2\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n五、存在的主要问题及改进情况\n无\n";
+//! let doc = nianbao_extract::read(text.as_bytes()).unwrap();
+//! let report = normalize(&doc, Source::default());
+//! assert_eq!(report.report_year, Some(2023));
+//! assert_eq!(report.cell("s2.regulation.in_force").unwrap().value, Some(5.0));
+//! assert_eq!(report.cell("s4.administrative_review.total").unwrap().value, Some(2.0));
+//! ```
+
+pub mod batch;
+pub mod meta;
+pub mod model;
+pub mod readings;
+pub mod table;
+pub mod tokens;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use nianbao_extract::{Document, Layout};
+use nianbao_vocab::{Section, Template, Vocabulary, PART_NUMERALS};
+use regex::Regex;
+
+pub use model::{Cell, CellStatus, Finding, Prose, Report, ReportStatus, Source};
+use table::{Ctx, Region};
+use tokens::{Projection, Token};
+
+/// Where a part's heading is.
+#[derive(Debug, Clone, Copy)]
+struct Heading {
+    part: u8,
+    /// projection position of the numeral
+    start: usize,
+    /// projection position after the matched heading words
+    end: usize,
+}
+
+fn heading_patterns() -> &'static [Regex; 6] {
+    static P: OnceLock<[Regex; 6]> = OnceLock::new();
+    P.get_or_init(|| {
+        [
+            r"一(?:总体情况|概述|总体概况|基本情况|概况)",
+            r"二主动公开(?:政府)?信息",
+            r"三收到和(?:处理|答复)(?:政府信息公开)?申请",
+            r"四[^一二三五六]{0,14}?行政复议",
+            r"五(?:存在的?)?主要问题|五存在(?:的)?问题",
+            r"六其他需要报告",
+        ]
+        .map(|p| Regex::new(p).expect("static regex"))
+    })
+}
+
+fn find_headings(doc: &Document, proj: &Projection) -> Vec<Heading> {
+    let s: String = proj.chars.iter().collect();
+    let byte_to_char: HashMap<usize, usize> = s.char_indices().enumerate().map(|(ci, (b, _))| (b, ci)).collect();
+    let mut out: Vec<Heading> = Vec::new();
+    let mut from_byte = 0usize;
+    for (i, re) in heading_patterns().iter().enumerate() {
+        let mut at = from_byte;
+        let found = loop {
+            let Some(m) = re.find_at(&s, at) else { break None };
+            let start = byte_to_char[&m.start()];
+            let end = byte_to_char.get(&m.end()).copied().unwrap_or(proj.chars.len());
+            // The numeral must be a heading numeral: `二、` or `二.` or `二 `, not `（二）`.
+            let off = proj.off[start];
+            let before = doc.text[..off].chars().next_back();
+            let after = doc.text[off..].chars().nth(1);
+            let paren = matches!(before, Some('(' | '（'));
+            let sep_ok = matches!(after, Some('、' | '.' | '．' | ' ' | '\u{3000}' | ',' | '，' | ':' | '：'))
+                || after.is_some_and(tokens::is_label_char);
+            if !paren && sep_ok {
+                break Some(Heading { part: i as u8 + 1, start, end });
+            }
+            at = m.start() + PART_NUMERALS[i].len();
+        };
+        if let Some(h) = found {
+            from_byte = s.char_indices().nth(h.end).map_or(s.len(), |(b, _)| b);
+            out.push(h);
+        }
+    }
+    out
+}
+
+fn detect_template(proj: &Projection, year: Option<i32>) -> Template {
+    let s: String = proj.chars.iter().collect();
+    let count = |ms: &[&str]| ms.iter().filter(|m| s.contains(*m)).count();
+    let y19 = count(&["新制作", "新公开", "对外公开总", "上一年项目", "本年增", "集中采购", "对外管理服务"]);
+    let y21 = count(&["制发件", "废止件", "有效件数", "收费金额", "逾期不补正", "缴纳费用"]);
+    if y19 > y21 {
+        Template::Y2019
+    } else if y21 > y19 {
+        Template::Y2021
+    } else {
+        year.map_or(Template::Y2021, Template::for_year)
+    }
+}
+
+/// Reads one decoded document into a report.
+pub fn normalize(doc: &Document, source: Source) -> Report {
+    let mut report = Report::empty(source, doc.format.as_str());
+    report.encoding = Some(doc.encoding);
+    report.layout = Some(doc.layout.as_str());
+    let tokens: Vec<Token> = tokens::tokenize(doc);
+    let proj = Projection::new(doc, &tokens);
+    let headings = find_headings(doc, &proj);
+    let first_heading_off = headings.first().map_or(doc.text.len(), |h| proj.off[h.start]);
+
+    // Metadata.
+    let head_lines: Vec<&str> = doc.text[..first_heading_off].lines().collect();
+    let title = meta::find_title(&head_lines).or_else(|| meta::find_title(&doc.text.lines().take(12).collect::<Vec<_>>()));
+    let body_start = headings.iter().find(|h| h.part == 1).map_or(0, |h| proj.off[h.start]);
+    let body = &doc.text[body_start..];
+    match &title {
+        Some(t) => {
+            report.report_year = meta::first_year(t).map(|(y, _)| y);
+            if let Some(a) = meta::agency_from_title(t) {
+                match meta::expand_agency(&a, &doc.text) {
+                    Some(full) => {
+                        report.agency = Some(full);
+                        report.agency_in_title = Some(a);
+                    }
+                    None => report.agency = Some(a),
+                }
+            }
+        }
+        None => {
+            let first_para = body
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .find(|l| !heading_patterns()[0].is_match(&l.chars().filter(|c| tokens::is_label_char(*c)).collect::<String>()) || l.chars().count() > 20)
+                .unwrap_or("");
+            report.agency = meta::agency_from_paragraph(first_para);
+            report.report_year = meta::first_year(first_para).map(|(y, _)| y);
+            report.findings.push(Finding::new(
+                "no_title",
+                "the report has no title line: agency and year come from the first paragraph",
+            ));
+        }
+    }
+    if report.report_year.is_none() {
+        report.report_year = meta::year_from_period(&doc.text);
+    }
+    if report.report_year.is_none() {
+        report.findings.push(Finding::new("missing_report_year", "no report year in the title, the 统计期限 sentence or the first paragraph"));
+    }
+    if report.agency.is_none() {
+        report.findings.push(Finding::new("missing_agency", "no agency name in the title or the first paragraph"));
+    }
+    report.published_on = meta::published_on(&doc.text);
+    let head_text = &doc.text[..first_heading_off];
+    let mut cut = doc.text.len().saturating_sub(600);
+    while !doc.text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let tail_text = &doc.text[cut..];
+    let markers: Vec<&str> = meta::boilerplate_markers(head_text).into_iter().chain(meta::boilerplate_markers(tail_text)).collect();
+    if markers.len() >= 2 {
+        report.findings.push(Finding::new(
+            "page_boilerplate",
+            format!("the page text carries web boilerplate around the report ({})", markers.join(", ")),
+        ));
+    }
+    if doc.layout == Layout::Flattened {
+        report.findings.push(Finding::new("flattened_table", "the tables are flattened: cell values run together with no separators"));
+    }
+
+    // Sections.
+    for p in 1..=6u8 {
+        if !headings.iter().any(|h| h.part == p) {
+            report.findings.push(Finding::new(
+                "missing_section",
+                format!("part {}（{}）was not found", PART_NUMERALS[p as usize - 1], nianbao_vocab::PART_TITLES[p as usize - 1]),
+            ));
+        }
+    }
+    for (i, h) in headings.iter().enumerate() {
+        let start = proj.off[h.start];
+        let next = headings.get(i + 1).map_or(doc.text.len(), |n| proj.off[n.start]);
+        let title_end = title_end(&doc.text, start, next);
+        report.sections.push(Prose {
+            part: h.part,
+            title: doc.text[start..title_end].trim().to_owned(),
+            text: doc.text[title_end..next].trim().to_owned(),
+        });
+    }
+
+    // Tables.
+    let s2_from = headings.iter().find(|h| h.part == 2).map_or(0, |h| h.end);
+    let template = detect_template(
+        &Projection {
+            chars: proj.chars[s2_from.min(proj.chars.len())..].to_vec(),
+            ..Default::default()
+        },
+        report.report_year,
+    );
+    report.template = Some(template);
+    let mut regions: HashMap<Section, Option<Region>> = HashMap::new();
+    for s in Section::ALL {
+        let part = s.part();
+        let region = headings.iter().position(|h| h.part == part).map(|i| {
+            let h = headings[i];
+            let next = headings.get(i + 1).map_or(proj.chars.len(), |n| n.start);
+            let t_from = proj.tok[h.end.saturating_sub(1).min(proj.tok.len().saturating_sub(1))] + 1;
+            let t_to = proj.tok_at(next, tokens.len());
+            Region { p_from: h.end, p_to: next, t_from: t_from.min(t_to), t_to }
+        });
+        regions.insert(s, region);
+    }
+    let ctx = Ctx { doc, tokens: &tokens, proj: &proj, template };
+    let tables = table::read_tables(&ctx, &regions);
+    report.cells = tables.cells;
+    report.findings.extend(tables.findings);
+    report
+}
+
+fn title_end(text: &str, start: usize, limit: usize) -> usize {
+    let mut end = start;
+    let mut n = 0;
+    for (b, c) in text[start..limit].char_indices() {
+        if c == '\n' || c == '\r' || c == '\t' || c == '|' || (n > 2 && (c.is_whitespace() || c.is_ascii_digit() || c == '（' || c == '(')) || n >= 40 {
+            break;
+        }
+        end = start + b + c.len_utf8();
+        n += 1;
+        let so_far = &text[start..end];
+        if n > 4 && (so_far.ends_with("情况") || so_far.ends_with("事项")) {
+            break;
+        }
+    }
+    end
+}
+
+/// The canonical cells a report of a template has, for callers that need the full grid.
+pub fn template_keys(t: Template) -> Vec<String> {
+    let v = Vocabulary::get();
+    Section::ALL
+        .iter()
+        .flat_map(|&s| v.rows(t, s))
+        .flat_map(|r| v.columns_for(t, r).into_iter().map(move |c| nianbao_vocab::cell_key(r.section, r.key, c.key)))
+        .collect()
+}

@@ -1,0 +1,309 @@
+//! Reports → Arrow record batches with declared schemas: the hand-off to validation and export.
+//!
+//! Every field carries a `description` in its metadata; the data dictionary is generated from
+//! these schemas, so a column cannot be added without being documented.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::builder::{Float64Builder, Int32Builder, StringBuilder, UInt32Builder, UInt64Builder, UInt8Builder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use nianbao_vocab::Vocabulary;
+
+use crate::model::{Finding, Report};
+
+fn f(name: &str, dt: DataType, nullable: bool, description: &str) -> Field {
+    Field::new(name, dt, nullable)
+        .with_metadata(HashMap::from([("description".to_owned(), description.to_owned())]))
+}
+
+const ID: &str = "Stable id of the report: the first 16 hex digits of the SHA-256 of the document's bytes.";
+const DOC: &str = "Path of the document relative to the input folder, with / separators.";
+
+/// Schema of `reports`: one row per input document.
+pub fn reports_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        f("report_id", DataType::Utf8, false, ID),
+        f("document", DataType::Utf8, false, DOC),
+        f("sha256", DataType::Utf8, false, "SHA-256 of the document's bytes, hex (compare with `sha256sum`)."),
+        f("bytes", DataType::UInt64, false, "Size of the document in bytes."),
+        f("format", DataType::Utf8, false, "File format found from the bytes: text, html, docx, pdf, doc, ofd, zip."),
+        f("encoding", DataType::Utf8, true, "Text encoding used to decode: UTF-8, GB18030, UTF-16LE, UTF-16BE, …; null when not decoded."),
+        f("layout", DataType::Utf8, true, "How the tables appear in the text: tabbed, piped, pdf_text, cell_per_line, flattened, prose."),
+        f("agency", DataType::Utf8, true, "The agency, full name as the report states it."),
+        f("agency_in_title", DataType::Utf8, true, "The agency as the title words it, when that differs from `agency` (e.g. an abbreviation); else null."),
+        f("report_year", DataType::Int32, true, "The year the report covers (from the title, the 统计期限 sentence or the first paragraph)."),
+        f("template", DataType::Utf8, true, "National table format actually used: 2019 (国办公开办函〔2019〕60号) or 2021 (〔2021〕30号)."),
+        f("published_on", DataType::Utf8, true, "Signing date at the end of the report, or the page's 发布时间, as YYYY-MM-DD."),
+        f("status", DataType::Utf8, false, "ok (no finding above info), warning, error (at least one error finding) or unreadable."),
+        f("n_findings", DataType::UInt32, false, "Number of findings for this report in `findings`."),
+        f("reason", DataType::Utf8, true, "Why the document could not be read, when status is unreadable."),
+    ]))
+}
+
+/// Schema of `cells`: one row per canonical cell of each report (long form).
+pub fn cells_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        f("report_id", DataType::Utf8, false, ID),
+        f("document", DataType::Utf8, false, DOC),
+        f("key", DataType::Utf8, false, "Canonical cell key SECTION.ROW.COLUMN, e.g. s3.received_new.total (see the vocabulary)."),
+        f("section", DataType::Utf8, false, "s2, s3 or s4 (parts 二, 三, 四)."),
+        f("row", DataType::Utf8, false, "Row key, e.g. received_new."),
+        f("column", DataType::Utf8, false, "Column key, e.g. natural_person."),
+        f("value", DataType::Float64, true, "The number; null when unknown (see status). Counts are whole numbers; amounts are 万元 unless the report says otherwise."),
+        f("raw", DataType::Utf8, true, "The source text the value was read from (for repaired cells, the piece of the run of digits)."),
+        f("status", DataType::Utf8, false, "stated, blank (empty in the document, null), inferred (empty, forced by the identities), repaired (re-read; see findings), ambiguous (null; see findings) or missing (row or table absent, null)."),
+        f("source", DataType::Utf8, true, "Where in the document: `line N`, `line N cell M`, or `line N char M` for long lines."),
+    ]))
+}
+
+/// Schema of `sections`: the parts 一 to 六 as text.
+pub fn sections_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        f("report_id", DataType::Utf8, false, ID),
+        f("document", DataType::Utf8, false, DOC),
+        f("part", DataType::UInt8, false, "Part number 1–6 (一 to 六)."),
+        f("title", DataType::Utf8, false, "The heading as written."),
+        f("text", DataType::Utf8, false, "The text under the heading up to the next part (tables included as text for parts 二–四)."),
+    ]))
+}
+
+/// Schema of `findings`: every problem found.
+pub fn findings_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        f("report_id", DataType::Utf8, false, ID),
+        f("document", DataType::Utf8, false, DOC),
+        f("rule", DataType::Utf8, false, "The rule (see the rule table of the data dictionary)."),
+        f("severity", DataType::Utf8, false, "info, warning or error."),
+        f("key", DataType::Utf8, true, "Cell key concerned, if one."),
+        f("row_label", DataType::Utf8, true, "Chinese label of the row concerned."),
+        f("column_label", DataType::Utf8, true, "Chinese label of the column concerned."),
+        f("expected", DataType::Float64, true, "The number the rule expects (e.g. the sum of the parts)."),
+        f("actual", DataType::Float64, true, "The number the document gives."),
+        f("message", DataType::Utf8, false, "What is wrong, in words."),
+        f("source", DataType::Utf8, true, "Where in the document."),
+    ]))
+}
+
+/// Schema of `cells_wide`: one row per report, one column per cell key.
+pub fn cells_wide_schema() -> SchemaRef {
+    let mut fields = vec![
+        f("report_id", DataType::Utf8, false, ID),
+        f("document", DataType::Utf8, false, DOC),
+        f("agency", DataType::Utf8, true, "As in reports."),
+        f("report_year", DataType::Int32, true, "As in reports."),
+        f("template", DataType::Utf8, true, "As in reports."),
+    ];
+    for k in Vocabulary::get().all_keys() {
+        fields.push(f(k, DataType::Float64, true, "The value of this cell key (null when unknown; status in `cells`)."));
+    }
+    Arc::new(Schema::new(fields))
+}
+
+fn batch(schema: SchemaRef, cols: Vec<ArrayRef>) -> Result<RecordBatch, ArrowError> {
+    RecordBatch::try_new(schema, cols)
+}
+
+/// `reports` rows.
+pub fn reports_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
+    let mut id = StringBuilder::new();
+    let mut doc = StringBuilder::new();
+    let mut sha = StringBuilder::new();
+    let mut bytes = UInt64Builder::new();
+    let mut format = StringBuilder::new();
+    let mut enc = StringBuilder::new();
+    let mut layout = StringBuilder::new();
+    let mut agency = StringBuilder::new();
+    let mut agency_t = StringBuilder::new();
+    let mut year = Int32Builder::new();
+    let mut template = StringBuilder::new();
+    let mut published = StringBuilder::new();
+    let mut status = StringBuilder::new();
+    let mut n = UInt32Builder::new();
+    let mut reason = StringBuilder::new();
+    for r in reports {
+        id.append_value(&r.source.report_id);
+        doc.append_value(&r.source.document);
+        sha.append_value(&r.source.sha256);
+        bytes.append_value(r.source.bytes);
+        format.append_value(r.format);
+        enc.append_option(r.encoding);
+        layout.append_option(r.layout);
+        agency.append_option(r.agency.as_deref());
+        agency_t.append_option(r.agency_in_title.as_deref());
+        year.append_option(r.report_year);
+        template.append_option(r.template.map(|t| t.as_str()));
+        published.append_option(r.published_on.as_deref());
+        status.append_value(r.status().as_str());
+        n.append_value(r.findings.len() as u32);
+        reason.append_option(r.unreadable.as_deref());
+    }
+    batch(
+        reports_schema(),
+        vec![
+            Arc::new(id.finish()),
+            Arc::new(doc.finish()),
+            Arc::new(sha.finish()),
+            Arc::new(bytes.finish()),
+            Arc::new(format.finish()),
+            Arc::new(enc.finish()),
+            Arc::new(layout.finish()),
+            Arc::new(agency.finish()),
+            Arc::new(agency_t.finish()),
+            Arc::new(year.finish()),
+            Arc::new(template.finish()),
+            Arc::new(published.finish()),
+            Arc::new(status.finish()),
+            Arc::new(n.finish()),
+            Arc::new(reason.finish()),
+        ],
+    )
+}
+
+/// `cells` rows.
+pub fn cells_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
+    let mut id = StringBuilder::new();
+    let mut doc = StringBuilder::new();
+    let mut key = StringBuilder::new();
+    let mut section = StringBuilder::new();
+    let mut row = StringBuilder::new();
+    let mut column = StringBuilder::new();
+    let mut value = Float64Builder::new();
+    let mut raw = StringBuilder::new();
+    let mut status = StringBuilder::new();
+    let mut source = StringBuilder::new();
+    for r in reports {
+        for c in &r.cells {
+            id.append_value(&r.source.report_id);
+            doc.append_value(&r.source.document);
+            key.append_value(&c.key);
+            section.append_value(c.section);
+            row.append_value(c.row);
+            column.append_value(c.column);
+            value.append_option(c.value);
+            raw.append_option(c.raw.as_deref());
+            status.append_value(c.status.as_str());
+            source.append_option(c.source.as_deref());
+        }
+    }
+    batch(
+        cells_schema(),
+        vec![
+            Arc::new(id.finish()),
+            Arc::new(doc.finish()),
+            Arc::new(key.finish()),
+            Arc::new(section.finish()),
+            Arc::new(row.finish()),
+            Arc::new(column.finish()),
+            Arc::new(value.finish()),
+            Arc::new(raw.finish()),
+            Arc::new(status.finish()),
+            Arc::new(source.finish()),
+        ],
+    )
+}
+
+/// `cells_wide` rows.
+pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
+    let keys = Vocabulary::get().all_keys();
+    let mut id = StringBuilder::new();
+    let mut doc = StringBuilder::new();
+    let mut agency = StringBuilder::new();
+    let mut year = Int32Builder::new();
+    let mut template = StringBuilder::new();
+    let mut cols: Vec<Float64Builder> = keys.iter().map(|_| Float64Builder::with_capacity(reports.len())).collect();
+    let pos: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let mut row: Vec<Option<f64>> = vec![None; keys.len()];
+    for r in reports {
+        id.append_value(&r.source.report_id);
+        doc.append_value(&r.source.document);
+        agency.append_option(r.agency.as_deref());
+        year.append_option(r.report_year);
+        template.append_option(r.template.map(|t| t.as_str()));
+        row.iter_mut().for_each(|v| *v = None);
+        for c in &r.cells {
+            if let Some(&i) = pos.get(c.key.as_str()) {
+                row[i] = c.value;
+            }
+        }
+        for (b, v) in cols.iter_mut().zip(&row) {
+            b.append_option(*v);
+        }
+    }
+    let mut arrays: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(doc.finish()),
+        Arc::new(agency.finish()),
+        Arc::new(year.finish()),
+        Arc::new(template.finish()),
+    ];
+    arrays.extend(cols.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef));
+    batch(cells_wide_schema(), arrays)
+}
+
+/// `sections` rows.
+pub fn sections_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
+    let mut id = StringBuilder::new();
+    let mut doc = StringBuilder::new();
+    let mut part = UInt8Builder::new();
+    let mut title = StringBuilder::new();
+    let mut text = StringBuilder::new();
+    for r in reports {
+        for s in &r.sections {
+            id.append_value(&r.source.report_id);
+            doc.append_value(&r.source.document);
+            part.append_value(s.part);
+            title.append_value(&s.title);
+            text.append_value(&s.text);
+        }
+    }
+    batch(
+        sections_schema(),
+        vec![Arc::new(id.finish()), Arc::new(doc.finish()), Arc::new(part.finish()), Arc::new(title.finish()), Arc::new(text.finish())],
+    )
+}
+
+/// `findings` rows for pairs of (report, finding).
+pub fn findings_batch<'a>(items: impl IntoIterator<Item = (&'a Report, &'a Finding)>) -> Result<RecordBatch, ArrowError> {
+    let mut id = StringBuilder::new();
+    let mut doc = StringBuilder::new();
+    let mut rule = StringBuilder::new();
+    let mut sev = StringBuilder::new();
+    let mut key = StringBuilder::new();
+    let mut rl = StringBuilder::new();
+    let mut cl = StringBuilder::new();
+    let mut exp = Float64Builder::new();
+    let mut act = Float64Builder::new();
+    let mut msg = StringBuilder::new();
+    let mut src = StringBuilder::new();
+    for (r, f) in items {
+        id.append_value(&r.source.report_id);
+        doc.append_value(&r.source.document);
+        rule.append_value(f.rule);
+        sev.append_value(f.severity.as_str());
+        key.append_option(f.key.as_deref());
+        rl.append_option(f.row_label.as_deref());
+        cl.append_option(f.column_label.as_deref());
+        exp.append_option(f.expected);
+        act.append_option(f.actual);
+        msg.append_value(&f.message);
+        src.append_option(f.source.as_deref());
+    }
+    batch(
+        findings_schema(),
+        vec![
+            Arc::new(id.finish()),
+            Arc::new(doc.finish()),
+            Arc::new(rule.finish()),
+            Arc::new(sev.finish()),
+            Arc::new(key.finish()),
+            Arc::new(rl.finish()),
+            Arc::new(cl.finish()),
+            Arc::new(exp.finish()),
+            Arc::new(act.finish()),
+            Arc::new(msg.finish()),
+            Arc::new(src.finish()),
+        ],
+    )
+}

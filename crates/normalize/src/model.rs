@@ -1,0 +1,253 @@
+//! The report model: what normalization produces for one document.
+
+use nianbao_vocab::{rules, Severity, Template};
+
+/// How a cell's value came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CellStatus {
+    /// The document states the number.
+    Stated,
+    /// The document leaves the cell empty and nothing forces its value: null.
+    Blank,
+    /// The document leaves the cell empty; the identities force its value.
+    Inferred,
+    /// The row's numbers had to be re-read (too many/few, run together); exactly one reading
+    /// satisfies the identities.
+    Repaired,
+    /// The numbers are there but cannot be placed with certainty: null.
+    Ambiguous,
+    /// The row or table is absent from the document: null.
+    Missing,
+}
+
+impl CellStatus {
+    /// The value of the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellStatus::Stated => "stated",
+            CellStatus::Blank => "blank",
+            CellStatus::Inferred => "inferred",
+            CellStatus::Repaired => "repaired",
+            CellStatus::Ambiguous => "ambiguous",
+            CellStatus::Missing => "missing",
+        }
+    }
+}
+
+/// One canonical cell of a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// Canonical key `SECTION.ROW.COLUMN`.
+    pub key: String,
+    /// `s2`, `s3`, `s4`.
+    pub section: &'static str,
+    /// Row key.
+    pub row: &'static str,
+    /// Column key.
+    pub column: &'static str,
+    /// The number, or null.
+    pub value: Option<f64>,
+    /// The source text the value was read from.
+    pub raw: Option<String>,
+    /// How the value came to be.
+    pub status: CellStatus,
+    /// Where in the document: `line 12`, `line 12 cell 3`, …
+    pub source: Option<String>,
+}
+
+/// One of the six parts as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prose {
+    /// 1–6.
+    pub part: u8,
+    /// The heading as written.
+    pub title: String,
+    /// The text under the heading, up to the next part.
+    pub text: String,
+}
+
+/// A problem found in a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Rule name from the catalogue of `nianbao_vocab::rules`.
+    pub rule: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// Cell key concerned, if one.
+    pub key: Option<String>,
+    /// Chinese label of the row concerned.
+    pub row_label: Option<String>,
+    /// Chinese label of the column concerned.
+    pub column_label: Option<String>,
+    /// The number the rule expects.
+    pub expected: Option<f64>,
+    /// The number found.
+    pub actual: Option<f64>,
+    /// What is wrong, in words.
+    pub message: String,
+    /// Where in the document.
+    pub source: Option<String>,
+}
+
+impl Finding {
+    /// A finding of `rule` with its catalogue severity and a message.
+    pub fn new(rule: &'static str, message: impl Into<String>) -> Finding {
+        let severity = rules::rule(rule).map(|r| r.severity).unwrap_or(Severity::Warning);
+        debug_assert!(rules::rule(rule).is_some(), "rule {rule} is not in the catalogue");
+        Finding {
+            rule,
+            severity,
+            key: None,
+            row_label: None,
+            column_label: None,
+            expected: None,
+            actual: None,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Names the cell concerned (labels come from the vocabulary).
+    pub fn at_key(mut self, key: &str) -> Finding {
+        if let Some(c) = nianbao_vocab::Vocabulary::get().cell(key) {
+            self.row_label = Some(c.row.label.to_owned());
+            self.column_label = Some(c.column.label.to_owned());
+        }
+        self.key = Some(key.to_owned());
+        self
+    }
+
+    /// Names a row without a column.
+    pub fn at_row(mut self, row_label: &str) -> Finding {
+        self.row_label = Some(row_label.to_owned());
+        self
+    }
+
+    /// Sets the source location.
+    pub fn at(mut self, source: Option<String>) -> Finding {
+        self.source = source;
+        self
+    }
+
+    /// Sets expected and actual numbers.
+    pub fn numbers(mut self, expected: Option<f64>, actual: Option<f64>) -> Finding {
+        self.expected = expected;
+        self.actual = actual;
+        self
+    }
+}
+
+/// Where a document comes from and what it is, filled by the caller.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Source {
+    /// Stable id: the first 16 hex digits of the content's SHA-256.
+    pub report_id: String,
+    /// Path relative to the input root, with `/` separators.
+    pub document: String,
+    /// Full SHA-256 of the content, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// Overall state of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReportStatus {
+    /// Read; no finding above info.
+    Ok,
+    /// Read; at least one warning.
+    Warning,
+    /// Read; at least one error finding.
+    Error,
+    /// Could not be read; see `reason`.
+    Unreadable,
+}
+
+impl ReportStatus {
+    /// The value of the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Ok => "ok",
+            ReportStatus::Warning => "warning",
+            ReportStatus::Error => "error",
+            ReportStatus::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// Everything read from one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Identity of the document.
+    pub source: Source,
+    /// `text`, `html`, … (`nianbao_extract::Format`).
+    pub format: &'static str,
+    /// Encoding used to decode, if decoded.
+    pub encoding: Option<&'static str>,
+    /// Table layout found, if decoded.
+    pub layout: Option<&'static str>,
+    /// Agency, full name as the report states it.
+    pub agency: Option<String>,
+    /// The agency as the title words it, when that differs from `agency`.
+    pub agency_in_title: Option<String>,
+    /// The year the report covers.
+    pub report_year: Option<i32>,
+    /// Template by the layout actually used.
+    pub template: Option<Template>,
+    /// Signing date, `YYYY-MM-DD`.
+    pub published_on: Option<String>,
+    /// Canonical cells.
+    pub cells: Vec<Cell>,
+    /// Parts 一 to 六 as text.
+    pub sections: Vec<Prose>,
+    /// Findings of normalization and validation.
+    pub findings: Vec<Finding>,
+    /// Why the document could not be read, if it could not.
+    pub unreadable: Option<String>,
+}
+
+impl Report {
+    /// A report for a document that could not be read.
+    pub fn unreadable(source: Source, format: &'static str, reason: String) -> Report {
+        let mut r = Report::empty(source, format);
+        r.findings.push(Finding::new("unreadable", format!("{}: {reason}", r.source.document)));
+        r.unreadable = Some(reason);
+        r
+    }
+
+    /// A report with nothing read yet.
+    pub fn empty(source: Source, format: &'static str) -> Report {
+        Report {
+            source,
+            format,
+            encoding: None,
+            layout: None,
+            agency: None,
+            agency_in_title: None,
+            report_year: None,
+            template: None,
+            published_on: None,
+            cells: Vec::new(),
+            sections: Vec::new(),
+            findings: Vec::new(),
+            unreadable: None,
+        }
+    }
+
+    /// The status implied by the findings.
+    pub fn status(&self) -> ReportStatus {
+        if self.unreadable.is_some() {
+            return ReportStatus::Unreadable;
+        }
+        match self.findings.iter().map(|f| f.severity).max() {
+            Some(Severity::Error) => ReportStatus::Error,
+            Some(Severity::Warning) => ReportStatus::Warning,
+            _ => ReportStatus::Ok,
+        }
+    }
+
+    /// The cell with a key.
+    pub fn cell(&self, key: &str) -> Option<&Cell> {
+        self.cells.iter().find(|c| c.key == key)
+    }
+}

@@ -1,0 +1,598 @@
+//! Template-guided alignment of the three tables: find each canonical row's label in the
+//! projection (in template order, tolerating variants and garbling), collect the numbers that
+//! lie between it and the next label, read them into the row's columns, settle what the row
+//! alone cannot settle with the column identities, and infer blank cells the identities force.
+
+use std::collections::{HashMap, HashSet};
+
+use nianbao_extract::Document;
+use nianbao_vocab::{cell_key, OtherRows, RowDef, Section, Template, Vocabulary};
+
+use crate::model::{Cell, CellStatus, Finding};
+use crate::readings::{read_row, CellRead, Group, Item, Mode, Readings};
+use crate::tokens::{location, Kind, Projection, Token};
+
+/// A region of the document: projection range and token range.
+#[derive(Debug, Clone, Copy)]
+pub struct Region {
+    /// Projection start (first label character after the heading).
+    pub p_from: usize,
+    /// Projection end (start of the next part's heading).
+    pub p_to: usize,
+    /// First token after the heading.
+    pub t_from: usize,
+    /// Token of the next part's heading.
+    pub t_to: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Anchor {
+    start: usize,
+    end: usize,
+    garbled: bool,
+}
+
+/// Everything needed to read the tables of one document.
+pub struct Ctx<'a> {
+    /// The document.
+    pub doc: &'a Document,
+    /// Its tokens.
+    pub tokens: &'a [Token],
+    /// Its projection.
+    pub proj: &'a Projection,
+    /// The template in use.
+    pub template: Template,
+}
+
+/// What the tables yield.
+pub struct Tables {
+    /// Cells in vocabulary order.
+    pub cells: Vec<Cell>,
+    /// Findings of reading.
+    pub findings: Vec<Finding>,
+    /// How 其他处理 was given.
+    pub other: OtherRows,
+}
+
+fn lcs(a: &[char], b: &[char]) -> usize {
+    let mut prev = vec![0usize; b.len() + 1];
+    for &x in a {
+        let mut cur = vec![0usize; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            cur[j + 1] = if x == y { prev[j] + 1 } else { prev[j + 1].max(cur[j]) };
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn find_anchors(proj: &Projection, from: usize, to: usize, rows: &[&RowDef]) -> Vec<Option<Anchor>> {
+    let mut found: Vec<Option<Anchor>> = vec![None; rows.len()];
+    let mut cursor = from;
+    // Phase 1: distinctive labels, in order.
+    for (i, r) in rows.iter().enumerate() {
+        if r.matches[0].chars().count() < 4 {
+            continue;
+        }
+        for core in &r.matches {
+            if let Some(p) = proj.find(core, cursor, to) {
+                let end = p + core.chars().count();
+                found[i] = Some(Anchor { start: p, end, garbled: false });
+                cursor = end;
+                break;
+            }
+        }
+    }
+    // Phase 2: short labels and unfound rows, only in the gap between their neighbours.
+    for i in 0..rows.len() {
+        if found[i].is_some() {
+            continue;
+        }
+        let lo = found[..i].iter().rev().flatten().next().map_or(from, |a| a.end);
+        let hi = found[i + 1..].iter().flatten().next().map_or(to, |a| a.start);
+        if lo >= hi {
+            continue;
+        }
+        let r = rows[i];
+        if let Some((p, core)) = r.matches.iter().find_map(|c| proj.find(c, lo, hi).map(|p| (p, c))) {
+            found[i] = Some(Anchor { start: p, end: p + core.chars().count(), garbled: false });
+            continue;
+        }
+        let core: Vec<char> = r.matches[0].chars().collect();
+        if core.len() < 4 {
+            continue;
+        }
+        let mut best = (0usize, lo);
+        for s in lo..hi {
+            let w = &proj.chars[s..(s + core.len() + 2).min(hi)];
+            if w.first() != Some(&core[0]) && w.get(1) != Some(&core[1]) {
+                continue;
+            }
+            let score = lcs(&core, w);
+            if score > best.0 {
+                best = (score, s);
+            }
+        }
+        if best.0 * 10 >= core.len() * 6 {
+            let end = (best.1 + core.len()).min(hi);
+            found[i] = Some(Anchor { start: best.1, end, garbled: true });
+        }
+    }
+    found
+}
+
+fn groups_for(section: Section, k: usize) -> Vec<Group> {
+    match section {
+        Section::S2 => vec![],
+        Section::S3 => vec![0..k],
+        Section::S4 => (0..k / 5).map(|g| g * 5..g * 5 + 5).collect(),
+    }
+}
+
+fn items_in(ctx: &Ctx, t_from: usize, t_to: usize) -> Vec<Item> {
+    ctx.tokens[t_from.min(t_to)..t_to]
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.kind, Kind::Num | Kind::Blank | Kind::Empty))
+        .map(|(i, t)| Item {
+            tok: t_from + i,
+            kind: t.kind,
+            value: t.value,
+            digits: t.digits.clone(),
+            raw: ctx.doc.text[t.start..t.end].to_owned(),
+        })
+        .collect()
+}
+
+struct RowRead {
+    row: &'static RowDef,
+    keys: Vec<String>,
+    anchor: Option<Anchor>,
+    readings: Option<Readings>,
+    chosen: Option<usize>,
+    settled_by_columns: bool,
+}
+
+fn fmt_num(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.fract() == 0.0 => format!("{}", x as i64),
+        Some(x) => format!("{x}"),
+        None => "_".into(),
+    }
+}
+
+fn fmt_reading(r: &[CellRead]) -> String {
+    r.iter().map(|c| fmt_num(c.value)).collect::<Vec<_>>().join("|")
+}
+
+/// Reads the three tables.
+pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tables {
+    let v = Vocabulary::get();
+    let t = ctx.template;
+    let mut findings = Vec::new();
+    let mut reads: Vec<RowRead> = Vec::new();
+    for section in Section::ALL {
+        let rows: Vec<&'static RowDef> = v.rows(t, section).collect();
+        let region = regions.get(&section).copied().flatten();
+        let Some(region) = region else {
+            findings.push(Finding::new(
+                "missing_table",
+                format!("part {}: the table was not found; its cells are null", section.numeral()),
+            ));
+            for r in rows {
+                reads.push(row_read(v, t, r, None, None));
+            }
+            continue;
+        };
+        if section == Section::S4 {
+            // One segment of 15 numbers: 行政复议, 未经复议直接起诉, 复议后起诉 × 5 columns.
+            let items = items_in(ctx, region.t_from, region.t_to);
+            let keys: Vec<String> = rows.iter().flat_map(|r| keys_of(v, t, r)).collect();
+            if items.iter().all(|i| i.kind == Kind::Empty) {
+                findings.push(Finding::new(
+                    "missing_table",
+                    "part 四: the table is missing (heading only); its cells are null",
+                ));
+                for r in rows {
+                    reads.push(row_read(v, t, r, None, None));
+                }
+                continue;
+            }
+            let readings = read_row(&items, keys.len(), &groups_for(section, keys.len()));
+            let anchor = Some(Anchor { start: region.p_from, end: region.p_from, garbled: false });
+            let mut rr = row_read(v, t, rows[0], anchor, Some(readings));
+            rr.keys = keys;
+            reads.push(rr);
+            // the two other rows are covered by the combined segment
+            continue;
+        }
+        let anchors = find_anchors(ctx.proj, region.p_from, region.p_to, &rows);
+        let mut bounds: Vec<usize> = anchors.iter().flatten().map(|a| a.start).collect();
+        if section == Section::S3 {
+            for g in ["本年度办理结果", "不予公开", "无法提供", "不予处理"] {
+                if let Some(p) = ctx.proj.find(g, region.p_from, region.p_to) {
+                    bounds.push(p);
+                }
+            }
+            check_s3_header(ctx, region, &anchors, &mut findings);
+            check_group_headings(ctx, &rows, &anchors, &mut findings);
+        }
+        bounds.sort_unstable();
+        if anchors.iter().all(|a| a.is_none()) {
+            findings.push(Finding::new(
+                "missing_table",
+                format!("part {}: no row of the table was found; its cells are null", section.numeral()),
+            ));
+        }
+        for (r, a) in rows.iter().zip(&anchors) {
+            let readings = a.map(|a| {
+                let t_from = ctx.proj.tok_at(a.start, ctx.tokens.len());
+                let next = bounds.iter().copied().find(|&b| b > a.start).unwrap_or(region.p_to);
+                let t_to = if next >= region.p_to { region.t_to } else { ctx.proj.tok_at(next, ctx.tokens.len()) };
+                let items = items_in(ctx, t_from, t_to.max(t_from));
+                let k = v.columns_for(t, r).len();
+                read_row(&items, k, &groups_for(section, k))
+            });
+            if let Some(a) = a.filter(|a| a.garbled) {
+                let seen = ctx.proj.slice(a.start, a.end);
+                findings.push(
+                    Finding::new(
+                        "label_garbled",
+                        format!("part {}: the label of {} is garbled: {seen} instead of {}", section.numeral(), r.label, r.matches[0]),
+                    )
+                    .at_row(r.label)
+                    .at(Some(location(ctx.doc, &ctx.tokens[ctx.proj.tok_at(a.start, ctx.tokens.len()).min(ctx.tokens.len() - 1)]))),
+                );
+            }
+            reads.push(row_read(v, t, r, *a, readings));
+        }
+    }
+
+    // How （六）其他处理 is given.
+    let has_numbers = |key: &str| {
+        reads.iter().any(|r| r.row.key == key && r.readings.as_ref().is_some_and(|x| x.mode != Mode::Empty))
+    };
+    let anchored = |key: &str| reads.iter().any(|r| r.row.key == key && r.anchor.is_some());
+    let items_present = ["other_no_correction", "other_fee_unpaid", "other_other"].iter().any(|k| anchored(k));
+    let single = has_numbers("other_processing");
+    let other = match (t, single, items_present) {
+        (Template::Y2019, _, _) => OtherRows::Single,
+        (_, true, true) => OtherRows::Both,
+        (_, true, false) => OtherRows::Single,
+        _ => OtherRows::Items,
+    };
+    if t == Template::Y2021 {
+        if other == OtherRows::Items {
+            reads.retain(|r| r.row.key != "other_processing");
+        } else if other == OtherRows::Single {
+            findings.push(Finding::new(
+                "missing_row",
+                "part 三: （六）其他处理 is given as a single row (2019-format style) instead of the three items 1.–3. of the 2021 format",
+            ).at_row("（六）其他处理"));
+        }
+    }
+
+    let identities = v.identities(t, other);
+    resolve_with_columns(&mut reads, &identities);
+
+    // Emit cells.
+    let mut cells = Vec::new();
+    for r in &reads {
+        emit_row(ctx, r, &mut cells, &mut findings, other);
+    }
+    infer_blanks(&mut cells, &identities, &mut findings);
+    Tables { cells, findings, other }
+}
+
+fn keys_of(v: &Vocabulary, t: Template, r: &RowDef) -> Vec<String> {
+    v.columns_for(t, r).iter().map(|c| cell_key(r.section, r.key, c.key)).collect()
+}
+
+fn row_read(v: &Vocabulary, t: Template, row: &'static RowDef, anchor: Option<Anchor>, readings: Option<Readings>) -> RowRead {
+    RowRead { row, keys: keys_of(v, t, row), anchor, readings, chosen: None, settled_by_columns: false }
+}
+
+fn check_s3_header(ctx: &Ctx, region: Region, anchors: &[Option<Anchor>], findings: &mut Vec<Finding>) {
+    let first = anchors.iter().flatten().map(|a| a.start).next().unwrap_or(region.p_to);
+    let header: Vec<char> = ctx.proj.chars[region.p_from..first].to_vec();
+    let is_subseq = |needle: &str| {
+        let mut it = header.iter();
+        needle.chars().all(|c| it.any(|&h| h == c))
+    };
+    let v = Vocabulary::get();
+    let missing: Vec<&str> = v
+        .columns(ctx.template, Section::S3)
+        .filter(|c| c.key != "other_org" && c.key != "total")
+        .filter(|c| !c.matches.iter().any(|m| is_subseq(m)))
+        .map(|c| c.label)
+        .collect();
+    if !missing.is_empty() && first > region.p_from {
+        findings.push(Finding::new(
+            "missing_column_header",
+            format!("part 三: the header does not name the columns {}", missing.join("、")),
+        ));
+    }
+}
+
+fn check_group_headings(ctx: &Ctx, rows: &[&RowDef], anchors: &[Option<Anchor>], findings: &mut Vec<Finding>) {
+    for (heading, first_item) in [("（三）不予公开", "denied_state_secret"), ("（四）无法提供", "unable_not_held"), ("（五）不予处理", "not_processed_petition")] {
+        let Some(i) = rows.iter().position(|r| r.key == first_item) else { continue };
+        let Some(a) = anchors[i] else { continue };
+        let lo = anchors[..i].iter().rev().flatten().next().map_or(0, |p| p.end);
+        let gap = ctx.proj.slice(lo, a.start);
+        let core: String = heading.chars().skip(3).take(3).collect();
+        if !gap.contains(&core) {
+            findings.push(
+                Finding::new("missing_group_heading", format!("part 三: the heading {heading} is missing before its items"))
+                    .at_row(heading),
+            );
+        }
+    }
+}
+
+/// Settles rows with several readings by the column identities of the whole table.
+fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Identity]) {
+    for r in reads.iter_mut() {
+        if let Some(x) = &r.readings {
+            if x.candidates.len() == 1 {
+                r.chosen = Some(0);
+            }
+        }
+    }
+    let open: Vec<usize> = (0..reads.len())
+        .filter(|&i| reads[i].readings.as_ref().is_some_and(|x| x.candidates.len() > 1))
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    let mut known: HashMap<String, f64> = HashMap::new();
+    for r in reads.iter() {
+        if let (Some(c), Some(x)) = (r.chosen, &r.readings) {
+            for (k, cell) in r.keys.iter().zip(&x.candidates[c]) {
+                if let Some(v) = cell.value {
+                    known.insert(k.clone(), v);
+                }
+            }
+        }
+    }
+    let open_keys: HashSet<&String> = open.iter().flat_map(|&i| reads[i].keys.iter()).collect();
+    let relevant: Vec<&nianbao_vocab::Identity> =
+        identities.iter().filter(|id| id.keys().any(|k| open_keys.contains(k))).collect();
+    let sizes: Vec<usize> = open.iter().map(|&i| reads[i].readings.as_ref().map_or(0, |x| x.candidates.len())).collect();
+    let total: usize = sizes.iter().try_fold(1usize, |a, &b| a.checked_mul(b)).unwrap_or(usize::MAX);
+    if total > 200_000 {
+        return;
+    }
+    let mut valid: Vec<Vec<usize>> = Vec::new();
+    let mut combo = vec![0usize; open.len()];
+    loop {
+        let mut vals = known.clone();
+        for (j, &i) in open.iter().enumerate() {
+            let x = reads[i].readings.as_ref().expect("open rows have readings");
+            for (k, cell) in reads[i].keys.iter().zip(&x.candidates[combo[j]]) {
+                if let Some(v) = cell.value {
+                    vals.insert(k.clone(), v);
+                }
+            }
+        }
+        let ok = relevant
+            .iter()
+            .all(|id| id.residual(|k| vals.get(k).copied()).is_none_or(|r| r.abs() < 1e-6));
+        if ok {
+            valid.push(combo.clone());
+            if valid.len() > 64 {
+                break;
+            }
+        }
+        // next combination
+        let mut j = 0;
+        loop {
+            if j == combo.len() {
+                break;
+            }
+            combo[j] += 1;
+            if combo[j] < sizes[j] {
+                break;
+            }
+            combo[j] = 0;
+            j += 1;
+        }
+        if j == combo.len() {
+            break;
+        }
+    }
+    for (j, &i) in open.iter().enumerate() {
+        let choices: HashSet<usize> = valid.iter().map(|c| c[j]).collect();
+        if choices.len() == 1 {
+            reads[i].chosen = choices.into_iter().next();
+            reads[i].settled_by_columns = true;
+        }
+    }
+}
+
+fn emit_row(ctx: &Ctx, r: &RowRead, cells: &mut Vec<Cell>, findings: &mut Vec<Finding>, other: OtherRows) {
+    let v = Vocabulary::get();
+    let mk = |key: &String, value, raw, status, source| {
+        let c = v.cell(key).expect("keys come from the vocabulary");
+        Cell { key: key.clone(), section: c.row.section.as_str(), row: c.row.key, column: c.column.key, value, raw, status, source }
+    };
+    let loc = |tok: Option<usize>| tok.and_then(|t| ctx.tokens.get(t)).map(|t| location(ctx.doc, t));
+    let anchor_loc = r.anchor.map(|a| location(ctx.doc, &ctx.tokens[ctx.proj.tok_at(a.start, ctx.tokens.len()).min(ctx.tokens.len().saturating_sub(1))]));
+    let label = if r.row.section == Section::S4 { "part 四".to_owned() } else { r.row.label.to_owned() };
+    let Some(readings) = &r.readings else {
+        let skip_finding = r.anchor.is_none()
+            && (other == OtherRows::Single && matches!(r.row.key, "other_no_correction" | "other_fee_unpaid" | "other_other"));
+        let table_found = cells.iter().any(|c: &Cell| c.section == r.row.section.as_str() && c.status != CellStatus::Missing);
+        if !skip_finding && r.anchor.is_none() && (table_found || r.row.section == Section::S3 && r.row.key != "received_new") {
+            // a row missing from a table that is otherwise there
+        }
+        for k in &r.keys {
+            cells.push(mk(k, None, None, CellStatus::Missing, None));
+        }
+        if !skip_finding {
+            findings.push(
+                Finding::new("missing_row", format!("part {}: the row {} was not found; its cells are null", r.row.section.numeral(), r.row.label))
+                    .at_row(r.row.label),
+            );
+        }
+        return;
+    };
+    match (readings.mode, r.chosen) {
+        (Mode::Empty, _) => {
+            for k in &r.keys {
+                cells.push(mk(k, None, None, CellStatus::Blank, anchor_loc.clone()));
+            }
+            findings.push(
+                Finding::new("blank_row", format!("part {}: the row {} is blank in every column", r.row.section.numeral(), label))
+                    .at_row(r.row.label)
+                    .at(anchor_loc.clone()),
+            );
+        }
+        (mode, Some(c)) => {
+            let reading = &readings.candidates[c];
+            let repaired = !matches!(mode, Mode::Exact | Mode::Positional);
+            for (k, cell) in r.keys.iter().zip(reading) {
+                let status = if repaired {
+                    CellStatus::Repaired
+                } else if cell.value.is_some() {
+                    CellStatus::Stated
+                } else {
+                    CellStatus::Blank
+                };
+                cells.push(mk(k, cell.value, cell.raw.clone(), status, loc(cell.tok)));
+            }
+            if repaired {
+                let found: Vec<String> = {
+                    let mut seen = Vec::new();
+                    for c in reading.iter().filter_map(|c| c.tok) {
+                        if !seen.contains(&c) {
+                            seen.push(c);
+                        }
+                    }
+                    seen.iter().map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned()).collect()
+                };
+                let what = match mode {
+                    Mode::Split => format!("digits run together ({})", found.join(" ")),
+                    Mode::Drop => format!("{} numbers for {} columns", readings_len(readings), r.keys.len()),
+                    Mode::Insert => format!("{} numbers for {} columns", readings_len(readings), r.keys.len()),
+                    _ => String::new(),
+                };
+                let why = if r.settled_by_columns {
+                    format!("{} readings fit the row; only {} satisfies the column identities of the table", readings.candidates.len(), fmt_reading(reading))
+                } else {
+                    format!("the only reading that satisfies the identities is {}", fmt_reading(reading))
+                };
+                findings.push(
+                    Finding::new("row_repaired", format!("part {}: the row {}: {what}; {why}", r.row.section.numeral(), label))
+                        .at_row(r.row.label)
+                        .at(anchor_loc.clone()),
+                );
+            }
+        }
+        (_, None) => {
+            let raw: Vec<String> = {
+                let mut toks: Vec<usize> = readings.candidates.iter().flatten().filter_map(|c| c.tok).collect();
+                toks.sort_unstable();
+                toks.dedup();
+                toks.iter().map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned()).collect()
+            };
+            for k in &r.keys {
+                cells.push(mk(k, None, Some(raw.join(" ")), CellStatus::Ambiguous, anchor_loc.clone()));
+            }
+            let cands: Vec<String> = readings.candidates.iter().take(6).map(|c| fmt_reading(c)).collect();
+            let msg = if cands.is_empty() {
+                format!(
+                    "part {}: the row {}: the numbers {} do not fit its {} columns ({}); the cells are null",
+                    r.row.section.numeral(),
+                    label,
+                    raw.join(" "),
+                    r.keys.len(),
+                    readings.note.clone().unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "part {}: the row {}: the numbers {} fit its {} columns in {} ways ({}{}); the cells are null",
+                    r.row.section.numeral(),
+                    label,
+                    raw.join(" "),
+                    r.keys.len(),
+                    readings.candidates.len(),
+                    cands.join(" or "),
+                    if readings.candidates.len() > 6 { " …" } else { "" }
+                )
+            };
+            findings.push(Finding::new("row_ambiguous", msg).at_row(r.row.label).at(anchor_loc.clone()));
+        }
+    }
+}
+
+fn readings_len(r: &Readings) -> String {
+    // The number count is the count of distinct source tokens in any candidate, which is the
+    // number of values found (dropped ones included for Drop: use the maximum).
+    let n = r
+        .candidates
+        .iter()
+        .map(|c| c.iter().filter(|x| x.tok.is_some()).count())
+        .max()
+        .unwrap_or(0);
+    match r.mode {
+        Mode::Drop => format!("more than {n}"),
+        _ => n.to_string(),
+    }
+}
+
+/// Fills blank cells whose value the identities force, to a fixpoint.
+fn infer_blanks(cells: &mut [Cell], identities: &[nianbao_vocab::Identity], findings: &mut Vec<Finding>) {
+    let idx: HashMap<String, usize> = cells.iter().enumerate().map(|(i, c)| (c.key.clone(), i)).collect();
+    loop {
+        let mut changed = false;
+        for id in identities {
+            let Some(pos): Option<Vec<usize>> = id.keys().map(|k| idx.get(k).copied()).collect() else { continue };
+            let unknown: Vec<usize> = pos.iter().copied().filter(|&i| cells[i].value.is_none()).collect();
+            if unknown.is_empty() || unknown.iter().any(|&i| cells[i].status != CellStatus::Blank) {
+                continue;
+            }
+            let side = |keys: &[String]| -> (f64, Vec<usize>) {
+                let mut s = 0.0;
+                let mut u = Vec::new();
+                for k in keys {
+                    let i = idx[k];
+                    match cells[i].value {
+                        Some(v) => s += v,
+                        None => u.push(i),
+                    }
+                }
+                (s, u)
+            };
+            let (ls, lu) = side(&id.lhs);
+            let (rs, ru) = side(&id.rhs);
+            let fill: Vec<(usize, f64)> = match (lu.len(), ru.len()) {
+                (1, 0) => vec![(lu[0], rs - ls)],
+                (0, 1) => vec![(ru[0], ls - rs)],
+                (0, _) if (ls - rs).abs() < 1e-9 => ru.iter().map(|&i| (i, 0.0)).collect(),
+                (_, 0) if (ls - rs).abs() < 1e-9 => lu.iter().map(|&i| (i, 0.0)).collect(),
+                _ => vec![],
+            };
+            if fill.iter().any(|(_, v)| *v < -1e-9 || (v - v.round()).abs() > 1e-9) {
+                continue;
+            }
+            for (i, v) in fill {
+                cells[i].value = Some(v.round());
+                cells[i].status = CellStatus::Inferred;
+                changed = true;
+                findings.push(
+                    Finding::new(
+                        "cell_inferred",
+                        format!("{} is blank in the document; {} forces it to {}", cells[i].key, id.describe(), fmt_num(Some(v))),
+                    )
+                    .at_key(&cells[i].key.clone())
+                    .numbers(Some(v), None)
+                    .at(cells[i].source.clone()),
+                );
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Tokens: the document as a stream of label text, numbers and blank markers, whatever its
+//! layout; and the *projection*, the label text alone (CJK and letters), used to find headings
+//! and row labels even when they are wrapped over lines or interrupted by numbers.
+
+use nianbao_extract::{fold_width, Document, Layout};
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Label or prose text.
+    Text,
+    /// A number.
+    Num,
+    /// A blank marker: `—`, `-`, `/`, `无`, …
+    Blank,
+    /// An empty cell between cells of a tab- or `|`-separated row.
+    Empty,
+}
+
+/// One token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// What it is.
+    pub kind: Kind,
+    /// Byte range in the document text.
+    pub start: usize,
+    /// End of the byte range.
+    pub end: usize,
+    /// The number, for `Num`.
+    pub value: Option<f64>,
+    /// The number's digits when it is a plain unsigned integer (may be a run of several cells'
+    /// digits in a flattened table).
+    pub digits: Option<String>,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based cell within the line (1 when the line is not split into cells).
+    pub cell: u32,
+}
+
+const BLANK_MARKERS: &[&str] = &["—", "——", "–", "-", "/", "无", "空", "─", "…", "...", "\\", "*"];
+
+/// Splits a document into tokens.
+pub fn tokenize(doc: &Document) -> Vec<Token> {
+    let mut out = Vec::new();
+    let celled = matches!(doc.layout, Layout::Tabbed | Layout::Piped);
+    for line in &doc.lines {
+        let multi = line.cells.len() > 1;
+        for (ci, cell) in line.cells.iter().enumerate() {
+            let text = doc.cell_text(cell);
+            let before = out.len();
+            tokenize_cell(text, cell.start, line.number, ci as u32 + 1, &mut out);
+            if celled && multi && out.len() == before && text.trim().is_empty() {
+                out.push(Token {
+                    kind: Kind::Empty,
+                    start: cell.start,
+                    end: cell.end,
+                    value: None,
+                    digits: None,
+                    line: line.number,
+                    cell: ci as u32 + 1,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn tokenize_cell(text: &str, base: usize, line: u32, cell: u32, out: &mut Vec<Token>) {
+    // Words separated by white space (ASCII, ideographic, nbsp).
+    let mut i = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    while i < chars.len() {
+        if fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}' {
+            i += 1;
+            continue;
+        }
+        let ws = i;
+        while i < chars.len() && !(fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}') {
+            i += 1;
+        }
+        word(&chars[ws..i], text, base, line, cell, out);
+    }
+}
+
+fn byte_end(text: &str, chars: &[(usize, char)], j: usize) -> usize {
+    if j < chars.len() {
+        chars[j].0
+    } else {
+        chars.last().map(|(b, c)| b + c.len_utf8()).unwrap_or(0).min(text.len())
+    }
+}
+
+fn word(w: &[(usize, char)], text: &str, base: usize, line: u32, cell: u32, out: &mut Vec<Token>) {
+    let folded: String = w.iter().map(|(_, c)| fold_width(*c)).collect();
+    let start = base + w[0].0;
+    let end = base + byte_end(text, w, w.len()).max(w[0].0);
+    let tok = |kind, s, e, value, digits| Token { kind, start: s, end: e, value, digits, line, cell };
+    if BLANK_MARKERS.contains(&folded.as_str()) {
+        out.push(tok(Kind::Blank, start, end, None, None));
+        return;
+    }
+    if folded.len() >= 3 && folded.chars().all(|c| matches!(c, '-' | '=' | '_' | '—')) {
+        return; // a separator rule under a table row
+    }
+    let f: Vec<char> = folded.chars().collect();
+    let n = f.len();
+    let pos = |j: usize| base + byte_end(text, w, j);
+    let mut text_start: Option<usize> = None;
+    let mut j = 0;
+    let flush_text = |ts: &mut Option<usize>, upto: usize, out: &mut Vec<Token>| {
+        if let Some(s) = ts.take() {
+            if upto > s {
+                out.push(Token { kind: Kind::Text, start: pos(s), end: pos(upto), value: None, digits: None, line, cell });
+            }
+        }
+    };
+    while j < n {
+        let c = f[j];
+        let signed = (c == '-' || c == '+') && j == 0 && j + 1 < n && f[j + 1].is_ascii_digit();
+        if c.is_ascii_digit() || signed {
+            let ns = j;
+            let mut k = if signed { j + 1 } else { j };
+            let ds = k;
+            while k < n && f[k].is_ascii_digit() {
+                k += 1;
+            }
+            let mut plain = !signed;
+            // thousands separators: 1,234,567
+            while k + 3 < n
+                && f[k] == ','
+                && f[k + 1..k + 4].iter().all(|c| c.is_ascii_digit())
+                && (k + 4 == n || !f[k + 4].is_ascii_digit())
+            {
+                k += 4;
+                plain = false;
+            }
+            // decimal part
+            if k + 1 < n && f[k] == '.' && f[k + 1].is_ascii_digit() {
+                k += 1;
+                while k < n && f[k].is_ascii_digit() {
+                    k += 1;
+                }
+                plain = false;
+            }
+            let digits: String = f[ds..k].iter().filter(|c| c.is_ascii_digit()).collect();
+            // An item number: `1.` `2、` `3．` followed by label text (or the end of the word);
+            // or `(1)`. In flattened tables the item number sticks to the previous row's last
+            // value (`00000002.其他`): the last digit is the item number, the rest is data.
+            let item_mark = k < n && matches!(f[k], '.' | '、') && (k + 1 == n || !f[k + 1].is_ascii_digit());
+            let paren_item = ns > 0 && matches!(f[ns - 1], '(' | '（') && k < n && matches!(f[k], ')' | '）');
+            if plain && (item_mark || paren_item) {
+                if digits.len() == 1 || paren_item {
+                    if text_start.is_none() {
+                        text_start = Some(ns);
+                    }
+                    j = k;
+                    continue;
+                }
+                // split: data digits, then the item number
+                flush_text(&mut text_start, ns, out);
+                let data = &digits[..digits.len() - 1];
+                out.push(Token {
+                    kind: Kind::Num,
+                    start: pos(ns),
+                    end: pos(k - 1),
+                    value: data.parse::<f64>().ok(),
+                    digits: Some(data.to_owned()),
+                    line,
+                    cell,
+                });
+                text_start = Some(k - 1);
+                j = k;
+                continue;
+            }
+            flush_text(&mut text_start, ns, out);
+            let numtext: String = f[ns..k].iter().filter(|c| **c != ',').collect();
+            out.push(Token {
+                kind: Kind::Num,
+                start: pos(ns),
+                end: pos(k),
+                value: numtext.parse::<f64>().ok(),
+                digits: if plain { Some(digits) } else { None },
+                line,
+                cell,
+            });
+            j = k;
+            continue;
+        }
+        if text_start.is_none() {
+            text_start = Some(j);
+        }
+        j += 1;
+    }
+    flush_text(&mut text_start, n, out);
+}
+
+/// The label text of a token range: CJK characters and letters only, each mapped back to its
+/// token.
+#[derive(Debug, Clone, Default)]
+pub struct Projection {
+    /// The characters.
+    pub chars: Vec<char>,
+    /// For each character, the index of its token.
+    pub tok: Vec<usize>,
+    /// For each character, its byte offset in the document text.
+    pub off: Vec<usize>,
+}
+
+/// Whether a character takes part in label matching.
+pub fn is_label_char(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) || c == '〇' || c.is_ascii_alphabetic()
+}
+
+impl Projection {
+    /// Projects the text tokens of a document.
+    pub fn new(doc: &Document, tokens: &[Token]) -> Projection {
+        let mut p = Projection::default();
+        for (ti, t) in tokens.iter().enumerate() {
+            if t.kind != Kind::Text {
+                continue;
+            }
+            for (b, c) in doc.text[t.start..t.end].char_indices() {
+                let c = fold_width(c);
+                if is_label_char(c) {
+                    p.chars.push(c);
+                    p.tok.push(ti);
+                    p.off.push(t.start + b);
+                }
+            }
+        }
+        p
+    }
+
+    /// First exact occurrence of `needle` in `chars[from..to]`.
+    pub fn find(&self, needle: &str, from: usize, to: usize) -> Option<usize> {
+        let n: Vec<char> = needle.chars().collect();
+        let to = to.min(self.chars.len());
+        if n.is_empty() || to < n.len() || from > to - n.len() {
+            return None;
+        }
+        (from..=to - n.len()).find(|&i| self.chars[i..i + n.len()] == n[..])
+    }
+
+    /// The token index of projection position `pos` (or `tokens_len` past the end).
+    pub fn tok_at(&self, pos: usize, tokens_len: usize) -> usize {
+        self.tok.get(pos).copied().unwrap_or(tokens_len)
+    }
+
+    /// The projection position of the first character at or after token `t`.
+    pub fn pos_of_tok(&self, t: usize) -> usize {
+        self.tok.partition_point(|&x| x < t)
+    }
+
+    /// The characters of a range as a string.
+    pub fn slice(&self, from: usize, to: usize) -> String {
+        self.chars[from.min(self.chars.len())..to.min(self.chars.len())].iter().collect()
+    }
+}
+
+/// Where a token is, for the `source` column.
+pub fn location(doc: &Document, t: &Token) -> String {
+    if doc.lines.get(t.line as usize - 1).is_some_and(|l| l.cells.len() > 1) {
+        format!("line {} cell {}", t.line, t.cell)
+    } else {
+        let line = &doc.lines[t.line as usize - 1];
+        let col = doc.text[line.span.start..t.start].chars().count() + 1;
+        if line.span.end - line.span.start > 200 {
+            format!("line {} char {}", t.line, col)
+        } else {
+            format!("line {}", t.line)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<(Kind, String)> {
+        let d = nianbao_extract::read(s.as_bytes()).unwrap();
+        tokenize(&d).into_iter().map(|t| (t.kind, d.text[t.start..t.end].to_owned())).collect()
+    }
+
+    #[test]
+    fn item_numbers_stay_with_their_labels() {
+        use Kind::*;
+        assert_eq!(
+            toks("1、属于国家秘密 0 12 —"),
+            [(Text, "1、属于国家秘密".into()), (Num, "0".into()), (Num, "12".into()), (Blank, "—".into())]
+        );
+        assert_eq!(toks("1. 属于国家秘密")[0], (Text, "1.".into()));
+        // flattened: the next label's item number sticks to the last value
+        assert_eq!(
+            toks("国家秘密00000002.其他法律"),
+            [(Text, "国家秘密".into()), (Num, "0000000".into()), (Text, "2.其他法律".into())]
+        );
+        assert_eq!(toks("收费24252.311082三、")[1], (Num, "24252.311082".into()));
+    }
+
+    #[test]
+    fn numbers_parse_with_signs_separators_and_full_width() {
+        let d = nianbao_extract::read("增减 -3 1,234 １２ 5.5".as_bytes()).unwrap();
+        let v: Vec<f64> = tokenize(&d).iter().filter_map(|t| t.value).collect();
+        assert_eq!(v, [-3.0, 1234.0, 12.0, 5.5]);
+        let t = tokenize(&d);
+        assert_eq!(t[3].digits.as_deref(), Some("12"));
+        assert_eq!(t[2].digits, None);
+    }
+
+    #[test]
+    fn projection_skips_numbers_and_punctuation() {
+        let d = nianbao_extract::read("5.属于三 0 0 0\n类内部事务\n信息".as_bytes()).unwrap();
+        let t = tokenize(&d);
+        let p = Projection::new(&d, &t);
+        assert_eq!(p.slice(0, p.chars.len()), "属于三类内部事务信息");
+        assert_eq!(p.find("内部事务", 0, 99), Some(4));
+    }
+}
