@@ -120,7 +120,7 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
             if !cand.iter().all(|&c| is_name_char(c)) {
                 break;
             }
-            if *cand.last()? != last {
+            if *cand.last()? != last || cand.starts_with(&s) {
                 continue;
             }
             let mut it = cand.iter();

@@ -65,6 +65,8 @@ pub struct Readings {
     pub candidates: Vec<Vec<CellRead>>,
     /// Why no reading was possible, when `candidates` is empty.
     pub note: Option<String>,
+    /// How many numbers and blank markers were found under the label.
+    pub found: usize,
 }
 
 const MAX_CANDIDATES: usize = 200;
@@ -80,10 +82,10 @@ pub fn read_row(items: &[Item], k: usize, groups: &[Group]) -> Readings {
             .collect()
     };
     if n == 0 {
-        return Readings { mode: Mode::Empty, candidates: vec![], note: None };
+        return Readings { mode: Mode::Empty, candidates: vec![], note: None, found: 0 };
     }
     if n == k {
-        return Readings { mode: Mode::Exact, candidates: vec![stated(&values)], note: None };
+        return Readings { mode: Mode::Exact, candidates: vec![stated(&values)], note: None, found: n };
     }
     if n < k {
         // Empty cells between the first and last value may be the row's blank cells.
@@ -91,18 +93,18 @@ pub fn read_row(items: &[Item], k: usize, groups: &[Group]) -> Readings {
         let last = items.iter().rposition(|i| i.kind != Kind::Empty).unwrap_or(0);
         let inner: Vec<&Item> = items[first..=last].iter().collect();
         if inner.len() == k {
-            return Readings { mode: Mode::Positional, candidates: vec![stated(&inner)], note: None };
+            return Readings { mode: Mode::Positional, candidates: vec![stated(&inner)], note: None, found: n };
         }
         let split = split_readings(&values, k, groups);
         if !split.is_empty() {
-            return finish(Mode::Split, split);
+            return finish(Mode::Split, split, n);
         }
-        return finish(Mode::Insert, insert_readings(&values, k, groups));
+        return finish(Mode::Insert, insert_readings(&values, k, groups), n);
     }
-    finish(Mode::Drop, drop_readings(&values, k, groups))
+    finish(Mode::Drop, drop_readings(&values, k, groups), n)
 }
 
-fn finish(mode: Mode, mut c: Vec<Vec<CellRead>>) -> Readings {
+fn finish(mode: Mode, mut c: Vec<Vec<CellRead>>, found: usize) -> Readings {
     let mut seen: Vec<Vec<Option<f64>>> = Vec::new();
     c.retain(|r| {
         let v: Vec<Option<f64>> = r.iter().map(|x| x.value).collect();
@@ -114,7 +116,7 @@ fn finish(mode: Mode, mut c: Vec<Vec<CellRead>>) -> Readings {
         }
     });
     let note = c.is_empty().then(|| "no reading satisfies the row's identities".to_owned());
-    Readings { mode, candidates: c, note }
+    Readings { mode, candidates: c, note, found }
 }
 
 /// Checks the sum groups of a full reading, filling cells the groups force. Returns false when

@@ -151,6 +151,7 @@ struct RowRead {
     readings: Option<Readings>,
     chosen: Option<usize>,
     settled_by_columns: bool,
+    table_missing: bool,
 }
 
 fn fmt_num(v: Option<f64>) -> String {
@@ -180,7 +181,9 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 format!("part {}: the table was not found; its cells are null", section.numeral()),
             ));
             for r in rows {
-                reads.push(row_read(v, t, r, None, None));
+                let mut rr = row_read(v, t, r, None, None);
+                rr.table_missing = true;
+                reads.push(rr);
             }
             continue;
         };
@@ -194,7 +197,9 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                     "part 四: the table is missing (heading only); its cells are null",
                 ));
                 for r in rows {
-                    reads.push(row_read(v, t, r, None, None));
+                    let mut rr = row_read(v, t, r, None, None);
+                    rr.table_missing = true;
+                    reads.push(rr);
                 }
                 continue;
             }
@@ -289,7 +294,7 @@ fn keys_of(v: &Vocabulary, t: Template, r: &RowDef) -> Vec<String> {
 }
 
 fn row_read(v: &Vocabulary, t: Template, row: &'static RowDef, anchor: Option<Anchor>, readings: Option<Readings>) -> RowRead {
-    RowRead { row, keys: keys_of(v, t, row), anchor, readings, chosen: None, settled_by_columns: false }
+    RowRead { row, keys: keys_of(v, t, row), anchor, readings, chosen: None, settled_by_columns: false, table_missing: false }
 }
 
 fn check_s3_header(ctx: &Ctx, region: Region, anchors: &[Option<Anchor>], findings: &mut Vec<Finding>) {
@@ -420,12 +425,9 @@ fn emit_row(ctx: &Ctx, r: &RowRead, cells: &mut Vec<Cell>, findings: &mut Vec<Fi
     let anchor_loc = r.anchor.map(|a| location(ctx.doc, &ctx.tokens[ctx.proj.tok_at(a.start, ctx.tokens.len()).min(ctx.tokens.len().saturating_sub(1))]));
     let label = if r.row.section == Section::S4 { "part 四".to_owned() } else { r.row.label.to_owned() };
     let Some(readings) = &r.readings else {
-        let skip_finding = r.anchor.is_none()
-            && (other == OtherRows::Single && matches!(r.row.key, "other_no_correction" | "other_fee_unpaid" | "other_other"));
-        let table_found = cells.iter().any(|c: &Cell| c.section == r.row.section.as_str() && c.status != CellStatus::Missing);
-        if !skip_finding && r.anchor.is_none() && (table_found || r.row.section == Section::S3 && r.row.key != "received_new") {
-            // a row missing from a table that is otherwise there
-        }
+        // One finding for a missing table, and one for 其他处理 given as a single row.
+        let skip_finding = r.table_missing
+            || (other == OtherRows::Single && matches!(r.row.key, "other_no_correction" | "other_fee_unpaid" | "other_other"));
         for k in &r.keys {
             cells.push(mk(k, None, None, CellStatus::Missing, None));
         }
@@ -473,8 +475,7 @@ fn emit_row(ctx: &Ctx, r: &RowRead, cells: &mut Vec<Cell>, findings: &mut Vec<Fi
                 };
                 let what = match mode {
                     Mode::Split => format!("digits run together ({})", found.join(" ")),
-                    Mode::Drop => format!("{} numbers for {} columns", readings_len(readings), r.keys.len()),
-                    Mode::Insert => format!("{} numbers for {} columns", readings_len(readings), r.keys.len()),
+                    Mode::Drop | Mode::Insert => format!("{} numbers for {} columns", readings.found, r.keys.len()),
                     _ => String::new(),
                 };
                 let why = if r.settled_by_columns {
@@ -526,21 +527,6 @@ fn emit_row(ctx: &Ctx, r: &RowRead, cells: &mut Vec<Cell>, findings: &mut Vec<Fi
     }
 }
 
-fn readings_len(r: &Readings) -> String {
-    // The number count is the count of distinct source tokens in any candidate, which is the
-    // number of values found (dropped ones included for Drop: use the maximum).
-    let n = r
-        .candidates
-        .iter()
-        .map(|c| c.iter().filter(|x| x.tok.is_some()).count())
-        .max()
-        .unwrap_or(0);
-    match r.mode {
-        Mode::Drop => format!("more than {n}"),
-        _ => n.to_string(),
-    }
-}
-
 /// Fills blank cells whose value the identities force, to a fixpoint.
 fn infer_blanks(cells: &mut [Cell], identities: &[nianbao_vocab::Identity], findings: &mut Vec<Finding>) {
     let idx: HashMap<String, usize> = cells.iter().enumerate().map(|(i, c)| (c.key.clone(), i)).collect();
@@ -583,7 +569,7 @@ fn infer_blanks(cells: &mut [Cell], identities: &[nianbao_vocab::Identity], find
                 findings.push(
                     Finding::new(
                         "cell_inferred",
-                        format!("{} is blank in the document; {} forces it to {}", cells[i].key, id.describe(), fmt_num(Some(v))),
+                        format!("{} is blank in the document; the identity {} forces it to {}", cells[i].key, id.rule, fmt_num(Some(v))),
                     )
                     .at_key(&cells[i].key.clone())
                     .numbers(Some(v), None)

@@ -37,7 +37,9 @@ pub struct Token {
     pub cell: u32,
 }
 
-const BLANK_MARKERS: &[&str] = &["—", "——", "–", "-", "/", "无", "空", "─", "…", "...", "\\", "*"];
+const BLANK_MARKERS: &[&str] = &["—", "——", "–", "-", "/", "─", "…", "...", "\\", "*"];
+/// Words that mark a blank cell only among numbers (elsewhere they are label text: 无 法 提 供).
+const CJK_BLANK_MARKERS: &[&str] = &["无", "空"];
 
 /// Splits a document into tokens.
 pub fn tokenize(doc: &Document) -> Vec<Token> {
@@ -48,7 +50,7 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
         for (ci, cell) in line.cells.iter().enumerate() {
             let text = doc.cell_text(cell);
             let before = out.len();
-            tokenize_cell(text, cell.start, line.number, ci as u32 + 1, &mut out);
+            tokenize_cell(text, cell.start, line.number, ci as u32 + 1, multi, &mut out);
             if celled && multi && out.len() == before && text.trim().is_empty() {
                 out.push(Token {
                     kind: Kind::Empty,
@@ -65,10 +67,18 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
     out
 }
 
-fn tokenize_cell(text: &str, base: usize, line: u32, cell: u32, out: &mut Vec<Token>) {
+fn tokenize_cell(text: &str, base: usize, line: u32, cell: u32, multi: bool, out: &mut Vec<Token>) {
     // Words separated by white space (ASCII, ideographic, nbsp).
     let mut i = 0;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let words: Vec<String> = text.split_whitespace().map(|w| w.chars().map(fold_width).collect()).collect();
+    let numeric = |w: &String| {
+        w.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+'))
+            || BLANK_MARKERS.contains(&w.as_str())
+            || CJK_BLANK_MARKERS.contains(&w.as_str())
+    };
+    // 无 is a blank cell when it stands alone in a cell, or among numbers.
+    let numeric_context = (multi && words.len() == 1) || (words.len() > 1 && words.iter().all(numeric));
     while i < chars.len() {
         if fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}' {
             i += 1;
@@ -78,7 +88,7 @@ fn tokenize_cell(text: &str, base: usize, line: u32, cell: u32, out: &mut Vec<To
         while i < chars.len() && !(fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}') {
             i += 1;
         }
-        word(&chars[ws..i], text, base, line, cell, out);
+        word(&chars[ws..i], text, base, line, cell, numeric_context, out);
     }
 }
 
@@ -90,12 +100,12 @@ fn byte_end(text: &str, chars: &[(usize, char)], j: usize) -> usize {
     }
 }
 
-fn word(w: &[(usize, char)], text: &str, base: usize, line: u32, cell: u32, out: &mut Vec<Token>) {
+fn word(w: &[(usize, char)], text: &str, base: usize, line: u32, cell: u32, numeric_context: bool, out: &mut Vec<Token>) {
     let folded: String = w.iter().map(|(_, c)| fold_width(*c)).collect();
     let start = base + w[0].0;
     let end = base + byte_end(text, w, w.len()).max(w[0].0);
     let tok = |kind, s, e, value, digits| Token { kind, start: s, end: e, value, digits, line, cell };
-    if BLANK_MARKERS.contains(&folded.as_str()) {
+    if BLANK_MARKERS.contains(&folded.as_str()) || (numeric_context && CJK_BLANK_MARKERS.contains(&folded.as_str())) {
         out.push(tok(Kind::Blank, start, end, None, None));
         return;
     }
@@ -305,6 +315,14 @@ mod tests {
         let t = tokenize(&d);
         assert_eq!(t[3].digits.as_deref(), Some("12"));
         assert_eq!(t[2].digits, None);
+    }
+
+    #[test]
+    fn wu_is_blank_only_among_numbers() {
+        let k = |s: &str| toks(s).into_iter().map(|t| t.0).collect::<Vec<_>>();
+        assert_eq!(k("0 无 3"), [Kind::Num, Kind::Blank, Kind::Num]);
+        assert_eq!(k("a\t无\t1"), [Kind::Text, Kind::Blank, Kind::Num]);
+        assert_eq!(k("(四) 无 法 提 供").iter().filter(|&&x| x == Kind::Blank).count(), 0);
     }
 
     #[test]
