@@ -1,1 +1,212 @@
-//! stub
+//! Validation: every identity of the vocabulary, value checks and plausibility, per report;
+//! and cross-report checks over the whole dataset with polars.
+//!
+//! **In:** the `reports` and `cells` record batches of `nianbao_normalize::batch` (any number
+//! of reports per batch; a report's cells are contiguous). **Out:** findings, each tied to its
+//! report id. **Never:** changes a value: a broken identity is reported, not "fixed".
+//!
+//! ```
+//! use nianbao_normalize::{batch, normalize, Source};
+//! let text = "二、主动公开政府信息情况\n四、政府信息公开行政复议、行政诉讼情况\n\
+//!             10\t1\t0\t0\t0\t0\t0\t0\t0\t0\t5\t0\t0\t0\t5\n五、存在的主要问题及改进情况\n";
+//! let doc = nianbao_extract::read(text.as_bytes()).unwrap();
+//! let r = normalize(&doc, Source { report_id: "r1".into(), ..Default::default() });
+//! let rs = std::slice::from_ref(&r);
+//! let found = nianbao_validate::check(&batch::reports_batch(rs).unwrap(), &batch::cells_batch(rs).unwrap()).unwrap();
+//! let f = found.iter().find(|(_, f)| f.rule == "s4_row_total").unwrap();
+//! assert_eq!((f.1.expected, f.1.actual), (Some(11.0), Some(0.0)));
+//! ```
+
+pub mod cross;
+
+use std::collections::HashMap;
+
+use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
+use nianbao_normalize::Finding;
+use nianbao_vocab::{OtherRows, Template, ValueKind, Vocabulary};
+
+pub use cross::cross_report;
+
+/// Why validation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    /// A batch does not have the declared schema.
+    #[error("the {table} batch has no usable column `{column}`: was it built by nianbao_normalize::batch?")]
+    Schema {
+        /// Table name.
+        table: &'static str,
+        /// Column name.
+        column: &'static str,
+    },
+    /// polars failed in a cross-report check.
+    #[error("cross-report check failed in polars: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+}
+
+fn col<'a, T: 'static>(b: &'a RecordBatch, table: &'static str, name: &'static str) -> Result<&'a T, ValidateError> {
+    b.column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or(ValidateError::Schema { table, column: name })
+}
+
+struct CellView {
+    value: Option<f64>,
+    status: String,
+    source: Option<String>,
+}
+
+fn fmt(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn label(key: &str) -> String {
+    match Vocabulary::get().cell(key) {
+        Some(c) => format!("{} {}", c.row.label, c.column.label),
+        None => key.to_owned(),
+    }
+}
+
+/// Per-report checks over a chunk. Returns `(report_id, finding)` pairs in cell order.
+pub fn check(reports: &RecordBatch, cells: &RecordBatch) -> Result<Vec<(String, Finding)>, ValidateError> {
+    let r_id = col::<StringArray>(reports, "reports", "report_id")?;
+    let r_tpl = col::<StringArray>(reports, "reports", "template")?;
+    let r_year = col::<Int32Array>(reports, "reports", "report_year")?;
+    let meta: HashMap<&str, (Option<Template>, Option<i32>)> = (0..reports.num_rows())
+        .map(|i| {
+            let t = (!r_tpl.is_null(i)).then(|| Template::parse(r_tpl.value(i))).flatten();
+            let y = (!r_year.is_null(i)).then(|| r_year.value(i));
+            (r_id.value(i), (t, y))
+        })
+        .collect();
+    let id = col::<StringArray>(cells, "cells", "report_id")?;
+    let key = col::<StringArray>(cells, "cells", "key")?;
+    let value = col::<Float64Array>(cells, "cells", "value")?;
+    let status = col::<StringArray>(cells, "cells", "status")?;
+    let source = col::<StringArray>(cells, "cells", "source")?;
+    let mut out = Vec::new();
+    // plausibility per report
+    for i in 0..reports.num_rows() {
+        let (t, y) = meta[r_id.value(i)];
+        if let (Some(t), Some(y)) = (t, y) {
+            if t != Template::for_year(y) {
+                let f = Finding::new(
+                    "template_year_mismatch",
+                    format!("the report for {y} uses the {t} table format, but reports for {y} use the {} format", Template::for_year(y)),
+                );
+                out.push((r_id.value(i).to_owned(), f));
+            }
+        }
+    }
+    let n = cells.num_rows();
+    let mut start = 0;
+    while start < n {
+        let rid = id.value(start);
+        let mut end = start;
+        while end < n && id.value(end) == rid {
+            end += 1;
+        }
+        let mut grid: HashMap<&str, CellView> = HashMap::new();
+        for i in start..end {
+            grid.insert(
+                key.value(i),
+                CellView {
+                    value: (!value.is_null(i)).then(|| value.value(i)),
+                    status: status.value(i).to_owned(),
+                    source: (!source.is_null(i)).then(|| source.value(i).to_owned()),
+                },
+            );
+        }
+        let template = meta.get(rid).and_then(|m| m.0).unwrap_or(Template::Y2021);
+        check_report(rid, template, &grid, &mut out);
+        start = end;
+    }
+    Ok(out)
+}
+
+fn check_report(rid: &str, template: Template, grid: &HashMap<&str, CellView>, out: &mut Vec<(String, Finding)>) {
+    let v = Vocabulary::get();
+    let has = |k: &str| grid.get(k).is_some_and(|c| c.status != "missing");
+    let single = has("s3.other_processing.total");
+    let items = has("s3.other_other.total") || has("s3.other_no_correction.total");
+    let other = match (template, single, items) {
+        (Template::Y2019, _, _) => OtherRows::Single,
+        (_, true, true) => OtherRows::Both,
+        (_, true, false) => OtherRows::Single,
+        _ => OtherRows::Items,
+    };
+    let val = |k: &str| grid.get(k).and_then(|c| c.value);
+    for id in v.identities(template, other) {
+        let Some(res) = id.residual(val) else { continue };
+        if res.abs() < 1e-6 {
+            continue;
+        }
+        let l: f64 = id.lhs.iter().filter_map(|k| val(k)).sum();
+        let r: f64 = id.rhs.iter().filter_map(|k| val(k)).sum();
+        let terms = |ks: &[String]| ks.iter().map(|k| fmt(val(k).unwrap_or(0.0))).collect::<Vec<_>>().join(" + ");
+        let (expected, actual, msg) = if id.lhs.len() == 1 {
+            let nonzero: Vec<String> = id
+                .rhs
+                .iter()
+                .filter(|k| val(k).unwrap_or(0.0) != 0.0)
+                .map(|k| format!("{} {}", fmt(val(k).unwrap_or(0.0)), v.cell(k).map_or("", |c| if id.rule.starts_with("s3_results") || id.rule == "s3_other_group" { c.row.label } else { c.column.label })))
+                .collect();
+            (
+                r,
+                l,
+                format!(
+                    "{} is {} but its parts add up to {} ({})",
+                    label(&id.lhs[0]),
+                    fmt(l),
+                    fmt(r),
+                    if nonzero.is_empty() { terms(&id.rhs) } else { nonzero.join(" + ") }
+                ),
+            )
+        } else {
+            (
+                r,
+                l,
+                format!(
+                    "{} + {} = {} but {} + {} = {}",
+                    label(&id.lhs[0]),
+                    label(&id.lhs[1]),
+                    fmt(l),
+                    label(&id.rhs[0]),
+                    label(&id.rhs[1]),
+                    fmt(r)
+                ),
+            )
+        };
+        let src = grid.get(id.lhs[0].as_str()).and_then(|c| c.source.clone());
+        let part = if id.rule.starts_with("s4") { "part 四" } else { "part 三" };
+        out.push((
+            rid.to_owned(),
+            Finding::new(id.rule, format!("{part}: {msg}")).at_key(&id.lhs[0]).numbers(Some(expected), Some(actual)).at(src),
+        ));
+    }
+    let mut keys: Vec<&&str> = grid.keys().collect();
+    keys.sort();
+    for k in keys {
+        let c = &grid[*k];
+        let Some(x) = c.value else { continue };
+        let Some(def) = v.cell(k) else { continue };
+        if def.column.kind != ValueKind::Signed && x < 0.0 {
+            out.push((
+                rid.to_owned(),
+                Finding::new("negative_value", format!("{} is {}, below zero", label(k), fmt(x))).at_key(k).numbers(None, Some(x)).at(c.source.clone()),
+            ));
+        }
+        if def.column.kind != ValueKind::Amount && x.fract() != 0.0 {
+            out.push((
+                rid.to_owned(),
+                Finding::new("non_integer_count", format!("{} is {}, but counts are whole numbers", label(k), fmt(x)))
+                    .at_key(k)
+                    .numbers(None, Some(x))
+                    .at(c.source.clone()),
+            ));
+        }
+    }
+}
