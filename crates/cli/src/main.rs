@@ -1,1 +1,351 @@
-fn main() {}
+//! `nianbao`: turns folders of 政府信息公开工作年度报告 into an analysis-ready dataset.
+//!
+//! The only crate that knows every stage: sources (a folder walk) → extract → normalize →
+//! validate → export (sinks), chunk by chunk so memory stays flat, each chunk parsed on all cores.
+
+mod config;
+mod inspect;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use nianbao_normalize::{batch, normalize, Finding, Report, Source};
+use nianbao_validate::cross::ReportFacts;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use config::Config;
+
+#[derive(Parser)]
+#[command(name = "nianbao", version, about = "Government information-disclosure annual reports → Parquet/CSV dataset")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the dataset from a folder of reports.
+    Build {
+        /// Folder of report documents (searched recursively).
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Dataset folder to (re)place.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Pipeline file (TOML), e.g. pipelines/default.toml; flags override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Fail (exit 2) when any report has an error finding.
+        #[arg(long)]
+        strict: bool,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what was read from one document: the cells by canonical row and column, each
+    /// value's status, and the findings.
+    Inspect {
+        /// The document.
+        file: PathBuf,
+    },
+    /// Write a synthetic corpus (for samples, tests and benchmarks) with a gold file per document.
+    Synth {
+        /// Folder to write into.
+        #[arg(long)]
+        output: PathBuf,
+        /// Number of documents.
+        #[arg(long, default_value_t = 100)]
+        count: usize,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write `NAME.gold.json` files into `--gold DIR`.
+        #[arg(long)]
+        gold: Option<PathBuf>,
+        /// Every document clean (no deliberate defects, plain tab layout) — for benchmarks use false.
+        #[arg(long)]
+        clean: bool,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nianbao: error: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Build { input, output, config, strict, json } => {
+            let mut cfg = match &config {
+                Some(p) => Config::load(p)?,
+                None => Config::default(),
+            };
+            if let Some(i) = input {
+                cfg.input = i;
+            }
+            if let Some(o) = output {
+                cfg.output = o;
+            }
+            cfg.strict |= strict;
+            cfg.validate()?;
+            build(&cfg, json)
+        }
+        Command::Inspect { file } => {
+            inspect::inspect(&file)?;
+            Ok(0)
+        }
+        Command::Synth { output, count, seed, gold, clean } => {
+            let n = nianbao_synth::write_corpus(&output, gold.as_deref(), count, seed, !clean)
+                .with_context(|| format!("writing the synthetic corpus to {}", output.display()))?;
+            eprintln!("wrote {n} documents to {}", output.display());
+            Ok(0)
+        }
+    }
+}
+
+/// Lists input documents, sorted, relative paths with `/`.
+fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
+    if !root.is_dir() {
+        bail!("the input folder {} does not exist or is not a folder", root.display());
+    }
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        let e = e.with_context(|| format!("listing {}", root.display()))?;
+        let name = e.file_name().to_string_lossy();
+        if name.starts_with('.') && e.depth() > 0 {
+            continue;
+        }
+        if e.file_type().is_file() {
+            let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            out.push((e.path().to_owned(), rel));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads one document into a report; never panics, never fails: problems become an
+/// unreadable report with the reason.
+pub fn read_document(path: &Path, rel: &str) -> Report {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            let src = Source { report_id: String::new(), document: rel.to_owned(), sha256: String::new(), bytes: 0 };
+            return Report::unreadable(src, "unknown", format!("cannot read the file: {e}"));
+        }
+    };
+    report_from_bytes(&bytes, rel)
+}
+
+/// Reads bytes into a report (see [`read_document`]).
+pub fn report_from_bytes(bytes: &[u8], rel: &str) -> Report {
+    let sha = hex(&Sha256::digest(bytes));
+    let source = Source { report_id: sha[..16].to_owned(), document: rel.to_owned(), sha256: sha, bytes: bytes.len() as u64 };
+    let format = nianbao_extract::sniff(bytes).as_str();
+    let result = std::panic::catch_unwind(|| match nianbao_extract::read(bytes) {
+        Ok(doc) => normalize(&doc, source.clone()),
+        Err(e) => Report::unreadable(source.clone(), format, e.to_string()),
+    });
+    result.unwrap_or_else(|_| {
+        Report::unreadable(source, format, "internal error while reading this document (please report it with the file)".into())
+    })
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Adds validation findings to a chunk of reports.
+fn validate_chunk(reports: &mut [Report]) -> Result<()> {
+    let rb = batch::reports_batch(reports)?;
+    let cb = batch::cells_batch(reports)?;
+    let found = nianbao_validate::check(&rb, &cb)?;
+    let mut by_id: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for (id, f) in found {
+        by_id.entry(id).or_default().push(f);
+    }
+    for r in reports.iter_mut() {
+        if let Some(fs) = by_id.get(&r.source.report_id) {
+            for f in fs {
+                // identical documents share an id and produce the same findings once each
+                if !r.findings.contains(f) {
+                    r.findings.push(f.clone());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn facts(r: &Report) -> ReportFacts {
+    let v = |k: &str| r.cell(k).and_then(|c| c.value);
+    ReportFacts {
+        report_id: r.source.report_id.clone(),
+        document: r.source.document.clone(),
+        sha256: r.source.sha256.clone(),
+        agency: r.agency.clone(),
+        report_year: r.report_year,
+        carried_forward: v("s3.carried_forward.total"),
+        carried_over: v("s3.carried_over.total"),
+    }
+}
+
+const TABLES: [(&str, &str); 5] = [
+    ("reports", "One row per input document, including those that could not be read."),
+    ("cells", "Every canonical table cell of every report, in long form."),
+    ("cells_wide", "One row per report, one column per canonical cell key."),
+    ("sections", "The parts 一 to 六 of each report as text."),
+    ("findings", "Every problem found while reading and validating."),
+];
+
+fn schemas() -> Vec<(&'static str, &'static str, arrow_schema::SchemaRef)> {
+    TABLES
+        .iter()
+        .map(|(n, about)| {
+            let s = match *n {
+                "reports" => batch::reports_schema(),
+                "cells" => batch::cells_schema(),
+                "cells_wide" => batch::cells_wide_schema(),
+                "sections" => batch::sections_schema(),
+                _ => batch::findings_schema(),
+            };
+            (*n, *about, s)
+        })
+        .collect()
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn build(cfg: &Config, json: bool) -> Result<i32> {
+    let started = Instant::now();
+    let started_unix = now_unix();
+    let inputs = list_inputs(&cfg.input)?;
+    let schemas = schemas();
+    let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
+    let mut writer = nianbao_export::DatasetWriter::create(&cfg.output, cfg.formats, &decl)
+        .with_context(|| format!("preparing the output folder {}", cfg.output.display()))?;
+    let bar = ProgressBar::new(inputs.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos}/{len} documents  {per_sec}  eta {eta}  {wide_bar}")
+            .expect("static template"),
+    );
+    let mut slim: Vec<Report> = Vec::with_capacity(inputs.len());
+    let mut facts_all = Vec::with_capacity(inputs.len());
+    for chunk in inputs.chunks(cfg.chunk_size) {
+        let mut reports: Vec<Report> = chunk.par_iter().map(|(p, rel)| read_document(p, rel)).collect();
+        validate_chunk(&mut reports)?;
+        writer.write("cells", &batch::cells_batch(&reports)?)?;
+        writer.write("cells_wide", &batch::cells_wide_batch(&reports)?)?;
+        writer.write("sections", &batch::sections_batch(&reports)?)?;
+        writer.write("findings", &batch::findings_batch(reports.iter().flat_map(|r| r.findings.iter().map(move |f| (r, f))))?)?;
+        for mut r in reports {
+            facts_all.push(facts(&r));
+            r.cells = Vec::new();
+            r.sections = Vec::new();
+            slim.push(r);
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    // Cross-report checks.
+    let cross = nianbao_validate::cross_report(&facts_all)?;
+    let mut index: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in facts_all.iter().enumerate() {
+        index.entry(f.report_id.as_str()).or_default().push(i);
+    }
+    let mut cross_pairs: Vec<(usize, Finding)> = Vec::new();
+    for (id, f) in cross {
+        if let Some(is) = index.get(id.as_str()) {
+            // with identical documents, the finding names a later copy: attach to the last
+            cross_pairs.push((*is.last().expect("non-empty"), f));
+        }
+    }
+    let findings_before: Vec<usize> = slim.iter().map(|r| r.findings.len()).collect();
+    for (i, f) in cross_pairs {
+        slim[i].findings.push(f);
+    }
+    let extra = slim.iter().zip(&findings_before).flat_map(|(r, &n)| r.findings[n..].iter().map(move |f| (r, f)));
+    writer.write("findings", &batch::findings_batch(extra)?)?;
+    for chunk in slim.chunks(cfg.chunk_size.max(1)) {
+        let mut sorted: Vec<Report> = chunk.to_vec();
+        for r in &mut sorted {
+            r.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        }
+        writer.write("reports", &batch::reports_batch(&sorted)?)?;
+    }
+
+    // Summary.
+    let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &slim {
+        *by_status.entry(r.status().as_str()).or_default() += 1;
+        for f in &r.findings {
+            *by_rule.entry(f.rule).or_default() += 1;
+        }
+    }
+    let inputs_json: Vec<serde_json::Value> = slim
+        .iter()
+        .map(|r| serde_json::json!({"document": r.source.document, "report_id": r.source.report_id, "status": r.status().as_str(), "reason": r.unreadable}))
+        .collect();
+    let manifest = serde_json::json!({
+        "tool": "nianbao",
+        "version": env!("CARGO_PKG_VERSION"),
+        "config": cfg,
+        "started_unix": started_unix,
+        "finished_unix": now_unix(),
+        "inputs": inputs_json,
+    });
+    let dict = nianbao_export::data_dictionary(&schemas.iter().map(|(n, a, s)| (*n, *a, s.clone())).collect::<Vec<_>>(), nianbao_vocab::RULES);
+    let counts = writer.finish(&manifest, &dict).with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
+    let secs = started.elapsed().as_secs_f64();
+    let summary = serde_json::json!({
+        "documents": slim.len(),
+        "by_status": by_status,
+        "findings_by_rule": by_rule,
+        "rows": counts,
+        "output": cfg.output,
+        "seconds": secs,
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    }
+    eprintln!(
+        "nianbao: {} documents in {:.2}s → {}",
+        slim.len(),
+        secs,
+        cfg.output.display()
+    );
+    eprintln!(
+        "  by status: {}",
+        by_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    );
+    let mut rules: Vec<(&&str, &usize)> = by_rule.iter().collect();
+    rules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    eprintln!(
+        "  findings by rule: {}",
+        if rules.is_empty() { "none".to_owned() } else { rules.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") }
+    );
+    for r in slim.iter().filter(|r| r.unreadable.is_some()) {
+        eprintln!("  unreadable: {}: {}", r.source.document, r.unreadable.as_deref().unwrap_or(""));
+    }
+    let errors = by_status.get("error").copied().unwrap_or(0);
+    if cfg.strict && errors > 0 {
+        eprintln!("nianbao: --strict: {errors} report(s) have error findings (see findings.parquet); failing the run");
+        return Ok(2);
+    }
+    Ok(0)
+}

@@ -1,1 +1,231 @@
-//! stub
+//! Arrow batches → Parquet (zstd) and CSV files, `manifest.json` and `DATA_DICTIONARY.md`,
+//! published atomically.
+//!
+//! **In:** record batches per table, streamed as they are produced, and the schemas they
+//! follow. **Out:** a dataset directory. Files are written into a temporary sibling directory;
+//! [`DatasetWriter::finish`] renames it into place, so a crash never leaves a half-written
+//! dataset where the previous one was. **Never:** holds a whole table in memory, or changes the
+//! data it is given.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow_array::{Int32Array, RecordBatch};
+//! use arrow_schema::{DataType, Field, Schema};
+//! use nianbao_export::{DatasetWriter, Formats};
+//!
+//! let dir = std::env::temp_dir().join(format!("nianbao-doc-{}", std::process::id()));
+//! let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int32, false)]));
+//! let mut w = DatasetWriter::create(&dir, Formats { parquet: true, csv: true }, &[("t", schema.clone())]).unwrap();
+//! w.write("t", &RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(vec![1, 2]))]).unwrap()).unwrap();
+//! let counts = w.finish(&serde_json::json!({}), "# dictionary\n").unwrap();
+//! assert_eq!(counts["t"], 2);
+//! assert!(dir.join("t.parquet").exists() && dir.join("t.csv").exists());
+//! std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+/// Which files to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Formats {
+    /// `TABLE.parquet`, zstd-compressed.
+    pub parquet: bool,
+    /// `TABLE.csv`, UTF-8 with a header row.
+    pub csv: bool,
+}
+
+/// Why the dataset could not be written. Messages name the path.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// File system error.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Parquet encoder error.
+    #[error("cannot write Parquet file {path}: {source}")]
+    Parquet {
+        /// The path concerned.
+        path: PathBuf,
+        /// The cause.
+        source: parquet::errors::ParquetError,
+    },
+    /// CSV encoder error.
+    #[error("cannot write CSV file {path}: {source}")]
+    Csv {
+        /// The path concerned.
+        path: PathBuf,
+        /// The cause.
+        source: arrow_schema::ArrowError,
+    },
+    /// A batch for a table that was not declared.
+    #[error("no table named {0} was declared")]
+    UnknownTable(String),
+    /// Nothing is enabled.
+    #[error("no output format is enabled: set parquet or csv")]
+    NoFormat,
+}
+
+struct TableWriter {
+    parquet: Option<(PathBuf, ArrowWriter<File>)>,
+    csv: Option<(PathBuf, arrow_csv::Writer<BufWriter<File>>)>,
+    rows: u64,
+}
+
+/// Writes a dataset of several tables, then publishes it atomically.
+pub struct DatasetWriter {
+    output: PathBuf,
+    tmp: PathBuf,
+    tables: BTreeMap<String, TableWriter>,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
+    move |source| ExportError::Io { path: path.to_owned(), source }
+}
+
+impl DatasetWriter {
+    /// Starts a dataset that will replace `output` when finished.
+    pub fn create(output: &Path, formats: Formats, tables: &[(&str, SchemaRef)]) -> Result<DatasetWriter, ExportError> {
+        if !formats.parquet && !formats.csv {
+            return Err(ExportError::NoFormat);
+        }
+        let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+        }
+        std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+        let mut out = BTreeMap::new();
+        for (t, schema) in tables {
+            let parquet = if formats.parquet {
+                let p = tmp.join(format!("{t}.parquet"));
+                let f = File::create(&p).map_err(io(&p))?;
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
+                    .set_created_by(format!("nianbao {}", env!("CARGO_PKG_VERSION")))
+                    .build();
+                let w = ArrowWriter::try_new(f, schema.clone(), Some(props))
+                    .map_err(|source| ExportError::Parquet { path: p.clone(), source })?;
+                Some((p, w))
+            } else {
+                None
+            };
+            let csv = if formats.csv {
+                let p = tmp.join(format!("{t}.csv"));
+                let f = File::create(&p).map_err(io(&p))?;
+                Some((p, arrow_csv::WriterBuilder::new().with_header(true).build(BufWriter::new(f))))
+            } else {
+                None
+            };
+            out.insert((*t).to_owned(), TableWriter { parquet, csv, rows: 0 });
+        }
+        Ok(DatasetWriter { output: output.to_owned(), tmp, tables: out })
+    }
+
+    /// Appends a batch to a table.
+    pub fn write(&mut self, table: &str, batch: &RecordBatch) -> Result<(), ExportError> {
+        let t = self.tables.get_mut(table).ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?;
+        if let Some((p, w)) = &mut t.parquet {
+            w.write(batch).map_err(|source| ExportError::Parquet { path: p.clone(), source })?;
+        }
+        if let Some((p, w)) = &mut t.csv {
+            w.write(batch).map_err(|source| ExportError::Csv { path: p.clone(), source })?;
+        }
+        t.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Closes every file, writes `manifest.json` (with the row counts added under `outputs`)
+    /// and `DATA_DICTIONARY.md`, and renames the dataset into place. Returns rows per table.
+    pub fn finish(self, manifest: &serde_json::Value, dictionary: &str) -> Result<BTreeMap<String, u64>, ExportError> {
+        let mut counts = BTreeMap::new();
+        let mut outputs = Vec::new();
+        for (name, t) in self.tables {
+            if let Some((p, w)) = t.parquet {
+                w.close().map_err(|source| ExportError::Parquet { path: p.clone(), source })?;
+                outputs.push(serde_json::json!({"table": name, "file": format!("{name}.parquet"), "rows": t.rows}));
+            }
+            if let Some((p, w)) = t.csv {
+                let mut inner = w.into_inner();
+                inner.flush().map_err(io(&p))?;
+                outputs.push(serde_json::json!({"table": name, "file": format!("{name}.csv"), "rows": t.rows}));
+            }
+            counts.insert(name, t.rows);
+        }
+        let mut manifest = manifest.clone();
+        if let Some(m) = manifest.as_object_mut() {
+            m.insert("outputs".into(), serde_json::Value::Array(outputs));
+        }
+        let mp = self.tmp.join("manifest.json");
+        let text = serde_json::to_string_pretty(&manifest).expect("JSON values serialize");
+        std::fs::write(&mp, text + "\n").map_err(io(&mp))?;
+        let dp = self.tmp.join("DATA_DICTIONARY.md");
+        std::fs::write(&dp, dictionary).map_err(io(&dp))?;
+        publish(&self.tmp, &self.output)?;
+        Ok(counts)
+    }
+}
+
+/// Replaces `output` by `tmp` with renames on the same file system.
+fn publish(tmp: &Path, output: &Path) -> Result<(), ExportError> {
+    if output.exists() {
+        let old = output.with_file_name(format!(
+            ".{}.old-{}",
+            output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            std::process::id()
+        ));
+        std::fs::rename(output, &old).map_err(io(output))?;
+        std::fs::rename(tmp, output).map_err(io(output))?;
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    } else {
+        std::fs::rename(tmp, output).map_err(io(output))?;
+    }
+    Ok(())
+}
+
+/// The data dictionary: every table and column from the schemas' `description` metadata, and
+/// the rule catalogue.
+pub fn data_dictionary(tables: &[(&str, &str, SchemaRef)], rules: &[nianbao_vocab::Rule]) -> String {
+    let mut s = String::from(
+        "# Data dictionary\n\nGenerated by `nianbao build` from the schemas in `nianbao_normalize::batch` and the rule \
+         catalogue in `nianbao_vocab::rules`; do not edit by hand. Every table is written as `TABLE.parquet` \
+         (zstd) and `TABLE.csv` (UTF-8, header row).\n",
+    );
+    for (name, about, schema) in tables {
+        s.push_str(&format!("\n## `{name}`\n\n{about}\n\n| column | type | nullable | meaning |\n|---|---|---|---|\n"));
+        let fields = schema.fields();
+        let wide = fields.len() > 40;
+        for (i, f) in fields.iter().enumerate() {
+            if wide && i >= 6 {
+                break;
+            }
+            let d = f.metadata().get("description").map(String::as_str).unwrap_or("");
+            s.push_str(&format!("| `{}` | {} | {} | {} |\n", f.name(), f.data_type(), if f.is_nullable() { "yes" } else { "no" }, d));
+        }
+        if wide {
+            s.push_str(&format!(
+                "| … | Float64 | yes | {} more columns, one per canonical cell key (`s2.regulation.issued` … `s4.litigation_after_review.total`), in vocabulary order: the value of that cell, null when unknown. |\n",
+                fields.len() - 6
+            ));
+        }
+    }
+    s.push_str("\n## Finding rules\n\n| rule | severity | meaning |\n|---|---|---|\n");
+    for r in rules {
+        s.push_str(&format!("| `{}` | {} | {} |\n", r.name, r.severity, r.description));
+    }
+    s
+}

@@ -244,7 +244,10 @@ pub fn sniff(bytes: &[u8]) -> Format {
 fn looks_like_html(text: &str) -> bool {
     let head: String = text.chars().take(2048).collect::<String>().to_ascii_lowercase();
     let t = head.trim_start();
-    t.starts_with("<!doctype html") || t.starts_with("<html") || (head.contains("<table") && head.contains("</"))
+    let tags = ["<p", "<div", "<span", "<td", "<tr", "<br", "<table", "<font", "<meta", "<body"];
+    t.starts_with("<!doctype html")
+        || t.starts_with("<html")
+        || (head.contains("</") && tags.iter().map(|g| head.matches(g).count()).sum::<usize>() >= 3)
 }
 
 fn is_bad_control(c: char) -> bool {

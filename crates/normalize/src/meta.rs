@@ -125,7 +125,16 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
             }
             let mut it = cand.iter();
             if s.iter().all(|c| it.any(|x| x == c)) {
-                let cs: String = cand.iter().collect();
+                let mut cs: String = cand.iter().collect();
+                // 政府办 → 人民政府办公室: complete an agency suffix cut short
+                for extra in 1..=2 {
+                    let more: String = b[st + len..(st + len + extra).min(b.len())].iter().collect();
+                    let longer = format!("{cs}{more}");
+                    if SUFFIXES.iter().any(|x| longer.ends_with(x) && !cs.ends_with(x)) {
+                        cs = longer;
+                        break;
+                    }
+                }
                 match counts.iter_mut().find(|(c, _)| *c == cs) {
                     Some(e) => e.1 += 1,
                     None => counts.push((cs, 1)),
@@ -156,6 +165,19 @@ pub fn published_on(text: &str) -> Option<String> {
                 if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
                     return Some(d);
                 }
+            }
+        }
+    }
+    // A flattened page: the date is the last thing on a long line.
+    let mut cut = text.len().saturating_sub(80);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    if let Some(c) = date.captures_iter(&text[cut..]).last() {
+        let rest = text[cut..][c.get(0).map_or(0, |m| m.end())..].trim();
+        if rest.chars().count() <= 12 {
+            if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
+                return Some(d);
             }
         }
     }

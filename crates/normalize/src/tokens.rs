@@ -46,6 +46,9 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
     let mut out = Vec::new();
     let celled = matches!(doc.layout, Layout::Tabbed | Layout::Piped);
     for line in &doc.lines {
+        if is_page_number(doc.cell_text(&line.span)) {
+            continue;
+        }
         let multi = line.cells.len() > 1;
         for (ci, cell) in line.cells.iter().enumerate() {
             let text = doc.cell_text(cell);
@@ -65,6 +68,16 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
         }
     }
     out
+}
+
+/// A page number line of PDF text: `- 3 -`, `— 3 —`, `第 3 页`, `第3页 共5页`.
+fn is_page_number(line: &str) -> bool {
+    let t: String = line.chars().map(fold_width).filter(|c| !c.is_whitespace()).collect();
+    let inner = t.trim_start_matches(['-', '—', '–']).trim_end_matches(['-', '—', '–']);
+    let dash = |c: char| matches!(c, '-' | '—' | '–');
+    let dashed = t.starts_with(dash) && t.ends_with(dash) && inner.len() < t.len() && !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit());
+    let paged = t.starts_with('第') && t.contains('页') && t.chars().all(|c| c.is_ascii_digit() || "第页共".contains(c));
+    dashed || paged
 }
 
 fn tokenize_cell(text: &str, base: usize, line: u32, cell: u32, multi: bool, out: &mut Vec<Token>) {

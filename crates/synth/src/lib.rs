@@ -1,1 +1,349 @@
-//! stub
+//! Synthetic reports in real layouts, with gold files: the sample corpus of `data/raw`, test
+//! fixtures and benchmark corpora.
+//!
+//! **In:** a seed and a count. **Out:** report texts in the five text layouts (tabbed, piped,
+//! PDF text with wrapped labels and page numbers, one cell per line, flattened), both national
+//! templates, UTF-8 / GBK / UTF-16, made-up agencies and nonzero numbers that satisfy the
+//! identities — and, when defects are enabled, deliberate problems (a wrong total, a blank row,
+//! an extra number, a missing table, no title). Each document comes with a gold record in the
+//! format of the shared gold files. **Never:** copies text of real reports.
+//!
+//! ```
+//! let docs = nianbao_synth::generate(3, 7, true);
+//! assert_eq!(docs.len(), 3);
+//! assert!(docs[0].gold["values"].as_object().unwrap().len() > 20);
+//! ```
+
+use std::path::Path;
+
+use nianbao_vocab::{cell_key, Section, Template, Vocabulary};
+use serde_json::{json, Map, Value};
+
+/// A small deterministic generator (SplitMix64): the corpus must be identical on every
+/// machine and for every version of every crate, which a registry RNG does not promise.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    /// Next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    /// A small count: mostly 0, sometimes up to `max`.
+    pub fn count(&mut self, max: u64) -> u64 {
+        if self.below(3) == 0 {
+            0
+        } else {
+            self.below(max + 1)
+        }
+    }
+}
+
+/// The text layouts the generator writes.
+pub const LAYOUTS: [&str; 5] = ["tabbed", "piped", "pdf_text", "cell_per_line", "flattened"];
+
+/// One synthetic document.
+#[derive(Debug, Clone)]
+pub struct SynthDoc {
+    /// File name.
+    pub name: String,
+    /// The bytes (encoded).
+    pub bytes: Vec<u8>,
+    /// Gold record (format of the shared gold files).
+    pub gold: Value,
+}
+
+const PLACES: [&str; 8] = ["青山", "白水", "云岭", "明湖", "松原", "东川", "临溪", "石门"];
+const LEVELS: [&str; 3] = ["县", "区", "市"];
+const UNITS: [(&str, &str); 5] =
+    [("科学技术局", "科技局"), ("教育局", "教育局"), ("民政局", "民政局"), ("自然资源局", "自然资源局"), ("人民政府办公室", "政府办")];
+
+struct Row {
+    label: String,
+    values: Vec<Option<String>>,
+}
+
+fn row(label: &str, values: Vec<Option<String>>) -> Row {
+    Row { label: label.to_owned(), values }
+}
+
+fn hdr(label: &str) -> Row {
+    row(label, vec![])
+}
+
+fn fmt(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Generates `count` documents.
+pub fn generate(count: usize, seed: u64, defects: bool) -> Vec<SynthDoc> {
+    (0..count).map(|i| one(i, seed, defects)).collect()
+}
+
+fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
+    let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
+    let v = Vocabulary::get();
+    let layout = LAYOUTS[i % LAYOUTS.len()];
+    let flat = layout == "flattened";
+    let year = 2019 + rng.below(7) as i32;
+    let t = Template::for_year(year);
+    let place = PLACES[rng.below(8) as usize];
+    let level = LEVELS[rng.below(3) as usize];
+    let (unit, short) = UNITS[rng.below(5) as usize];
+    let agency = format!("{place}{level}{unit}");
+    let title_agency = if rng.below(3) == 0 { format!("{place}{level}{short}") } else { agency.clone() };
+    // Defects: one kind per defective document.
+    let defect = if defects && !flat && i % 4 == 3 { 1 + rng.below(5) } else { 0 };
+    let cap = if flat { 1 } else { 30 };
+
+    let mut values: Map<String, Value> = Map::new();
+    let mut blank: Map<String, Value> = Map::new();
+    let mut problems: Vec<String> = Vec::new();
+    let mut put = |k: String, x: f64| {
+        values.insert(k, json!(x));
+    };
+
+    // Part 二.
+    let mut s2 = Vec::new();
+    for r in v.rows(t, Section::S2) {
+        let cols = v.columns_for(t, r);
+        let vals: Vec<f64> = cols
+            .iter()
+            .map(|c| match c.kind {
+                nianbao_vocab::ValueKind::Amount if !flat => (rng.below(100_000) as f64) / 100.0,
+                nianbao_vocab::ValueKind::Signed if !flat => rng.below(11) as f64 - 5.0,
+                _ => rng.count(if flat { 9 } else { 400 }) as f64,
+            })
+            .collect();
+        let head: Vec<&str> = cols.iter().map(|c| c.label).collect();
+        if matches!(r.key, "regulation" | "licensing" | "punishment" | "admin_fee" | "central_procurement") {
+            s2.push(hdr(match r.key {
+                "regulation" => "第二十条第（一）项",
+                "licensing" => "第二十条第（五）项",
+                "punishment" => "第二十条第（六）项",
+                "admin_fee" => "第二十条第（八）项",
+                _ => "第二十条第（九）项",
+            }));
+            s2.push(row("信息内容", head.iter().map(|h| Some((*h).to_owned())).collect()));
+        }
+        for (c, x) in cols.iter().zip(&vals) {
+            put(cell_key(Section::S2, r.key, c.key), *x);
+        }
+        s2.push(row(r.label, vals.iter().map(|x| Some(fmt(*x))).collect()));
+    }
+
+    // Part 三: outcome rows per applicant column, then the balance.
+    let s3rows: Vec<_> = v.rows(t, Section::S3).filter(|r| t == Template::Y2019 || r.key != "other_processing").collect();
+    let outcome: Vec<&str> = s3rows
+        .iter()
+        .map(|r| r.key)
+        .filter(|k| !matches!(*k, "received_new" | "carried_over" | "results_total" | "carried_forward"))
+        .collect();
+    let applicants = 6;
+    let mut grid: std::collections::HashMap<&str, Vec<f64>> = std::collections::HashMap::new();
+    for &o in &outcome {
+        let busy = rng.below(3) == 0;
+        let vals: Vec<f64> = (0..applicants).map(|a| if busy && (a == 0 || rng.below(4) == 0) { rng.below(cap + 1) as f64 } else { 0.0 }).collect();
+        grid.insert(o, vals);
+    }
+    if flat {
+        // keep every total a single digit so the flattened digits split one way only
+        for &o in &outcome {
+            let g = grid.get_mut(o).expect("row");
+            g.iter_mut().for_each(|x| *x = 0.0);
+        }
+        grid.get_mut("granted").expect("row")[0] = 1.0 + rng.below(3) as f64;
+        grid.get_mut("unable_not_held").expect("row")[1] = rng.below(2) as f64;
+    }
+    let blank_other = defect == 2 && t == Template::Y2021;
+    if blank_other {
+        grid.insert("other_other", vec![0.0; applicants]);
+    }
+    let extra_number = defect == 3;
+    if extra_number {
+        grid.insert("denied_state_secret", vec![0.0; applicants]);
+    }
+    let results: Vec<f64> = (0..applicants).map(|a| outcome.iter().map(|o| grid[o][a]).sum()).collect();
+    let forward: Vec<f64> = (0..applicants).map(|a| if results[a] > 0.0 && !flat { rng.below(3) as f64 } else { 0.0 }).collect();
+    let over: Vec<f64> = (0..applicants).map(|a| if !flat { rng.below(forward[a] as u64 + results[a] as u64 + 1).min(2) as f64 } else { 0.0 }).collect();
+    let received: Vec<f64> = (0..applicants).map(|a| results[a] + forward[a] - over[a]).collect();
+    grid.insert("received_new", received);
+    grid.insert("carried_over", over);
+    grid.insert("results_total", results);
+    grid.insert("carried_forward", forward);
+    let s3cols: Vec<_> = v.columns(t, Section::S3).collect();
+    let mut s3 = vec![
+        row("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", vec![Some("申请人情况".into())]),
+        row("", vec![Some("自然人".into()), Some("法人或其他组织".into()), Some("总计".into())]),
+        row("", s3cols[1..6].iter().map(|c| Some(c.label.to_owned())).collect()),
+    ];
+    for r in &s3rows {
+        let mut vals = grid[r.key].clone();
+        vals.push(vals.iter().sum());
+        if r.key == "denied_state_secret" {
+            s3.push(hdr("（三）不予公开"));
+        } else if r.key == "unable_not_held" {
+            s3.push(hdr("（四）无法提供"));
+        } else if r.key == "not_processed_petition" {
+            s3.push(hdr("（五）不予处理"));
+        } else if r.key == "other_no_correction" {
+            s3.push(hdr("（六）其他处理"));
+        } else if r.key == "granted" {
+            s3.push(hdr("三、本年度办理结果"));
+        }
+        let label = r.label;
+        for (c, x) in s3cols.iter().zip(&vals) {
+            let k = cell_key(Section::S3, r.key, c.key);
+            if blank_other && r.key == "other_other" {
+                blank.insert(k, json!(0.0));
+            } else {
+                put(k, *x);
+            }
+        }
+        let mut cells: Vec<Option<String>> = vals.iter().map(|x| Some(fmt(*x))).collect();
+        if blank_other && r.key == "other_other" {
+            cells = vec![None; 7];
+        }
+        if extra_number && r.key == "denied_state_secret" {
+            cells.push(Some("0".into()));
+        }
+        s3.push(row(label, cells));
+    }
+    if blank_other {
+        problems.push("part 三: the row （六）3.其他 is blank in every column".into());
+    }
+    if extra_number {
+        problems.push("part 三: the row （三）1.属于国家秘密 carries 8 numbers for 7 columns".into());
+    }
+
+    // Part 四.
+    let mut s4vals = Vec::new();
+    for r in v.rows(t, Section::S4) {
+        let parts: Vec<f64> = (0..4).map(|_| rng.count(if flat { 2 } else { 6 }) as f64).collect();
+        let total: f64 = parts.iter().sum();
+        for (c, x) in ["upheld", "corrected", "other", "pending"].iter().zip(&parts) {
+            s4vals.push((cell_key(Section::S4, r.key, c), *x));
+        }
+        s4vals.push((cell_key(Section::S4, r.key, "total"), total));
+    }
+    let wrong_total = defect == 1;
+    if wrong_total {
+        s4vals[4].1 += 1.0;
+        problems.push(format!("part 四: 行政复议 总计 is {} but its parts add up to {}", fmt(s4vals[4].1), fmt(s4vals[4].1 - 1.0)));
+    }
+    let missing_s4 = defect == 4;
+    if missing_s4 {
+        problems.push("part 四: the table is missing (heading only)".into());
+    } else {
+        for (k, x) in &s4vals {
+            put(k.clone(), *x);
+        }
+    }
+    let no_title = defect == 5;
+    if no_title {
+        problems.push("the report has no title line: agency and year come from the first paragraph".into());
+    }
+    let s4 = vec![
+        row("行政复议", vec![Some("行政诉讼".into())]),
+        row("结果维持", ["结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"].iter().map(|s| Some((*s).to_owned())).collect()),
+        row("", s4vals.iter().map(|(_, x)| Some(fmt(*x))).collect()),
+    ];
+
+    // Assemble.
+    let day = 1 + rng.below(28);
+    let published = format!("{}-01-{day:02}", year + 1);
+    let mut parts: Vec<String> = Vec::new();
+    if !no_title {
+        parts.push(format!("{title_agency} {year} 年政府信息公开工作年度报告\n"));
+    }
+    let intro = format!(
+        "{year}年，{agency}认真贯彻落实《中华人民共和国政府信息公开条例》，本报告统计期限为{year}年1月1日至{year}年12月31日。全年主动公开政府信息{}条。",
+        rng.below(300) + 20
+    );
+    parts.push(format!("一、总体情况\n{intro}\n"));
+    let render = |rows: &[Row]| -> String { rows.iter().map(|r| render_row(layout, r)).collect::<Vec<_>>().join(if flat { "" } else { "\n" }) };
+    parts.push(format!("二、主动公开政府信息情况\n{}\n", render(&s2)));
+    if layout == "pdf_text" {
+        parts.push("- 2 -\n".into());
+    }
+    parts.push(format!("三、收到和处理政府信息公开申请情况\n{}\n", render(&s3)));
+    parts.push(format!("四、政府信息公开行政复议、行政诉讼情况\n{}\n", if missing_s4 { String::new() } else { render(&s4) }));
+    parts.push("五、存在的主要问题及改进情况\n信息公开的及时性有待提高，下一步将加强培训。\n".into());
+    parts.push(format!("六、其他需要报告的事项\n本年度未收取信息处理费。\n{agency}\n{}年1月{day}日\n", year + 1));
+    let text = if flat { parts.iter().map(|p| p.replace('\n', " ")).collect::<Vec<_>>().join("") } else { parts.join("\n") };
+    let (bytes, enc) = match i % 7 {
+        2 => (encoding_rs::GBK.encode(&text).0.into_owned(), "gbk"),
+        5 => {
+            let mut b = vec![0xFF, 0xFE];
+            b.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+            (b, "utf16le")
+        }
+        _ => (text.into_bytes(), "utf8"),
+    };
+    let name = format!("synth_{i:06}_{layout}_{}_{enc}.txt", t.as_str());
+    let gold = json!({
+        "document": name,
+        "agency": agency,
+        "agency_in_title": if no_title || title_agency == agency { Value::Null } else { json!(title_agency) },
+        "report_year": year,
+        "template": t.as_str(),
+        "published_on": published,
+        "values": values,
+        "blank": blank,
+        "ambiguous": {},
+        "problems": problems,
+    });
+    SynthDoc { name, bytes, gold }
+}
+
+fn render_row(layout: &str, r: &Row) -> String {
+    let vals = |blank: &str| r.values.iter().map(|v| v.clone().unwrap_or_else(|| blank.to_owned())).collect::<Vec<_>>();
+    match layout {
+        "tabbed" => std::iter::once(r.label.clone()).chain(vals("")).collect::<Vec<_>>().join("\t"),
+        "piped" => std::iter::once(r.label.clone()).chain(vals("")).collect::<Vec<_>>().join(" | ") + " |",
+        "pdf_text" => {
+            // labels wrap every 6 characters; the numbers come after the first piece
+            let chars: Vec<char> = r.label.chars().collect();
+            let pieces: Vec<String> = chars.chunks(6).map(|c| c.iter().collect()).collect();
+            let mut out = vec![pieces.first().cloned().unwrap_or_default()];
+            if !r.values.is_empty() {
+                out.push(vals("—").join(" "));
+            }
+            out.extend(pieces.into_iter().skip(1));
+            out.join("\n")
+        }
+        "cell_per_line" => std::iter::once(r.label.clone()).chain(vals("—")).collect::<Vec<_>>().join("\n"),
+        _ => r.label.clone() + &vals("").join(""),
+    }
+}
+
+/// Writes `count` documents into `dir` (and gold files into `gold_dir`). Returns the count.
+pub fn write_corpus(dir: &Path, gold_dir: Option<&Path>, count: usize, seed: u64, defects: bool) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    if let Some(g) = gold_dir {
+        std::fs::create_dir_all(g)?;
+    }
+    for d in generate(count, seed, defects) {
+        std::fs::write(dir.join(&d.name), &d.bytes)?;
+        if let Some(g) = gold_dir {
+            std::fs::write(g.join(d.name.replace(".txt", ".json")), serde_json::to_string_pretty(&d.gold)? + "\n")?;
+        }
+    }
+    Ok(count)
+}
