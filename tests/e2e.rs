@@ -14,17 +14,34 @@ fn bin() -> Command {
 }
 
 fn build(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
-    let out = bin().arg("build").arg("--input").arg(input).arg("--output").arg(output).args(extra).output().unwrap();
+    let out = bin()
+        .arg("build")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .args(extra)
+        .output()
+        .unwrap();
     out
 }
 
 fn read(path: &Path) -> Vec<RecordBatch> {
     let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    ParquetRecordBatchReaderBuilder::try_new(f).unwrap().build().unwrap().map(|b| b.unwrap()).collect()
+    ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
 }
 
 fn s<'a>(b: &'a RecordBatch, c: &str) -> &'a StringArray {
-    b.column_by_name(c).unwrap().as_any().downcast_ref().unwrap()
+    b.column_by_name(c)
+        .unwrap()
+        .as_any()
+        .downcast_ref()
+        .unwrap()
 }
 
 fn opt(a: &StringArray, i: usize) -> Option<String> {
@@ -43,23 +60,50 @@ struct Dataset {
 fn load(out: &Path) -> Dataset {
     let mut cells = HashMap::new();
     for b in read(&out.join("cells.parquet")) {
-        let v: &Float64Array = b.column_by_name("value").unwrap().as_any().downcast_ref().unwrap();
+        let v: &Float64Array = b
+            .column_by_name("value")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
         for i in 0..b.num_rows() {
             cells.insert(
-                (s(&b, "document").value(i).to_owned(), s(&b, "key").value(i).to_owned()),
-                ((!v.is_null(i)).then(|| v.value(i)), s(&b, "status").value(i).to_owned()),
+                (
+                    s(&b, "document").value(i).to_owned(),
+                    s(&b, "key").value(i).to_owned(),
+                ),
+                (
+                    (!v.is_null(i)).then(|| v.value(i)),
+                    s(&b, "status").value(i).to_owned(),
+                ),
             );
         }
     }
     let mut reports = HashMap::new();
     for b in read(&out.join("reports.parquet")) {
-        let y: &Int32Array = b.column_by_name("report_year").unwrap().as_any().downcast_ref().unwrap();
+        let y: &Int32Array = b
+            .column_by_name("report_year")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
         for i in 0..b.num_rows() {
             let mut m: HashMap<&'static str, Option<String>> = HashMap::new();
-            for c in ["agency", "agency_in_title", "template", "published_on", "status", "reason", "format"] {
+            for c in [
+                "agency",
+                "agency_in_title",
+                "template",
+                "published_on",
+                "status",
+                "reason",
+                "format",
+            ] {
                 m.insert(c, opt(s(&b, c), i));
             }
-            m.insert("report_year", (!y.is_null(i)).then(|| y.value(i).to_string()));
+            m.insert(
+                "report_year",
+                (!y.is_null(i)).then(|| y.value(i).to_string()),
+            );
             reports.insert(s(&b, "document").value(i).to_owned(), m);
         }
     }
@@ -69,10 +113,17 @@ fn load(out: &Path) -> Dataset {
             findings
                 .entry(s(&b, "document").value(i).to_owned())
                 .or_default()
-                .push((s(&b, "rule").value(i).to_owned(), s(&b, "message").value(i).to_owned()));
+                .push((
+                    s(&b, "rule").value(i).to_owned(),
+                    s(&b, "message").value(i).to_owned(),
+                ));
         }
     }
-    Dataset { cells, reports, findings }
+    Dataset {
+        cells,
+        reports,
+        findings,
+    }
 }
 
 /// Compares a dataset with gold records under the rules of TEMPLATES.md.
@@ -89,37 +140,56 @@ fn compare(ds: &Dataset, gold: &Value) -> Vec<String> {
     for (k, v) in gold["blank"].as_object().unwrap() {
         match cell(k) {
             Some((None, _)) => {}
-            Some((Some(x), st)) if st == "inferred" && v.as_f64().is_some_and(|g| (g - x).abs() < 1e-6) => {}
-            other => errs.push(format!("{doc} blank {k}: want null or inferred {v}, got {other:?}")),
+            Some((Some(x), st))
+                if st == "inferred" && v.as_f64().is_some_and(|g| (g - x).abs() < 1e-6) => {}
+            other => errs.push(format!(
+                "{doc} blank {k}: want null or inferred {v}, got {other:?}"
+            )),
         }
     }
     for (k, v) in gold["ambiguous"].as_object().unwrap() {
         match cell(k) {
             Some((None, _)) => {}
             Some((Some(x), _)) if v.as_f64().is_some_and(|g| (g - x).abs() < 1e-6) => {}
-            other => errs.push(format!("{doc} ambiguous {k}: want null or {v}, got {other:?}")),
+            other => errs.push(format!(
+                "{doc} ambiguous {k}: want null or {v}, got {other:?}"
+            )),
         }
     }
     for ((d, k), (v, st)) in &ds.cells {
-        let listed = ["values", "blank", "ambiguous"].iter().any(|m| gold[m].get(k).is_some());
+        let listed = ["values", "blank", "ambiguous"]
+            .iter()
+            .any(|m| gold[m].get(k).is_some());
         if d == &doc && !listed && v.is_some() {
-            errs.push(format!("{doc} {k}: absent from the document, got {v:?} ({st})"));
+            errs.push(format!(
+                "{doc} {k}: absent from the document, got {v:?} ({st})"
+            ));
         }
     }
     let r = &ds.reports[&doc];
     for f in ["agency", "agency_in_title", "template", "published_on"] {
-        if r[f].as_deref() != gold[f].as_str() && !(f == "agency_in_title" && gold.get(f).is_none()) {
+        if r[f].as_deref() != gold[f].as_str() && !(f == "agency_in_title" && gold.get(f).is_none())
+        {
             errs.push(format!("{doc} {f}: want {:?}, got {:?}", gold[f], r[f]));
         }
     }
-    if r["report_year"].as_deref().map(|y| y.parse::<i64>().unwrap()) != gold["report_year"].as_i64() {
-        errs.push(format!("{doc} report_year: want {}, got {:?}", gold["report_year"], r["report_year"]));
+    if r["report_year"]
+        .as_deref()
+        .map(|y| y.parse::<i64>().unwrap())
+        != gold["report_year"].as_i64()
+    {
+        errs.push(format!(
+            "{doc} report_year: want {}, got {:?}",
+            gold["report_year"], r["report_year"]
+        ));
     }
     errs
 }
 
 fn has_rule(ds: &Dataset, doc: &str, rule: &str, needle: &str) -> bool {
-    ds.findings.get(doc).is_some_and(|fs| fs.iter().any(|(r, m)| r == rule && m.contains(needle)))
+    ds.findings
+        .get(doc)
+        .is_some_and(|fs| fs.iter().any(|(r, m)| r == rule && m.contains(needle)))
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -140,13 +210,22 @@ fn synthetic_corpus_round_trips_through_the_binary() {
         std::fs::write(input.join(&d.name), &d.bytes).unwrap();
     }
     let out = build(&input, &dir.join("out"), &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ds = load(&dir.join("out"));
     let mut errs = Vec::new();
     let mut nonzero = 0;
     for d in &docs {
         errs.extend(compare(&ds, &d.gold));
-        nonzero += d.gold["values"].as_object().unwrap().values().filter(|v| v.as_f64() != Some(0.0)).count();
+        nonzero += d.gold["values"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|v| v.as_f64() != Some(0.0))
+            .count();
         for p in d.gold["problems"].as_array().unwrap() {
             let p = p.as_str().unwrap();
             let (rule, needle) = if p.contains("行政复议 总计") {
@@ -165,8 +244,16 @@ fn synthetic_corpus_round_trips_through_the_binary() {
             }
         }
     }
-    assert!(nonzero > 500, "the synthetic corpus must carry nonzero numbers ({nonzero})");
-    assert!(errs.is_empty(), "{} wrong:\n{}", errs.len(), errs.join("\n"));
+    assert!(
+        nonzero > 500,
+        "the synthetic corpus must carry nonzero numbers ({nonzero})"
+    );
+    assert!(
+        errs.is_empty(),
+        "{} wrong:\n{}",
+        errs.len(),
+        errs.join("\n")
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -179,7 +266,9 @@ fn shared() -> Option<PathBuf> {
 #[test]
 fn shared_gold_conformance() {
     let Some(sh) = shared() else {
-        eprintln!("SKIPPED: ../shared is absent; conformance against the shared gold files was not run");
+        eprintln!(
+            "SKIPPED: ../shared is absent; conformance against the shared gold files was not run"
+        );
         return;
     };
     let dir = tmp("shared");
@@ -188,22 +277,35 @@ fn shared_gold_conformance() {
     let mut golds = Vec::new();
     for (docs, gold) in [("seeds", "expected"), ("corpus/docs", "corpus/expected")] {
         for e in std::fs::read_dir(sh.join(gold)).unwrap() {
-            let g: Value = serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
+            let g: Value =
+                serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
             let name = g["document"].as_str().unwrap().to_owned();
             std::fs::copy(sh.join(docs).join(&name), input.join(&name)).unwrap();
             golds.push(g);
         }
     }
     let out = build(&input, &dir.join("out"), &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ds = load(&dir.join("out"));
     let mut errs = Vec::new();
     for g in &golds {
         let doc = g["document"].as_str().unwrap();
         if ds.reports[doc]["status"].as_deref() == Some("unreadable") {
             // HTML and PDF are read from issue 3 on; until then they must be listed with a reason.
-            assert!(ds.reports[doc]["reason"].as_deref().is_some_and(|r| r.contains("not read yet")), "{doc}");
-            eprintln!("NOT YET READ: {doc} ({})", ds.reports[doc]["reason"].as_deref().unwrap_or(""));
+            assert!(
+                ds.reports[doc]["reason"]
+                    .as_deref()
+                    .is_some_and(|r| r.contains("not read yet")),
+                "{doc}"
+            );
+            eprintln!(
+                "NOT YET READ: {doc} ({})",
+                ds.reports[doc]["reason"].as_deref().unwrap_or("")
+            );
             continue;
         }
         errs.extend(compare(&ds, g));
@@ -212,12 +314,32 @@ fn shared_gold_conformance() {
     let expected: &[(&str, &str, &str)] = &[
         ("000_9bb18307f9a892a7.txt", "blank_row", "3.其他"),
         ("000_9bb18307f9a892a7.txt", "row_repaired", "属于国家秘密"),
-        ("000_9bb18307f9a892a7.txt", "row_repaired", "补正后申请内容仍不明确"),
-        ("000_9bb18307f9a892a7.txt", "row_repaired", "要求提供公开出版物"),
+        (
+            "000_9bb18307f9a892a7.txt",
+            "row_repaired",
+            "补正后申请内容仍不明确",
+        ),
+        (
+            "000_9bb18307f9a892a7.txt",
+            "row_repaired",
+            "要求提供公开出版物",
+        ),
         ("002_3e8542fbe6658293.txt", "no_title", ""),
-        ("003_6edf186f1117d5aa.txt", "missing_column_header", "商业企业"),
-        ("003_6edf186f1117d5aa.txt", "row_repaired", "6 numbers for 7 columns"),
-        ("003_6edf186f1117d5aa.txt", "missing_group_heading", "（三）不予公开"),
+        (
+            "003_6edf186f1117d5aa.txt",
+            "missing_column_header",
+            "商业企业",
+        ),
+        (
+            "003_6edf186f1117d5aa.txt",
+            "row_repaired",
+            "6 numbers for 7 columns",
+        ),
+        (
+            "003_6edf186f1117d5aa.txt",
+            "missing_group_heading",
+            "（三）不予公开",
+        ),
         ("003_6edf186f1117d5aa.txt", "missing_table", "part 四"),
         ("020.txt", "page_boilerplate", "当前位置"),
         ("020.txt", "flattened_table", ""),
@@ -231,7 +353,12 @@ fn shared_gold_conformance() {
             errs.push(format!("{doc}: no {rule} finding mentioning {needle:?}"));
         }
     }
-    assert!(errs.is_empty(), "{} wrong:\n{}", errs.len(), errs.join("\n"));
+    assert!(
+        errs.is_empty(),
+        "{} wrong:\n{}",
+        errs.len(),
+        errs.join("\n")
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -246,11 +373,23 @@ fn bad_inputs_are_accounted_for() {
     std::fs::write(input.join("empty.txt"), b"").unwrap();
     std::fs::write(input.join("binary.bin"), [0u8, 1, 2, 3, 255, 0, 7, 8]).unwrap();
     std::fs::write(input.join("scan.pdf"), b"%PDF-1.4\n%\xe2\xe3\n1 0 obj").unwrap();
-    std::fs::write(input.join("report.doc"), [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0]).unwrap();
-    std::fs::write(input.join("page.html"), "<html><body><table><tr><td>1</td></tr></table></body></html>").unwrap();
+    std::fs::write(
+        input.join("report.doc"),
+        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0],
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("page.html"),
+        "<html><body><table><tr><td>1</td></tr></table></body></html>",
+    )
+    .unwrap();
     std::fs::write(input.join("truncated_utf16.txt"), [0xFF, 0xFE, 0x41]).unwrap();
     let out = build(&input, &dir.join("out"), &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ds = load(&dir.join("out"));
     assert_eq!(ds.reports.len(), 7, "every input is in reports");
     let reason = |d: &str| ds.reports[d]["reason"].clone().unwrap_or_default();
@@ -263,7 +402,11 @@ fn bad_inputs_are_accounted_for() {
         ("page.html", "HTML"),
         ("truncated_utf16.txt", "decoded"),
     ] {
-        assert_eq!(ds.reports[d]["status"].as_deref(), Some("unreadable"), "{d}");
+        assert_eq!(
+            ds.reports[d]["status"].as_deref(),
+            Some("unreadable"),
+            "{d}"
+        );
         assert!(reason(d).contains(needle), "{d}: {}", reason(d));
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -280,11 +423,28 @@ fn strict_and_run_errors_have_exit_codes() {
     // document 3 of seed 11 has a planted wrong 行政复议 total (defect 1) or another defect;
     // write documents until one has an error-level problem
     let docs = nianbao_synth::generate(400, 11, true);
-    let bad = docs.iter().find(|d| d.gold["problems"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("行政复议 总计"))).unwrap();
+    let bad = docs
+        .iter()
+        .find(|d| {
+            d.gold["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p.as_str().unwrap().contains("行政复议 总计"))
+        })
+        .unwrap();
     std::fs::write(input.join(&bad.name), &bad.bytes).unwrap();
     let out = build(&input, &dir.join("out"), &["--strict"]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(dir.join("out/findings.parquet").exists(), "the dataset is still written");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.join("out/findings.parquet").exists(),
+        "the dataset is still written"
+    );
     let out = build(&dir.join("nope"), &dir.join("out2"), &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
@@ -303,8 +463,17 @@ fn inspect_shows_cells_and_findings() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     let received = d.gold["values"]["s3.received_new.total"].as_f64().unwrap();
-    let line = text.lines().find(|l| l.starts_with("received_new")).unwrap();
-    assert!(line.split_whitespace().last().unwrap().starts_with(&format!("{}", received as i64)), "{line}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("received_new"))
+        .unwrap();
+    assert!(
+        line.split_whitespace()
+            .last()
+            .unwrap()
+            .starts_with(&format!("{}", received as i64)),
+        "{line}"
+    );
     assert!(text.contains("findings ("));
     std::fs::remove_dir_all(&dir).unwrap();
 }

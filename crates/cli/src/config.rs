@@ -28,7 +28,10 @@ impl Default for Config {
         Config {
             input: "data/raw".into(),
             output: "data/out".into(),
-            formats: Formats { parquet: true, csv: true },
+            formats: Formats {
+                parquet: true,
+                csv: true,
+            },
             strict: false,
             chunk_size: 2048,
         }
@@ -38,15 +41,19 @@ impl Default for Config {
 impl Config {
     /// Reads a pipeline file; relative paths in it are relative to the working directory.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading the pipeline file {}", path.display()))?;
-        let cfg: Config = toml::from_str(&text).with_context(|| format!("{}: not a valid pipeline file", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the pipeline file {}", path.display()))?;
+        let cfg: Config = toml::from_str(&text)
+            .with_context(|| format!("{}: not a valid pipeline file", path.display()))?;
         Ok(cfg)
     }
 
     /// Checks the settings without touching the file system.
     pub fn validate(&self) -> Result<()> {
         if !self.formats.parquet && !self.formats.csv {
-            bail!("the pipeline enables no output format: set formats.parquet or formats.csv to true");
+            bail!(
+                "the pipeline enables no output format: set formats.parquet or formats.csv to true"
+            );
         }
         if self.chunk_size == 0 {
             bail!("chunk_size must be at least 1");
@@ -55,7 +62,11 @@ impl Config {
             bail!("input and output must be set");
         }
         if self.output == self.input || self.input.starts_with(&self.output) {
-            bail!("the output folder {} would replace the input folder {}", self.output.display(), self.input.display());
+            bail!(
+                "the output folder {} would replace the input folder {}",
+                self.output.display(),
+                self.input.display()
+            );
         }
         Ok(())
     }
@@ -67,11 +78,22 @@ mod tests {
 
     #[test]
     fn parses_and_validates_without_io() {
-        let c: Config = toml::from_str("input = 'in'\noutput = 'out'\n[formats]\nparquet = true\ncsv = false\n").unwrap();
+        let c: Config = toml::from_str(
+            "input = 'in'\noutput = 'out'\n[formats]\nparquet = true\ncsv = false\n",
+        )
+        .unwrap();
         assert_eq!(c.chunk_size, 2048);
         c.validate().unwrap();
-        let bad = Config { output: "in".into(), input: "in".into(), ..Config::default() };
-        assert!(bad.validate().unwrap_err().to_string().contains("would replace"));
+        let bad = Config {
+            output: "in".into(),
+            input: "in".into(),
+            ..Config::default()
+        };
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("would replace"));
         assert!(toml::from_str::<Config>("inptu = 'x'").is_err());
     }
 }

@@ -19,7 +19,10 @@ fn mark(s: CellStatus) -> &'static str {
 
 /// Prints the report read from a file.
 pub fn inspect(path: &Path) -> Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut r: Report = super::read_document(path, &name);
     if r.unreadable.is_none() {
         super::validate_chunk(std::slice::from_mut(&mut r))?;
@@ -31,19 +34,37 @@ pub fn inspect(path: &Path) -> Result<()> {
         println!("unreadable   {reason}");
         return Ok(());
     }
-    println!("format       {} ({}, {})", r.format, r.encoding.unwrap_or("-"), r.layout.unwrap_or("-"));
+    println!(
+        "format       {} ({}, {})",
+        r.format,
+        r.encoding.unwrap_or("-"),
+        r.layout.unwrap_or("-")
+    );
     println!("agency       {}", r.agency.as_deref().unwrap_or("-"));
     if let Some(a) = &r.agency_in_title {
         println!("  in title   {a}");
     }
-    println!("report_year  {}", r.report_year.map_or("-".into(), |y| y.to_string()));
+    println!(
+        "report_year  {}",
+        r.report_year.map_or("-".into(), |y| y.to_string())
+    );
     println!("template     {}", r.template.map_or("-", |t| t.as_str()));
     println!("published_on {}", r.published_on.as_deref().unwrap_or("-"));
-    println!("parts        {}", r.sections.iter().map(|s| s.part.to_string()).collect::<Vec<_>>().join(" "));
+    println!(
+        "parts        {}",
+        r.sections
+            .iter()
+            .map(|s| s.part.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let v = Vocabulary::get();
     let t = r.template.unwrap_or(nianbao_vocab::Template::Y2021);
     for s in Section::ALL {
-        println!("\n{}  (· blank  ⁱ inferred  ʳ repaired  ? ambiguous  ∅ missing)", s.as_str());
+        println!(
+            "\n{}  (· blank  ⁱ inferred  ʳ repaired  ? ambiguous  ∅ missing)",
+            s.as_str()
+        );
         let cols: Vec<_> = v.columns(t, s).collect();
         print!("{:<32}", "");
         for c in &cols {
@@ -71,8 +92,17 @@ pub fn inspect(path: &Path) -> Result<()> {
     }
     println!("\nfindings ({})", r.findings.len());
     for f in &r.findings {
-        let at = f.source.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
-        println!("  {:<7} {:<22} {}{at}", f.severity.as_str(), f.rule, f.message);
+        let at = f
+            .source
+            .as_deref()
+            .map(|s| format!(" [{s}]"))
+            .unwrap_or_default();
+        println!(
+            "  {:<7} {:<22} {}{at}",
+            f.severity.as_str(),
+            f.rule,
+            f.message
+        );
     }
     Ok(())
 }

@@ -21,7 +21,11 @@ use sha2::{Digest, Sha256};
 use config::Config;
 
 #[derive(Parser)]
-#[command(name = "nianbao", version, about = "Government information-disclosure annual reports → Parquet/CSV dataset")]
+#[command(
+    name = "nianbao",
+    version,
+    about = "Government information-disclosure annual reports → Parquet/CSV dataset"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,7 +91,13 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Build { input, output, config, strict, json } => {
+        Command::Build {
+            input,
+            output,
+            config,
+            strict,
+            json,
+        } => {
             let mut cfg = match &config {
                 Some(p) => Config::load(p)?,
                 None => Config::default(),
@@ -106,7 +116,13 @@ fn run(cli: Cli) -> Result<i32> {
             inspect::inspect(&file)?;
             Ok(0)
         }
-        Command::Synth { output, count, seed, gold, clean } => {
+        Command::Synth {
+            output,
+            count,
+            seed,
+            gold,
+            clean,
+        } => {
             let n = nianbao_synth::write_corpus(&output, gold.as_deref(), count, seed, !clean)
                 .with_context(|| format!("writing the synthetic corpus to {}", output.display()))?;
             eprintln!("wrote {n} documents to {}", output.display());
@@ -118,10 +134,16 @@ fn run(cli: Cli) -> Result<i32> {
 /// Lists input documents, sorted, relative paths with `/`.
 fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
     if !root.is_dir() {
-        bail!("the input folder {} does not exist or is not a folder", root.display());
+        bail!(
+            "the input folder {} does not exist or is not a folder",
+            root.display()
+        );
     }
     let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+    for e in walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let e = e.with_context(|| format!("listing {}", root.display()))?;
         let name = e.file_name().to_string_lossy();
         if name.starts_with('.') && e.depth() > 0 {
@@ -129,7 +151,11 @@ fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
         }
         if e.file_type().is_file() {
             let rel = e.path().strip_prefix(root).unwrap_or(e.path());
-            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             out.push((e.path().to_owned(), rel));
         }
     }
@@ -142,7 +168,12 @@ pub fn read_document(path: &Path, rel: &str) -> Report {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            let src = Source { report_id: String::new(), document: rel.to_owned(), sha256: String::new(), bytes: 0 };
+            let src = Source {
+                report_id: String::new(),
+                document: rel.to_owned(),
+                sha256: String::new(),
+                bytes: 0,
+            };
             return Report::unreadable(src, "unknown", format!("cannot read the file: {e}"));
         }
     };
@@ -152,14 +183,23 @@ pub fn read_document(path: &Path, rel: &str) -> Report {
 /// Reads bytes into a report (see [`read_document`]).
 pub fn report_from_bytes(bytes: &[u8], rel: &str) -> Report {
     let sha = hex(&Sha256::digest(bytes));
-    let source = Source { report_id: sha[..16].to_owned(), document: rel.to_owned(), sha256: sha, bytes: bytes.len() as u64 };
+    let source = Source {
+        report_id: sha[..16].to_owned(),
+        document: rel.to_owned(),
+        sha256: sha,
+        bytes: bytes.len() as u64,
+    };
     let format = nianbao_extract::sniff(bytes).as_str();
     let result = std::panic::catch_unwind(|| match nianbao_extract::read(bytes) {
         Ok(doc) => normalize(&doc, source.clone()),
         Err(e) => Report::unreadable(source.clone(), format, e.to_string()),
     });
     result.unwrap_or_else(|_| {
-        Report::unreadable(source, format, "internal error while reading this document (please report it with the file)".into())
+        Report::unreadable(
+            source,
+            format,
+            "internal error while reading this document (please report it with the file)".into(),
+        )
     })
 }
 
@@ -203,11 +243,23 @@ fn facts(r: &Report) -> ReportFacts {
 }
 
 const TABLES: [(&str, &str); 5] = [
-    ("reports", "One row per input document, including those that could not be read."),
-    ("cells", "Every canonical table cell of every report, in long form."),
-    ("cells_wide", "One row per report, one column per canonical cell key."),
+    (
+        "reports",
+        "One row per input document, including those that could not be read.",
+    ),
+    (
+        "cells",
+        "Every canonical table cell of every report, in long form.",
+    ),
+    (
+        "cells_wide",
+        "One row per report, one column per canonical cell key.",
+    ),
     ("sections", "The parts 一 to 六 of each report as text."),
-    ("findings", "Every problem found while reading and validating."),
+    (
+        "findings",
+        "Every problem found while reading and validating.",
+    ),
 ];
 
 fn schemas() -> Vec<(&'static str, &'static str, arrow_schema::SchemaRef)> {
@@ -227,7 +279,10 @@ fn schemas() -> Vec<(&'static str, &'static str, arrow_schema::SchemaRef)> {
 }
 
 fn now_unix() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn build(cfg: &Config, json: bool) -> Result<i32> {
@@ -240,18 +295,30 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         .with_context(|| format!("preparing the output folder {}", cfg.output.display()))?;
     let bar = ProgressBar::new(inputs.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos}/{len} documents  {per_sec}  eta {eta}  {wide_bar}")
-            .expect("static template"),
+        ProgressStyle::with_template(
+            "{spinner} {pos}/{len} documents  {per_sec}  eta {eta}  {wide_bar}",
+        )
+        .expect("static template"),
     );
     let mut slim: Vec<Report> = Vec::with_capacity(inputs.len());
     let mut facts_all = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(cfg.chunk_size) {
-        let mut reports: Vec<Report> = chunk.par_iter().map(|(p, rel)| read_document(p, rel)).collect();
+        let mut reports: Vec<Report> = chunk
+            .par_iter()
+            .map(|(p, rel)| read_document(p, rel))
+            .collect();
         validate_chunk(&mut reports)?;
         writer.write("cells", &batch::cells_batch(&reports)?)?;
         writer.write("cells_wide", &batch::cells_wide_batch(&reports)?)?;
         writer.write("sections", &batch::sections_batch(&reports)?)?;
-        writer.write("findings", &batch::findings_batch(reports.iter().flat_map(|r| r.findings.iter().map(move |f| (r, f))))?)?;
+        writer.write(
+            "findings",
+            &batch::findings_batch(
+                reports
+                    .iter()
+                    .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
+            )?,
+        )?;
         for mut r in reports {
             facts_all.push(facts(&r));
             r.cells = Vec::new();
@@ -278,7 +345,10 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     for (i, f) in cross_pairs {
         slim[i].findings.push(f);
     }
-    let extra = slim.iter().zip(&findings_before).flat_map(|(r, &n)| r.findings[n..].iter().map(move |f| (r, f)));
+    let extra = slim
+        .iter()
+        .zip(&findings_before)
+        .flat_map(|(r, &n)| r.findings[n..].iter().map(move |f| (r, f)));
     writer.write("findings", &batch::findings_batch(extra)?)?;
     for chunk in slim.chunks(cfg.chunk_size.max(1)) {
         let mut sorted: Vec<Report> = chunk.to_vec();
@@ -309,8 +379,16 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         "finished_unix": now_unix(),
         "inputs": inputs_json,
     });
-    let dict = nianbao_export::data_dictionary(&schemas.iter().map(|(n, a, s)| (*n, *a, s.clone())).collect::<Vec<_>>(), nianbao_vocab::RULES);
-    let counts = writer.finish(&manifest, &dict).with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
+    let dict = nianbao_export::data_dictionary(
+        &schemas
+            .iter()
+            .map(|(n, a, s)| (*n, *a, s.clone()))
+            .collect::<Vec<_>>(),
+        nianbao_vocab::RULES,
+    );
+    let counts = writer
+        .finish(&manifest, &dict)
+        .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
     let secs = started.elapsed().as_secs_f64();
     let summary = serde_json::json!({
         "documents": slim.len(),
@@ -331,16 +409,32 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     );
     eprintln!(
         "  by status: {}",
-        by_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+        by_status
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut rules: Vec<(&&str, &usize)> = by_rule.iter().collect();
     rules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     eprintln!(
         "  findings by rule: {}",
-        if rules.is_empty() { "none".to_owned() } else { rules.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") }
+        if rules.is_empty() {
+            "none".to_owned()
+        } else {
+            rules
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
     );
     for r in slim.iter().filter(|r| r.unreadable.is_some()) {
-        eprintln!("  unreadable: {}: {}", r.source.document, r.unreadable.as_deref().unwrap_or(""));
+        eprintln!(
+            "  unreadable: {}: {}",
+            r.source.document,
+            r.unreadable.as_deref().unwrap_or("")
+        );
     }
     let errors = by_status.get("error").copied().unwrap_or(0);
     if cfg.strict && errors > 0 {

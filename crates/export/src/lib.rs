@@ -92,18 +92,31 @@ pub struct DatasetWriter {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
-    move |source| ExportError::Io { path: path.to_owned(), source }
+    move |source| ExportError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 impl DatasetWriter {
     /// Starts a dataset that will replace `output` when finished.
-    pub fn create(output: &Path, formats: Formats, tables: &[(&str, SchemaRef)]) -> Result<DatasetWriter, ExportError> {
+    pub fn create(
+        output: &Path,
+        formats: Formats,
+        tables: &[(&str, SchemaRef)],
+    ) -> Result<DatasetWriter, ExportError> {
         if !formats.parquet && !formats.csv {
             return Err(ExportError::NoFormat);
         }
-        let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(io(parent))?;
-        let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
@@ -115,11 +128,17 @@ impl DatasetWriter {
                 let p = tmp.join(format!("{t}.parquet"));
                 let f = File::create(&p).map_err(io(&p))?;
                 let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
+                    .set_compression(Compression::ZSTD(
+                        ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
+                    ))
                     .set_created_by(format!("nianbao {}", env!("CARGO_PKG_VERSION")))
                     .build();
-                let w = ArrowWriter::try_new(f, schema.clone(), Some(props))
-                    .map_err(|source| ExportError::Parquet { path: p.clone(), source })?;
+                let w = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|source| {
+                    ExportError::Parquet {
+                        path: p.clone(),
+                        source,
+                    }
+                })?;
                 Some((p, w))
             } else {
                 None
@@ -127,23 +146,48 @@ impl DatasetWriter {
             let csv = if formats.csv {
                 let p = tmp.join(format!("{t}.csv"));
                 let f = File::create(&p).map_err(io(&p))?;
-                Some((p, arrow_csv::WriterBuilder::new().with_header(true).build(BufWriter::new(f))))
+                Some((
+                    p,
+                    arrow_csv::WriterBuilder::new()
+                        .with_header(true)
+                        .build(BufWriter::new(f)),
+                ))
             } else {
                 None
             };
-            out.insert((*t).to_owned(), TableWriter { parquet, csv, rows: 0 });
+            out.insert(
+                (*t).to_owned(),
+                TableWriter {
+                    parquet,
+                    csv,
+                    rows: 0,
+                },
+            );
         }
-        Ok(DatasetWriter { output: output.to_owned(), tmp, tables: out })
+        Ok(DatasetWriter {
+            output: output.to_owned(),
+            tmp,
+            tables: out,
+        })
     }
 
     /// Appends a batch to a table.
     pub fn write(&mut self, table: &str, batch: &RecordBatch) -> Result<(), ExportError> {
-        let t = self.tables.get_mut(table).ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?;
+        let t = self
+            .tables
+            .get_mut(table)
+            .ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?;
         if let Some((p, w)) = &mut t.parquet {
-            w.write(batch).map_err(|source| ExportError::Parquet { path: p.clone(), source })?;
+            w.write(batch).map_err(|source| ExportError::Parquet {
+                path: p.clone(),
+                source,
+            })?;
         }
         if let Some((p, w)) = &mut t.csv {
-            w.write(batch).map_err(|source| ExportError::Csv { path: p.clone(), source })?;
+            w.write(batch).map_err(|source| ExportError::Csv {
+                path: p.clone(),
+                source,
+            })?;
         }
         t.rows += batch.num_rows() as u64;
         Ok(())
@@ -151,12 +195,19 @@ impl DatasetWriter {
 
     /// Closes every file, writes `manifest.json` (with the row counts added under `outputs`)
     /// and `DATA_DICTIONARY.md`, and renames the dataset into place. Returns rows per table.
-    pub fn finish(self, manifest: &serde_json::Value, dictionary: &str) -> Result<BTreeMap<String, u64>, ExportError> {
+    pub fn finish(
+        self,
+        manifest: &serde_json::Value,
+        dictionary: &str,
+    ) -> Result<BTreeMap<String, u64>, ExportError> {
         let mut counts = BTreeMap::new();
         let mut outputs = Vec::new();
         for (name, t) in self.tables {
             if let Some((p, w)) = t.parquet {
-                w.close().map_err(|source| ExportError::Parquet { path: p.clone(), source })?;
+                w.close().map_err(|source| ExportError::Parquet {
+                    path: p.clone(),
+                    source,
+                })?;
                 outputs.push(serde_json::json!({"table": name, "file": format!("{name}.parquet"), "rows": t.rows}));
             }
             if let Some((p, w)) = t.csv {
@@ -185,7 +236,10 @@ fn publish(tmp: &Path, output: &Path) -> Result<(), ExportError> {
     if output.exists() {
         let old = output.with_file_name(format!(
             ".{}.old-{}",
-            output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            output
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             std::process::id()
         ));
         std::fs::rename(output, &old).map_err(io(output))?;
@@ -199,7 +253,10 @@ fn publish(tmp: &Path, output: &Path) -> Result<(), ExportError> {
 
 /// The data dictionary: every table and column from the schemas' `description` metadata, and
 /// the rule catalogue.
-pub fn data_dictionary(tables: &[(&str, &str, SchemaRef)], rules: &[nianbao_vocab::Rule]) -> String {
+pub fn data_dictionary(
+    tables: &[(&str, &str, SchemaRef)],
+    rules: &[nianbao_vocab::Rule],
+) -> String {
     let mut s = String::from(
         "# Data dictionary\n\nGenerated by `nianbao build` from the schemas in `nianbao_normalize::batch` and the rule \
          catalogue in `nianbao_vocab::rules`; do not edit by hand. Every table is written as `TABLE.parquet` \
@@ -213,8 +270,18 @@ pub fn data_dictionary(tables: &[(&str, &str, SchemaRef)], rules: &[nianbao_voca
             if wide && i >= 6 {
                 break;
             }
-            let d = f.metadata().get("description").map(String::as_str).unwrap_or("");
-            s.push_str(&format!("| `{}` | {} | {} | {} |\n", f.name(), f.data_type(), if f.is_nullable() { "yes" } else { "no" }, d));
+            let d = f
+                .metadata()
+                .get("description")
+                .map(String::as_str)
+                .unwrap_or("");
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                f.name(),
+                f.data_type(),
+                if f.is_nullable() { "yes" } else { "no" },
+                d
+            ));
         }
         if wide {
             s.push_str(&format!(
@@ -225,7 +292,10 @@ pub fn data_dictionary(tables: &[(&str, &str, SchemaRef)], rules: &[nianbao_voca
     }
     s.push_str("\n## Finding rules\n\n| rule | severity | meaning |\n|---|---|---|\n");
     for r in rules {
-        s.push_str(&format!("| `{}` | {} | {} |\n", r.name, r.severity, r.description));
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            r.name, r.severity, r.description
+        ));
     }
     s
 }

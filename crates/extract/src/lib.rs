@@ -150,7 +150,9 @@ pub enum ExtractError {
         offset: usize,
     },
     /// No supported encoding decodes the bytes cleanly.
-    #[error("the text could not be decoded: not valid UTF-8, and {guess} decoding hit invalid bytes")]
+    #[error(
+        "the text could not be decoded: not valid UTF-8, and {guess} decoding hit invalid bytes"
+    )]
     Undecodable {
         /// The encoding tried last.
         guess: &'static str,
@@ -169,12 +171,11 @@ pub enum ExtractError {
 pub fn read(bytes: &[u8]) -> Result<Document, ExtractError> {
     let format = sniff(bytes);
     match format {
-        Format::Pdf => {
-            return Err(ExtractError::Unsupported {
-                format: "PDF",
-                advice: "convert it to text (e.g. `pdftotext -layout`) and put the .txt in the input folder",
-            })
-        }
+        Format::Pdf => return Err(ExtractError::Unsupported {
+            format: "PDF",
+            advice:
+                "convert it to text (e.g. `pdftotext -layout`) and put the .txt in the input folder",
+        }),
         Format::Docx => {
             return Err(ExtractError::Unsupported {
                 format: "DOCX",
@@ -205,10 +206,18 @@ pub fn read(bytes: &[u8]) -> Result<Document, ExtractError> {
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
     }
-    if let Some(offset) = text.char_indices().find(|(_, c)| is_bad_control(*c)).map(|(i, _)| i) {
+    if let Some(offset) = text
+        .char_indices()
+        .find(|(_, c)| is_bad_control(*c))
+        .map(|(i, _)| i)
+    {
         return Err(ExtractError::Binary { offset });
     }
-    let format = if format == Format::Text && looks_like_html(&text) { Format::Html } else { format };
+    let format = if format == Format::Text && looks_like_html(&text) {
+        Format::Html
+    } else {
+        format
+    };
     if format == Format::Html {
         return Err(ExtractError::Unsupported {
             format: "HTML",
@@ -217,7 +226,13 @@ pub fn read(bytes: &[u8]) -> Result<Document, ExtractError> {
     }
     let lines = split_lines(&text);
     let layout = detect_layout(&text, &lines);
-    Ok(Document { format, encoding, text, lines, layout })
+    Ok(Document {
+        format,
+        encoding,
+        text,
+        lines,
+        layout,
+    })
 }
 
 /// Finds the format from the first bytes.
@@ -242,9 +257,15 @@ pub fn sniff(bytes: &[u8]) -> Format {
 }
 
 fn looks_like_html(text: &str) -> bool {
-    let head: String = text.chars().take(2048).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(2048)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let t = head.trim_start();
-    let tags = ["<p", "<div", "<span", "<td", "<tr", "<br", "<table", "<font", "<meta", "<body"];
+    let tags = [
+        "<p", "<div", "<span", "<td", "<tr", "<br", "<table", "<font", "<meta", "<body",
+    ];
     t.starts_with("<!doctype html")
         || t.starts_with("<html")
         || (head.contains("</") && tags.iter().map(|g| head.matches(g).count()).sum::<usize>() >= 3)
@@ -275,11 +296,18 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ExtractError> {
     det.feed(bytes, true);
     let enc = det.guess(None, chardetng::Utf8Detection::Allow);
     // The GBK decoder of encoding_rs is the GB18030 decoder; name GB18030 as such.
-    let enc = if enc == encoding_rs::GBK { GB18030 } else { enc };
+    let enc = if enc == encoding_rs::GBK {
+        GB18030
+    } else {
+        enc
+    };
     decode_with(enc, bytes).map(|(t, name)| (t, if name == "gb18030" { "GB18030" } else { name }))
 }
 
-fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> Result<(String, &'static str), ExtractError> {
+fn decode_with(
+    enc: &'static Encoding,
+    bytes: &[u8],
+) -> Result<(String, &'static str), ExtractError> {
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
     if had_errors {
         return Err(ExtractError::Undecodable { guess: enc.name() });
@@ -337,7 +365,12 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
         let total = t.chars().count().max(1);
         let good = t
             .chars()
-            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c) || c.is_ascii() || ('\u{3000}'..='\u{303f}').contains(c) || ('\u{ff00}'..='\u{ffef}').contains(c))
+            .filter(|c| {
+                ('\u{4e00}'..='\u{9fff}').contains(c)
+                    || c.is_ascii()
+                    || ('\u{3000}'..='\u{303f}').contains(c)
+                    || ('\u{ff00}'..='\u{ffef}').contains(c)
+            })
             .count();
         if good * 100 >= total * 97 && t.contains('\n') {
             return Some(enc);
@@ -358,7 +391,11 @@ pub fn split_lines(text: &str) -> Vec<Line> {
         let at_end = i == bytes.len();
         if at_end || bytes[i] == b'\n' || bytes[i] == b'\r' {
             let span = Span { start, end: i };
-            lines.push(Line { number, span, cells: split_cells(text, span) });
+            lines.push(Line {
+                number,
+                span,
+                cells: split_cells(text, span),
+            });
             number += 1;
             if !at_end && bytes[i] == b'\r' && i + 1 < bytes.len() && bytes[i + 1] == b'\n' {
                 i += 1;
@@ -386,11 +423,17 @@ fn split_cells(text: &str, line: Span) -> Vec<Span> {
             let mut cs = line.start;
             for (i, c) in s.char_indices() {
                 if c == sep {
-                    out.push(Span { start: cs, end: line.start + i });
+                    out.push(Span {
+                        start: cs,
+                        end: line.start + i,
+                    });
                     cs = line.start + i + c.len_utf8();
                 }
             }
-            out.push(Span { start: cs, end: line.end });
+            out.push(Span {
+                start: cs,
+                end: line.end,
+            });
             out
         }
     }
@@ -411,7 +454,10 @@ fn detect_layout(text: &str, lines: &[Line]) -> Layout {
             piped += 1;
         } else {
             let words: Vec<&str> = s.split_whitespace().collect();
-            let numeric = |w: &&str| w.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+            let numeric = |w: &&str| {
+                w.chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            };
             if words.len() >= 3 && words.iter().all(numeric) {
                 number_rows += 1;
             } else if words.len() == 1 && words.iter().all(numeric) {
@@ -461,8 +507,14 @@ mod tests {
         bom8.extend_from_slice(SAMPLE.as_bytes());
         assert_eq!(decode(&bom8).unwrap(), (SAMPLE.to_owned(), "UTF-8"));
 
-        let le: Vec<u8> = SAMPLE.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-        let be: Vec<u8> = SAMPLE.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        let le: Vec<u8> = SAMPLE
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let be: Vec<u8> = SAMPLE
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
         let mut le_bom = vec![0xFF, 0xFE];
         le_bom.extend_from_slice(&le);
         assert_eq!(decode(&le_bom).unwrap(), (SAMPLE.to_owned(), "UTF-16LE"));
@@ -474,12 +526,18 @@ mod tests {
     fn bad_inputs_are_errors_with_reasons() {
         assert_eq!(read(b"").unwrap_err(), ExtractError::Empty);
         assert_eq!(read(b"  \n\n").unwrap_err(), ExtractError::Empty);
-        assert!(matches!(read(b"\x01\x02abc\x00\x00\xff").unwrap_err(), ExtractError::Binary { .. }));
+        assert!(matches!(
+            read(b"\x01\x02abc\x00\x00\xff").unwrap_err(),
+            ExtractError::Binary { .. }
+        ));
         let e = read(b"%PDF-1.7\n...").unwrap_err();
         assert!(e.to_string().contains("PDF files are not read yet"), "{e}");
         let e = read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]).unwrap_err();
         assert!(e.to_string().contains("convert it to DOCX or PDF"), "{e}");
-        assert!(matches!(read(b"<html><body><table></table></body></html>").unwrap_err(), ExtractError::Unsupported { format: "HTML", .. }));
+        assert!(matches!(
+            read(b"<html><body><table></table></body></html>").unwrap_err(),
+            ExtractError::Unsupported { format: "HTML", .. }
+        ));
     }
 
     #[test]
@@ -491,7 +549,13 @@ mod tests {
         assert_eq!(d.cell_text(&d.lines[2].cells[2]).trim(), "4");
         assert_eq!(d.line_of(d.lines[2].span.start + 3), 3);
         let crlf = read("a\r\nb\rc".as_bytes()).unwrap();
-        assert_eq!(crlf.lines.iter().map(|l| crlf.cell_text(&l.span)).collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(
+            crlf.lines
+                .iter()
+                .map(|l| crlf.cell_text(&l.span))
+                .collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::builder::{Float64Builder, Int32Builder, StringBuilder, UInt32Builder, UInt64Builder, UInt8Builder};
+use arrow_array::builder::{
+    Float64Builder, Int32Builder, StringBuilder, UInt32Builder, UInt64Builder, UInt8Builder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use nianbao_vocab::Vocabulary;
@@ -14,11 +16,14 @@ use nianbao_vocab::Vocabulary;
 use crate::model::{Finding, Report};
 
 fn f(name: &str, dt: DataType, nullable: bool, description: &str) -> Field {
-    Field::new(name, dt, nullable)
-        .with_metadata(HashMap::from([("description".to_owned(), description.to_owned())]))
+    Field::new(name, dt, nullable).with_metadata(HashMap::from([(
+        "description".to_owned(),
+        description.to_owned(),
+    )]))
 }
 
-const ID: &str = "Stable id of the report: the first 16 hex digits of the SHA-256 of the document's bytes.";
+const ID: &str =
+    "Stable id of the report: the first 16 hex digits of the SHA-256 of the document's bytes.";
 const DOC: &str = "Path of the document relative to the input folder, with / separators.";
 
 /// Schema of `reports`: one row per input document.
@@ -74,13 +79,38 @@ pub fn findings_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
         f("document", DataType::Utf8, false, DOC),
-        f("rule", DataType::Utf8, false, "The rule (see the rule table of the data dictionary)."),
+        f(
+            "rule",
+            DataType::Utf8,
+            false,
+            "The rule (see the rule table of the data dictionary).",
+        ),
         f("severity", DataType::Utf8, false, "info, warning or error."),
         f("key", DataType::Utf8, true, "Cell key concerned, if one."),
-        f("row_label", DataType::Utf8, true, "Chinese label of the row concerned."),
-        f("column_label", DataType::Utf8, true, "Chinese label of the column concerned."),
-        f("expected", DataType::Float64, true, "The number the rule expects (e.g. the sum of the parts)."),
-        f("actual", DataType::Float64, true, "The number the document gives."),
+        f(
+            "row_label",
+            DataType::Utf8,
+            true,
+            "Chinese label of the row concerned.",
+        ),
+        f(
+            "column_label",
+            DataType::Utf8,
+            true,
+            "Chinese label of the column concerned.",
+        ),
+        f(
+            "expected",
+            DataType::Float64,
+            true,
+            "The number the rule expects (e.g. the sum of the parts).",
+        ),
+        f(
+            "actual",
+            DataType::Float64,
+            true,
+            "The number the document gives.",
+        ),
         f("message", DataType::Utf8, false, "What is wrong, in words."),
         f("source", DataType::Utf8, true, "Where in the document."),
     ]))
@@ -96,7 +126,12 @@ pub fn cells_wide_schema() -> SchemaRef {
         f("template", DataType::Utf8, true, "As in reports."),
     ];
     for k in Vocabulary::get().all_keys() {
-        fields.push(f(k, DataType::Float64, true, "The value of this cell key (null when unknown; status in `cells`)."));
+        fields.push(f(
+            k,
+            DataType::Float64,
+            true,
+            "The value of this cell key (null when unknown; status in `cells`).",
+        ));
     }
     Arc::new(Schema::new(fields))
 }
@@ -212,8 +247,15 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
     let mut agency = StringBuilder::new();
     let mut year = Int32Builder::new();
     let mut template = StringBuilder::new();
-    let mut cols: Vec<Float64Builder> = keys.iter().map(|_| Float64Builder::with_capacity(reports.len())).collect();
-    let pos: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let mut cols: Vec<Float64Builder> = keys
+        .iter()
+        .map(|_| Float64Builder::with_capacity(reports.len()))
+        .collect();
+    let pos: HashMap<&str, usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
     let mut row: Vec<Option<f64>> = vec![None; keys.len()];
     for r in reports {
         id.append_value(&r.source.report_id);
@@ -238,7 +280,10 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         Arc::new(year.finish()),
         Arc::new(template.finish()),
     ];
-    arrays.extend(cols.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef));
+    arrays.extend(
+        cols.into_iter()
+            .map(|mut b| Arc::new(b.finish()) as ArrayRef),
+    );
     batch(cells_wide_schema(), arrays)
 }
 
@@ -260,12 +305,20 @@ pub fn sections_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
     }
     batch(
         sections_schema(),
-        vec![Arc::new(id.finish()), Arc::new(doc.finish()), Arc::new(part.finish()), Arc::new(title.finish()), Arc::new(text.finish())],
+        vec![
+            Arc::new(id.finish()),
+            Arc::new(doc.finish()),
+            Arc::new(part.finish()),
+            Arc::new(title.finish()),
+            Arc::new(text.finish()),
+        ],
     )
 }
 
 /// `findings` rows for pairs of (report, finding).
-pub fn findings_batch<'a>(items: impl IntoIterator<Item = (&'a Report, &'a Finding)>) -> Result<RecordBatch, ArrowError> {
+pub fn findings_batch<'a>(
+    items: impl IntoIterator<Item = (&'a Report, &'a Finding)>,
+) -> Result<RecordBatch, ArrowError> {
     let mut id = StringBuilder::new();
     let mut doc = StringBuilder::new();
     let mut rule = StringBuilder::new();

@@ -68,24 +68,39 @@ fn heading_patterns() -> &'static [Regex; 6] {
 
 fn find_headings(doc: &Document, proj: &Projection) -> Vec<Heading> {
     let s: String = proj.chars.iter().collect();
-    let byte_to_char: HashMap<usize, usize> = s.char_indices().enumerate().map(|(ci, (b, _))| (b, ci)).collect();
+    let byte_to_char: HashMap<usize, usize> = s
+        .char_indices()
+        .enumerate()
+        .map(|(ci, (b, _))| (b, ci))
+        .collect();
     let mut out: Vec<Heading> = Vec::new();
     let mut from_byte = 0usize;
     for (i, re) in heading_patterns().iter().enumerate() {
         let mut at = from_byte;
         let found = loop {
-            let Some(m) = re.find_at(&s, at) else { break None };
+            let Some(m) = re.find_at(&s, at) else {
+                break None;
+            };
             let start = byte_to_char[&m.start()];
-            let end = byte_to_char.get(&m.end()).copied().unwrap_or(proj.chars.len());
+            let end = byte_to_char
+                .get(&m.end())
+                .copied()
+                .unwrap_or(proj.chars.len());
             // The numeral must be a heading numeral: `二、` or `二.` or `二 `, not `（二）`.
             let off = proj.off[start];
             let before = doc.text[..off].chars().next_back();
             let after = doc.text[off..].chars().nth(1);
             let paren = matches!(before, Some('(' | '（'));
-            let sep_ok = matches!(after, Some('、' | '.' | '．' | ' ' | '\u{3000}' | ',' | '，' | ':' | '：'))
-                || after.is_some_and(tokens::is_label_char);
+            let sep_ok = matches!(
+                after,
+                Some('、' | '.' | '．' | ' ' | '\u{3000}' | ',' | '，' | ':' | '：')
+            ) || after.is_some_and(tokens::is_label_char);
             if !paren && sep_ok {
-                break Some(Heading { part: i as u8 + 1, start, end });
+                break Some(Heading {
+                    part: i as u8 + 1,
+                    start,
+                    end,
+                });
             }
             at = m.start() + PART_NUMERALS[i].len();
         };
@@ -100,8 +115,23 @@ fn find_headings(doc: &Document, proj: &Projection) -> Vec<Heading> {
 fn detect_template(proj: &Projection, year: Option<i32>) -> Template {
     let s: String = proj.chars.iter().collect();
     let count = |ms: &[&str]| ms.iter().filter(|m| s.contains(*m)).count();
-    let y19 = count(&["新制作", "新公开", "对外公开总", "上一年项目", "本年增", "集中采购", "对外管理服务"]);
-    let y21 = count(&["制发件", "废止件", "有效件数", "收费金额", "逾期不补正", "缴纳费用"]);
+    let y19 = count(&[
+        "新制作",
+        "新公开",
+        "对外公开总",
+        "上一年项目",
+        "本年增",
+        "集中采购",
+        "对外管理服务",
+    ]);
+    let y21 = count(&[
+        "制发件",
+        "废止件",
+        "有效件数",
+        "收费金额",
+        "逾期不补正",
+        "缴纳费用",
+    ]);
     if y19 > y21 {
         Template::Y2019
     } else if y21 > y19 {
@@ -119,12 +149,18 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     let tokens: Vec<Token> = tokens::tokenize(doc);
     let proj = Projection::new(doc, &tokens);
     let headings = find_headings(doc, &proj);
-    let first_heading_off = headings.first().map_or(doc.text.len(), |h| proj.off[h.start]);
+    let first_heading_off = headings
+        .first()
+        .map_or(doc.text.len(), |h| proj.off[h.start]);
 
     // Metadata.
     let head_lines: Vec<&str> = doc.text[..first_heading_off].lines().collect();
-    let title = meta::find_title(&head_lines).or_else(|| meta::find_title(&doc.text.lines().take(12).collect::<Vec<_>>()));
-    let body_start = headings.iter().find(|h| h.part == 1).map_or(0, |h| proj.off[h.start]);
+    let title = meta::find_title(&head_lines)
+        .or_else(|| meta::find_title(&doc.text.lines().take(12).collect::<Vec<_>>()));
+    let body_start = headings
+        .iter()
+        .find(|h| h.part == 1)
+        .map_or(0, |h| proj.off[h.start]);
     let body = &doc.text[body_start..];
     match &title {
         Some(t) => {
@@ -144,7 +180,13 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
-                .find(|l| !heading_patterns()[0].is_match(&l.chars().filter(|c| tokens::is_label_char(*c)).collect::<String>()) || l.chars().count() > 20)
+                .find(|l| {
+                    !heading_patterns()[0].is_match(
+                        &l.chars()
+                            .filter(|c| tokens::is_label_char(*c))
+                            .collect::<String>(),
+                    ) || l.chars().count() > 20
+                })
                 .unwrap_or("");
             report.agency = meta::agency_from_paragraph(first_para);
             report.report_year = meta::first_year(first_para).map(|(y, _)| y);
@@ -158,10 +200,16 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         report.report_year = meta::year_from_period(&doc.text);
     }
     if report.report_year.is_none() {
-        report.findings.push(Finding::new("missing_report_year", "no report year in the title, the 统计期限 sentence or the first paragraph"));
+        report.findings.push(Finding::new(
+            "missing_report_year",
+            "no report year in the title, the 统计期限 sentence or the first paragraph",
+        ));
     }
     if report.agency.is_none() {
-        report.findings.push(Finding::new("missing_agency", "no agency name in the title or the first paragraph"));
+        report.findings.push(Finding::new(
+            "missing_agency",
+            "no agency name in the title or the first paragraph",
+        ));
     }
     report.published_on = meta::published_on(&doc.text);
     let head_text = &doc.text[..first_heading_off];
@@ -170,15 +218,24 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         cut -= 1;
     }
     let tail_text = &doc.text[cut..];
-    let markers: Vec<&str> = meta::boilerplate_markers(head_text).into_iter().chain(meta::boilerplate_markers(tail_text)).collect();
+    let markers: Vec<&str> = meta::boilerplate_markers(head_text)
+        .into_iter()
+        .chain(meta::boilerplate_markers(tail_text))
+        .collect();
     if markers.len() >= 2 {
         report.findings.push(Finding::new(
             "page_boilerplate",
-            format!("the page text carries web boilerplate around the report ({})", markers.join(", ")),
+            format!(
+                "the page text carries web boilerplate around the report ({})",
+                markers.join(", ")
+            ),
         ));
     }
     if doc.layout == Layout::Flattened {
-        report.findings.push(Finding::new("flattened_table", "the tables are flattened: cell values run together with no separators"));
+        report.findings.push(Finding::new(
+            "flattened_table",
+            "the tables are flattened: cell values run together with no separators",
+        ));
     }
 
     // Sections.
@@ -186,13 +243,19 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         if !headings.iter().any(|h| h.part == p) {
             report.findings.push(Finding::new(
                 "missing_section",
-                format!("part {}（{}）was not found", PART_NUMERALS[p as usize - 1], nianbao_vocab::PART_TITLES[p as usize - 1]),
+                format!(
+                    "part {}（{}）was not found",
+                    PART_NUMERALS[p as usize - 1],
+                    nianbao_vocab::PART_TITLES[p as usize - 1]
+                ),
             ));
         }
     }
     for (i, h) in headings.iter().enumerate() {
         let start = proj.off[h.start];
-        let next = headings.get(i + 1).map_or(doc.text.len(), |n| proj.off[n.start]);
+        let next = headings
+            .get(i + 1)
+            .map_or(doc.text.len(), |n| proj.off[n.start]);
         let title_end = title_end(&doc.text, start, next);
         report.sections.push(Prose {
             part: h.part,
@@ -217,13 +280,27 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         let region = headings.iter().position(|h| h.part == part).map(|i| {
             let h = headings[i];
             let next = headings.get(i + 1).map_or(proj.chars.len(), |n| n.start);
-            let t_from = proj.tok[h.end.saturating_sub(1).min(proj.tok.len().saturating_sub(1))] + 1;
+            let t_from = proj.tok[h
+                .end
+                .saturating_sub(1)
+                .min(proj.tok.len().saturating_sub(1))]
+                + 1;
             let t_to = proj.tok_at(next, tokens.len());
-            Region { p_from: h.end, p_to: next, t_from: t_from.min(t_to), t_to }
+            Region {
+                p_from: h.end,
+                p_to: next,
+                t_from: t_from.min(t_to),
+                t_to,
+            }
         });
         regions.insert(s, region);
     }
-    let ctx = Ctx { doc, tokens: &tokens, proj: &proj, template };
+    let ctx = Ctx {
+        doc,
+        tokens: &tokens,
+        proj: &proj,
+        template,
+    };
     let tables = table::read_tables(&ctx, &regions);
     report.cells = tables.cells;
     report.findings.extend(tables.findings);
@@ -234,7 +311,13 @@ fn title_end(text: &str, start: usize, limit: usize) -> usize {
     let mut end = start;
     let mut n = 0;
     for (b, c) in text[start..limit].char_indices() {
-        if c == '\n' || c == '\r' || c == '\t' || c == '|' || (n > 2 && (c.is_whitespace() || c.is_ascii_digit() || c == '（' || c == '(')) || n >= 40 {
+        if c == '\n'
+            || c == '\r'
+            || c == '\t'
+            || c == '|'
+            || (n > 2 && (c.is_whitespace() || c.is_ascii_digit() || c == '（' || c == '('))
+            || n >= 40
+        {
             break;
         }
         end = start + b + c.len_utf8();
@@ -253,6 +336,10 @@ pub fn template_keys(t: Template) -> Vec<String> {
     Section::ALL
         .iter()
         .flat_map(|&s| v.rows(t, s))
-        .flat_map(|r| v.columns_for(t, r).into_iter().map(move |c| nianbao_vocab::cell_key(r.section, r.key, c.key)))
+        .flat_map(|r| {
+            v.columns_for(t, r)
+                .into_iter()
+                .map(move |c| nianbao_vocab::cell_key(r.section, r.key, c.key))
+        })
         .collect()
 }

@@ -14,11 +14,15 @@ fn year_re() -> &'static Regex {
 }
 
 fn cn_digit(c: char) -> Option<u32> {
-    "〇一二三四五六七八九".chars().position(|d| d == c).map(|p| p as u32).or(match c {
-        '零' | '○' => Some(0),
-        '两' => Some(2),
-        _ => None,
-    })
+    "〇一二三四五六七八九"
+        .chars()
+        .position(|d| d == c)
+        .map(|p| p as u32)
+        .or(match c {
+            '零' | '○' => Some(0),
+            '两' => Some(2),
+            _ => None,
+        })
 }
 
 /// Parses `2024` or `二〇二四` into a year between 2000 and 2100.
@@ -26,7 +30,8 @@ pub fn parse_year(s: &str) -> Option<i32> {
     let y = if s.chars().all(|c| c.is_ascii_digit()) {
         s.parse::<i32>().ok()?
     } else {
-        s.chars().try_fold(0u32, |a, c| cn_digit(c).map(|d| a * 10 + d))? as i32
+        s.chars()
+            .try_fold(0u32, |a, c| cn_digit(c).map(|d| a * 10 + d))? as i32
     };
     (2000..=2100).contains(&y).then_some(y)
 }
@@ -41,9 +46,18 @@ pub fn first_year(s: &str) -> Option<(i32, usize)> {
 
 /// The title: the first line(s) before part 一 that name a year and 报告.
 pub fn find_title(lines: &[&str]) -> Option<String> {
-    let nonempty: Vec<&str> = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).take(12).collect();
+    let nonempty: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .take(12)
+        .collect();
     for (i, l) in nonempty.iter().enumerate() {
-        let l = l.strip_prefix("标题:").or_else(|| l.strip_prefix("标题：")).unwrap_or(l).trim();
+        let l = l
+            .strip_prefix("标题:")
+            .or_else(|| l.strip_prefix("标题："))
+            .unwrap_or(l)
+            .trim();
         if l.chars().count() > 80 || l.starts_with("一、") {
             continue;
         }
@@ -70,23 +84,47 @@ fn strip_spaces(s: &str) -> String {
 pub fn agency_from_title(title: &str) -> Option<String> {
     let (_, at) = first_year(title)?;
     let a = strip_spaces(&title[..at]);
-    let a = a.trim_start_matches("关于").trim_end_matches('的').trim_end_matches(['（', '(']);
+    let a = a
+        .trim_start_matches("关于")
+        .trim_end_matches('的')
+        .trim_end_matches(['（', '(']);
     (a.chars().count() >= 2).then(|| a.to_owned())
 }
 
-const SUFFIXES: &[&str] = &["委员会", "管委会", "办公室", "办公厅", "人民政府", "局", "厅", "委", "院", "中心", "署"];
+const SUFFIXES: &[&str] = &[
+    "委员会",
+    "管委会",
+    "办公室",
+    "办公厅",
+    "人民政府",
+    "局",
+    "厅",
+    "委",
+    "院",
+    "中心",
+    "署",
+];
 
 /// The agency named at the start of a first paragraph: `2023年，XX局认真贯彻…`.
 pub fn agency_from_paragraph(p: &str) -> Option<String> {
     static R: OnceLock<Regex> = OnceLock::new();
-    let r = re(&R, r"^\s*(?:\d{4}|[二〇零○一三四五六七八九]{4})\s*年度?\s*[，,、]?\s*");
+    let r = re(
+        &R,
+        r"^\s*(?:\d{4}|[二〇零○一三四五六七八九]{4})\s*年度?\s*[，,、]?\s*",
+    );
     let m = r.find(p)?;
     let rest = strip_spaces(&p[m.end()..]);
     let chars: Vec<char> = rest.chars().take(60).collect();
     for end in 2..chars.len() {
         let s: String = chars[..end].iter().collect();
-        if SUFFIXES.iter().any(|x| s.ends_with(x)) && chars.get(end).is_none_or(|c| !matches!(c, '局' | '会' | '厅')) {
-            if s.chars().any(|c| matches!(c, '，' | '。' | ',' | '、' | '；')) {
+        if SUFFIXES.iter().any(|x| s.ends_with(x))
+            && chars
+                .get(end)
+                .is_none_or(|c| !matches!(c, '局' | '会' | '厅'))
+        {
+            if s.chars()
+                .any(|c| matches!(c, '，' | '。' | ',' | '、' | '；'))
+            {
                 return None;
             }
             return Some(s);
@@ -110,7 +148,9 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
     let last = *s.last()?;
     let b: Vec<char> = body.chars().take(6000).collect();
     let mut counts: Vec<(String, usize)> = Vec::new();
-    let starts: Vec<usize> = (0..b.len()).filter(|&i| b[i..].starts_with(&s[..2])).collect();
+    let starts: Vec<usize> = (0..b.len())
+        .filter(|&i| b[i..].starts_with(&s[..2]))
+        .collect();
     for st in starts {
         for len in s.len() + 1..=s.len() + 8 {
             if st + len > b.len() {
@@ -128,9 +168,14 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
                 let mut cs: String = cand.iter().collect();
                 // 政府办 → 人民政府办公室: complete an agency suffix cut short
                 for extra in 1..=2 {
-                    let more: String = b[st + len..(st + len + extra).min(b.len())].iter().collect();
+                    let more: String = b[st + len..(st + len + extra).min(b.len())]
+                        .iter()
+                        .collect();
                     let longer = format!("{cs}{more}");
-                    if SUFFIXES.iter().any(|x| longer.ends_with(x) && !cs.ends_with(x)) {
+                    if SUFFIXES
+                        .iter()
+                        .any(|x| longer.ends_with(x) && !cs.ends_with(x))
+                    {
                         cs = longer;
                         break;
                     }
@@ -157,8 +202,15 @@ pub fn year_from_period(text: &str) -> Option<i32> {
 /// The signing date at the end of the report, or the page's 发布时间.
 pub fn published_on(text: &str) -> Option<String> {
     static DATE: OnceLock<Regex> = OnceLock::new();
-    let date = re(&DATE, r"((?:19|20)\d{2}|[二〇零○一三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日");
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let date = re(
+        &DATE,
+        r"((?:19|20)\d{2}|[二〇零○一三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日",
+    );
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     for l in lines.iter().rev().take(6) {
         if l.chars().count() <= 30 {
             if let Some(c) = date.captures_iter(l).last() {
@@ -182,7 +234,10 @@ pub fn published_on(text: &str) -> Option<String> {
         }
     }
     static META: OnceLock<Regex> = OnceLock::new();
-    let meta = re(&META, r"(?m)^\s*(?:发布时间|发布日期|成文日期)\s*[:：]\s*(\d{4})-(\d{1,2})-(\d{1,2})");
+    let meta = re(
+        &META,
+        r"(?m)^\s*(?:发布时间|发布日期|成文日期)\s*[:：]\s*(\d{4})-(\d{1,2})-(\d{1,2})",
+    );
     meta.captures(text).and_then(|c| ymd(&c[1], &c[2], &c[3]))
 }
 
@@ -210,8 +265,24 @@ fn ymd(y: &str, m: &str, d: &str) -> Option<String> {
 
 /// Web page boilerplate markers found in a text.
 pub fn boilerplate_markers(text: &str) -> Vec<&'static str> {
-    const MARKERS: &[&str] = &["当前位置", "微信", "微博", "QQ空间", "分享到", "打印本页", "关闭窗口", "附件下载", "文字版", "字号", "扫一扫"];
-    MARKERS.iter().copied().filter(|m| text.contains(m)).collect()
+    const MARKERS: &[&str] = &[
+        "当前位置",
+        "微信",
+        "微博",
+        "QQ空间",
+        "分享到",
+        "打印本页",
+        "关闭窗口",
+        "附件下载",
+        "文字版",
+        "字号",
+        "扫一扫",
+    ];
+    MARKERS
+        .iter()
+        .copied()
+        .filter(|m| text.contains(m))
+        .collect()
 }
 
 #[cfg(test)]
@@ -220,7 +291,12 @@ mod tests {
 
     #[test]
     fn titles_and_agencies() {
-        let t = find_title(&["", "塔城地区科技局 2024 年度政府信息公开 工作年度报告", "正文"]).unwrap();
+        let t = find_title(&[
+            "",
+            "塔城地区科技局 2024 年度政府信息公开 工作年度报告",
+            "正文",
+        ])
+        .unwrap();
         assert_eq!(agency_from_title(&t).unwrap(), "塔城地区科技局");
         let t = find_title(&["原州区科学技术局 2020 年政府信息公开", "工作年度报告"]).unwrap();
         assert_eq!(first_year(&t).unwrap().0, 2020);
@@ -228,20 +304,37 @@ mod tests {
             expand_agency("塔城地区科技局", "塔城地区科学技术局是塔城地区行政公署工作部门。为地区科技创新(《塔城科技》编辑部)。地区科技局"),
             Some("塔城地区科学技术局".into())
         );
-        assert_eq!(expand_agency("叶城县科学技术局", "叶城县科技局深入学习"), None);
         assert_eq!(
-            agency_from_paragraph("2023年,乌鲁木齐经济技术开发区(乌鲁木齐市头屯河区)科学技术局认真贯彻落实"),
+            expand_agency("叶城县科学技术局", "叶城县科技局深入学习"),
+            None
+        );
+        assert_eq!(
+            agency_from_paragraph(
+                "2023年,乌鲁木齐经济技术开发区(乌鲁木齐市头屯河区)科学技术局认真贯彻落实"
+            ),
             Some("乌鲁木齐经济技术开发区(乌鲁木齐市头屯河区)科学技术局".into())
         );
     }
 
     #[test]
     fn dates_and_years() {
-        assert_eq!(published_on("六、其他\n无\n塔城地区科技局\n\n2025年1月16日\n"), Some("2025-01-16".into()));
-        assert_eq!(published_on("二〇二五年一月十六日"), Some("2025-01-16".into()));
-        assert_eq!(published_on("发布时间: 2022-02-08 16:34\n正文很长没有落款"), Some("2022-02-08".into()));
+        assert_eq!(
+            published_on("六、其他\n无\n塔城地区科技局\n\n2025年1月16日\n"),
+            Some("2025-01-16".into())
+        );
+        assert_eq!(
+            published_on("二〇二五年一月十六日"),
+            Some("2025-01-16".into())
+        );
+        assert_eq!(
+            published_on("发布时间: 2022-02-08 16:34\n正文很长没有落款"),
+            Some("2022-02-08".into())
+        );
         assert_eq!(published_on("没有日期"), None);
-        assert_eq!(year_from_period("报告统计期限为 2024 年 1 月 1 日至 2024 年 12 月 31 日"), Some(2024));
+        assert_eq!(
+            year_from_period("报告统计期限为 2024 年 1 月 1 日至 2024 年 12 月 31 日"),
+            Some(2024)
+        );
         assert_eq!(parse_year("二〇二三"), Some(2023));
     }
 }

@@ -92,8 +92,13 @@ pub struct Finding {
 impl Finding {
     /// A finding of `rule` with its catalogue severity and a message.
     pub fn new(rule: &'static str, message: impl Into<String>) -> Finding {
-        let severity = rules::rule(rule).map(|r| r.severity).unwrap_or(Severity::Warning);
-        debug_assert!(rules::rule(rule).is_some(), "rule {rule} is not in the catalogue");
+        let severity = rules::rule(rule)
+            .map(|r| r.severity)
+            .unwrap_or(Severity::Warning);
+        debug_assert!(
+            rules::rule(rule).is_some(),
+            "rule {rule} is not in the catalogue"
+        );
         Finding {
             rule,
             severity,
@@ -210,7 +215,10 @@ impl Report {
     /// A report for a document that could not be read.
     pub fn unreadable(source: Source, format: &'static str, reason: String) -> Report {
         let mut r = Report::empty(source, format);
-        r.findings.push(Finding::new("unreadable", format!("{}: {reason}", r.source.document)));
+        r.findings.push(Finding::new(
+            "unreadable",
+            format!("{}: {reason}", r.source.document),
+        ));
         r.unreadable = Some(reason);
         r
     }

@@ -78,22 +78,47 @@ pub fn read_row(items: &[Item], k: usize, groups: &[Group]) -> Readings {
     let n = values.len();
     let stated = |v: &[&Item]| -> Vec<CellRead> {
         v.iter()
-            .map(|i| CellRead { value: i.value, raw: Some(i.raw.clone()), tok: Some(i.tok) })
+            .map(|i| CellRead {
+                value: i.value,
+                raw: Some(i.raw.clone()),
+                tok: Some(i.tok),
+            })
             .collect()
     };
     if n == 0 {
-        return Readings { mode: Mode::Empty, candidates: vec![], note: None, found: 0 };
+        return Readings {
+            mode: Mode::Empty,
+            candidates: vec![],
+            note: None,
+            found: 0,
+        };
     }
     if n == k {
-        return Readings { mode: Mode::Exact, candidates: vec![stated(&values)], note: None, found: n };
+        return Readings {
+            mode: Mode::Exact,
+            candidates: vec![stated(&values)],
+            note: None,
+            found: n,
+        };
     }
     if n < k {
         // Empty cells between the first and last value may be the row's blank cells.
-        let first = items.iter().position(|i| i.kind != Kind::Empty).unwrap_or(0);
-        let last = items.iter().rposition(|i| i.kind != Kind::Empty).unwrap_or(0);
+        let first = items
+            .iter()
+            .position(|i| i.kind != Kind::Empty)
+            .unwrap_or(0);
+        let last = items
+            .iter()
+            .rposition(|i| i.kind != Kind::Empty)
+            .unwrap_or(0);
         let inner: Vec<&Item> = items[first..=last].iter().collect();
         if inner.len() == k {
-            return Readings { mode: Mode::Positional, candidates: vec![stated(&inner)], note: None, found: n };
+            return Readings {
+                mode: Mode::Positional,
+                candidates: vec![stated(&inner)],
+                note: None,
+                found: n,
+            };
         }
         let split = split_readings(&values, k, groups);
         if !split.is_empty() {
@@ -115,8 +140,15 @@ fn finish(mode: Mode, mut c: Vec<Vec<CellRead>>, found: usize) -> Readings {
             true
         }
     });
-    let note = c.is_empty().then(|| "no reading satisfies the row's identities".to_owned());
-    Readings { mode, candidates: c, note, found }
+    let note = c
+        .is_empty()
+        .then(|| "no reading satisfies the row's identities".to_owned());
+    Readings {
+        mode,
+        candidates: c,
+        note,
+        found,
+    }
 }
 
 /// Checks the sum groups of a full reading, filling cells the groups force. Returns false when
@@ -183,13 +215,20 @@ fn group_ok(cells: &[CellRead], groups: &[Group]) -> bool {
 }
 
 fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellRead>> {
-    let splittable = |i: &Item| i.kind == Kind::Num && i.digits.as_ref().is_some_and(|d| d.len() >= 2);
+    let splittable =
+        |i: &Item| i.kind == Kind::Num && i.digits.as_ref().is_some_and(|d| d.len() >= 2);
     if !values.iter().any(|i| splittable(i)) {
         return vec![];
     }
     let max_pieces: usize = values
         .iter()
-        .map(|i| if splittable(i) { i.digits.as_ref().map_or(1, |d| d.len()) } else { 1 })
+        .map(|i| {
+            if splittable(i) {
+                i.digits.as_ref().map_or(1, |d| d.len())
+            } else {
+                1
+            }
+        })
         .sum();
     if max_pieces < k {
         return vec![];
@@ -241,7 +280,11 @@ fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellR
                 if cur.len() + 1 + lo > c.k || cur.len() + 1 + hi < c.k {
                     return;
                 }
-                cur.push(CellRead { value: it.value, raw: Some(it.raw.clone()), tok: Some(it.tok) });
+                cur.push(CellRead {
+                    value: it.value,
+                    raw: Some(it.raw.clone()),
+                    tok: Some(it.tok),
+                });
                 dfs(c, item + 1, 0, cur);
                 cur.pop();
             }
@@ -254,11 +297,19 @@ fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellR
                         break;
                     }
                     let digits_left = d.len() - e;
-                    let (lo_here, hi_here) = if digits_left == 0 { (0, 0) } else { (1, digits_left) };
+                    let (lo_here, hi_here) = if digits_left == 0 {
+                        (0, 0)
+                    } else {
+                        (1, digits_left)
+                    };
                     if cur.len() + 1 + lo_here + lo > c.k || cur.len() + 1 + hi_here + hi < c.k {
                         continue;
                     }
-                    cur.push(CellRead { value: piece.parse().ok(), raw: Some(piece.to_owned()), tok: Some(it.tok) });
+                    cur.push(CellRead {
+                        value: piece.parse().ok(),
+                        raw: Some(piece.to_owned()),
+                        tok: Some(it.tok),
+                    });
                     if e == d.len() {
                         dfs(c, item + 1, 0, cur);
                     } else {
@@ -269,7 +320,13 @@ fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellR
             }
         }
     }
-    let mut ctx = Ctx { values, k, groups, out: &mut out, steps: &mut steps };
+    let mut ctx = Ctx {
+        values,
+        k,
+        groups,
+        out: &mut out,
+        steps: &mut steps,
+    };
     dfs(&mut ctx, 0, 0, &mut cur);
     out.retain_mut(|r| settle(r, groups));
     out
@@ -313,10 +370,18 @@ fn insert_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<Cell
         let mut r: Vec<CellRead> = (0..k)
             .map(|i| {
                 if blanks.contains(&i) {
-                    CellRead { value: None, raw: None, tok: None }
+                    CellRead {
+                        value: None,
+                        raw: None,
+                        tok: None,
+                    }
                 } else {
                     let v = it.next().expect("k - blanks values");
-                    CellRead { value: v.value, raw: Some(v.raw.clone()), tok: Some(v.tok) }
+                    CellRead {
+                        value: v.value,
+                        raw: Some(v.raw.clone()),
+                        tok: Some(v.tok),
+                    }
                 }
             })
             .collect();
@@ -334,7 +399,11 @@ fn drop_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellRe
             .iter()
             .enumerate()
             .filter(|(i, _)| !dropped.contains(i))
-            .map(|(_, v)| CellRead { value: v.value, raw: Some(v.raw.clone()), tok: Some(v.tok) })
+            .map(|(_, v)| CellRead {
+                value: v.value,
+                raw: Some(v.raw.clone()),
+                tok: Some(v.tok),
+            })
             .collect();
         if settle(&mut r, groups) {
             out.push(r);
@@ -355,17 +424,27 @@ mod tests {
                 let num = w.parse::<f64>().ok();
                 Item {
                     tok: i,
-                    kind: if num.is_some() { Kind::Num } else { Kind::Blank },
+                    kind: if num.is_some() {
+                        Kind::Num
+                    } else {
+                        Kind::Blank
+                    },
                     value: num,
-                    digits: num.filter(|_| w.chars().all(|c| c.is_ascii_digit())).map(|_| w.to_string()),
+                    digits: num
+                        .filter(|_| w.chars().all(|c| c.is_ascii_digit()))
+                        .map(|_| w.to_string()),
                     raw: w.to_string(),
                 }
             })
             .collect()
     }
     fn vals(r: &Readings) -> Vec<Vec<Option<f64>>> {
-        r.candidates.iter().map(|c| c.iter().map(|x| x.value).collect()).collect()
+        r.candidates
+            .iter()
+            .map(|c| c.iter().map(|x| x.value).collect())
+            .collect()
     }
+    #[allow(clippy::single_range_in_vec_init)]
     const ROW: &[Group] = &[0..7];
 
     #[test]
@@ -387,8 +466,11 @@ mod tests {
     #[test]
     fn part_four_seventeen_digits_split_by_three_totals() {
         let r = read_row(&items(&["10203120001200000"]), 15, &[0..5, 5..10, 10..15]);
-        let want: Vec<Option<f64>> =
-            [1.0, 0.0, 2.0, 0.0, 3.0, 12.0, 0.0, 0.0, 0.0, 12.0, 0.0, 0.0, 0.0, 0.0, 0.0].map(Some).to_vec();
+        let want: Vec<Option<f64>> = [
+            1.0, 0.0, 2.0, 0.0, 3.0, 12.0, 0.0, 0.0, 0.0, 12.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        ]
+        .map(Some)
+        .to_vec();
         assert_eq!(vals(&r), [want]);
     }
 

@@ -59,14 +59,23 @@ fn lcs(a: &[char], b: &[char]) -> usize {
     for &x in a {
         let mut cur = vec![0usize; b.len() + 1];
         for (j, &y) in b.iter().enumerate() {
-            cur[j + 1] = if x == y { prev[j] + 1 } else { prev[j + 1].max(cur[j]) };
+            cur[j + 1] = if x == y {
+                prev[j] + 1
+            } else {
+                prev[j + 1].max(cur[j])
+            };
         }
         prev = cur;
     }
     prev[b.len()]
 }
 
-fn find_anchors(proj: &Projection, from: usize, to: usize, rows: &[&RowDef]) -> Vec<Option<Anchor>> {
+fn find_anchors(
+    proj: &Projection,
+    from: usize,
+    to: usize,
+    rows: &[&RowDef],
+) -> Vec<Option<Anchor>> {
     let mut found: Vec<Option<Anchor>> = vec![None; rows.len()];
     let mut cursor = from;
     // Phase 1: distinctive labels, in order.
@@ -77,7 +86,11 @@ fn find_anchors(proj: &Projection, from: usize, to: usize, rows: &[&RowDef]) -> 
         for core in &r.matches {
             if let Some(p) = proj.find(core, cursor, to) {
                 let end = p + core.chars().count();
-                found[i] = Some(Anchor { start: p, end, garbled: false });
+                found[i] = Some(Anchor {
+                    start: p,
+                    end,
+                    garbled: false,
+                });
                 cursor = end;
                 break;
             }
@@ -88,14 +101,31 @@ fn find_anchors(proj: &Projection, from: usize, to: usize, rows: &[&RowDef]) -> 
         if found[i].is_some() {
             continue;
         }
-        let lo = found[..i].iter().rev().flatten().next().map_or(from, |a| a.end);
-        let hi = found[i + 1..].iter().flatten().next().map_or(to, |a| a.start);
+        let lo = found[..i]
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .map_or(from, |a| a.end);
+        let hi = found[i + 1..]
+            .iter()
+            .flatten()
+            .next()
+            .map_or(to, |a| a.start);
         if lo >= hi {
             continue;
         }
         let r = rows[i];
-        if let Some((p, core)) = r.matches.iter().find_map(|c| proj.find(c, lo, hi).map(|p| (p, c))) {
-            found[i] = Some(Anchor { start: p, end: p + core.chars().count(), garbled: false });
+        if let Some((p, core)) = r
+            .matches
+            .iter()
+            .find_map(|c| proj.find(c, lo, hi).map(|p| (p, c)))
+        {
+            found[i] = Some(Anchor {
+                start: p,
+                end: p + core.chars().count(),
+                garbled: false,
+            });
             continue;
         }
         let core: Vec<char> = r.matches[0].chars().collect();
@@ -115,7 +145,11 @@ fn find_anchors(proj: &Projection, from: usize, to: usize, rows: &[&RowDef]) -> 
         }
         if best.0 * 10 >= core.len() * 6 {
             let end = (best.1 + core.len()).min(hi);
-            found[i] = Some(Anchor { start: best.1, end, garbled: true });
+            found[i] = Some(Anchor {
+                start: best.1,
+                end,
+                garbled: true,
+            });
         }
     }
     found
@@ -124,7 +158,7 @@ fn find_anchors(proj: &Projection, from: usize, to: usize, rows: &[&RowDef]) -> 
 fn groups_for(section: Section, k: usize) -> Vec<Group> {
     match section {
         Section::S2 => vec![],
-        Section::S3 => vec![0..k],
+        Section::S3 => std::iter::once(0..k).collect(),
         Section::S4 => (0..k / 5).map(|g| g * 5..g * 5 + 5).collect(),
     }
 }
@@ -163,7 +197,10 @@ fn fmt_num(v: Option<f64>) -> String {
 }
 
 fn fmt_reading(r: &[CellRead]) -> String {
-    r.iter().map(|c| fmt_num(c.value)).collect::<Vec<_>>().join("|")
+    r.iter()
+        .map(|c| fmt_num(c.value))
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// Reads the three tables.
@@ -178,7 +215,10 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         let Some(region) = region else {
             findings.push(Finding::new(
                 "missing_table",
-                format!("part {}: the table was not found; its cells are null", section.numeral()),
+                format!(
+                    "part {}: the table was not found; its cells are null",
+                    section.numeral()
+                ),
             ));
             for r in rows {
                 let mut rr = row_read(v, t, r, None, None);
@@ -204,7 +244,11 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 continue;
             }
             let readings = read_row(&items, keys.len(), &groups_for(section, keys.len()));
-            let anchor = Some(Anchor { start: region.p_from, end: region.p_from, garbled: false });
+            let anchor = Some(Anchor {
+                start: region.p_from,
+                end: region.p_from,
+                garbled: false,
+            });
             let mut rr = row_read(v, t, rows[0], anchor, Some(readings));
             rr.keys = keys;
             reads.push(rr);
@@ -226,14 +270,25 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         if anchors.iter().all(|a| a.is_none()) {
             findings.push(Finding::new(
                 "missing_table",
-                format!("part {}: no row of the table was found; its cells are null", section.numeral()),
+                format!(
+                    "part {}: no row of the table was found; its cells are null",
+                    section.numeral()
+                ),
             ));
         }
         for (r, a) in rows.iter().zip(&anchors) {
             let readings = a.map(|a| {
                 let t_from = ctx.proj.tok_at(a.start, ctx.tokens.len());
-                let next = bounds.iter().copied().find(|&b| b > a.start).unwrap_or(region.p_to);
-                let t_to = if next >= region.p_to { region.t_to } else { ctx.proj.tok_at(next, ctx.tokens.len()) };
+                let next = bounds
+                    .iter()
+                    .copied()
+                    .find(|&b| b > a.start)
+                    .unwrap_or(region.p_to);
+                let t_to = if next >= region.p_to {
+                    region.t_to
+                } else {
+                    ctx.proj.tok_at(next, ctx.tokens.len())
+                };
                 let items = items_in(ctx, t_from, t_to.max(t_from));
                 let k = v.columns_for(t, r).len();
                 read_row(&items, k, &groups_for(section, k))
@@ -243,10 +298,21 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 findings.push(
                     Finding::new(
                         "label_garbled",
-                        format!("part {}: the label of {} is garbled: {seen} instead of {}", section.numeral(), r.label, r.matches[0]),
+                        format!(
+                            "part {}: the label of {} is garbled: {seen} instead of {}",
+                            section.numeral(),
+                            r.label,
+                            r.matches[0]
+                        ),
                     )
                     .at_row(r.label)
-                    .at(Some(location(ctx.doc, &ctx.tokens[ctx.proj.tok_at(a.start, ctx.tokens.len()).min(ctx.tokens.len() - 1)]))),
+                    .at(Some(location(
+                        ctx.doc,
+                        &ctx.tokens[ctx
+                            .proj
+                            .tok_at(a.start, ctx.tokens.len())
+                            .min(ctx.tokens.len() - 1)],
+                    ))),
                 );
             }
             reads.push(row_read(v, t, r, *a, readings));
@@ -255,10 +321,14 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
 
     // How （六）其他处理 is given.
     let has_numbers = |key: &str| {
-        reads.iter().any(|r| r.row.key == key && r.readings.as_ref().is_some_and(|x| x.mode != Mode::Empty))
+        reads
+            .iter()
+            .any(|r| r.row.key == key && r.readings.as_ref().is_some_and(|x| x.mode != Mode::Empty))
     };
     let anchored = |key: &str| reads.iter().any(|r| r.row.key == key && r.anchor.is_some());
-    let items_present = ["other_no_correction", "other_fee_unpaid", "other_other"].iter().any(|k| anchored(k));
+    let items_present = ["other_no_correction", "other_fee_unpaid", "other_other"]
+        .iter()
+        .any(|k| anchored(k));
     let single = has_numbers("other_processing");
     let other = match (t, single, items_present) {
         (Template::Y2019, _, _) => OtherRows::Single,
@@ -286,19 +356,50 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         emit_row(ctx, r, &mut cells, &mut findings, other);
     }
     infer_blanks(&mut cells, &identities, &mut findings);
-    Tables { cells, findings, other }
+    Tables {
+        cells,
+        findings,
+        other,
+    }
 }
 
 fn keys_of(v: &Vocabulary, t: Template, r: &RowDef) -> Vec<String> {
-    v.columns_for(t, r).iter().map(|c| cell_key(r.section, r.key, c.key)).collect()
+    v.columns_for(t, r)
+        .iter()
+        .map(|c| cell_key(r.section, r.key, c.key))
+        .collect()
 }
 
-fn row_read(v: &Vocabulary, t: Template, row: &'static RowDef, anchor: Option<Anchor>, readings: Option<Readings>) -> RowRead {
-    RowRead { row, keys: keys_of(v, t, row), anchor, readings, chosen: None, settled_by_columns: false, table_missing: false }
+fn row_read(
+    v: &Vocabulary,
+    t: Template,
+    row: &'static RowDef,
+    anchor: Option<Anchor>,
+    readings: Option<Readings>,
+) -> RowRead {
+    RowRead {
+        row,
+        keys: keys_of(v, t, row),
+        anchor,
+        readings,
+        chosen: None,
+        settled_by_columns: false,
+        table_missing: false,
+    }
 }
 
-fn check_s3_header(ctx: &Ctx, region: Region, anchors: &[Option<Anchor>], findings: &mut Vec<Finding>) {
-    let first = anchors.iter().flatten().map(|a| a.start).next().unwrap_or(region.p_to);
+fn check_s3_header(
+    ctx: &Ctx,
+    region: Region,
+    anchors: &[Option<Anchor>],
+    findings: &mut Vec<Finding>,
+) {
+    let first = anchors
+        .iter()
+        .flatten()
+        .map(|a| a.start)
+        .next()
+        .unwrap_or(region.p_to);
     let header: Vec<char> = ctx.proj.chars[region.p_from..first].to_vec();
     let is_subseq = |needle: &str| {
         let mut it = header.iter();
@@ -314,22 +415,44 @@ fn check_s3_header(ctx: &Ctx, region: Region, anchors: &[Option<Anchor>], findin
     if !missing.is_empty() && first > region.p_from {
         findings.push(Finding::new(
             "missing_column_header",
-            format!("part 三: the header does not name the columns {}", missing.join("、")),
+            format!(
+                "part 三: the header does not name the columns {}",
+                missing.join("、")
+            ),
         ));
     }
 }
 
-fn check_group_headings(ctx: &Ctx, rows: &[&RowDef], anchors: &[Option<Anchor>], findings: &mut Vec<Finding>) {
-    for (heading, first_item) in [("（三）不予公开", "denied_state_secret"), ("（四）无法提供", "unable_not_held"), ("（五）不予处理", "not_processed_petition")] {
-        let Some(i) = rows.iter().position(|r| r.key == first_item) else { continue };
+fn check_group_headings(
+    ctx: &Ctx,
+    rows: &[&RowDef],
+    anchors: &[Option<Anchor>],
+    findings: &mut Vec<Finding>,
+) {
+    for (heading, first_item) in [
+        ("（三）不予公开", "denied_state_secret"),
+        ("（四）无法提供", "unable_not_held"),
+        ("（五）不予处理", "not_processed_petition"),
+    ] {
+        let Some(i) = rows.iter().position(|r| r.key == first_item) else {
+            continue;
+        };
         let Some(a) = anchors[i] else { continue };
-        let lo = anchors[..i].iter().rev().flatten().next().map_or(0, |p| p.end);
+        let lo = anchors[..i]
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .map_or(0, |p| p.end);
         let gap = ctx.proj.slice(lo, a.start);
         let core: String = heading.chars().skip(3).take(3).collect();
         if !gap.contains(&core) {
             findings.push(
-                Finding::new("missing_group_heading", format!("part 三: the heading {heading} is missing before its items"))
-                    .at_row(heading),
+                Finding::new(
+                    "missing_group_heading",
+                    format!("part 三: the heading {heading} is missing before its items"),
+                )
+                .at_row(heading),
             );
         }
     }
@@ -345,7 +468,12 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
         }
     }
     let open: Vec<usize> = (0..reads.len())
-        .filter(|&i| reads[i].readings.as_ref().is_some_and(|x| x.candidates.len() > 1))
+        .filter(|&i| {
+            reads[i]
+                .readings
+                .as_ref()
+                .is_some_and(|x| x.candidates.len() > 1)
+        })
         .collect();
     if open.is_empty() {
         return;
@@ -361,10 +489,18 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
         }
     }
     let open_keys: HashSet<&String> = open.iter().flat_map(|&i| reads[i].keys.iter()).collect();
-    let relevant: Vec<&nianbao_vocab::Identity> =
-        identities.iter().filter(|id| id.keys().any(|k| open_keys.contains(k))).collect();
-    let sizes: Vec<usize> = open.iter().map(|&i| reads[i].readings.as_ref().map_or(0, |x| x.candidates.len())).collect();
-    let total: usize = sizes.iter().try_fold(1usize, |a, &b| a.checked_mul(b)).unwrap_or(usize::MAX);
+    let relevant: Vec<&nianbao_vocab::Identity> = identities
+        .iter()
+        .filter(|id| id.keys().any(|k| open_keys.contains(k)))
+        .collect();
+    let sizes: Vec<usize> = open
+        .iter()
+        .map(|&i| reads[i].readings.as_ref().map_or(0, |x| x.candidates.len()))
+        .collect();
+    let total: usize = sizes
+        .iter()
+        .try_fold(1usize, |a, &b| a.checked_mul(b))
+        .unwrap_or(usize::MAX);
     if total > 200_000 {
         return;
     }
@@ -380,9 +516,10 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
                 }
             }
         }
-        let ok = relevant
-            .iter()
-            .all(|id| id.residual(|k| vals.get(k).copied()).is_none_or(|r| r.abs() < 1e-6));
+        let ok = relevant.iter().all(|id| {
+            id.residual(|k| vals.get(k).copied())
+                .is_none_or(|r| r.abs() < 1e-6)
+        });
         if ok {
             valid.push(combo.clone());
             if valid.len() > 64 {
@@ -415,26 +552,67 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
     }
 }
 
-fn emit_row(ctx: &Ctx, r: &RowRead, cells: &mut Vec<Cell>, findings: &mut Vec<Finding>, other: OtherRows) {
+fn emit_row(
+    ctx: &Ctx,
+    r: &RowRead,
+    cells: &mut Vec<Cell>,
+    findings: &mut Vec<Finding>,
+    other: OtherRows,
+) {
     let v = Vocabulary::get();
     let mk = |key: &String, value, raw, status, source| {
         let c = v.cell(key).expect("keys come from the vocabulary");
-        Cell { key: key.clone(), section: c.row.section.as_str(), row: c.row.key, column: c.column.key, value, raw, status, source }
+        Cell {
+            key: key.clone(),
+            section: c.row.section.as_str(),
+            row: c.row.key,
+            column: c.column.key,
+            value,
+            raw,
+            status,
+            source,
+        }
     };
-    let loc = |tok: Option<usize>| tok.and_then(|t| ctx.tokens.get(t)).map(|t| location(ctx.doc, t));
-    let anchor_loc = r.anchor.map(|a| location(ctx.doc, &ctx.tokens[ctx.proj.tok_at(a.start, ctx.tokens.len()).min(ctx.tokens.len().saturating_sub(1))]));
-    let label = if r.row.section == Section::S4 { "part 四".to_owned() } else { r.row.label.to_owned() };
+    let loc = |tok: Option<usize>| {
+        tok.and_then(|t| ctx.tokens.get(t))
+            .map(|t| location(ctx.doc, t))
+    };
+    let anchor_loc = r.anchor.map(|a| {
+        location(
+            ctx.doc,
+            &ctx.tokens[ctx
+                .proj
+                .tok_at(a.start, ctx.tokens.len())
+                .min(ctx.tokens.len().saturating_sub(1))],
+        )
+    });
+    let label = if r.row.section == Section::S4 {
+        "part 四".to_owned()
+    } else {
+        r.row.label.to_owned()
+    };
     let Some(readings) = &r.readings else {
         // One finding for a missing table, and one for 其他处理 given as a single row.
         let skip_finding = r.table_missing
-            || (other == OtherRows::Single && matches!(r.row.key, "other_no_correction" | "other_fee_unpaid" | "other_other"));
+            || (other == OtherRows::Single
+                && matches!(
+                    r.row.key,
+                    "other_no_correction" | "other_fee_unpaid" | "other_other"
+                ));
         for k in &r.keys {
             cells.push(mk(k, None, None, CellStatus::Missing, None));
         }
         if !skip_finding {
             findings.push(
-                Finding::new("missing_row", format!("part {}: the row {} was not found; its cells are null", r.row.section.numeral(), r.row.label))
-                    .at_row(r.row.label),
+                Finding::new(
+                    "missing_row",
+                    format!(
+                        "part {}: the row {} was not found; its cells are null",
+                        r.row.section.numeral(),
+                        r.row.label
+                    ),
+                )
+                .at_row(r.row.label),
             );
         }
         return;
@@ -445,9 +623,16 @@ fn emit_row(ctx: &Ctx, r: &RowRead, cells: &mut Vec<Cell>, findings: &mut Vec<Fi
                 cells.push(mk(k, None, None, CellStatus::Blank, anchor_loc.clone()));
             }
             findings.push(
-                Finding::new("blank_row", format!("part {}: the row {} is blank in every column", r.row.section.numeral(), label))
-                    .at_row(r.row.label)
-                    .at(anchor_loc.clone()),
+                Finding::new(
+                    "blank_row",
+                    format!(
+                        "part {}: the row {} is blank in every column",
+                        r.row.section.numeral(),
+                        label
+                    ),
+                )
+                .at_row(r.row.label)
+                .at(anchor_loc.clone()),
             );
         }
         (mode, Some(c)) => {
@@ -471,36 +656,68 @@ fn emit_row(ctx: &Ctx, r: &RowRead, cells: &mut Vec<Cell>, findings: &mut Vec<Fi
                             seen.push(c);
                         }
                     }
-                    seen.iter().map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned()).collect()
+                    seen.iter()
+                        .map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned())
+                        .collect()
                 };
                 let what = match mode {
                     Mode::Split => format!("digits run together ({})", found.join(" ")),
-                    Mode::Drop | Mode::Insert => format!("{} numbers for {} columns", readings.found, r.keys.len()),
+                    Mode::Drop | Mode::Insert => {
+                        format!("{} numbers for {} columns", readings.found, r.keys.len())
+                    }
                     _ => String::new(),
                 };
                 let why = if r.settled_by_columns {
                     format!("{} readings fit the row; only {} satisfies the column identities of the table", readings.candidates.len(), fmt_reading(reading))
                 } else {
-                    format!("the only reading that satisfies the identities is {}", fmt_reading(reading))
+                    format!(
+                        "the only reading that satisfies the identities is {}",
+                        fmt_reading(reading)
+                    )
                 };
                 findings.push(
-                    Finding::new("row_repaired", format!("part {}: the row {}: {what}; {why}", r.row.section.numeral(), label))
-                        .at_row(r.row.label)
-                        .at(anchor_loc.clone()),
+                    Finding::new(
+                        "row_repaired",
+                        format!(
+                            "part {}: the row {}: {what}; {why}",
+                            r.row.section.numeral(),
+                            label
+                        ),
+                    )
+                    .at_row(r.row.label)
+                    .at(anchor_loc.clone()),
                 );
             }
         }
         (_, None) => {
             let raw: Vec<String> = {
-                let mut toks: Vec<usize> = readings.candidates.iter().flatten().filter_map(|c| c.tok).collect();
+                let mut toks: Vec<usize> = readings
+                    .candidates
+                    .iter()
+                    .flatten()
+                    .filter_map(|c| c.tok)
+                    .collect();
                 toks.sort_unstable();
                 toks.dedup();
-                toks.iter().map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned()).collect()
+                toks.iter()
+                    .map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned())
+                    .collect()
             };
             for k in &r.keys {
-                cells.push(mk(k, None, Some(raw.join(" ")), CellStatus::Ambiguous, anchor_loc.clone()));
+                cells.push(mk(
+                    k,
+                    None,
+                    Some(raw.join(" ")),
+                    CellStatus::Ambiguous,
+                    anchor_loc.clone(),
+                ));
             }
-            let cands: Vec<String> = readings.candidates.iter().take(6).map(|c| fmt_reading(c)).collect();
+            let cands: Vec<String> = readings
+                .candidates
+                .iter()
+                .take(6)
+                .map(|c| fmt_reading(c))
+                .collect();
             let msg = if cands.is_empty() {
                 format!(
                     "part {}: the row {}: the numbers {} do not fit its {} columns ({}); the cells are null",
@@ -522,20 +739,43 @@ fn emit_row(ctx: &Ctx, r: &RowRead, cells: &mut Vec<Cell>, findings: &mut Vec<Fi
                     if readings.candidates.len() > 6 { " …" } else { "" }
                 )
             };
-            findings.push(Finding::new("row_ambiguous", msg).at_row(r.row.label).at(anchor_loc.clone()));
+            findings.push(
+                Finding::new("row_ambiguous", msg)
+                    .at_row(r.row.label)
+                    .at(anchor_loc.clone()),
+            );
         }
     }
 }
 
 /// Fills blank cells whose value the identities force, to a fixpoint.
-fn infer_blanks(cells: &mut [Cell], identities: &[nianbao_vocab::Identity], findings: &mut Vec<Finding>) {
-    let idx: HashMap<String, usize> = cells.iter().enumerate().map(|(i, c)| (c.key.clone(), i)).collect();
+fn infer_blanks(
+    cells: &mut [Cell],
+    identities: &[nianbao_vocab::Identity],
+    findings: &mut Vec<Finding>,
+) {
+    let idx: HashMap<String, usize> = cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.key.clone(), i))
+        .collect();
     loop {
         let mut changed = false;
         for id in identities {
-            let Some(pos): Option<Vec<usize>> = id.keys().map(|k| idx.get(k).copied()).collect() else { continue };
-            let unknown: Vec<usize> = pos.iter().copied().filter(|&i| cells[i].value.is_none()).collect();
-            if unknown.is_empty() || unknown.iter().any(|&i| cells[i].status != CellStatus::Blank) {
+            let Some(pos): Option<Vec<usize>> = id.keys().map(|k| idx.get(k).copied()).collect()
+            else {
+                continue;
+            };
+            let unknown: Vec<usize> = pos
+                .iter()
+                .copied()
+                .filter(|&i| cells[i].value.is_none())
+                .collect();
+            if unknown.is_empty()
+                || unknown
+                    .iter()
+                    .any(|&i| cells[i].status != CellStatus::Blank)
+            {
                 continue;
             }
             let side = |keys: &[String]| -> (f64, Vec<usize>) {
@@ -559,7 +799,10 @@ fn infer_blanks(cells: &mut [Cell], identities: &[nianbao_vocab::Identity], find
                 (_, 0) if (ls - rs).abs() < 1e-9 => lu.iter().map(|&i| (i, 0.0)).collect(),
                 _ => vec![],
             };
-            if fill.iter().any(|(_, v)| *v < -1e-9 || (v - v.round()).abs() > 1e-9) {
+            if fill
+                .iter()
+                .any(|(_, v)| *v < -1e-9 || (v - v.round()).abs() > 1e-9)
+            {
                 continue;
             }
             for (i, v) in fill {
@@ -569,7 +812,12 @@ fn infer_blanks(cells: &mut [Cell], identities: &[nianbao_vocab::Identity], find
                 findings.push(
                     Finding::new(
                         "cell_inferred",
-                        format!("{} is blank in the document; the identity {} forces it to {}", cells[i].key, id.rule, fmt_num(Some(v))),
+                        format!(
+                            "{} is blank in the document; the identity {} forces it to {}",
+                            cells[i].key,
+                            id.rule,
+                            fmt_num(Some(v))
+                        ),
                     )
                     .at_key(&cells[i].key.clone())
                     .numbers(Some(v), None)

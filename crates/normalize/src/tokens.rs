@@ -53,7 +53,14 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
         for (ci, cell) in line.cells.iter().enumerate() {
             let text = doc.cell_text(cell);
             let before = out.len();
-            tokenize_cell(text, cell.start, line.number, ci as u32 + 1, multi, &mut out);
+            tokenize_cell(
+                text,
+                cell.start,
+                line.number,
+                ci as u32 + 1,
+                multi,
+                &mut out,
+            );
             if celled && multi && out.len() == before && text.trim().is_empty() {
                 out.push(Token {
                     kind: Kind::Empty,
@@ -72,11 +79,24 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
 
 /// A page number line of PDF text: `- 3 -`, `— 3 —`, `第 3 页`, `第3页 共5页`.
 fn is_page_number(line: &str) -> bool {
-    let t: String = line.chars().map(fold_width).filter(|c| !c.is_whitespace()).collect();
-    let inner = t.trim_start_matches(['-', '—', '–']).trim_end_matches(['-', '—', '–']);
+    let t: String = line
+        .chars()
+        .map(fold_width)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let inner = t
+        .trim_start_matches(['-', '—', '–'])
+        .trim_end_matches(['-', '—', '–']);
     let dash = |c: char| matches!(c, '-' | '—' | '–');
-    let dashed = t.starts_with(dash) && t.ends_with(dash) && inner.len() < t.len() && !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit());
-    let paged = t.starts_with('第') && t.contains('页') && t.chars().all(|c| c.is_ascii_digit() || "第页共".contains(c));
+    let dashed = t.starts_with(dash)
+        && t.ends_with(dash)
+        && inner.len() < t.len()
+        && !inner.is_empty()
+        && inner.chars().all(|c| c.is_ascii_digit());
+    let paged = t.starts_with('第')
+        && t.contains('页')
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || "第页共".contains(c));
     dashed || paged
 }
 
@@ -84,21 +104,27 @@ fn tokenize_cell(text: &str, base: usize, line: u32, cell: u32, multi: bool, out
     // Words separated by white space (ASCII, ideographic, nbsp).
     let mut i = 0;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let words: Vec<String> = text.split_whitespace().map(|w| w.chars().map(fold_width).collect()).collect();
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.chars().map(fold_width).collect())
+        .collect();
     let numeric = |w: &String| {
-        w.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+'))
+        w.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+'))
             || BLANK_MARKERS.contains(&w.as_str())
             || CJK_BLANK_MARKERS.contains(&w.as_str())
     };
     // 无 is a blank cell when it stands alone in a cell, or among numbers.
-    let numeric_context = (multi && words.len() == 1) || (words.len() > 1 && words.iter().all(numeric));
+    let numeric_context =
+        (multi && words.len() == 1) || (words.len() > 1 && words.iter().all(numeric));
     while i < chars.len() {
         if fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}' {
             i += 1;
             continue;
         }
         let ws = i;
-        while i < chars.len() && !(fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}') {
+        while i < chars.len() && !(fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}')
+        {
             i += 1;
         }
         word(&chars[ws..i], text, base, line, cell, numeric_context, out);
@@ -109,16 +135,38 @@ fn byte_end(text: &str, chars: &[(usize, char)], j: usize) -> usize {
     if j < chars.len() {
         chars[j].0
     } else {
-        chars.last().map(|(b, c)| b + c.len_utf8()).unwrap_or(0).min(text.len())
+        chars
+            .last()
+            .map(|(b, c)| b + c.len_utf8())
+            .unwrap_or(0)
+            .min(text.len())
     }
 }
 
-fn word(w: &[(usize, char)], text: &str, base: usize, line: u32, cell: u32, numeric_context: bool, out: &mut Vec<Token>) {
+fn word(
+    w: &[(usize, char)],
+    text: &str,
+    base: usize,
+    line: u32,
+    cell: u32,
+    numeric_context: bool,
+    out: &mut Vec<Token>,
+) {
     let folded: String = w.iter().map(|(_, c)| fold_width(*c)).collect();
     let start = base + w[0].0;
     let end = base + byte_end(text, w, w.len()).max(w[0].0);
-    let tok = |kind, s, e, value, digits| Token { kind, start: s, end: e, value, digits, line, cell };
-    if BLANK_MARKERS.contains(&folded.as_str()) || (numeric_context && CJK_BLANK_MARKERS.contains(&folded.as_str())) {
+    let tok = |kind, s, e, value, digits| Token {
+        kind,
+        start: s,
+        end: e,
+        value,
+        digits,
+        line,
+        cell,
+    };
+    if BLANK_MARKERS.contains(&folded.as_str())
+        || (numeric_context && CJK_BLANK_MARKERS.contains(&folded.as_str()))
+    {
         out.push(tok(Kind::Blank, start, end, None, None));
         return;
     }
@@ -133,7 +181,15 @@ fn word(w: &[(usize, char)], text: &str, base: usize, line: u32, cell: u32, nume
     let flush_text = |ts: &mut Option<usize>, upto: usize, out: &mut Vec<Token>| {
         if let Some(s) = ts.take() {
             if upto > s {
-                out.push(Token { kind: Kind::Text, start: pos(s), end: pos(upto), value: None, digits: None, line, cell });
+                out.push(Token {
+                    kind: Kind::Text,
+                    start: pos(s),
+                    end: pos(upto),
+                    value: None,
+                    digits: None,
+                    line,
+                    cell,
+                });
             }
         }
     };
@@ -169,8 +225,10 @@ fn word(w: &[(usize, char)], text: &str, base: usize, line: u32, cell: u32, nume
             // An item number: `1.` `2、` `3．` followed by label text (or the end of the word);
             // or `(1)`. In flattened tables the item number sticks to the previous row's last
             // value (`00000002.其他`): the last digit is the item number, the rest is data.
-            let item_mark = k < n && matches!(f[k], '.' | '、') && (k + 1 == n || !f[k + 1].is_ascii_digit());
-            let paren_item = ns > 0 && matches!(f[ns - 1], '(' | '（') && k < n && matches!(f[k], ')' | '）');
+            let item_mark =
+                k < n && matches!(f[k], '.' | '、') && (k + 1 == n || !f[k + 1].is_ascii_digit());
+            let paren_item =
+                ns > 0 && matches!(f[ns - 1], '(' | '（') && k < n && matches!(f[k], ')' | '）');
             if plain && (item_mark || paren_item) {
                 if digits.len() == 1 || paren_item {
                     if text_start.is_none() {
@@ -231,7 +289,10 @@ pub struct Projection {
 
 /// Whether a character takes part in label matching.
 pub fn is_label_char(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) || c == '〇' || c.is_ascii_alphabetic()
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+        || ('\u{3400}'..='\u{4dbf}').contains(&c)
+        || c == '〇'
+        || c.is_ascii_alphabetic()
 }
 
 impl Projection {
@@ -276,13 +337,19 @@ impl Projection {
 
     /// The characters of a range as a string.
     pub fn slice(&self, from: usize, to: usize) -> String {
-        self.chars[from.min(self.chars.len())..to.min(self.chars.len())].iter().collect()
+        self.chars[from.min(self.chars.len())..to.min(self.chars.len())]
+            .iter()
+            .collect()
     }
 }
 
 /// Where a token is, for the `source` column.
 pub fn location(doc: &Document, t: &Token) -> String {
-    if doc.lines.get(t.line as usize - 1).is_some_and(|l| l.cells.len() > 1) {
+    if doc
+        .lines
+        .get(t.line as usize - 1)
+        .is_some_and(|l| l.cells.len() > 1)
+    {
         format!("line {} cell {}", t.line, t.cell)
     } else {
         let line = &doc.lines[t.line as usize - 1];
@@ -301,7 +368,10 @@ mod tests {
 
     fn toks(s: &str) -> Vec<(Kind, String)> {
         let d = nianbao_extract::read(s.as_bytes()).unwrap();
-        tokenize(&d).into_iter().map(|t| (t.kind, d.text[t.start..t.end].to_owned())).collect()
+        tokenize(&d)
+            .into_iter()
+            .map(|t| (t.kind, d.text[t.start..t.end].to_owned()))
+            .collect()
     }
 
     #[test]
@@ -309,15 +379,27 @@ mod tests {
         use Kind::*;
         assert_eq!(
             toks("1、属于国家秘密 0 12 —"),
-            [(Text, "1、属于国家秘密".into()), (Num, "0".into()), (Num, "12".into()), (Blank, "—".into())]
+            [
+                (Text, "1、属于国家秘密".into()),
+                (Num, "0".into()),
+                (Num, "12".into()),
+                (Blank, "—".into())
+            ]
         );
         assert_eq!(toks("1. 属于国家秘密")[0], (Text, "1.".into()));
         // flattened: the next label's item number sticks to the last value
         assert_eq!(
             toks("国家秘密00000002.其他法律"),
-            [(Text, "国家秘密".into()), (Num, "0000000".into()), (Text, "2.其他法律".into())]
+            [
+                (Text, "国家秘密".into()),
+                (Num, "0000000".into()),
+                (Text, "2.其他法律".into())
+            ]
         );
-        assert_eq!(toks("收费24252.311082三、")[1], (Num, "24252.311082".into()));
+        assert_eq!(
+            toks("收费24252.311082三、")[1],
+            (Num, "24252.311082".into())
+        );
     }
 
     #[test]
@@ -335,7 +417,13 @@ mod tests {
         let k = |s: &str| toks(s).into_iter().map(|t| t.0).collect::<Vec<_>>();
         assert_eq!(k("0 无 3"), [Kind::Num, Kind::Blank, Kind::Num]);
         assert_eq!(k("a\t无\t1"), [Kind::Text, Kind::Blank, Kind::Num]);
-        assert_eq!(k("(四) 无 法 提 供").iter().filter(|&&x| x == Kind::Blank).count(), 0);
+        assert_eq!(
+            k("(四) 无 法 提 供")
+                .iter()
+                .filter(|&&x| x == Kind::Blank)
+                .count(),
+            0
+        );
     }
 
     #[test]

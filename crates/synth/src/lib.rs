@@ -30,7 +30,7 @@ impl Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
     /// Next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -39,7 +39,7 @@ impl Rng {
     }
     /// Uniform in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
     /// A small count: mostly 0, sometimes up to `max`.
     pub fn count(&mut self, max: u64) -> u64 {
@@ -65,10 +65,17 @@ pub struct SynthDoc {
     pub gold: Value,
 }
 
-const PLACES: [&str; 8] = ["青山", "白水", "云岭", "明湖", "松原", "东川", "临溪", "石门"];
+const PLACES: [&str; 8] = [
+    "青山", "白水", "云岭", "明湖", "松原", "东川", "临溪", "石门",
+];
 const LEVELS: [&str; 3] = ["县", "区", "市"];
-const UNITS: [(&str, &str); 5] =
-    [("科学技术局", "科技局"), ("教育局", "教育局"), ("民政局", "民政局"), ("自然资源局", "自然资源局"), ("人民政府办公室", "政府办")];
+const UNITS: [(&str, &str); 5] = [
+    ("科学技术局", "科技局"),
+    ("教育局", "教育局"),
+    ("民政局", "民政局"),
+    ("自然资源局", "自然资源局"),
+    ("人民政府办公室", "政府办"),
+];
 
 struct Row {
     label: String,
@@ -76,7 +83,10 @@ struct Row {
 }
 
 fn row(label: &str, values: Vec<Option<String>>) -> Row {
-    Row { label: label.to_owned(), values }
+    Row {
+        label: label.to_owned(),
+        values,
+    }
 }
 
 fn hdr(label: &str) -> Row {
@@ -107,9 +117,17 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
     let level = LEVELS[rng.below(3) as usize];
     let (unit, short) = UNITS[rng.below(5) as usize];
     let agency = format!("{place}{level}{unit}");
-    let title_agency = if rng.below(3) == 0 { format!("{place}{level}{short}") } else { agency.clone() };
+    let title_agency = if rng.below(3) == 0 {
+        format!("{place}{level}{short}")
+    } else {
+        agency.clone()
+    };
     // Defects: one kind per defective document.
-    let defect = if defects && !flat && i % 4 == 3 { 1 + rng.below(5) } else { 0 };
+    let defect = if defects && !flat && i % 4 == 3 {
+        1 + rng.below(5)
+    } else {
+        0
+    };
     let cap = if flat { 1 } else { 30 };
 
     let mut values: Map<String, Value> = Map::new();
@@ -132,7 +150,10 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
             })
             .collect();
         let head: Vec<&str> = cols.iter().map(|c| c.label).collect();
-        if matches!(r.key, "regulation" | "licensing" | "punishment" | "admin_fee" | "central_procurement") {
+        if matches!(
+            r.key,
+            "regulation" | "licensing" | "punishment" | "admin_fee" | "central_procurement"
+        ) {
             s2.push(hdr(match r.key {
                 "regulation" => "第二十条第（一）项",
                 "licensing" => "第二十条第（五）项",
@@ -140,7 +161,10 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
                 "admin_fee" => "第二十条第（八）项",
                 _ => "第二十条第（九）项",
             }));
-            s2.push(row("信息内容", head.iter().map(|h| Some((*h).to_owned())).collect()));
+            s2.push(row(
+                "信息内容",
+                head.iter().map(|h| Some((*h).to_owned())).collect(),
+            ));
         }
         for (c, x) in cols.iter().zip(&vals) {
             put(cell_key(Section::S2, r.key, c.key), *x);
@@ -149,17 +173,33 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
     }
 
     // Part 三: outcome rows per applicant column, then the balance.
-    let s3rows: Vec<_> = v.rows(t, Section::S3).filter(|r| t == Template::Y2019 || r.key != "other_processing").collect();
+    let s3rows: Vec<_> = v
+        .rows(t, Section::S3)
+        .filter(|r| t == Template::Y2019 || r.key != "other_processing")
+        .collect();
     let outcome: Vec<&str> = s3rows
         .iter()
         .map(|r| r.key)
-        .filter(|k| !matches!(*k, "received_new" | "carried_over" | "results_total" | "carried_forward"))
+        .filter(|k| {
+            !matches!(
+                *k,
+                "received_new" | "carried_over" | "results_total" | "carried_forward"
+            )
+        })
         .collect();
     let applicants = 6;
     let mut grid: std::collections::HashMap<&str, Vec<f64>> = std::collections::HashMap::new();
     for &o in &outcome {
         let busy = rng.below(3) == 0;
-        let vals: Vec<f64> = (0..applicants).map(|a| if busy && (a == 0 || rng.below(4) == 0) { rng.below(cap + 1) as f64 } else { 0.0 }).collect();
+        let vals: Vec<f64> = (0..applicants)
+            .map(|a| {
+                if busy && (a == 0 || rng.below(4) == 0) {
+                    rng.below(cap + 1) as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         grid.insert(o, vals);
     }
     if flat {
@@ -179,19 +219,55 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
     if extra_number {
         grid.insert("denied_state_secret", vec![0.0; applicants]);
     }
-    let results: Vec<f64> = (0..applicants).map(|a| outcome.iter().map(|o| grid[o][a]).sum()).collect();
-    let forward: Vec<f64> = (0..applicants).map(|a| if results[a] > 0.0 && !flat { rng.below(3) as f64 } else { 0.0 }).collect();
-    let over: Vec<f64> = (0..applicants).map(|a| if !flat { rng.below(forward[a] as u64 + results[a] as u64 + 1).min(2) as f64 } else { 0.0 }).collect();
-    let received: Vec<f64> = (0..applicants).map(|a| results[a] + forward[a] - over[a]).collect();
+    let results: Vec<f64> = (0..applicants)
+        .map(|a| outcome.iter().map(|o| grid[o][a]).sum())
+        .collect();
+    let forward: Vec<f64> = (0..applicants)
+        .map(|a| {
+            if results[a] > 0.0 && !flat {
+                rng.below(3) as f64
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let over: Vec<f64> = (0..applicants)
+        .map(|a| {
+            if !flat {
+                rng.below(forward[a] as u64 + results[a] as u64 + 1).min(2) as f64
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let received: Vec<f64> = (0..applicants)
+        .map(|a| results[a] + forward[a] - over[a])
+        .collect();
     grid.insert("received_new", received);
     grid.insert("carried_over", over);
     grid.insert("results_total", results);
     grid.insert("carried_forward", forward);
     let s3cols: Vec<_> = v.columns(t, Section::S3).collect();
     let mut s3 = vec![
-        row("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", vec![Some("申请人情况".into())]),
-        row("", vec![Some("自然人".into()), Some("法人或其他组织".into()), Some("总计".into())]),
-        row("", s3cols[1..6].iter().map(|c| Some(c.label.to_owned())).collect()),
+        row(
+            "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+            vec![Some("申请人情况".into())],
+        ),
+        row(
+            "",
+            vec![
+                Some("自然人".into()),
+                Some("法人或其他组织".into()),
+                Some("总计".into()),
+            ],
+        ),
+        row(
+            "",
+            s3cols[1..6]
+                .iter()
+                .map(|c| Some(c.label.to_owned()))
+                .collect(),
+        ),
     ];
     for r in &s3rows {
         let mut vals = grid[r.key].clone();
@@ -229,15 +305,21 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
         problems.push("part 三: the row （六）3.其他 is blank in every column".into());
     }
     if extra_number {
-        problems.push("part 三: the row （三）1.属于国家秘密 carries 8 numbers for 7 columns".into());
+        problems
+            .push("part 三: the row （三）1.属于国家秘密 carries 8 numbers for 7 columns".into());
     }
 
     // Part 四.
     let mut s4vals = Vec::new();
     for r in v.rows(t, Section::S4) {
-        let parts: Vec<f64> = (0..4).map(|_| rng.count(if flat { 2 } else { 6 }) as f64).collect();
+        let parts: Vec<f64> = (0..4)
+            .map(|_| rng.count(if flat { 2 } else { 6 }) as f64)
+            .collect();
         let total: f64 = parts.iter().sum();
-        for (c, x) in ["upheld", "corrected", "other", "pending"].iter().zip(&parts) {
+        for (c, x) in ["upheld", "corrected", "other", "pending"]
+            .iter()
+            .zip(&parts)
+        {
             s4vals.push((cell_key(Section::S4, r.key, c), *x));
         }
         s4vals.push((cell_key(Section::S4, r.key, "total"), total));
@@ -245,7 +327,11 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
     let wrong_total = defect == 1;
     if wrong_total {
         s4vals[4].1 += 1.0;
-        problems.push(format!("part 四: 行政复议 总计 is {} but its parts add up to {}", fmt(s4vals[4].1), fmt(s4vals[4].1 - 1.0)));
+        problems.push(format!(
+            "part 四: 行政复议 总计 is {} but its parts add up to {}",
+            fmt(s4vals[4].1),
+            fmt(s4vals[4].1 - 1.0)
+        ));
     }
     let missing_s4 = defect == 4;
     if missing_s4 {
@@ -257,11 +343,26 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
     }
     let no_title = defect == 5;
     if no_title {
-        problems.push("the report has no title line: agency and year come from the first paragraph".into());
+        problems.push(
+            "the report has no title line: agency and year come from the first paragraph".into(),
+        );
     }
     let s4 = vec![
         row("行政复议", vec![Some("行政诉讼".into())]),
-        row("结果维持", ["结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"].iter().map(|s| Some((*s).to_owned())).collect()),
+        row(
+            "结果维持",
+            [
+                "结果纠正",
+                "其他结果",
+                "尚未审结",
+                "总计",
+                "未经复议直接起诉",
+                "复议后起诉",
+            ]
+            .iter()
+            .map(|s| Some((*s).to_owned()))
+            .collect(),
+        ),
         row("", s4vals.iter().map(|(_, x)| Some(fmt(*x))).collect()),
     ];
 
@@ -270,23 +371,53 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
     let published = format!("{}-01-{day:02}", year + 1);
     let mut parts: Vec<String> = Vec::new();
     if !no_title {
-        parts.push(format!("{title_agency} {year} 年政府信息公开工作年度报告\n"));
+        parts.push(format!(
+            "{title_agency} {year} 年政府信息公开工作年度报告\n"
+        ));
     }
     let intro = format!(
         "{year}年，{agency}认真贯彻落实《中华人民共和国政府信息公开条例》，本报告统计期限为{year}年1月1日至{year}年12月31日。全年主动公开政府信息{}条。",
         rng.below(300) + 20
     );
     parts.push(format!("一、总体情况\n{intro}\n"));
-    let render = |rows: &[Row]| -> String { rows.iter().map(|r| render_row(layout, r)).collect::<Vec<_>>().join(if flat { "" } else { "\n" }) };
+    let render = |rows: &[Row]| -> String {
+        rows.iter()
+            .map(|r| render_row(layout, r))
+            .collect::<Vec<_>>()
+            .join(if flat { "" } else { "\n" })
+    };
     parts.push(format!("二、主动公开政府信息情况\n{}\n", render(&s2)));
     if layout == "pdf_text" {
         parts.push("- 2 -\n".into());
     }
-    parts.push(format!("三、收到和处理政府信息公开申请情况\n{}\n", render(&s3)));
-    parts.push(format!("四、政府信息公开行政复议、行政诉讼情况\n{}\n", if missing_s4 { String::new() } else { render(&s4) }));
-    parts.push("五、存在的主要问题及改进情况\n信息公开的及时性有待提高，下一步将加强培训。\n".into());
-    parts.push(format!("六、其他需要报告的事项\n本年度未收取信息处理费。\n{agency}\n{}年1月{day}日\n", year + 1));
-    let text = if flat { parts.iter().map(|p| p.replace('\n', " ")).collect::<Vec<_>>().join("") } else { parts.join("\n") };
+    parts.push(format!(
+        "三、收到和处理政府信息公开申请情况\n{}\n",
+        render(&s3)
+    ));
+    parts.push(format!(
+        "四、政府信息公开行政复议、行政诉讼情况\n{}\n",
+        if missing_s4 {
+            String::new()
+        } else {
+            render(&s4)
+        }
+    ));
+    parts.push(
+        "五、存在的主要问题及改进情况\n信息公开的及时性有待提高，下一步将加强培训。\n".into(),
+    );
+    parts.push(format!(
+        "六、其他需要报告的事项\n本年度未收取信息处理费。\n{agency}\n{}年1月{day}日\n",
+        year + 1
+    ));
+    let text = if flat {
+        parts
+            .iter()
+            .map(|p| p.replace('\n', " "))
+            .collect::<Vec<_>>()
+            .join("")
+    } else {
+        parts.join("\n")
+    };
     let (bytes, enc) = match i % 7 {
         2 => (encoding_rs::GBK.encode(&text).0.into_owned(), "gbk"),
         5 => {
@@ -313,10 +444,24 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
 }
 
 fn render_row(layout: &str, r: &Row) -> String {
-    let vals = |blank: &str| r.values.iter().map(|v| v.clone().unwrap_or_else(|| blank.to_owned())).collect::<Vec<_>>();
+    let vals = |blank: &str| {
+        r.values
+            .iter()
+            .map(|v| v.clone().unwrap_or_else(|| blank.to_owned()))
+            .collect::<Vec<_>>()
+    };
     match layout {
-        "tabbed" => std::iter::once(r.label.clone()).chain(vals("")).collect::<Vec<_>>().join("\t"),
-        "piped" => std::iter::once(r.label.clone()).chain(vals("")).collect::<Vec<_>>().join(" | ") + " |",
+        "tabbed" => std::iter::once(r.label.clone())
+            .chain(vals(""))
+            .collect::<Vec<_>>()
+            .join("\t"),
+        "piped" => {
+            std::iter::once(r.label.clone())
+                .chain(vals(""))
+                .collect::<Vec<_>>()
+                .join(" | ")
+                + " |"
+        }
         "pdf_text" => {
             // labels wrap every 6 characters; the numbers come after the first piece
             let chars: Vec<char> = r.label.chars().collect();
@@ -328,13 +473,22 @@ fn render_row(layout: &str, r: &Row) -> String {
             out.extend(pieces.into_iter().skip(1));
             out.join("\n")
         }
-        "cell_per_line" => std::iter::once(r.label.clone()).chain(vals("—")).collect::<Vec<_>>().join("\n"),
+        "cell_per_line" => std::iter::once(r.label.clone())
+            .chain(vals("—"))
+            .collect::<Vec<_>>()
+            .join("\n"),
         _ => r.label.clone() + &vals("").join(""),
     }
 }
 
 /// Writes `count` documents into `dir` (and gold files into `gold_dir`). Returns the count.
-pub fn write_corpus(dir: &Path, gold_dir: Option<&Path>, count: usize, seed: u64, defects: bool) -> std::io::Result<usize> {
+pub fn write_corpus(
+    dir: &Path,
+    gold_dir: Option<&Path>,
+    count: usize,
+    seed: u64,
+    defects: bool,
+) -> std::io::Result<usize> {
     std::fs::create_dir_all(dir)?;
     if let Some(g) = gold_dir {
         std::fs::create_dir_all(g)?;
@@ -342,7 +496,10 @@ pub fn write_corpus(dir: &Path, gold_dir: Option<&Path>, count: usize, seed: u64
     for d in generate(count, seed, defects) {
         std::fs::write(dir.join(&d.name), &d.bytes)?;
         if let Some(g) = gold_dir {
-            std::fs::write(g.join(d.name.replace(".txt", ".json")), serde_json::to_string_pretty(&d.gold)? + "\n")?;
+            std::fs::write(
+                g.join(d.name.replace(".txt", ".json")),
+                serde_json::to_string_pretty(&d.gold)? + "\n",
+            )?;
         }
     }
     Ok(count)

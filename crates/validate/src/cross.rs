@@ -54,20 +54,38 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
     for i in 0..dup.height() {
         let rid = str_at(&dup, "report_id", i)?;
         let first = str_at(&dup, "first", i)?;
-        out.push((rid, Finding::new("duplicate_report", format!("same content as {first}"))));
+        out.push((
+            rid,
+            Finding::new("duplicate_report", format!("same content as {first}")),
+        ));
     }
 
     // Same agency and year, different content.
     let same = df
         .clone()
         .lazy()
-        .filter(col("agency").is_not_null().and(col("report_year").is_not_null()))
+        .filter(
+            col("agency")
+                .is_not_null()
+                .and(col("report_year").is_not_null()),
+        )
         .with_columns([
-            col("sha256").n_unique().over([col("agency"), col("report_year")])?.alias("n"),
-            col("document").min().over([col("agency"), col("report_year")])?.alias("first"),
+            col("sha256")
+                .n_unique()
+                .over([col("agency"), col("report_year")])?
+                .alias("n"),
+            col("document")
+                .min()
+                .over([col("agency"), col("report_year")])?
+                .alias("first"),
         ])
         .filter(col("n").gt(lit(1)).and(col("document").neq(col("first"))))
-        .select([col("report_id"), col("first"), col("agency"), col("report_year")])
+        .select([
+            col("report_id"),
+            col("first"),
+            col("agency"),
+            col("report_year"),
+        ])
         .collect()?;
     for i in 0..same.height() {
         let rid = str_at(&same, "report_id", i)?;
@@ -75,32 +93,54 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
         let agency = str_at(&same, "agency", i)?;
         out.push((
             rid,
-            Finding::new("duplicate_report", format!("{first} is also the {agency} report for the same year, with different content")),
+            Finding::new(
+                "duplicate_report",
+                format!(
+                    "{first} is also the {agency} report for the same year, with different content"
+                ),
+            ),
         ));
     }
 
     // Carry-over chain: year N's carried_forward vs year N+1's carried_over.
-    let prev = df
-        .clone()
-        .lazy()
-        .select([
-            col("agency"),
-            (col("report_year") + lit(1)).alias("report_year"),
-            col("carried_forward").alias("prev_forward"),
-            col("document").alias("prev_document"),
-        ]);
+    let prev = df.clone().lazy().select([
+        col("agency"),
+        (col("report_year") + lit(1)).alias("report_year"),
+        col("carried_forward").alias("prev_forward"),
+        col("document").alias("prev_document"),
+    ]);
     let chain = df
         .lazy()
-        .join(prev, [col("agency"), col("report_year")], [col("agency"), col("report_year")], JoinArgs::new(JoinType::Inner))
-        .filter(col("prev_forward").is_not_null().and(col("carried_over").is_not_null()).and(col("prev_forward").neq(col("carried_over"))))
-        .select([col("report_id"), col("prev_document"), col("prev_forward"), col("carried_over"), col("report_year")])
+        .join(
+            prev,
+            [col("agency"), col("report_year")],
+            [col("agency"), col("report_year")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(
+            col("prev_forward")
+                .is_not_null()
+                .and(col("carried_over").is_not_null())
+                .and(col("prev_forward").neq(col("carried_over"))),
+        )
+        .select([
+            col("report_id"),
+            col("prev_document"),
+            col("prev_forward"),
+            col("carried_over"),
+            col("report_year"),
+        ])
         .collect()?;
     for i in 0..chain.height() {
         let rid = str_at(&chain, "report_id", i)?;
         let prev_doc = str_at(&chain, "prev_document", i)?;
         let pf = chain.column("prev_forward")?.f64()?.get(i);
         let co = chain.column("carried_over")?.f64()?.get(i);
-        let year = chain.column("report_year")?.i32()?.get(i).unwrap_or_default();
+        let year = chain
+            .column("report_year")?
+            .i32()?
+            .get(i)
+            .unwrap_or_default();
         out.push((
             rid,
             Finding::new(
@@ -121,7 +161,12 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
 }
 
 fn str_at(df: &DataFrame, name: &str, i: usize) -> Result<String, PolarsError> {
-    Ok(df.column(name)?.str()?.get(i).unwrap_or_default().to_owned())
+    Ok(df
+        .column(name)?
+        .str()?
+        .get(i)
+        .unwrap_or_default()
+        .to_owned())
 }
 
 #[cfg(test)]
@@ -152,8 +197,14 @@ mod tests {
         let rules: Vec<(&str, &str)> = out.iter().map(|(id, f)| (id.as_str(), f.rule)).collect();
         assert!(rules.contains(&("c", "duplicate_report")), "{rules:?}");
         assert!(rules.contains(&("b", "carry_over_mismatch")), "{rules:?}");
-        let f = out.iter().find(|(id, f)| id == "b" && f.rule == "carry_over_mismatch").unwrap();
+        let f = out
+            .iter()
+            .find(|(id, f)| id == "b" && f.rule == "carry_over_mismatch")
+            .unwrap();
         assert_eq!((f.1.expected, f.1.actual), (Some(3.0), Some(2.0)));
-        assert!(!rules.iter().any(|(id, _)| *id == "d" || *id == "a"), "{rules:?}");
+        assert!(
+            !rules.iter().any(|(id, _)| *id == "d" || *id == "a"),
+            "{rules:?}"
+        );
     }
 }

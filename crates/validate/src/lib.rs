@@ -43,10 +43,17 @@ pub enum ValidateError {
     Polars(#[from] polars::error::PolarsError),
 }
 
-fn col<'a, T: 'static>(b: &'a RecordBatch, table: &'static str, name: &'static str) -> Result<&'a T, ValidateError> {
+fn col<'a, T: 'static>(
+    b: &'a RecordBatch,
+    table: &'static str,
+    name: &'static str,
+) -> Result<&'a T, ValidateError> {
     b.column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<T>())
-        .ok_or(ValidateError::Schema { table, column: name })
+        .ok_or(ValidateError::Schema {
+            table,
+            column: name,
+        })
 }
 
 struct CellView {
@@ -71,13 +78,18 @@ fn label(key: &str) -> String {
 }
 
 /// Per-report checks over a chunk. Returns `(report_id, finding)` pairs in cell order.
-pub fn check(reports: &RecordBatch, cells: &RecordBatch) -> Result<Vec<(String, Finding)>, ValidateError> {
+pub fn check(
+    reports: &RecordBatch,
+    cells: &RecordBatch,
+) -> Result<Vec<(String, Finding)>, ValidateError> {
     let r_id = col::<StringArray>(reports, "reports", "report_id")?;
     let r_tpl = col::<StringArray>(reports, "reports", "template")?;
     let r_year = col::<Int32Array>(reports, "reports", "report_year")?;
     let meta: HashMap<&str, (Option<Template>, Option<i32>)> = (0..reports.num_rows())
         .map(|i| {
-            let t = (!r_tpl.is_null(i)).then(|| Template::parse(r_tpl.value(i))).flatten();
+            let t = (!r_tpl.is_null(i))
+                .then(|| Template::parse(r_tpl.value(i)))
+                .flatten();
             let y = (!r_year.is_null(i)).then(|| r_year.value(i));
             (r_id.value(i), (t, y))
         })
@@ -127,7 +139,12 @@ pub fn check(reports: &RecordBatch, cells: &RecordBatch) -> Result<Vec<(String, 
     Ok(out)
 }
 
-fn check_report(rid: &str, template: Template, grid: &HashMap<&str, CellView>, out: &mut Vec<(String, Finding)>) {
+fn check_report(
+    rid: &str,
+    template: Template,
+    grid: &HashMap<&str, CellView>,
+    out: &mut Vec<(String, Finding)>,
+) {
     let v = Vocabulary::get();
     let has = |k: &str| grid.get(k).is_some_and(|c| c.status != "missing");
     let single = has("s3.other_processing.total");
@@ -140,19 +157,38 @@ fn check_report(rid: &str, template: Template, grid: &HashMap<&str, CellView>, o
     };
     let val = |k: &str| grid.get(k).and_then(|c| c.value);
     for id in v.identities(template, other) {
-        let Some(res) = id.residual(val) else { continue };
+        let Some(res) = id.residual(val) else {
+            continue;
+        };
         if res.abs() < 1e-6 {
             continue;
         }
         let l: f64 = id.lhs.iter().filter_map(|k| val(k)).sum();
         let r: f64 = id.rhs.iter().filter_map(|k| val(k)).sum();
-        let terms = |ks: &[String]| ks.iter().map(|k| fmt(val(k).unwrap_or(0.0))).collect::<Vec<_>>().join(" + ");
+        let terms = |ks: &[String]| {
+            ks.iter()
+                .map(|k| fmt(val(k).unwrap_or(0.0)))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
         let (expected, actual, msg) = if id.lhs.len() == 1 {
             let nonzero: Vec<String> = id
                 .rhs
                 .iter()
                 .filter(|k| val(k).unwrap_or(0.0) != 0.0)
-                .map(|k| format!("{} {}", fmt(val(k).unwrap_or(0.0)), v.cell(k).map_or("", |c| if id.rule.starts_with("s3_results") || id.rule == "s3_other_group" { c.row.label } else { c.column.label })))
+                .map(|k| {
+                    format!(
+                        "{} {}",
+                        fmt(val(k).unwrap_or(0.0)),
+                        v.cell(k).map_or("", |c| {
+                            if id.rule.starts_with("s3_results") || id.rule == "s3_other_group" {
+                                c.row.label
+                            } else {
+                                c.column.label
+                            }
+                        })
+                    )
+                })
                 .collect();
             (
                 r,
@@ -162,7 +198,11 @@ fn check_report(rid: &str, template: Template, grid: &HashMap<&str, CellView>, o
                     label(&id.lhs[0]),
                     fmt(l),
                     fmt(r),
-                    if nonzero.is_empty() { terms(&id.rhs) } else { nonzero.join(" + ") }
+                    if nonzero.is_empty() {
+                        terms(&id.rhs)
+                    } else {
+                        nonzero.join(" + ")
+                    }
                 ),
             )
         } else {
@@ -181,10 +221,17 @@ fn check_report(rid: &str, template: Template, grid: &HashMap<&str, CellView>, o
             )
         };
         let src = grid.get(id.lhs[0].as_str()).and_then(|c| c.source.clone());
-        let part = if id.rule.starts_with("s4") { "part 四" } else { "part 三" };
+        let part = if id.rule.starts_with("s4") {
+            "part 四"
+        } else {
+            "part 三"
+        };
         out.push((
             rid.to_owned(),
-            Finding::new(id.rule, format!("{part}: {msg}")).at_key(&id.lhs[0]).numbers(Some(expected), Some(actual)).at(src),
+            Finding::new(id.rule, format!("{part}: {msg}"))
+                .at_key(&id.lhs[0])
+                .numbers(Some(expected), Some(actual))
+                .at(src),
         ));
     }
     let mut keys: Vec<&&str> = grid.keys().collect();
@@ -196,16 +243,25 @@ fn check_report(rid: &str, template: Template, grid: &HashMap<&str, CellView>, o
         if def.column.kind != ValueKind::Signed && x < 0.0 {
             out.push((
                 rid.to_owned(),
-                Finding::new("negative_value", format!("{} is {}, below zero", label(k), fmt(x))).at_key(k).numbers(None, Some(x)).at(c.source.clone()),
+                Finding::new(
+                    "negative_value",
+                    format!("{} is {}, below zero", label(k), fmt(x)),
+                )
+                .at_key(k)
+                .numbers(None, Some(x))
+                .at(c.source.clone()),
             ));
         }
         if def.column.kind != ValueKind::Amount && x.fract() != 0.0 {
             out.push((
                 rid.to_owned(),
-                Finding::new("non_integer_count", format!("{} is {}, but counts are whole numbers", label(k), fmt(x)))
-                    .at_key(k)
-                    .numbers(None, Some(x))
-                    .at(c.source.clone()),
+                Finding::new(
+                    "non_integer_count",
+                    format!("{} is {}, but counts are whole numbers", label(k), fmt(x)),
+                )
+                .at_key(k)
+                .numbers(None, Some(x))
+                .at(c.source.clone()),
             ));
         }
     }

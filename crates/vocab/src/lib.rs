@@ -292,7 +292,11 @@ impl Vocabulary {
             };
             let section =
                 Section::parse(f(1)).ok_or(format!("line {}: section {}", i + 2, f(1)))?;
-            let matches: Vec<&'static str> = f(5).split('|').filter(|s| !s.is_empty()).map(leak).collect();
+            let matches: Vec<&'static str> = f(5)
+                .split('|')
+                .filter(|s| !s.is_empty())
+                .map(leak)
+                .collect();
             if matches.is_empty() {
                 return Err(format!("line {}: no match cores", i + 2));
             }
@@ -361,7 +365,9 @@ impl Vocabulary {
 
     /// The columns a row has in a template, in report order.
     pub fn columns_for<'a>(&'a self, t: Template, row: &'a RowDef) -> Vec<&'a ColumnDef> {
-        self.columns(t, row.section).filter(|c| c.applies_to(row.key)).collect()
+        self.columns(t, row.section)
+            .filter(|c| c.applies_to(row.key))
+            .collect()
     }
 
     /// The cell with a canonical key, in whichever template has it.
@@ -381,7 +387,12 @@ impl Vocabulary {
         let k3 = |r: &str, c: &str| cell_key(Section::S3, r, c);
         let s3_rows: Vec<&RowDef> = self.rows(t, Section::S3).collect();
         let s3_cols: Vec<&ColumnDef> = self.columns(t, Section::S3).collect();
-        let is_other_item = |k: &str| matches!(k, "other_no_correction" | "other_fee_unpaid" | "other_other");
+        let is_other_item = |k: &str| {
+            matches!(
+                k,
+                "other_no_correction" | "other_fee_unpaid" | "other_other"
+            )
+        };
         let present = |k: &str| match other {
             OtherRows::Items => k != "other_processing",
             OtherRows::Single => !is_other_item(k),
@@ -390,7 +401,12 @@ impl Vocabulary {
         let outcome_rows: Vec<&str> = s3_rows
             .iter()
             .map(|r| r.key)
-            .filter(|k| !matches!(*k, "received_new" | "carried_over" | "results_total" | "carried_forward"))
+            .filter(|k| {
+                !matches!(
+                    *k,
+                    "received_new" | "carried_over" | "results_total" | "carried_forward"
+                )
+            })
             .filter(|k| present(k))
             .filter(|k| !(other == OtherRows::Both && *k == "other_processing"))
             .collect();
@@ -420,7 +436,11 @@ impl Vocabulary {
             out.push(Identity {
                 rule: "s3_row_total",
                 lhs: vec![k3(r.key, "total")],
-                rhs: s3_cols.iter().filter(|c| c.key != "total").map(|c| k3(r.key, c.key)).collect(),
+                rhs: s3_cols
+                    .iter()
+                    .filter(|c| c.key != "total")
+                    .map(|c| k3(r.key, c.key))
+                    .collect(),
             });
         }
         for r in self.rows(t, Section::S4) {
@@ -428,7 +448,10 @@ impl Vocabulary {
             out.push(Identity {
                 rule: "s4_row_total",
                 lhs: vec![k4("total")],
-                rhs: ["upheld", "corrected", "other", "pending"].iter().map(|c| k4(c)).collect(),
+                rhs: ["upheld", "corrected", "other", "pending"]
+                    .iter()
+                    .map(|c| k4(c))
+                    .collect(),
             });
         }
         out
@@ -448,9 +471,11 @@ fn index() -> &'static (HashMap<String, CellDef>, Vec<String>) {
                     for c in v.columns_for(t, r) {
                         let cd = CellDef { row: r, column: c };
                         let k = cd.key();
-                        if !by_key.contains_key(&k) {
-                            all_keys.push(k.clone());
-                            by_key.insert(k, cd);
+                        if let std::collections::hash_map::Entry::Vacant(e) =
+                            by_key.entry(k.clone())
+                        {
+                            all_keys.push(k);
+                            e.insert(cd);
                         }
                     }
                 }
@@ -486,7 +511,10 @@ mod tests {
         let c = v.cell("s2.normative_document.in_force").unwrap();
         assert_eq!(c.column.label, "现行有效件数");
         assert!(c.column.matches.contains(&"现有有效件数"));
-        assert_eq!(v.cell("s2.central_procurement.amount").unwrap().column.kind, ValueKind::Amount);
+        assert_eq!(
+            v.cell("s2.central_procurement.amount").unwrap().column.kind,
+            ValueKind::Amount
+        );
         assert!(v.cell("s3.nope.total").is_none());
         // Unique and stable.
         let mut keys = v.all_keys().to_vec();
@@ -511,8 +539,17 @@ mod tests {
         let sum = single.iter().find(|i| i.rule == "s3_results_sum").unwrap();
         assert!(sum.rhs.iter().any(|k| k.contains("other_processing")));
         assert_eq!(sum.rhs.len(), 2 + 8 + 3 + 5 + 1);
-        let vals = |k: &str| if k == "s4.administrative_review.total" { Some(3.0) } else { Some(1.0) };
-        let id = ids.iter().find(|i| i.lhs[0] == "s4.administrative_review.total").unwrap();
+        let vals = |k: &str| {
+            if k == "s4.administrative_review.total" {
+                Some(3.0)
+            } else {
+                Some(1.0)
+            }
+        };
+        let id = ids
+            .iter()
+            .find(|i| i.lhs[0] == "s4.administrative_review.total")
+            .unwrap();
         assert_eq!(id.residual(vals), Some(-1.0));
     }
 }

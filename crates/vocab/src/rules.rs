@@ -43,7 +43,11 @@ pub struct Rule {
 }
 
 const fn r(name: &'static str, severity: Severity, description: &'static str) -> Rule {
-    Rule { name, severity, description }
+    Rule {
+        name,
+        severity,
+        description,
+    }
 }
 
 use Severity::{Error, Info, Warning};
