@@ -19,7 +19,7 @@
 //! assert_eq!(doc.cell_text(&doc.lines[0].cells[2]), "1");
 //! ```
 
-use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 
 /// The file format found by looking at the bytes (not the file name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,7 +376,6 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
             return Some(enc);
         }
     }
-    let _ = UTF_8;
     None
 }
 

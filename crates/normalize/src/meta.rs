@@ -144,7 +144,6 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
     if s.len() < 3 {
         return None;
     }
-    let prefix: String = s[..2].iter().collect();
     let last = *s.last()?;
     let b: Vec<char> = body.chars().take(6000).collect();
     let mut counts: Vec<(String, usize)> = Vec::new();
@@ -188,7 +187,6 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
             }
         }
     }
-    let _ = prefix;
     counts.into_iter().max_by_key(|(_, n)| *n).map(|(c, _)| c)
 }
 
