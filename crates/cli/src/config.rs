@@ -21,6 +21,44 @@ pub struct Config {
     pub strict: bool,
     /// Documents per chunk: parsed in parallel, then written; bounds memory.
     pub chunk_size: usize,
+    /// How PDFs are read.
+    pub pdf: PdfConfig,
+}
+
+/// `[pdf]`: the `pdftotext` subprocess.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PdfConfig {
+    /// The program (a name on `PATH` or a path); Debian package `poppler-utils`.
+    pub program: String,
+    /// Per-document time limit in seconds; a PDF that takes longer is `unreadable`.
+    pub timeout_secs: u64,
+    /// Memory limit of the subprocess in MiB.
+    pub max_memory_mib: u64,
+}
+
+impl Default for PdfConfig {
+    fn default() -> Self {
+        let d = nianbao_extract::PdfOptions::default();
+        PdfConfig {
+            program: d.program,
+            timeout_secs: d.timeout.as_secs(),
+            max_memory_mib: d.max_memory_mib,
+        }
+    }
+}
+
+impl PdfConfig {
+    /// The extract stage's options.
+    pub fn read_options(&self) -> nianbao_extract::ReadOptions {
+        nianbao_extract::ReadOptions {
+            pdf: nianbao_extract::PdfOptions {
+                program: self.program.clone(),
+                timeout: std::time::Duration::from_secs(self.timeout_secs),
+                max_memory_mib: self.max_memory_mib,
+            },
+        }
+    }
 }
 
 impl Default for Config {
@@ -34,6 +72,7 @@ impl Default for Config {
             },
             strict: false,
             chunk_size: 2048,
+            pdf: PdfConfig::default(),
         }
     }
 }
@@ -57,6 +96,12 @@ impl Config {
         }
         if self.chunk_size == 0 {
             bail!("chunk_size must be at least 1");
+        }
+        if self.pdf.timeout_secs == 0 || self.pdf.max_memory_mib < 64 {
+            bail!("pdf.timeout_secs must be at least 1 and pdf.max_memory_mib at least 64");
+        }
+        if self.pdf.program.trim().is_empty() {
+            bail!("pdf.program must name the pdftotext program");
         }
         if self.input.as_os_str().is_empty() || self.output.as_os_str().is_empty() {
             bail!("input and output must be set");

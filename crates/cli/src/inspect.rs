@@ -1,5 +1,7 @@
 //! `nianbao inspect FILE`: what was read, as a grid by canonical row and column.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
@@ -18,59 +20,69 @@ fn mark(s: CellStatus) -> &'static str {
 }
 
 /// Prints the report read from a file.
-pub fn inspect(path: &Path) -> Result<()> {
+pub fn inspect(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<()> {
+    let out = render(path, opts)?;
+    // A closed pipe (`nianbao inspect f | head`) is not an error.
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
+    let mut o = String::new();
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut r: Report = super::read_document(path, &name);
+    let mut r: Report = super::read_document(path, &name, opts);
     if r.unreadable.is_none() {
         super::validate_chunk(std::slice::from_mut(&mut r))?;
     }
-    println!("document     {}", path.display());
-    println!("report_id    {}", r.source.report_id);
-    println!("status       {}", r.status().as_str());
+    writeln!(o, "document     {}", path.display())?;
+    writeln!(o, "report_id    {}", r.source.report_id)?;
+    writeln!(o, "status       {}", r.status().as_str())?;
     if let Some(reason) = &r.unreadable {
-        println!("unreadable   {reason}");
-        return Ok(());
+        writeln!(o, "unreadable   {reason}")?;
+        return Ok(o);
     }
-    println!(
+    writeln!(o, 
         "format       {} ({}, {})",
         r.format,
         r.encoding.unwrap_or("-"),
         r.layout.unwrap_or("-")
-    );
-    println!("agency       {}", r.agency.as_deref().unwrap_or("-"));
+    )?;
+    writeln!(o, "agency       {}", r.agency.as_deref().unwrap_or("-"))?;
     if let Some(a) = &r.agency_in_title {
-        println!("  in title   {a}");
+        writeln!(o, "  in title   {a}")?;
     }
-    println!(
+    writeln!(o, 
         "report_year  {}",
         r.report_year.map_or("-".into(), |y| y.to_string())
-    );
-    println!("template     {}", r.template.map_or("-", |t| t.as_str()));
-    println!("published_on {}", r.published_on.as_deref().unwrap_or("-"));
-    println!(
+    )?;
+    writeln!(o, "template     {}", r.template.map_or("-", |t| t.as_str()))?;
+    writeln!(o, "published_on {}", r.published_on.as_deref().unwrap_or("-"))?;
+    writeln!(o, 
         "parts        {}",
         r.sections
             .iter()
             .map(|s| s.part.to_string())
             .collect::<Vec<_>>()
             .join(" ")
-    );
+    )?;
     let v = Vocabulary::get();
     let t = r.template.unwrap_or(nianbao_vocab::Template::Y2021);
     for s in Section::ALL {
-        println!(
+        writeln!(o, 
             "\n{}  (· blank  ⁱ inferred  ʳ repaired  ? ambiguous  ∅ missing)",
             s.as_str()
-        );
+        )?;
         let cols: Vec<_> = v.columns(t, s).collect();
-        print!("{:<32}", "");
+        write!(o, "{:<32}", "")?;
         for c in &cols {
-            print!("{:>14}", truncate(c.key, 13));
+            write!(o, "{:>14}", truncate(c.key, 13))?;
         }
-        println!();
+        writeln!(o)?;
         let mut rows: Vec<&str> = Vec::new();
         for c in r.cells.iter().filter(|c| c.section == s.as_str()) {
             if !rows.contains(&c.row) {
@@ -78,33 +90,33 @@ pub fn inspect(path: &Path) -> Result<()> {
             }
         }
         for row in rows {
-            print!("{:<32}", truncate(row, 31));
+            write!(o, "{:<32}", truncate(row, 31))?;
             for c in &cols {
                 let key = format!("{}.{row}.{}", s.as_str(), c.key);
                 let cell = match r.cell(&key) {
                     Some(x) => format!("{}{}", x.value.map_or("null".into(), fmt), mark(x.status)),
                     None => String::new(),
                 };
-                print!("{cell:>14}");
+                write!(o, "{cell:>14}")?;
             }
-            println!();
+            writeln!(o)?;
         }
     }
-    println!("\nfindings ({})", r.findings.len());
+    writeln!(o, "\nfindings ({})", r.findings.len())?;
     for f in &r.findings {
         let at = f
             .source
             .as_deref()
             .map(|s| format!(" [{s}]"))
             .unwrap_or_default();
-        println!(
+        writeln!(o, 
             "  {:<7} {:<22} {}{at}",
             f.severity.as_str(),
             f.rule,
             f.message
-        );
+        )?;
     }
-    Ok(())
+    Ok(o)
 }
 
 fn fmt(x: f64) -> String {

@@ -13,6 +13,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use nianbao_extract::ReadOptions;
 use nianbao_normalize::{batch, normalize, Finding, Report, Source};
 use nianbao_validate::cross::ReportFacts;
 use rayon::prelude::*;
@@ -113,7 +114,7 @@ fn run(cli: Cli) -> Result<i32> {
             build(&cfg, json)
         }
         Command::Inspect { file } => {
-            inspect::inspect(&file)?;
+            inspect::inspect(&file, &config::PdfConfig::default().read_options())?;
             Ok(0)
         }
         Command::Synth {
@@ -164,7 +165,7 @@ fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
 
 /// Reads one document into a report; never panics, never fails: problems become an
 /// unreadable report with the reason.
-pub fn read_document(path: &Path, rel: &str) -> Report {
+pub fn read_document(path: &Path, rel: &str, opts: &ReadOptions) -> Report {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -177,11 +178,11 @@ pub fn read_document(path: &Path, rel: &str) -> Report {
             return Report::unreadable(src, "unknown", format!("cannot read the file: {e}"));
         }
     };
-    report_from_bytes(&bytes, rel)
+    report_from_bytes(&bytes, rel, opts)
 }
 
 /// Reads bytes into a report (see [`read_document`]).
-pub fn report_from_bytes(bytes: &[u8], rel: &str) -> Report {
+pub fn report_from_bytes(bytes: &[u8], rel: &str, opts: &ReadOptions) -> Report {
     let sha = hex(&Sha256::digest(bytes));
     let source = Source {
         report_id: sha[..16].to_owned(),
@@ -190,7 +191,7 @@ pub fn report_from_bytes(bytes: &[u8], rel: &str) -> Report {
         bytes: bytes.len() as u64,
     };
     let format = nianbao_extract::sniff(bytes).as_str();
-    let result = std::panic::catch_unwind(|| match nianbao_extract::read(bytes) {
+    let result = std::panic::catch_unwind(|| match nianbao_extract::read_with(bytes, opts) {
         Ok(doc) => normalize(&doc, source.clone()),
         Err(e) => Report::unreadable(source.clone(), format, e.to_string()),
     });
@@ -211,7 +212,8 @@ fn hex(b: &[u8]) -> String {
 fn validate_chunk(reports: &mut [Report]) -> Result<()> {
     let rb = batch::reports_batch(reports)?;
     let cb = batch::cells_batch(reports)?;
-    let found = nianbao_validate::check(&rb, &cb)?;
+    let sb = batch::sections_batch(reports)?;
+    let found = nianbao_validate::check(&rb, &cb, &sb)?;
     let mut by_id: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for (id, f) in found {
         by_id.entry(id).or_default().push(f);
@@ -289,6 +291,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let started = Instant::now();
     let started_unix = now_unix();
     let inputs = list_inputs(&cfg.input)?;
+    let read_opts = cfg.pdf.read_options();
     let schemas = schemas();
     let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
     let mut writer = nianbao_export::DatasetWriter::create(&cfg.output, cfg.formats, &decl)
@@ -305,7 +308,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     for chunk in inputs.chunks(cfg.chunk_size) {
         let mut reports: Vec<Report> = chunk
             .par_iter()
-            .map(|(p, rel)| read_document(p, rel))
+            .map(|(p, rel)| read_document(p, rel, &read_opts))
             .collect();
         validate_chunk(&mut reports)?;
         writer.write("cells", &batch::cells_batch(&reports)?)?;

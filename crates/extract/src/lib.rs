@@ -21,6 +21,14 @@
 
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 
+mod docx;
+mod grid;
+mod html;
+mod pdf;
+
+pub use docx::{MAX_ENTRIES as DOCX_MAX_ENTRIES, MAX_XML_BYTES as DOCX_MAX_XML_BYTES};
+pub use pdf::PdfOptions;
+
 /// The file format found by looking at the bytes (not the file name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -68,6 +76,9 @@ pub enum Layout {
     CellPerLine,
     /// Tables flattened into long lines, values run together.
     Flattened,
+    /// Table cells read from HTML or DOCX markup: one line per table row, one cell per
+    /// source cell, spans expanded to grid columns.
+    Grid,
     /// No table layout recognised.
     Prose,
 }
@@ -81,6 +92,7 @@ impl Layout {
             Layout::PdfText => "pdf_text",
             Layout::CellPerLine => "cell_per_line",
             Layout::Flattened => "flattened",
+            Layout::Grid => "grid",
             Layout::Prose => "prose",
         }
     }
@@ -104,6 +116,11 @@ pub struct Line {
     pub span: Span,
     /// The cells of the line: split at tabs or `|`, or the whole line as one cell.
     pub cells: Vec<Span>,
+    /// Where the line is in the source format's terms (`table 2 row 5`, `paragraph 3`,
+    /// `page 2 line 14`); `None` for plain text, where the line number says it.
+    pub origin: Option<String>,
+    /// For table rows of HTML/DOCX: the 1-based grid column of each cell (spans expanded).
+    pub cols: Vec<u32>,
 }
 
 /// A decoded document.
@@ -157,54 +174,121 @@ pub enum ExtractError {
         /// The encoding tried last.
         guess: &'static str,
     },
-    /// A format that nianbao does not read yet, with what to do instead.
-    #[error("{format} files are not read yet: {advice}")]
+    /// A format that nianbao does not read, with what to do instead.
+    #[error("{format} files are not read: {advice}")]
     Unsupported {
         /// The format found.
         format: &'static str,
         /// What the user can do.
         advice: &'static str,
     },
+    /// The file has the format's signature but its content is broken.
+    #[error("the {format} file is damaged or truncated: {reason}")]
+    Corrupt {
+        /// The format found.
+        format: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A hostile or oversized file, refused before it could exhaust memory.
+    #[error("the {format} file was refused: {reason}")]
+    Refused {
+        /// The format found.
+        format: &'static str,
+        /// Which limit it broke.
+        reason: String,
+    },
+    /// A PDF whose pages are images.
+    #[error("no text layer (scanned); OCR needed")]
+    NoTextLayer,
+    /// A PDF that needs a password.
+    #[error("the PDF is encrypted and needs a password; save an unprotected copy")]
+    Encrypted,
+    /// The reader did not finish within the per-document time limit.
+    #[error("reading took longer than the limit of {seconds} s and was stopped")]
+    Timeout {
+        /// The limit.
+        seconds: u64,
+    },
+    /// An external program needed for the format is not installed.
+    #[error("{} files need `{tool}`, which is not installed: install the Debian package {package}", if *tool == "pdftotext" { "PDF" } else { "these" })]
+    ToolMissing {
+        /// The program.
+        tool: &'static str,
+        /// The package that provides it.
+        package: &'static str,
+    },
+}
+
+/// Options of [`read_with`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// How PDFs are read.
+    pub pdf: PdfOptions,
+}
+
+/// Reads bytes into a document with the default [`ReadOptions`].
+pub fn read(bytes: &[u8]) -> Result<Document, ExtractError> {
+    read_with(bytes, &ReadOptions::default())
 }
 
 /// Reads bytes into a document.
-pub fn read(bytes: &[u8]) -> Result<Document, ExtractError> {
-    let format = sniff(bytes);
-    match format {
-        Format::Pdf => return Err(ExtractError::Unsupported {
-            format: "PDF",
-            advice:
-                "convert it to text (e.g. `pdftotext -layout`) and put the .txt in the input folder",
-        }),
-        Format::Docx => {
-            return Err(ExtractError::Unsupported {
-                format: "DOCX",
-                advice: "save it as plain text (UTF-8) and put the .txt in the input folder",
-            })
-        }
-        Format::LegacyDoc => {
-            return Err(ExtractError::Unsupported {
-                format: "legacy Word/WPS (.doc/.wps)",
-                advice: "convert it to DOCX or PDF, or save it as plain text",
-            })
-        }
-        Format::Ofd => {
-            return Err(ExtractError::Unsupported {
-                format: "OFD",
-                advice: "convert it to PDF or plain text",
-            })
-        }
-        Format::Zip => {
-            return Err(ExtractError::Unsupported {
-                format: "zip archive",
-                advice: "unpack it and put the documents in the input folder",
-            })
-        }
-        Format::Text | Format::Html => {}
+pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ExtractError::Empty);
     }
-    let (text, encoding) = decode(bytes)?;
+    match sniff(bytes) {
+        Format::Pdf => {
+            let text = pdf::to_text(bytes, &opts.pdf)?;
+            let mut lines = split_lines(&text);
+            let mut page = 1u32;
+            let mut first_line = 1u32;
+            for l in &mut lines {
+                let page_breaks = text[l.span.start..l.span.end].matches('\x0c').count() as u32;
+                if page_breaks > 0 {
+                    page += page_breaks;
+                    first_line = l.number;
+                }
+                l.origin = Some(format!("page {page} line {}", l.number - first_line + 1));
+            }
+            let layout = detect_layout(&text, &lines);
+            Ok(Document {
+                format: Format::Pdf,
+                encoding: "UTF-8",
+                text,
+                lines,
+                layout,
+            })
+        }
+        Format::Docx => Ok(from_blocks(Format::Docx, "UTF-8", &docx::read_blocks(bytes)?)),
+        Format::LegacyDoc => Err(ExtractError::Unsupported {
+            format: "legacy Word/WPS (.doc/.wps)",
+            advice: "open it in Word or WPS and save it as DOCX or PDF",
+        }),
+        Format::Ofd => Err(ExtractError::Unsupported {
+            format: "OFD",
+            advice: "convert it to PDF (e.g. with the OFD reader of the issuing platform)",
+        }),
+        Format::Zip => Err(ExtractError::Unsupported {
+            format: "zip archive",
+            advice: "unpack it and put the documents in the input folder",
+        }),
+        Format::Text | Format::Html => read_text(bytes),
+    }
+}
+
+fn read_text(bytes: &[u8]) -> Result<Document, ExtractError> {
+    let (text, encoding) = decode_html_aware(bytes)?;
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
+    }
+    if looks_like_html(&text) {
+        let blocks = html::read_blocks(&text);
+        let doc = from_blocks(Format::Html, encoding, &blocks);
+        if doc.text.trim().is_empty() {
+            return Err(ExtractError::Empty);
+        }
+        return Ok(doc);
     }
     if let Some(offset) = text
         .char_indices()
@@ -213,26 +297,64 @@ pub fn read(bytes: &[u8]) -> Result<Document, ExtractError> {
     {
         return Err(ExtractError::Binary { offset });
     }
-    let format = if format == Format::Text && looks_like_html(&text) {
-        Format::Html
-    } else {
-        format
-    };
-    if format == Format::Html {
-        return Err(ExtractError::Unsupported {
-            format: "HTML",
-            advice: "save the page as plain text (UTF-8) and put the .txt in the input folder",
-        });
-    }
     let lines = split_lines(&text);
     let layout = detect_layout(&text, &lines);
     Ok(Document {
-        format,
+        format: Format::Text,
         encoding,
         text,
         lines,
         layout,
     })
+}
+
+fn from_blocks(format: Format, encoding: &'static str, blocks: &[grid::Block]) -> Document {
+    let r = grid::render(blocks);
+    let layout = if r.tables > 0 {
+        Layout::Grid
+    } else {
+        detect_layout(&r.text, &r.lines)
+    };
+    Document {
+        format,
+        encoding,
+        text: r.text,
+        lines: r.lines,
+        layout,
+    }
+}
+
+/// Like [`decode`], but a page that declares its charset (`<meta charset=…>` or
+/// `http-equiv` content type) is decoded with it when it is not valid UTF-8.
+fn decode_html_aware(bytes: &[u8]) -> Result<(String, &'static str), ExtractError> {
+    if Encoding::for_bom(bytes).is_none() && std::str::from_utf8(bytes).is_err() {
+        if let Some(enc) = declared_charset(bytes) {
+            if enc != encoding_rs::UTF_8 {
+                let enc = if enc == encoding_rs::GBK { GB18030 } else { enc };
+                if let Ok(r) = decode_with(enc, bytes) {
+                    return Ok(r);
+                }
+            }
+        }
+    }
+    decode(bytes)
+}
+
+/// The charset a page declares in its first 4 KiB, if any.
+fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let at = lower.windows(8).position(|w| w == b"charset=")?;
+    let rest = &head[at + 8..];
+    let rest = rest
+        .iter()
+        .position(|b| !matches!(b, b'"' | b'\'' | b' '))
+        .map(|i| &rest[i..])?;
+    let end = rest
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')))
+        .unwrap_or(rest.len());
+    Encoding::for_label(&rest[..end])
 }
 
 /// Finds the format from the first bytes.
@@ -394,6 +516,8 @@ pub fn split_lines(text: &str) -> Vec<Line> {
                 number,
                 span,
                 cells: split_cells(text, span),
+                origin: None,
+                cols: Vec::new(),
             });
             number += 1;
             if !at_end && bytes[i] == b'\r' && i + 1 < bytes.len() && bytes[i + 1] == b'\n' {
@@ -529,14 +653,32 @@ mod tests {
             read(b"\x01\x02abc\x00\x00\xff").unwrap_err(),
             ExtractError::Binary { .. }
         ));
-        let e = read(b"%PDF-1.7\n...").unwrap_err();
-        assert!(e.to_string().contains("PDF files are not read yet"), "{e}");
         let e = read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]).unwrap_err();
-        assert!(e.to_string().contains("convert it to DOCX or PDF"), "{e}");
-        assert!(matches!(
+        assert!(e.to_string().contains("save it as DOCX or PDF"), "{e}");
+        assert_eq!(
             read(b"<html><body><table></table></body></html>").unwrap_err(),
-            ExtractError::Unsupported { format: "HTML", .. }
+            ExtractError::Empty
+        );
+        // a zip that is not a DOCX, and a truncated DOCX
+        assert!(matches!(
+            read(b"PK\x03\x04garbage").unwrap_err(),
+            ExtractError::Unsupported { format: "zip archive", .. }
         ));
+        assert!(matches!(
+            read(b"PK\x03\x04....word/document.xml....").unwrap_err(),
+            ExtractError::Corrupt { format: "DOCX", .. }
+        ));
+    }
+
+    #[test]
+    fn html_charset_comes_from_the_meta_tag() {
+        let page = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"></head><body><p>规章制度公开</p><p>年度报告</p></body></html>";
+        let gbk = encoding_rs::GBK.encode(page).0.into_owned();
+        let d = read(&gbk).unwrap();
+        assert_eq!(d.format, Format::Html);
+        assert_eq!(d.encoding, "GB18030");
+        assert_eq!(d.text, "规章制度公开\n年度报告");
+        assert_eq!(d.lines[1].origin.as_deref(), Some("paragraph 2"));
     }
 
     #[test]

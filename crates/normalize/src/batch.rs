@@ -35,7 +35,7 @@ pub fn reports_schema() -> SchemaRef {
         f("bytes", DataType::UInt64, false, "Size of the document in bytes."),
         f("format", DataType::Utf8, false, "File format found from the bytes: text, html, docx, pdf, doc, ofd, zip."),
         f("encoding", DataType::Utf8, true, "Text encoding used to decode: UTF-8, GB18030, UTF-16LE, UTF-16BE, …; null when not decoded."),
-        f("layout", DataType::Utf8, true, "How the tables appear in the text: tabbed, piped, pdf_text, cell_per_line, flattened, prose."),
+        f("layout", DataType::Utf8, true, "How the tables appear in the text: tabbed, piped, pdf_text, cell_per_line, flattened, grid (HTML/DOCX table cells), prose."),
         f("agency", DataType::Utf8, true, "The agency, full name as the report states it."),
         f("agency_in_title", DataType::Utf8, true, "The agency as the title words it, when that differs from `agency` (e.g. an abbreviation); else null."),
         f("report_year", DataType::Int32, true, "The year the report covers (from the title, the 统计期限 sentence or the first paragraph)."),
@@ -59,7 +59,7 @@ pub fn cells_schema() -> SchemaRef {
         f("value", DataType::Float64, true, "The number; null when unknown (see status). Counts are whole numbers; amounts are 万元 unless the report says otherwise."),
         f("raw", DataType::Utf8, true, "The source text the value was read from (for repaired cells, the piece of the run of digits)."),
         f("status", DataType::Utf8, false, "stated, blank (empty in the document, null), inferred (empty, forced by the identities), repaired (re-read; see findings), ambiguous (null; see findings) or missing (row or table absent, null)."),
-        f("source", DataType::Utf8, true, "Where in the document: `line N`, `line N cell M`, or `line N char M` for long lines."),
+        f("source", DataType::Utf8, true, "Where in the document, in the format's own terms: text `line N`, `line N cell M` or `line N char M`; HTML/DOCX `table T row R col C` (grid column, spans expanded) or `paragraph P`; PDF `page P line L char C`."),
     ]))
 }
 

@@ -59,7 +59,7 @@ fn heading_patterns() -> &'static [Regex; 6] {
             r"二主动公开(?:政府)?信息",
             r"三收到和(?:处理|答复)(?:政府信息公开)?申请",
             r"四[^一二三五六]{0,14}?行政复议",
-            r"五(?:存在的?)?主要问题|五存在(?:的)?问题",
+            r"五[^一二三四六]{0,10}?(?:存在的?(?:主要)?问题|主要问题)",
             r"六其他需要报告",
         ]
         .map(|p| Regex::new(p).expect("static regex"))
@@ -166,7 +166,9 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         Some(t) => {
             report.report_year = meta::first_year(t).map(|(y, _)| y);
             if let Some(a) = meta::agency_from_title(t) {
-                match meta::expand_agency(&a, &doc.text) {
+                let full = meta::expand_agency(&a, &doc.text)
+                    .or_else(|| meta::prefix_region(&a, &doc.text));
+                match full {
                     Some(full) => {
                         report.agency = Some(full);
                         report.agency_in_title = Some(a);

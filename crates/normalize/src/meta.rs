@@ -63,6 +63,17 @@ pub fn find_title(lines: &[&str]) -> Option<String> {
         }
         let has_year = first_year(l).is_some();
         if has_year && l.contains("报告") && l.contains("政府信息公开") {
+            // `洪泽区人民政府` on its own line above `2023年政府信息公开工作年度报告`
+            if let Some(prev) = i.checked_sub(1).and_then(|j| nonempty.get(j)) {
+                let starts_with_year = first_year(l).is_some_and(|(_, at)| at == 0);
+                if starts_with_year
+                    && first_year(prev).is_none()
+                    && prev.chars().count() <= 30
+                    && SUFFIXES.iter().any(|x| strip_spaces(prev).ends_with(x))
+                {
+                    return Some(format!("{}{l}", strip_spaces(prev)));
+                }
+            }
             return Some(l.to_owned());
         }
         if has_year && l.contains("政府信息公开") {
@@ -88,7 +99,51 @@ pub fn agency_from_title(title: &str) -> Option<String> {
         .trim_start_matches("关于")
         .trim_end_matches('的')
         .trim_end_matches(['（', '(']);
+    if a.chars().count() >= 2 {
+        return Some(a.to_owned());
+    }
+    // `2019年上海市人民政府办公厅政府信息公开工作年度报告`: the agency follows the year.
+    let rest = strip_spaces(&title[at..]);
+    let rest = rest.trim_start_matches(|c: char| !matches!(c, '年'));
+    let rest = rest.trim_start_matches('年').trim_start_matches('度');
+    let end = ["政府信息公开", "政务公开", "信息公开"]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()?;
+    let a = &rest[..end];
     (a.chars().count() >= 2).then(|| a.to_owned())
+}
+
+/// The full name of a district or county agency whose title leaves out its city: the body
+/// spells `淮安市洪泽区人民政府` where the title says `洪泽区人民政府`.
+pub fn prefix_region(short: &str, body: &str) -> Option<String> {
+    let head: String = short.chars().take(4).collect();
+    if !head.contains(['区', '县', '旗']) || short.contains('市') {
+        return None;
+    }
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for (i, _) in body.match_indices(short) {
+        let before: Vec<char> = body[..i].chars().rev().take(4).collect();
+        // two or three name characters and 市 (or 州/盟) right before the short name
+        if !before.first().is_some_and(|c| matches!(c, '市' | '州' | '盟')) {
+            continue;
+        }
+        let name: Vec<char> = before[1..]
+            .iter()
+            .take_while(|c| ('\u{4e00}'..='\u{9fff}').contains(*c) && !"由在为是和与及对向于".contains(**c))
+            .copied()
+            .collect();
+        if name.len() < 2 {
+            continue;
+        }
+        let region: String = name[..2].iter().rev().chain(std::iter::once(&before[0])).collect();
+        let full = format!("{region}{short}");
+        match counts.iter_mut().find(|(c, _)| *c == full) {
+            Some(e) => e.1 += 1,
+            None => counts.push((full, 1)),
+        }
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(c, _)| c)
 }
 
 const SUFFIXES: &[&str] = &[
@@ -127,7 +182,12 @@ pub fn agency_from_paragraph(p: &str) -> Option<String> {
             {
                 return None;
             }
-            return Some(s);
+            // 石门县人民政府|办公室: prefer the longer name when a suffix follows at once
+            let longer = (end + 1..=(end + 3).min(chars.len()))
+                .rev()
+                .map(|e| chars[..e].iter().collect::<String>())
+                .find(|l| SUFFIXES.iter().any(|x| l.ends_with(x)));
+            return Some(longer.unwrap_or(s));
         }
     }
     None
@@ -312,6 +372,24 @@ mod tests {
             ),
             Some("乌鲁木齐经济技术开发区(乌鲁木齐市头屯河区)科学技术局".into())
         );
+        assert_eq!(
+            agency_from_paragraph("2019年，石门县人民政府办公室认真贯彻落实"),
+            Some("石门县人民政府办公室".into())
+        );
+    }
+
+    #[test]
+    fn titles_with_the_year_first_or_the_agency_above() {
+        let t = find_title(&["2019年上海市人民政府办公厅政府信息公开工作年度报告"]).unwrap();
+        assert_eq!(agency_from_title(&t).unwrap(), "上海市人民政府办公厅");
+        let t = find_title(&["洪泽区人民政府", "2023 年政府信息公开工作年度报告", "本报告由"]).unwrap();
+        assert_eq!(t, "洪泽区人民政府2023 年政府信息公开工作年度报告");
+        assert_eq!(agency_from_title(&t).unwrap(), "洪泽区人民政府");
+        assert_eq!(
+            prefix_region("洪泽区人民政府", "本报告由淮安市洪泽区人民政府办公室编制，淮安市洪泽区人民政府"),
+            Some("淮安市洪泽区人民政府".into())
+        );
+        assert_eq!(prefix_region("上海市人民政府办公厅", "上海市人民政府办公厅"), None);
     }
 
     #[test]

@@ -101,6 +101,17 @@ pub fn read_row(items: &[Item], k: usize, groups: &[Group]) -> Readings {
             found: n,
         };
     }
+    if n < k && items.len() == k {
+        // Exactly one cell per column (a table row from HTML/DOCX, or a tab-separated row):
+        // the empty cells are the blank ones.
+        let all: Vec<&Item> = items.iter().collect();
+        return Readings {
+            mode: Mode::Positional,
+            candidates: vec![stated(&all)],
+            note: None,
+            found: n,
+        };
+    }
     if n < k {
         // Empty cells between the first and last value may be the row's blank cells.
         let first = items

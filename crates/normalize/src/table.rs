@@ -173,9 +173,17 @@ fn items_in(ctx: &Ctx, t_from: usize, t_to: usize) -> Vec<Item> {
             kind: t.kind,
             value: t.value,
             digits: t.digits.clone(),
-            raw: ctx.doc.text[t.start..t.end].to_owned(),
+            raw: with_unit(&ctx.doc.text, t.start, t.end).to_owned(),
         })
         .collect()
+}
+
+/// The token's text, with a currency unit written right after it (`251000元`, `3.5万元`), so
+/// that the `raw` column shows what the document says and validation can check the unit.
+fn with_unit(text: &str, start: usize, end: usize) -> &str {
+    let rest = &text[end..];
+    let unit = ["万元", "元"].iter().find(|u| rest.starts_with(*u));
+    &text[start..end + unit.map_or(0, |u| u.len())]
 }
 
 struct RowRead {
@@ -356,6 +364,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         emit_row(ctx, r, &mut cells, &mut findings, other);
     }
     infer_blanks(&mut cells, &identities, &mut findings);
+    report_blanks(&cells, &mut findings);
     Tables {
         cells,
         findings,
@@ -745,6 +754,51 @@ fn emit_row(
                     .at(anchor_loc.clone()),
             );
         }
+    }
+}
+
+/// Blank cells no identity could fill: one `blank_cell` finding each. Rows blank in every
+/// column already have their `blank_row` finding (part 四 is read as one segment, so its
+/// rows get theirs here).
+fn report_blanks(cells: &[Cell], findings: &mut Vec<Finding>) {
+    let v = Vocabulary::get();
+    let mut i = 0;
+    while i < cells.len() {
+        let row = cells[i].row;
+        let mut j = i;
+        while j < cells.len() && cells[j].row == row && cells[j].section == cells[i].section {
+            j += 1;
+        }
+        let group = &cells[i..j];
+        let blank = |c: &&Cell| c.status == CellStatus::Blank;
+        if group.iter().all(|c| c.status == CellStatus::Blank) {
+            if group[0].section == "s4" {
+                let label = v.cell(&group[0].key).map_or(row, |c| c.row.label);
+                findings.push(
+                    Finding::new(
+                        "blank_row",
+                        format!("part 四: the row {label} is blank in every column; its cells are null"),
+                    )
+                    .at_row(label)
+                    .at(group[0].source.clone()),
+                );
+            }
+        } else {
+            for c in group.iter().filter(blank) {
+                findings.push(
+                    Finding::new(
+                        "blank_cell",
+                        format!(
+                            "{} is blank in the document and no identity forces its value; it is null",
+                            c.key
+                        ),
+                    )
+                    .at_key(&c.key)
+                    .at(c.source.clone()),
+                );
+            }
+        }
+        i = j;
     }
 }
 

@@ -44,7 +44,7 @@ const CJK_BLANK_MARKERS: &[&str] = &["无", "空"];
 /// Splits a document into tokens.
 pub fn tokenize(doc: &Document) -> Vec<Token> {
     let mut out = Vec::new();
-    let celled = matches!(doc.layout, Layout::Tabbed | Layout::Piped);
+    let celled = matches!(doc.layout, Layout::Tabbed | Layout::Piped | Layout::Grid);
     for line in &doc.lines {
         if is_page_number(doc.cell_text(&line.span)) {
             continue;
@@ -343,21 +343,24 @@ impl Projection {
     }
 }
 
-/// Where a token is, for the `source` column.
+/// Where a token is, for the `source` column: `line N [cell M | char M]` for text, the
+/// format's own terms otherwise (`table 2 row 5 col 3`, `paragraph 4`, `page 2 line 14 char 40`).
 pub fn location(doc: &Document, t: &Token) -> String {
-    if doc
-        .lines
-        .get(t.line as usize - 1)
-        .is_some_and(|l| l.cells.len() > 1)
-    {
-        format!("line {} cell {}", t.line, t.cell)
+    let line = &doc.lines[t.line as usize - 1];
+    let place = match &line.origin {
+        Some(o) => o.clone(),
+        None => format!("line {}", t.line),
+    };
+    if let Some(col) = line.cols.get(t.cell as usize - 1) {
+        format!("{place} col {col}")
+    } else if line.cells.len() > 1 {
+        format!("{place} cell {}", t.cell)
     } else {
-        let line = &doc.lines[t.line as usize - 1];
         let col = doc.text[line.span.start..t.start].chars().count() + 1;
-        if line.span.end - line.span.start > 200 {
-            format!("line {} char {}", t.line, col)
+        if line.span.end - line.span.start > 200 || doc.format == nianbao_extract::Format::Pdf {
+            format!("{place} char {col}")
         } else {
-            format!("line {}", t.line)
+            place
         }
     }
 }

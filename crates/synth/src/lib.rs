@@ -16,6 +16,8 @@
 
 use std::path::Path;
 
+mod markup;
+
 use nianbao_vocab::{cell_key, Section, Template, Vocabulary};
 use serde_json::{json, Map, Value};
 
@@ -53,6 +55,18 @@ impl Rng {
 
 /// The text layouts the generator writes.
 pub const LAYOUTS: [&str; 5] = ["tabbed", "piped", "pdf_text", "cell_per_line", "flattened"];
+
+/// Every layout [`generate`] cycles through: the text layouts, then HTML, DOCX and PDF.
+pub const ALL_LAYOUTS: [&str; 8] = [
+    "tabbed",
+    "piped",
+    "pdf_text",
+    "cell_per_line",
+    "flattened",
+    "html",
+    "docx",
+    "pdf",
+];
 
 /// One synthetic document.
 #[derive(Debug, Clone)]
@@ -101,15 +115,32 @@ fn fmt(x: f64) -> String {
     }
 }
 
-/// Generates `count` documents.
+/// Generates `count` documents, cycling through every layout of [`ALL_LAYOUTS`].
 pub fn generate(count: usize, seed: u64, defects: bool) -> Vec<SynthDoc> {
-    (0..count).map(|i| one(i, seed, defects)).collect()
+    generate_layouts(count, seed, defects, &ALL_LAYOUTS)
 }
 
-fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
+/// Generates `count` documents cycling through the given layouts (names of
+/// [`ALL_LAYOUTS`]; unknown names are read as `tabbed`).
+pub fn generate_layouts(
+    count: usize,
+    seed: u64,
+    defects: bool,
+    layouts: &[&str],
+) -> Vec<SynthDoc> {
+    (0..count)
+        .map(|i| one(i, seed, defects, layouts[i % layouts.len()]))
+        .collect()
+}
+
+fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
     let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
     let v = Vocabulary::get();
-    let layout = LAYOUTS[i % LAYOUTS.len()];
+    let layout = ALL_LAYOUTS
+        .iter()
+        .copied()
+        .find(|l| *l == layout)
+        .unwrap_or("tabbed");
     let flat = layout == "flattened";
     let year = 2019 + rng.below(7) as i32;
     let t = Template::for_year(year);
@@ -409,25 +440,57 @@ fn one(i: usize, seed: u64, defects: bool) -> SynthDoc {
         "六、其他需要报告的事项\n本年度未收取信息处理费。\n{agency}\n{}年1月{day}日\n",
         year + 1
     ));
-    let text = if flat {
-        parts
-            .iter()
-            .map(|p| p.replace('\n', " "))
-            .collect::<Vec<_>>()
-            .join("")
-    } else {
-        parts.join("\n")
-    };
-    let (bytes, enc) = match i % 7 {
-        2 => (encoding_rs::GBK.encode(&text).0.into_owned(), "gbk"),
-        5 => {
-            let mut b = vec![0xFF, 0xFE];
-            b.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
-            (b, "utf16le")
+    let (bytes, enc, ext) = if markup::LAYOUTS.contains(&layout) {
+        let mut pieces: Vec<markup::Piece> = Vec::new();
+        if !no_title {
+            pieces.push(markup::Piece::Title(format!(
+                "{title_agency}{year}年政府信息公开工作年度报告"
+            )));
         }
-        _ => (text.into_bytes(), "utf8"),
+        let p = |s: &str| markup::Piece::Para(s.to_owned());
+        pieces.push(p("一、总体情况"));
+        pieces.push(p(&intro));
+        pieces.push(p("二、主动公开政府信息情况"));
+        pieces.push(markup::Piece::Table(&s2));
+        pieces.push(p("三、收到和处理政府信息公开申请情况"));
+        pieces.push(markup::Piece::Table(&s3));
+        pieces.push(p("四、政府信息公开行政复议、行政诉讼情况"));
+        if !missing_s4 {
+            pieces.push(markup::Piece::Table(&s4));
+        }
+        pieces.push(p("五、存在的主要问题及改进情况"));
+        pieces.push(p("信息公开的及时性有待提高，下一步将加强培训。"));
+        pieces.push(p("六、其他需要报告的事项"));
+        pieces.push(p("本年度未收取信息处理费。"));
+        pieces.push(p(&agency));
+        pieces.push(p(&format!("{}年1月{day}日", year + 1)));
+        match layout {
+            "html" if i % 7 == 2 => (markup::html(&pieces, "gb2312"), "gbk", "html"),
+            "html" => (markup::html(&pieces, "utf-8"), "utf8", "html"),
+            "docx" => (markup::docx(&pieces), "utf8", "docx"),
+            _ => (markup::pdf(&pieces), "utf8", "pdf"),
+        }
+    } else {
+        let text = if flat {
+            parts
+                .iter()
+                .map(|p| p.replace('\n', " "))
+                .collect::<Vec<_>>()
+                .join("")
+        } else {
+            parts.join("\n")
+        };
+        match i % 7 {
+            2 => (encoding_rs::GBK.encode(&text).0.into_owned(), "gbk", "txt"),
+            5 => {
+                let mut b = vec![0xFF, 0xFE];
+                b.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+                (b, "utf16le", "txt")
+            }
+            _ => (text.into_bytes(), "utf8", "txt"),
+        }
     };
-    let name = format!("synth_{i:06}_{layout}_{}_{enc}.txt", t.as_str());
+    let name = format!("synth_{i:06}_{layout}_{}_{enc}.{ext}", t.as_str());
     let gold = json!({
         "document": name,
         "agency": agency,
@@ -497,7 +560,12 @@ pub fn write_corpus(
         std::fs::write(dir.join(&d.name), &d.bytes)?;
         if let Some(g) = gold_dir {
             std::fs::write(
-                g.join(d.name.replace(".txt", ".json")),
+                g.join(
+                    Path::new(&d.name)
+                        .with_extension("json")
+                        .file_name()
+                        .unwrap_or_default(),
+                ),
                 serde_json::to_string_pretty(&d.gold)? + "\n",
             )?;
         }

@@ -1,7 +1,7 @@
 //! Validation: every identity of the vocabulary, value checks and plausibility, per report;
 //! and cross-report checks over the whole dataset with polars.
 //!
-//! **In:** the `reports` and `cells` record batches of `nianbao_normalize::batch` (any number
+//! **In:** the `reports`, `cells` and `sections` record batches of `nianbao_normalize::batch` (any number
 //! of reports per batch; a report's cells are contiguous). **Out:** findings, each tied to its
 //! report id. **Never:** changes a value: a broken identity is reported, not "fixed".
 //!
@@ -12,16 +12,21 @@
 //! let doc = nianbao_extract::read(text.as_bytes()).unwrap();
 //! let r = normalize(&doc, Source { report_id: "r1".into(), ..Default::default() });
 //! let rs = std::slice::from_ref(&r);
-//! let found = nianbao_validate::check(&batch::reports_batch(rs).unwrap(), &batch::cells_batch(rs).unwrap()).unwrap();
+//! let found = nianbao_validate::check(
+//!     &batch::reports_batch(rs).unwrap(),
+//!     &batch::cells_batch(rs).unwrap(),
+//!     &batch::sections_batch(rs).unwrap(),
+//! ).unwrap();
 //! let f = found.iter().find(|(_, f)| f.rule == "s4_row_total").unwrap();
 //! assert_eq!((f.1.expected, f.1.actual), (Some(11.0), Some(0.0)));
 //! ```
 
 pub mod cross;
+pub mod prose;
 
 use std::collections::HashMap;
 
-use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
+use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray, UInt8Array};
 use nianbao_normalize::Finding;
 use nianbao_vocab::{OtherRows, Template, ValueKind, Vocabulary};
 
@@ -58,6 +63,7 @@ fn col<'a, T: 'static>(
 
 struct CellView {
     value: Option<f64>,
+    raw: Option<String>,
     status: String,
     source: Option<String>,
 }
@@ -77,11 +83,20 @@ fn label(key: &str) -> String {
     }
 }
 
-/// Per-report checks over a chunk. Returns `(report_id, finding)` pairs in cell order.
+/// Per-report checks over a chunk: identities, values, plausibility, and part 一's stated
+/// numbers against the tables ([`prose`]). Returns `(report_id, finding)` pairs in cell order.
 pub fn check(
     reports: &RecordBatch,
     cells: &RecordBatch,
+    sections: &RecordBatch,
 ) -> Result<Vec<(String, Finding)>, ValidateError> {
+    let s_id = col::<StringArray>(sections, "sections", "report_id")?;
+    let s_part = col::<UInt8Array>(sections, "sections", "part")?;
+    let s_text = col::<StringArray>(sections, "sections", "text")?;
+    let part1: HashMap<&str, &str> = (0..sections.num_rows())
+        .filter(|&i| s_part.value(i) == 1)
+        .map(|i| (s_id.value(i), s_text.value(i)))
+        .collect();
     let r_id = col::<StringArray>(reports, "reports", "report_id")?;
     let r_tpl = col::<StringArray>(reports, "reports", "template")?;
     let r_year = col::<Int32Array>(reports, "reports", "report_year")?;
@@ -99,6 +114,7 @@ pub fn check(
     let value = col::<Float64Array>(cells, "cells", "value")?;
     let status = col::<StringArray>(cells, "cells", "status")?;
     let source = col::<StringArray>(cells, "cells", "source")?;
+    let raw = col::<StringArray>(cells, "cells", "raw")?;
     let mut out = Vec::new();
     // plausibility per report
     for i in 0..reports.num_rows() {
@@ -127,6 +143,7 @@ pub fn check(
                 key.value(i),
                 CellView {
                     value: (!value.is_null(i)).then(|| value.value(i)),
+                    raw: (!raw.is_null(i)).then(|| raw.value(i).to_owned()),
                     status: status.value(i).to_owned(),
                     source: (!source.is_null(i)).then(|| source.value(i).to_owned()),
                 },
@@ -134,6 +151,12 @@ pub fn check(
         }
         let template = meta.get(rid).and_then(|m| m.0).unwrap_or(Template::Y2021);
         check_report(rid, template, &grid, &mut out);
+        if let Some(text) = part1.get(rid) {
+            let val = |k: &str| grid.get(k).and_then(|c| c.value);
+            for f in prose::check_prose(text, template, &val) {
+                out.push((rid.to_owned(), f));
+            }
+        }
         start = end;
     }
     Ok(out)
@@ -251,6 +274,25 @@ fn check_report(
                 .numbers(None, Some(x))
                 .at(c.source.clone()),
             ));
+        }
+        if def.column.kind == ValueKind::Amount {
+            // The amount columns are in 万元; a cell written as `251000元` is in yuan.
+            if let Some(r) = c.raw.as_deref().filter(|r| r.contains('元') && !r.contains("万元")) {
+                out.push((
+                    rid.to_owned(),
+                    Finding::new(
+                        "amount_unit",
+                        format!(
+                            "part 二: the {} cell is written with its unit as {r} (yuan, not 万元); recorded as {} as written",
+                            label(k),
+                            fmt(x)
+                        ),
+                    )
+                    .at_key(k)
+                    .numbers(None, Some(x))
+                    .at(c.source.clone()),
+                ));
+            }
         }
         if def.column.kind != ValueKind::Amount && x.fract() != 0.0 {
             out.push((

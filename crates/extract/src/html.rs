@@ -1,0 +1,176 @@
+//! HTML → blocks, with `scraper` (html5ever): the same parser browsers use, so Word-pasted
+//! markup, unclosed tags and conditional comments are read the way a browser shows them.
+//!
+//! Text nodes are joined without separators inside inline elements (`20</span><span>23` is
+//! 2023); block elements and `<br>` end a paragraph; tables keep their own rows only (a nested
+//! table is a block of its cell, so a layout table around the report is unwrapped by
+//! [`crate::grid::render`]); navigation, scripts, forms and similar page furniture are skipped.
+
+use ego_tree::NodeRef;
+use scraper::{Html, Node};
+
+use crate::grid::{collapse_ws, Block, TCell, Table};
+
+/// Elements whose content is never part of the report.
+const SKIP: &[&str] = &[
+    "head", "script", "style", "noscript", "template", "nav", "footer", "aside", "form", "button",
+    "select", "option", "textarea", "iframe", "svg", "object", "embed", "canvas", "video", "audio",
+    "map",
+];
+
+/// Elements that start and end a paragraph.
+const BLOCKS: &[&str] = &[
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section",
+    "article", "main", "header", "center", "blockquote", "pre", "hr", "address", "figure",
+    "figcaption", "caption", "body", "html", "title",
+];
+
+/// Reads an HTML page as blocks.
+pub(crate) fn read_blocks(text: &str) -> Vec<Block> {
+    let html = Html::parse_document(text);
+    let mut w = Walker::default();
+    w.walk(html.tree.root());
+    w.flush();
+    w.out
+}
+
+#[derive(Default)]
+struct Walker {
+    out: Vec<Block>,
+    para: String,
+}
+
+impl Walker {
+    fn flush(&mut self) {
+        let p = collapse_ws(&self.para);
+        self.para.clear();
+        if !p.is_empty() {
+            self.out.push(Block::Para(p));
+        }
+    }
+
+    fn walk(&mut self, node: NodeRef<'_, Node>) {
+        for child in node.children() {
+            match child.value() {
+                Node::Text(t) => self.para.push_str(t),
+                Node::Element(e) => {
+                    let name = e.name();
+                    if SKIP.contains(&name) || e.attr("hidden").is_some() || hidden_style(e.attr("style")) {
+                        continue;
+                    }
+                    match name {
+                        "br" => self.flush(),
+                        "table" => {
+                            self.flush();
+                            let t = read_table(child);
+                            if !t.rows.is_empty() {
+                                self.out.push(Block::Table(t));
+                            }
+                        }
+                        _ if BLOCKS.contains(&name) => {
+                            self.flush();
+                            self.walk(child);
+                            self.flush();
+                        }
+                        _ => self.walk(child),
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn hidden_style(style: Option<&str>) -> bool {
+    style.is_some_and(|s| {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        s.contains("display:none") || s.contains("visibility:hidden")
+    })
+}
+
+fn element_children<'a>(node: NodeRef<'a, Node>) -> impl Iterator<Item = (NodeRef<'a, Node>, &'a str)> {
+    node.children().filter_map(|c| match c.value() {
+        Node::Element(e) => Some((c, e.name())),
+        _ => None,
+    })
+}
+
+/// The table's own rows: `tr` children of the table or of its `thead`/`tbody`/`tfoot`.
+fn read_table(table: NodeRef<'_, Node>) -> Table {
+    let mut t = Table::default();
+    let mut add_row = |tr: NodeRef<'_, Node>| {
+        let mut cells = Vec::new();
+        for (td, name) in element_children(tr) {
+            if name != "td" && name != "th" {
+                continue;
+            }
+            let Node::Element(e) = td.value() else { continue };
+            let span = |a: &str| {
+                e.attr(a)
+                    .and_then(|v| v.trim().trim_end_matches(';').parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1)
+            };
+            let mut w = Walker::default();
+            w.walk(td);
+            w.flush();
+            cells.push(TCell {
+                colspan: span("colspan"),
+                rowspan: span("rowspan"),
+                continued: false,
+                skip_before: 0,
+                content: w.out,
+            });
+        }
+        if !cells.is_empty() {
+            t.rows.push(cells);
+        }
+    };
+    for (c, name) in element_children(table) {
+        match name {
+            "tr" => add_row(c),
+            "thead" | "tbody" | "tfoot" => {
+                for (tr, n) in element_children(c) {
+                    if n == "tr" {
+                        add_row(tr);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::render;
+
+    #[test]
+    fn word_pasted_markup_reads_as_text_and_grid() {
+        let page = r#"<html><head><title>x</title><style>p{}</style></head><body>
+            <nav><a href="/">首页</a></nav>
+            <p><span>20</span><span>23</span>年<!--[if gte mso 9]><xml>junk</xml><![endif]-->报告</p>
+            <table><tbody>
+              <tr><td rowspan="2">三、结果</td><td>（一）予以公开</td><td><span>1</span><span>2</span></td><td>&nbsp;</td></tr>
+              <tr><td>（二）部分公开</td><td>3</td><td>4</td></tr>
+            </tbody></table>
+            <div class="share"><button>分享</button></div>
+            <footer>版权所有</footer></body></html>"#;
+        let r = render(&read_blocks(page));
+        assert_eq!(
+            r.text,
+            "2023年报告\n三、结果\t（一）予以公开\t12\t\n（二）部分公开\t3\t4"
+        );
+        assert_eq!(r.lines[2].cols, vec![2, 3, 4]);
+        assert_eq!(r.lines[1].origin.as_deref(), Some("table 1 row 1"));
+    }
+
+    #[test]
+    fn nested_layout_tables_are_unwrapped() {
+        let page = "<table><tr><td><p>标题</p><table><tr><td>规章</td><td>5</td></tr></table></td></tr></table>";
+        let r = render(&read_blocks(page));
+        assert_eq!(r.text, "标题\n规章\t5");
+    }
+}

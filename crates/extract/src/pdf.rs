@@ -1,0 +1,162 @@
+//! PDF → text with poppler's `pdftotext -layout`, run as a subprocess.
+//!
+//! Why a subprocess: measured on the real reports (BENCHMARKS.md, "PDF extractors"),
+//! `pdftotext -layout` keeps the CJK text and, from the glyph positions, the rows (by
+//! baseline) and the column alignment of the tables; the pure-Rust readers either lose the
+//! table rows (lopdf) or merge neighbouring cells (pdf-extract). The bytes go in on stdin, the
+//! text comes back on stdout, so nothing touches the file system; the child runs under a
+//! virtual-memory limit (`ulimit -v`) and is killed at the per-document time limit, so a
+//! pathological file can neither hang the run nor exhaust memory. A machine without
+//! `pdftotext` gets an `unreadable` reason naming the Debian package, never a crash.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::ExtractError;
+
+/// How PDF files are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfOptions {
+    /// The `pdftotext` program (a name looked up on `PATH`, or a path).
+    pub program: String,
+    /// Per-document time limit.
+    pub timeout: Duration,
+    /// Virtual-memory limit of the child process, in MiB.
+    pub max_memory_mib: u64,
+}
+
+impl Default for PdfOptions {
+    fn default() -> Self {
+        PdfOptions {
+            program: "pdftotext".into(),
+            timeout: Duration::from_secs(30),
+            max_memory_mib: 1024,
+        }
+    }
+}
+
+/// Largest text accepted from one PDF (64 MiB).
+const MAX_TEXT: u64 = 64 << 20;
+
+/// Runs `pdftotext -layout` on the bytes; pages are separated by form feeds (`\x0c`).
+pub(crate) fn to_text(bytes: &[u8], opts: &PdfOptions) -> Result<String, ExtractError> {
+    let missing = || ExtractError::ToolMissing {
+        tool: "pdftotext",
+        package: "poppler-utils",
+    };
+    // `sh` applies the memory limit, then becomes pdftotext; exit 127 = program not found.
+    let script = format!(
+        "ulimit -v {} 2>/dev/null; exec \"$0\" -layout -enc UTF-8 -eol unix -q - -",
+        opts.max_memory_mib * 1024
+    );
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(&opts.program)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|_| missing())?;
+    let mut stdin = child.stdin.take();
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || {
+        if let Some(s) = stdin.as_mut() {
+            // A child that exits early closes the pipe; that is reported by its exit status.
+            let _ = s.write_all(&input);
+        }
+    });
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.take(MAX_TEXT + 1).read_to_end(&mut out);
+        }
+        out
+    });
+    let mut stderr = child.stderr.take();
+    let err_reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stderr.as_mut() {
+            let _ = s.take(64 << 10).read_to_end(&mut out);
+        }
+        out
+    });
+    let deadline = Instant::now() + opts.timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = writer.join();
+                let _ = reader.join();
+                let _ = err_reader.join();
+                return Err(ExtractError::Timeout {
+                    seconds: opts.timeout.as_secs(),
+                });
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(_) => return Err(missing()),
+        }
+    };
+    let _ = writer.join();
+    let out = reader.join().unwrap_or_default();
+    let err = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    if status.code() == Some(127) {
+        return Err(missing());
+    }
+    if !status.success() {
+        let first = err
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .to_owned();
+        if first.to_ascii_lowercase().contains("password") {
+            return Err(ExtractError::Encrypted);
+        }
+        let why = if first.is_empty() {
+            match status.code() {
+                Some(c) => format!("pdftotext exited with status {c}"),
+                None => "pdftotext was killed (memory limit reached?)".into(),
+            }
+        } else {
+            format!("pdftotext: {first}")
+        };
+        return Err(ExtractError::Corrupt {
+            format: "PDF",
+            reason: why,
+        });
+    }
+    if out.len() as u64 > MAX_TEXT {
+        return Err(ExtractError::Refused {
+            format: "PDF",
+            reason: format!("its text is larger than {MAX_TEXT} bytes"),
+        });
+    }
+    let text = String::from_utf8_lossy(&out).into_owned();
+    if text.chars().all(|c| c.is_whitespace() || c == '\x0c') {
+        return Err(ExtractError::NoTextLayer);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_program_is_a_clear_reason() {
+        let opts = PdfOptions {
+            program: "/nonexistent/pdftotext".into(),
+            ..PdfOptions::default()
+        };
+        let e = to_text(b"%PDF-1.4\n", &opts).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "PDF files need `pdftotext`, which is not installed: install the Debian package poppler-utils"
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! Synthetic reports as HTML, DOCX and PDF, written the way agencies publish them.
+//!
+//! The tables use merged cells: a group heading of part 三 (（三）不予公开 …) spans its item rows
+//! (`rowspan` / `w:vMerge`), the other row labels span the heading column too (`colspan` /
+//! `w:gridSpan`), and a heading row without numbers spans the whole table. HTML wraps the
+//! report in a saved page (navigation, share buttons, footer) and splits digits across
+//! `<span>`s; GBK pages declare their charset in a `<meta>`. The PDF is a real text-layer PDF
+//! (CID font with a ToUnicode map), tables placed by coordinates, page numbers in the footer,
+//! tables running over page breaks.
+
+use std::io::Write;
+
+use crate::Row;
+
+/// The markup layouts.
+pub const LAYOUTS: [&str; 3] = ["html", "docx", "pdf"];
+
+/// A piece of a report in reading order.
+pub(crate) enum Piece<'a> {
+    Title(String),
+    Para(String),
+    Table(&'a [Row]),
+}
+
+/// One cell of the merged grid.
+struct GCell {
+    text: String,
+    colspan: usize,
+    rowspan: usize,
+    /// A continuation of a vertical merge (DOCX writes it, HTML leaves it out).
+    cont: bool,
+}
+
+fn is_item(label: &str) -> bool {
+    label.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+/// Rows → a grid with merges. Column 1 holds group headings, column 2 the labels.
+fn grid(rows: &[Row]) -> Vec<Vec<GCell>> {
+    let width = rows.iter().map(|r| r.values.len()).max().unwrap_or(0) + 2;
+    let mut out: Vec<Vec<GCell>> = Vec::new();
+    let mut i = 0;
+    let cell = |text: &str, colspan, rowspan, cont| GCell {
+        text: text.to_owned(),
+        colspan,
+        rowspan,
+        cont,
+    };
+    while i < rows.len() {
+        let r = &rows[i];
+        let items = rows[i + 1..]
+            .iter()
+            .take_while(|x| is_item(&x.label))
+            .count();
+        if r.values.is_empty() && items > 0 {
+            // group heading spanning its items
+            for (j, it) in rows[i + 1..i + 1 + items].iter().enumerate() {
+                let mut line = vec![if j == 0 {
+                    cell(&r.label, 1, items, false)
+                } else {
+                    cell("", 1, 1, true)
+                }];
+                line.push(cell(&it.label, 1, 1, false));
+                line.extend(
+                    it.values
+                        .iter()
+                        .map(|v| cell(v.as_deref().unwrap_or(""), 1, 1, false)),
+                );
+                out.push(line);
+            }
+            i += 1 + items;
+            continue;
+        }
+        if r.values.is_empty() {
+            out.push(vec![cell(&r.label, width, 1, false)]);
+        } else {
+            let mut line = vec![cell(&r.label, 2, 1, false)];
+            line.extend(
+                r.values
+                    .iter()
+                    .map(|v| cell(v.as_deref().unwrap_or(""), 1, 1, false)),
+            );
+            out.push(line);
+        }
+        i += 1;
+    }
+    out
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Digits split over two spans, the way Word pastes them: `<span>12</span><span>3</span>`.
+fn spans(s: &str) -> String {
+    if s.len() >= 3 && s.chars().all(|c| c.is_ascii_digit()) {
+        let (a, b) = s.split_at(s.len() / 2);
+        format!("<span>{a}</span><span lang=\"EN-US\">{b}</span>")
+    } else if s.is_empty() {
+        "&nbsp;".into()
+    } else {
+        esc(s)
+    }
+}
+
+/// A saved web page holding the report.
+pub(crate) fn html(pieces: &[Piece], charset: &str) -> Vec<u8> {
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={charset}\">\
+         <title>政府信息公开</title><script>var x = \"<p>不是报告</p>\";</script></head><body>\n\
+         <nav><a href=\"/\">首页</a> &gt; <a href=\"/xxgk\">政府信息公开</a></nav>\n\
+         <div class=\"article\"><table class=\"layout\"><tr><td>\n"
+    );
+    for p in pieces {
+        match p {
+            Piece::Title(t) => h.push_str(&format!(
+                "<h1 style=\"text-align:center\">{}</h1>\n",
+                esc(t)
+            )),
+            Piece::Para(t) => h.push_str(&format!(
+                "<p class=\"MsoNormal\"><span style=\"font-family:仿宋\">{}</span><!--[if gte mso 9]><xml><o:OfficeDocumentSettings/></xml><![endif]--></p>\n",
+                esc(t)
+            )),
+            Piece::Table(rows) => {
+                h.push_str("<table border=\"1\" cellspacing=\"0\"><tbody>\n");
+                for line in grid(rows) {
+                    h.push_str("<tr>");
+                    for c in line.iter().filter(|c| !c.cont) {
+                        let mut attrs = String::new();
+                        if c.colspan > 1 {
+                            attrs.push_str(&format!(" colspan=\"{}\"", c.colspan));
+                        }
+                        if c.rowspan > 1 {
+                            attrs.push_str(&format!(" rowspan=\"{}\"", c.rowspan));
+                        }
+                        h.push_str(&format!("<td{attrs}><p>{}</p></td>", spans(&c.text)));
+                    }
+                    h.push_str("</tr>\n");
+                }
+                h.push_str("</tbody></table>\n");
+            }
+        }
+    }
+    h.push_str(
+        "</td></tr></table></div>\n<div class=\"share\"><button>分享到微信</button></div>\n\
+         <footer>主办单位：示例政府网站 版权所有</footer>\n</body></html>\n",
+    );
+    if charset == "utf-8" {
+        h.into_bytes()
+    } else {
+        encoding_rs::GBK.encode(&h).0.into_owned()
+    }
+}
+
+fn w_para(text: &str) -> String {
+    format!(
+        "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+        esc(text)
+    )
+}
+
+/// A Word document (`word/document.xml` in a zip, with the package parts Word expects).
+pub(crate) fn docx(pieces: &[Piece]) -> Vec<u8> {
+    let mut body = String::new();
+    for p in pieces {
+        match p {
+            Piece::Title(t) | Piece::Para(t) => body.push_str(&w_para(t)),
+            Piece::Table(rows) => {
+                body.push_str("<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/></w:tblPr>");
+                for line in grid(rows) {
+                    body.push_str("<w:tr>");
+                    for c in &line {
+                        let mut pr = String::new();
+                        if c.colspan > 1 {
+                            pr.push_str(&format!("<w:gridSpan w:val=\"{}\"/>", c.colspan));
+                        }
+                        if c.rowspan > 1 {
+                            pr.push_str("<w:vMerge w:val=\"restart\"/>");
+                        } else if c.cont {
+                            pr.push_str("<w:vMerge/>");
+                        }
+                        body.push_str(&format!("<w:tc><w:tcPr>{pr}</w:tcPr>"));
+                        // split the text over two runs, as Word does after edits
+                        let chars: Vec<char> = c.text.chars().collect();
+                        let (a, b) = chars.split_at(chars.len() / 2);
+                        body.push_str(&format!(
+                            "<w:p><w:r><w:t>{}</w:t></w:r><w:r><w:t>{}</w:t></w:r></w:p></w:tc>",
+                            esc(&a.iter().collect::<String>()),
+                            esc(&b.iter().collect::<String>())
+                        ));
+                    }
+                    body.push_str("</w:tr>");
+                }
+                body.push_str("</w:tbl>");
+            }
+        }
+    }
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}<w:sectPr/></w:body></w:document>"
+    );
+    let files: [(&str, String); 3] = [
+        (
+            "[Content_Types].xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
+             <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
+             <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+             <Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>".into(),
+        ),
+        (
+            "_rels/.rels",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+             <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>".into(),
+        ),
+        ("word/document.xml", document),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for (name, content) in files {
+        // Writing into memory cannot fail.
+        zip.start_file(name, opts).expect("in-memory zip");
+        zip.write_all(content.as_bytes()).expect("in-memory zip");
+    }
+    zip.finish().expect("in-memory zip").into_inner()
+}
+
+/// A text-layer PDF: a Type0 font with Identity-H encoding (CID = Unicode code point) and a
+/// ToUnicode map, so text extraction needs no font files.
+pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
+    const TOP: f64 = 800.0;
+    const BOTTOM: f64 = 70.0;
+    let mut pages: Vec<String> = vec![String::new()];
+    let mut y = TOP;
+    let text_at = |pages: &mut Vec<String>, x: f64, y: f64, size: f64, s: &str| {
+        let hex: String = s
+            .chars()
+            .map(|c| format!("{:04X}", (c as u32).min(0xFFFF)))
+            .collect();
+        let page = pages.last_mut().expect("one page at least");
+        page.push_str(&format!(
+            "BT /F1 {size} Tf 1 0 0 1 {x:.1} {y:.1} Tm <{hex}> Tj ET\n"
+        ));
+    };
+    let advance = |pages: &mut Vec<String>, y: &mut f64, dy: f64| {
+        *y -= dy;
+        if *y < BOTTOM {
+            pages.push(String::new());
+            *y = TOP;
+        }
+    };
+    for p in pieces {
+        match p {
+            Piece::Title(t) => {
+                text_at(&mut pages, 80.0, y, 14.0, t);
+                advance(&mut pages, &mut y, 30.0);
+            }
+            Piece::Para(t) => {
+                // wrap at 36 characters, 10 pt
+                let chars: Vec<char> = t.chars().collect();
+                for chunk in chars.chunks(36) {
+                    text_at(&mut pages, 60.0, y, 10.0, &chunk.iter().collect::<String>());
+                    advance(&mut pages, &mut y, 15.0);
+                }
+            }
+            Piece::Table(rows) => {
+                for r in rows.iter() {
+                    let size = 8.0;
+                    let label: Vec<char> = r.label.chars().collect();
+                    // values at fixed columns; long labels wrap to a second line
+                    let (x0, step) = if r.values.len() > 8 {
+                        (40.0, 34.0)
+                    } else {
+                        (300.0, 38.0)
+                    };
+                    let first: String = label.iter().take(28).collect();
+                    text_at(&mut pages, 50.0, y, size, &first);
+                    for (j, v) in r.values.iter().enumerate() {
+                        if let Some(v) = v {
+                            let x = x0 + step * j as f64;
+                            text_at(&mut pages, x, y, size, v);
+                        }
+                    }
+                    if label.len() > 28 {
+                        advance(&mut pages, &mut y, 11.0);
+                        text_at(&mut pages, 50.0, y, size, &label[28..].iter().collect::<String>());
+                    }
+                    advance(&mut pages, &mut y, 16.0);
+                }
+                advance(&mut pages, &mut y, 10.0);
+            }
+        }
+    }
+    let n = pages.len();
+    for (i, page) in pages.iter_mut().enumerate() {
+        let foot: String = format!("- {} -", i + 1)
+            .chars()
+            .map(|c| format!("{:04X}", c as u32))
+            .collect();
+        page.push_str(&format!("BT /F1 9 Tf 1 0 0 1 280 40 Tm <{foot}> Tj ET\n"));
+    }
+    // objects: 1 catalog, 2 pages, 3 font, 4 cidfont, 5 descriptor, 6 tounicode,
+    // then per page: page object and content stream
+    let mut objs: Vec<String> = Vec::new();
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 7 + 2 * i)).collect();
+    objs.push("<< /Type /Catalog /Pages 2 0 R >>".into());
+    objs.push(format!(
+        "<< /Type /Pages /Kids [{}] /Count {n} >>",
+        kids.join(" ")
+    ));
+    objs.push("<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>".into());
+    objs.push("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 5 0 R /DW 1000 >>".into());
+    objs.push("<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>".into());
+    let mut cmap = String::from(
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def 1 begincodespacerange <0000> <FFFF> endcodespacerange\n",
+    );
+    for block in (0..256u32).collect::<Vec<_>>().chunks(100) {
+        cmap.push_str(&format!("{} beginbfrange\n", block.len()));
+        for hi in block {
+            cmap.push_str(&format!("<{hi:02X}00> <{hi:02X}FF> <{hi:02X}00>\n"));
+        }
+        cmap.push_str("endbfrange\n");
+    }
+    cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end");
+    objs.push(format!(
+        "<< /Length {} >>\nstream\n{cmap}\nendstream",
+        cmap.len()
+    ));
+    for (i, content) in pages.iter().enumerate() {
+        objs.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            8 + 2 * i
+        ));
+        objs.push(format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ));
+    }
+    let mut out: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
