@@ -19,4 +19,5 @@ bench count="20000":
 
 # Regenerate the sample corpus in data/raw (synthetic, with deliberate defects).
 sample:
-    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 20 --seed 2026
+    rm -f data/raw/synth_*
+    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 24 --seed 2026

@@ -46,7 +46,8 @@ fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
         writeln!(o, "unreadable   {reason}")?;
         return Ok(o);
     }
-    writeln!(o, 
+    writeln!(
+        o,
         "format       {} ({}, {})",
         r.format,
         r.encoding.unwrap_or("-"),
@@ -56,13 +57,19 @@ fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
     if let Some(a) = &r.agency_in_title {
         writeln!(o, "  in title   {a}")?;
     }
-    writeln!(o, 
+    writeln!(
+        o,
         "report_year  {}",
         r.report_year.map_or("-".into(), |y| y.to_string())
     )?;
     writeln!(o, "template     {}", r.template.map_or("-", |t| t.as_str()))?;
-    writeln!(o, "published_on {}", r.published_on.as_deref().unwrap_or("-"))?;
-    writeln!(o, 
+    writeln!(
+        o,
+        "published_on {}",
+        r.published_on.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        o,
         "parts        {}",
         r.sections
             .iter()
@@ -73,7 +80,8 @@ fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
     let v = Vocabulary::get();
     let t = r.template.unwrap_or(nianbao_vocab::Template::Y2021);
     for s in Section::ALL {
-        writeln!(o, 
+        writeln!(
+            o,
             "\n{}  (· blank  ⁱ inferred  ʳ repaired  ? ambiguous  ∅ missing)",
             s.as_str()
         )?;
@@ -109,7 +117,8 @@ fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
             .as_deref()
             .map(|s| format!(" [{s}]"))
             .unwrap_or_default();
-        writeln!(o, 
+        writeln!(
+            o,
             "  {:<7} {:<22} {}{at}",
             f.severity.as_str(),
             f.rule,

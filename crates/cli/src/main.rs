@@ -72,9 +72,13 @@ enum Command {
         /// Also write `NAME.gold.json` files into `--gold DIR`.
         #[arg(long)]
         gold: Option<PathBuf>,
-        /// Every document clean (no deliberate defects, plain tab layout) — for benchmarks use false.
+        /// Every document clean (no deliberate defects).
         #[arg(long)]
         clean: bool,
+        /// Comma-separated layouts to cycle through (default: all): tabbed, piped, pdf_text,
+        /// cell_per_line, flattened, html, docx, pdf.
+        #[arg(long, value_delimiter = ',')]
+        layouts: Vec<String>,
     },
 }
 
@@ -123,9 +127,31 @@ fn run(cli: Cli) -> Result<i32> {
             seed,
             gold,
             clean,
+            layouts,
         } => {
-            let n = nianbao_synth::write_corpus(&output, gold.as_deref(), count, seed, !clean)
-                .with_context(|| format!("writing the synthetic corpus to {}", output.display()))?;
+            if let Some(bad) = layouts
+                .iter()
+                .find(|l| !nianbao_synth::ALL_LAYOUTS.contains(&l.as_str()))
+            {
+                bail!(
+                    "unknown layout {bad:?}; choose from {}",
+                    nianbao_synth::ALL_LAYOUTS.join(", ")
+                );
+            }
+            let layouts: Vec<&str> = if layouts.is_empty() {
+                nianbao_synth::ALL_LAYOUTS.to_vec()
+            } else {
+                layouts.iter().map(String::as_str).collect()
+            };
+            let n = nianbao_synth::write_corpus(
+                &output,
+                gold.as_deref(),
+                count,
+                seed,
+                !clean,
+                &layouts,
+            )
+            .with_context(|| format!("writing the synthetic corpus to {}", output.display()))?;
             eprintln!("wrote {n} documents to {}", output.display());
             Ok(0)
         }

@@ -84,7 +84,10 @@ pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
 enum Frame {
     Body(Vec<Block>),
     Table(Table),
-    Row { cells: Vec<TCell>, grid_before: usize },
+    Row {
+        cells: Vec<TCell>,
+        grid_before: usize,
+    },
     Cell(TCell),
 }
 

@@ -20,9 +20,35 @@ const SKIP: &[&str] = &[
 
 /// Elements that start and end a paragraph.
 const BLOCKS: &[&str] = &[
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section",
-    "article", "main", "header", "center", "blockquote", "pre", "hr", "address", "figure",
-    "figcaption", "caption", "body", "html", "title",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "main",
+    "header",
+    "center",
+    "blockquote",
+    "pre",
+    "hr",
+    "address",
+    "figure",
+    "figcaption",
+    "caption",
+    "body",
+    "html",
+    "title",
 ];
 
 /// Reads an HTML page as blocks.
@@ -55,7 +81,10 @@ impl Walker {
                 Node::Text(t) => self.para.push_str(t),
                 Node::Element(e) => {
                     let name = e.name();
-                    if SKIP.contains(&name) || e.attr("hidden").is_some() || hidden_style(e.attr("style")) {
+                    if SKIP.contains(&name)
+                        || e.attr("hidden").is_some()
+                        || hidden_style(e.attr("style"))
+                    {
                         continue;
                     }
                     match name {
@@ -83,12 +112,18 @@ impl Walker {
 
 fn hidden_style(style: Option<&str>) -> bool {
     style.is_some_and(|s| {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
         s.contains("display:none") || s.contains("visibility:hidden")
     })
 }
 
-fn element_children<'a>(node: NodeRef<'a, Node>) -> impl Iterator<Item = (NodeRef<'a, Node>, &'a str)> {
+fn element_children<'a>(
+    node: NodeRef<'a, Node>,
+) -> impl Iterator<Item = (NodeRef<'a, Node>, &'a str)> {
     node.children().filter_map(|c| match c.value() {
         Node::Element(e) => Some((c, e.name())),
         _ => None,
@@ -104,7 +139,9 @@ fn read_table(table: NodeRef<'_, Node>) -> Table {
             if name != "td" && name != "th" {
                 continue;
             }
-            let Node::Element(e) = td.value() else { continue };
+            let Node::Element(e) = td.value() else {
+                continue;
+            };
             let span = |a: &str| {
                 e.attr(a)
                     .and_then(|v| v.trim().trim_end_matches(';').parse::<usize>().ok())

@@ -260,7 +260,11 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
                 layout,
             })
         }
-        Format::Docx => Ok(from_blocks(Format::Docx, "UTF-8", &docx::read_blocks(bytes)?)),
+        Format::Docx => Ok(from_blocks(
+            Format::Docx,
+            "UTF-8",
+            &docx::read_blocks(bytes)?,
+        )),
         Format::LegacyDoc => Err(ExtractError::Unsupported {
             format: "legacy Word/WPS (.doc/.wps)",
             advice: "open it in Word or WPS and save it as DOCX or PDF",
@@ -330,7 +334,11 @@ fn decode_html_aware(bytes: &[u8]) -> Result<(String, &'static str), ExtractErro
     if Encoding::for_bom(bytes).is_none() && std::str::from_utf8(bytes).is_err() {
         if let Some(enc) = declared_charset(bytes) {
             if enc != encoding_rs::UTF_8 {
-                let enc = if enc == encoding_rs::GBK { GB18030 } else { enc };
+                let enc = if enc == encoding_rs::GBK {
+                    GB18030
+                } else {
+                    enc
+                };
                 if let Ok(r) = decode_with(enc, bytes) {
                     return Ok(r);
                 }
@@ -662,7 +670,10 @@ mod tests {
         // a zip that is not a DOCX, and a truncated DOCX
         assert!(matches!(
             read(b"PK\x03\x04garbage").unwrap_err(),
-            ExtractError::Unsupported { format: "zip archive", .. }
+            ExtractError::Unsupported {
+                format: "zip archive",
+                ..
+            }
         ));
         assert!(matches!(
             read(b"PK\x03\x04....word/document.xml....").unwrap_err(),

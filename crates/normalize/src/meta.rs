@@ -125,18 +125,27 @@ pub fn prefix_region(short: &str, body: &str) -> Option<String> {
     for (i, _) in body.match_indices(short) {
         let before: Vec<char> = body[..i].chars().rev().take(4).collect();
         // two or three name characters and 市 (or 州/盟) right before the short name
-        if !before.first().is_some_and(|c| matches!(c, '市' | '州' | '盟')) {
+        if !before
+            .first()
+            .is_some_and(|c| matches!(c, '市' | '州' | '盟'))
+        {
             continue;
         }
         let name: Vec<char> = before[1..]
             .iter()
-            .take_while(|c| ('\u{4e00}'..='\u{9fff}').contains(*c) && !"由在为是和与及对向于".contains(**c))
+            .take_while(|c| {
+                ('\u{4e00}'..='\u{9fff}').contains(*c) && !"由在为是和与及对向于".contains(**c)
+            })
             .copied()
             .collect();
         if name.len() < 2 {
             continue;
         }
-        let region: String = name[..2].iter().rev().chain(std::iter::once(&before[0])).collect();
+        let region: String = name[..2]
+            .iter()
+            .rev()
+            .chain(std::iter::once(&before[0]))
+            .collect();
         let full = format!("{region}{short}");
         match counts.iter_mut().find(|(c, _)| *c == full) {
             Some(e) => e.1 += 1,
@@ -382,14 +391,25 @@ mod tests {
     fn titles_with_the_year_first_or_the_agency_above() {
         let t = find_title(&["2019年上海市人民政府办公厅政府信息公开工作年度报告"]).unwrap();
         assert_eq!(agency_from_title(&t).unwrap(), "上海市人民政府办公厅");
-        let t = find_title(&["洪泽区人民政府", "2023 年政府信息公开工作年度报告", "本报告由"]).unwrap();
+        let t = find_title(&[
+            "洪泽区人民政府",
+            "2023 年政府信息公开工作年度报告",
+            "本报告由",
+        ])
+        .unwrap();
         assert_eq!(t, "洪泽区人民政府2023 年政府信息公开工作年度报告");
         assert_eq!(agency_from_title(&t).unwrap(), "洪泽区人民政府");
         assert_eq!(
-            prefix_region("洪泽区人民政府", "本报告由淮安市洪泽区人民政府办公室编制，淮安市洪泽区人民政府"),
+            prefix_region(
+                "洪泽区人民政府",
+                "本报告由淮安市洪泽区人民政府办公室编制，淮安市洪泽区人民政府"
+            ),
             Some("淮安市洪泽区人民政府".into())
         );
-        assert_eq!(prefix_region("上海市人民政府办公厅", "上海市人民政府办公厅"), None);
+        assert_eq!(
+            prefix_region("上海市人民政府办公厅", "上海市人民政府办公厅"),
+            None
+        );
     }
 
     #[test]

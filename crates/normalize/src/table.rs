@@ -777,7 +777,9 @@ fn report_blanks(cells: &[Cell], findings: &mut Vec<Finding>) {
                 findings.push(
                     Finding::new(
                         "blank_row",
-                        format!("part 四: the row {label} is blank in every column; its cells are null"),
+                        format!(
+                            "part 四: the row {label} is blank in every column; its cells are null"
+                        ),
                     )
                     .at_row(label)
                     .at(group[0].source.clone()),

@@ -122,12 +122,7 @@ pub fn generate(count: usize, seed: u64, defects: bool) -> Vec<SynthDoc> {
 
 /// Generates `count` documents cycling through the given layouts (names of
 /// [`ALL_LAYOUTS`]; unknown names are read as `tabbed`).
-pub fn generate_layouts(
-    count: usize,
-    seed: u64,
-    defects: bool,
-    layouts: &[&str],
-) -> Vec<SynthDoc> {
+pub fn generate_layouts(count: usize, seed: u64, defects: bool, layouts: &[&str]) -> Vec<SynthDoc> {
     (0..count)
         .map(|i| one(i, seed, defects, layouts[i % layouts.len()]))
         .collect()
@@ -551,12 +546,20 @@ pub fn write_corpus(
     count: usize,
     seed: u64,
     defects: bool,
+    layouts: &[&str],
 ) -> std::io::Result<usize> {
     std::fs::create_dir_all(dir)?;
     if let Some(g) = gold_dir {
         std::fs::create_dir_all(g)?;
     }
-    for d in generate(count, seed, defects) {
+    let layouts = if layouts.is_empty() {
+        &ALL_LAYOUTS[..]
+    } else {
+        layouts
+    };
+    // one document at a time: a large corpus is never held in memory
+    for i in 0..count {
+        let d = one(i, seed, defects, layouts[i % layouts.len()]);
         std::fs::write(dir.join(&d.name), &d.bytes)?;
         if let Some(g) = gold_dir {
             std::fs::write(

@@ -286,7 +286,13 @@ pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
                     }
                     if label.len() > 28 {
                         advance(&mut pages, &mut y, 11.0);
-                        text_at(&mut pages, 50.0, y, size, &label[28..].iter().collect::<String>());
+                        text_at(
+                            &mut pages,
+                            50.0,
+                            y,
+                            size,
+                            &label[28..].iter().collect::<String>(),
+                        );
                     }
                     advance(&mut pages, &mut y, 16.0);
                 }

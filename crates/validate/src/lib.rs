@@ -277,7 +277,11 @@ fn check_report(
         }
         if def.column.kind == ValueKind::Amount {
             // The amount columns are in 万元; a cell written as `251000元` is in yuan.
-            if let Some(r) = c.raw.as_deref().filter(|r| r.contains('元') && !r.contains("万元")) {
+            if let Some(r) = c
+                .raw
+                .as_deref()
+                .filter(|r| r.contains('元') && !r.contains("万元"))
+            {
                 out.push((
                     rid.to_owned(),
                     Finding::new(

@@ -66,7 +66,10 @@ const CLAIMS: &[Claim] = &[
     Claim {
         phrase: "行政诉讼",
         pattern: r"诉讼[^\d，。；,;]{0,4}?(\d+)件",
-        keys: &["s4.litigation_direct.total", "s4.litigation_after_review.total"],
+        keys: &[
+            "s4.litigation_direct.total",
+            "s4.litigation_after_review.total",
+        ],
     },
 ];
 
@@ -119,16 +122,27 @@ pub fn check_prose(
     let mut out = Vec::new();
     let mut seen: HashMap<&str, ()> = HashMap::new();
     for clause in text.split(['，', '。', '；', ',', ';']) {
-        if ["去年", "上年", "同比", "较"].iter().any(|w| clause.contains(w)) {
+        if ["去年", "上年", "同比", "较"]
+            .iter()
+            .any(|w| clause.contains(w))
+        {
             continue;
         }
         for (claim, re) in CLAIMS.iter().zip(patterns()) {
-            let Some(c) = re.captures(clause) else { continue };
-            let Ok(stated) = c[1].parse::<f64>() else { continue };
+            let Some(c) = re.captures(clause) else {
+                continue;
+            };
+            let Ok(stated) = c[1].parse::<f64>() else {
+                continue;
+            };
             if seen.insert(claim.phrase, ()).is_some() {
                 continue;
             }
-            let keys: Vec<String> = claim.keys.iter().flat_map(|k| keys_of(template, k)).collect();
+            let keys: Vec<String> = claim
+                .keys
+                .iter()
+                .flat_map(|k| keys_of(template, k))
+                .collect();
             let values: Option<Vec<f64>> = keys.iter().map(|k| value(k)).collect();
             let Some(values) = values else { continue };
             let sum: f64 = values.iter().sum();
@@ -147,7 +161,11 @@ pub fn check_prose(
                             claim.phrase,
                             fmt(stated),
                             fmt(sum),
-                            if parts.is_empty() { "all 0".to_owned() } else { parts.join(" + ") }
+                            if parts.is_empty() {
+                                "all 0".to_owned()
+                            } else {
+                                parts.join(" + ")
+                            }
                         ),
                     )
                     .at_key(&keys[0])
@@ -171,14 +189,20 @@ pub fn check_prose(
         }
         let mut not_upheld = Vec::new();
         for (row, label) in rows {
-            for (col, col_label) in [("corrected", "结果纠正"), ("other", "其他结果"), ("pending", "尚未审结")] {
+            for (col, col_label) in [
+                ("corrected", "结果纠正"),
+                ("other", "其他结果"),
+                ("pending", "尚未审结"),
+            ] {
                 if let Some(x) = value(&format!("s4.{row}.{col}")).filter(|x| *x > 0.0) {
                     not_upheld.push(format!("{} {label} {col_label}", fmt(x)));
                 }
             }
         }
         if !not_upheld.is_empty() {
-            let said = upheld_re().find(sentence).map_or("均获维持", |m| m.as_str());
+            let said = upheld_re()
+                .find(sentence)
+                .map_or("均获维持", |m| m.as_str());
             out.push(
                 Finding::new(
                     "prose_mismatch",
@@ -214,8 +238,14 @@ mod tests {
         let f = check_prose(text, Template::Y2019, &value);
         let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(msgs.len(), 2, "{msgs:?}");
-        assert!(msgs[0].contains("予以公开及部分公开 258, but the table gives 275"), "{msgs:?}");
-        assert!(msgs[1].contains("2 行政复议 尚未审结, 1 行政诉讼 未经复议直接起诉 尚未审结"), "{msgs:?}");
+        assert!(
+            msgs[0].contains("予以公开及部分公开 258, but the table gives 275"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].contains("2 行政复议 尚未审结, 1 行政诉讼 未经复议直接起诉 尚未审结"),
+            "{msgs:?}"
+        );
     }
 
     #[test]
