@@ -1,26 +1,45 @@
 #!/usr/bin/env bash
-# Benchmark: generate COUNT synthetic reports (not committed), then measure
-#  - reading the same bytes (cat to /dev/null), the floor;
-#  - `nianbao build` end to end (Parquet + CSV), documents/s, MB/s and peak RSS.
+# Benchmark `nianbao build` on generated corpora (not committed; under data/bench/):
+#  - text reports (the five text layouts), COUNT documents;
+#  - per format: HTML, DOCX, PDF (smaller corpora; PDF runs one pdftotext per document).
+# For each: the time to merely read the same bytes (cat, the floor), then `nianbao build`
+# end to end (Parquet + CSV) under /usr/bin/time: documents/s, MB/s, peak RSS.
 set -euo pipefail
 count=${1:-20000}
 cd "$(dirname "$0")/.."
 cargo build --release --quiet -p nianbao-cli
 bin=target/release/nianbao
-dir=data/bench/$count
-if [ ! -d "$dir/in" ]; then
-  $bin synth --output "$dir/in" --count "$count" --seed 7 >/dev/null 2>&1
-fi
-bytes=$(du -sb "$dir/in" | cut -f1)
-t0=$(date +%s.%N); cat "$dir"/in/* > /dev/null; t1=$(date +%s.%N)
-/usr/bin/time -v $bin build --input "$dir/in" --output "$dir/out" 2> "$dir/time.txt" >/dev/null || { cat "$dir/time.txt"; exit 1; }
-wall=$(grep 'Elapsed (wall clock)' "$dir/time.txt" | awk '{print $NF}')
-rss=$(grep 'Maximum resident set size' "$dir/time.txt" | awk '{print $NF}')
-secs=$(python3 -c "p='$wall'.split(':'); print(sum(float(x)*60**i for i,x in enumerate(reversed(p))))")
-python3 - <<PY
-count=$count; b=$bytes; s=$secs; rss=$rss
-read=$t1-$t0
-print(f"documents: {count}, input: {b/1e6:.1f} MB")
-print(f"read only (cat): {read:.2f} s")
-print(f"nianbao build:  {s:.2f} s  {count/s:,.0f} documents/s  {b/1e6/s:.1f} MB/s  peak RSS {rss/1024:.0f} MiB")
+
+measure() { # name layouts count
+  local name=$1 layouts=$2 n=$3
+  local dir=data/bench/$name-$n
+  if [ ! -d "$dir/in" ]; then
+    $bin synth --output "$dir/in" --count "$n" --seed 7 --layouts "$layouts" >/dev/null 2>&1
+  fi
+  local bytes t0 t1 wall rss secs
+  bytes=$(du -sb "$dir/in" | cut -f1)
+  t0=$(date +%s.%N); find "$dir/in" -type f -exec cat {} + > /dev/null; t1=$(date +%s.%N)
+  rm -rf "$dir/out"
+  /usr/bin/time -v $bin build --input "$dir/in" --output "$dir/out" 2> "$dir/time.txt" >/dev/null || { cat "$dir/time.txt"; exit 1; }
+  wall=$(grep 'Elapsed (wall clock)' "$dir/time.txt" | awk '{print $NF}')
+  rss=$(grep 'Maximum resident set size' "$dir/time.txt" | awk '{print $NF}')
+  python3 - "$name" "$n" "$bytes" "$wall" "$rss" "$t0" "$t1" <<'PY'
+import sys
+name, n, b, wall, rss, t0, t1 = sys.argv[1:]
+n, b, rss = int(n), int(b), int(rss)
+s = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall.split(":"))))
+read = float(t1) - float(t0)
+print(f"| {name} | {n:,} | {b/1e6:.1f} MB | {read:.2f} s | {s:.2f} s | {n/s:,.0f} | {b/1e6/s:.1f} | {rss/1024:.0f} MiB |")
 PY
+}
+
+echo "| corpus | documents | input | read only (cat) | nianbao build | documents/s | MB/s | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
+measure text tabbed,piped,pdf_text,cell_per_line,flattened "$count"
+measure html html "${HTML_COUNT:-$((count / 4))}"
+measure docx docx "${DOCX_COUNT:-$((count / 4))}"
+if command -v pdftotext >/dev/null 2>&1; then
+  measure pdf pdf "${PDF_COUNT:-$((count / 20))}"
+else
+  echo "| pdf | skipped: pdftotext (poppler-utils) is not installed | | | | | | |"
+fi

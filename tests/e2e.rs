@@ -631,3 +631,265 @@ fn inspect_shows_cells_and_findings() {
     assert!(text.contains("findings ("));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The data files of a dataset folder (everything but the manifest, which holds times).
+fn data_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name() != "manifest.json")
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn json_summary(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON summary ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Issue 4: an incremental run after adding, changing and removing documents writes exactly
+/// the dataset a full rebuild writes, and says what changed.
+#[test]
+fn incremental_build_equals_full_rebuild() {
+    let dir = tmp("incremental");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let docs = nianbao_synth::generate(40, 21, true);
+    for d in &docs[..36] {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    let first = build(&input, &dir.join("out"), &["--json"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(json_summary(&first)["parsed"], 36);
+    let again = build(&input, &dir.join("out"), &["--json"]);
+    let s = json_summary(&again);
+    assert_eq!(
+        (s["parsed"].as_u64(), s["added"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
+    // change two, add four, remove two
+    for d in &docs[..2] {
+        let mut b = d.bytes.clone();
+        b.extend_from_slice(b"\n");
+        std::fs::write(input.join(&d.name), b).unwrap();
+    }
+    for d in &docs[36..] {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    for d in &docs[2..4] {
+        std::fs::remove_file(input.join(&d.name)).unwrap();
+    }
+    let inc = build(&input, &dir.join("out"), &["--json"]);
+    let s = json_summary(&inc);
+    assert_eq!(
+        [&s["added"], &s["changed"], &s["removed"], &s["parsed"]],
+        [&json_num(4), &json_num(2), &json_num(2), &json_num(6)],
+        "{s}"
+    );
+    let cfg = dir.join("full.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "input = '{}'\noutput = '{}'\nincremental = false\n",
+            input.display(),
+            dir.join("full").display()
+        ),
+    )
+    .unwrap();
+    let full = bin()
+        .args(["build", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    let a = data_files(&dir.join("out"));
+    let b = data_files(&dir.join("full"));
+    assert_eq!(a.len(), b.len());
+    for ((na, da), (nb, db)) in a.iter().zip(&b) {
+        assert_eq!(na, nb);
+        assert!(
+            da == db,
+            "{na} differs between the incremental and the full build"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn json_num(n: u64) -> Value {
+    Value::from(n)
+}
+
+/// Issue 4: a second run on the same output refuses while the first holds the lock; the first
+/// finishes undisturbed.
+#[test]
+fn a_concurrent_run_is_refused() {
+    let dir = tmp("lock");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for d in nianbao_synth::generate(4, 3, false) {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    let out = dir.join("out");
+    let first = bin()
+        .arg("build")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .env("NIANBAO_TEST_HOLD_LOCK_MS", "4000")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until the first run holds the lock
+    let lock = dir.join(".out.lock");
+    for _ in 0..200 {
+        if lock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let second = build(&input, &out, &[]);
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("another nianbao build is writing"), "{err}");
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(load(&out).reports.len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Issue 4: a run killed at any moment (`kill -9` at several times, and an abort at each step
+/// of publication) leaves the previous dataset intact and readable; the next run recovers.
+#[test]
+fn a_killed_run_leaves_the_previous_dataset_intact() {
+    let dir = tmp("kill");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for d in nianbao_synth::generate_layouts(6, 4, false, &["tabbed"]) {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    let out = dir.join("out");
+    // a dataset folder as older versions wrote it (a real directory), to test the migration
+    let legacy_cfg = dir.join("first.toml");
+    std::fs::write(
+        &legacy_cfg,
+        format!(
+            "input = '{}'\noutput = '{}'\nincremental = false\n",
+            input.display(),
+            out.display()
+        ),
+    )
+    .unwrap();
+    assert!(bin()
+        .args(["build", "--config"])
+        .arg(&legacy_cfg)
+        .status()
+        .unwrap()
+        .success());
+    // replace the link by a real folder holding the same files
+    let target = std::fs::canonicalize(&out).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    for e in std::fs::read_dir(&target).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), out.join(e.file_name())).unwrap();
+    }
+    std::fs::remove_dir_all(&target).unwrap();
+    let before = data_files(&out);
+    // more documents, so that the runs below change the dataset
+    for d in nianbao_synth::generate_layouts(300, 9, false, &["tabbed", "piped", "flattened"]) {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    let total = std::fs::read_dir(&input).unwrap().count();
+    let intact = |when: &str| {
+        let now = data_files(&out);
+        assert!(now == before, "after {when}: the previous dataset changed");
+        assert_eq!(load(&out).reports.len(), 6, "after {when}");
+    };
+    for point in ["before-publish", "after-generation", "after-legacy-move"] {
+        let o = bin()
+            .arg("build")
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&out)
+            .env("NIANBAO_TEST_ABORT_AT", point)
+            .output()
+            .unwrap();
+        assert!(
+            !o.status.success(),
+            "{point}: the run should have been killed"
+        );
+        if point == "after-legacy-move" {
+            // the one moment without a link: the next run re-links the newest generation
+            let r = build(&input, &out, &[]);
+            assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+            assert_eq!(load(&out).reports.len(), total);
+        } else {
+            intact(point);
+        }
+    }
+    let before = data_files(&out);
+    let intact = |when: &str| {
+        assert!(
+            data_files(&out) == before,
+            "after {when}: the dataset changed"
+        );
+        assert_eq!(load(&out).reports.len(), total, "after {when}");
+    };
+    // kill -9 at several moments of a full run
+    for ms in [50u64, 200, 600, 1200] {
+        let mut child = bin()
+            .arg("build")
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&out)
+            .arg("--config")
+            .arg(&legacy_cfg)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        intact(&format!("kill -9 after {ms} ms"));
+    }
+    let o = build(&input, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(load(&out).reports.len(), total);
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-") || n.contains(".link-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let gens = std::fs::read_dir(dir.join(".out.gens")).unwrap().count();
+    assert_eq!(gens, 1, "old generations are removed");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

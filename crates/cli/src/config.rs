@@ -23,6 +23,10 @@ pub struct Config {
     pub chunk_size: usize,
     /// How PDFs are read.
     pub pdf: PdfConfig,
+    /// Reuse what earlier runs read: only added and changed documents are parsed.
+    pub incremental: bool,
+    /// Where the incremental state lives (default: `.NAME.state` next to the output).
+    pub state: Option<PathBuf>,
 }
 
 /// `[pdf]`: the `pdftotext` subprocess.
@@ -73,6 +77,8 @@ impl Default for Config {
             strict: false,
             chunk_size: 2048,
             pdf: PdfConfig::default(),
+            incremental: true,
+            state: None,
         }
     }
 }
@@ -85,6 +91,23 @@ impl Config {
         let cfg: Config = toml::from_str(&text)
             .with_context(|| format!("{}: not a valid pipeline file", path.display()))?;
         Ok(cfg)
+    }
+
+    /// The state directory: `state`, or `.NAME.state` beside the output folder.
+    pub fn state_dir(&self) -> PathBuf {
+        self.state.clone().unwrap_or_else(|| {
+            let parent = self
+                .output
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = self
+                .output
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "out".into());
+            parent.join(format!(".{name}.state"))
+        })
     }
 
     /// Checks the settings without touching the file system.

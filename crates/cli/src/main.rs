@@ -189,6 +189,103 @@ fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
     Ok(out)
 }
 
+/// The parser key of this binary: incremental state written by another key is not reused.
+/// It changes with the version and with the source of every crate that reads documents
+/// (computed by `build.rs`), so a new parser re-reads everything by itself.
+const PARSER_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
+
+/// What changed since the previous run.
+#[derive(Debug, Default)]
+struct Changes {
+    added: usize,
+    changed: usize,
+    removed: usize,
+    failed: usize,
+    parsed: usize,
+    from_state: usize,
+}
+
+/// A report and how it was obtained.
+struct Got {
+    report: Report,
+    /// Parsed now (not reused from the state).
+    parsed: bool,
+    /// What to remember of the file for the next run.
+    seen: Option<nianbao_state::Seen>,
+}
+
+fn mtime_ns(m: &std::fs::Metadata) -> u128 {
+    m.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// A document's report: from the state when its content was read before (a file whose size and
+/// modification time are unchanged is not even re-hashed), otherwise read now.
+fn get_report(
+    path: &Path,
+    rel: &str,
+    opts: &ReadOptions,
+    store: Option<&nianbao_state::Store>,
+    seen: Option<&nianbao_state::Seen>,
+) -> Got {
+    let meta = std::fs::metadata(path).ok();
+    if let (Some(store), Some(seen), Some(m)) = (store, seen, &meta) {
+        if seen.size == m.len() && seen.mtime_ns == mtime_ns(m) {
+            let src = Source {
+                report_id: seen.sha256[..16].to_owned(),
+                document: rel.to_owned(),
+                sha256: seen.sha256.clone(),
+                bytes: seen.size,
+            };
+            if let Ok(Some(r)) = store.get(&src) {
+                return Got {
+                    report: r,
+                    parsed: false,
+                    seen: Some(seen.clone()),
+                };
+            }
+        }
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(_) => {
+            return Got {
+                report: read_document(path, rel, opts),
+                parsed: true,
+                seen: None,
+            }
+        }
+    };
+    let sha = hex(&Sha256::digest(&bytes));
+    let seen = meta.map(|m| nianbao_state::Seen {
+        size: bytes.len() as u64,
+        mtime_ns: mtime_ns(&m),
+        sha256: sha.clone(),
+    });
+    if let Some(store) = store {
+        let src = Source {
+            report_id: sha[..16].to_owned(),
+            document: rel.to_owned(),
+            sha256: sha.clone(),
+            bytes: bytes.len() as u64,
+        };
+        if let Ok(Some(r)) = store.get(&src) {
+            return Got {
+                report: r,
+                parsed: false,
+                seen,
+            };
+        }
+    }
+    Got {
+        report: report_from_bytes(&bytes, rel, opts),
+        parsed: true,
+        seen,
+    }
+}
+
 /// Reads one document into a report; never panics, never fails: problems become an
 /// unreadable report with the reason.
 pub fn read_document(path: &Path, rel: &str, opts: &ReadOptions) -> Report {
@@ -318,6 +415,30 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let started_unix = now_unix();
     let inputs = list_inputs(&cfg.input)?;
     let read_opts = cfg.pdf.read_options();
+    // One writer per output; a killed run's leftovers are cleaned before anything else.
+    let lock = nianbao_export::lock(&cfg.output)?;
+    for note in nianbao_export::recover(&cfg.output, &lock)? {
+        eprintln!("nianbao: {note}");
+    }
+    // Test hook: hold the lock for a while, so a test can start a second run against it.
+    if let Some(ms) = std::env::var("NIANBAO_TEST_HOLD_LOCK_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    let store = if cfg.incremental {
+        let dir = cfg.state_dir();
+        Some(
+            nianbao_state::Store::open(&dir, PARSER_KEY)
+                .with_context(|| format!("opening the state directory {}", dir.display()))?,
+        )
+    } else {
+        None
+    };
+    let old_index = store.as_ref().map(|s| s.load_index()).unwrap_or_default();
+    let mut new_index: BTreeMap<String, nianbao_state::Seen> = BTreeMap::new();
+    let mut changes = Changes::default();
     let schemas = schemas();
     let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
     let mut writer = nianbao_export::DatasetWriter::create(&cfg.output, cfg.formats, &decl)
@@ -332,11 +453,46 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let mut slim: Vec<Report> = Vec::with_capacity(inputs.len());
     let mut facts_all = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(cfg.chunk_size) {
-        let mut reports: Vec<Report> = chunk
+        let got: Vec<Got> = chunk
             .par_iter()
-            .map(|(p, rel)| read_document(p, rel, &read_opts))
+            .map(|(p, rel)| get_report(p, rel, &read_opts, store.as_ref(), old_index.get(rel)))
             .collect();
-        validate_chunk(&mut reports)?;
+        let mut reports: Vec<Report> = Vec::with_capacity(got.len());
+        let mut fresh: Vec<usize> = Vec::new();
+        for (i, g) in got.into_iter().enumerate() {
+            match old_index.get(&g.report.source.document) {
+                None => changes.added += 1,
+                Some(seen) if seen.sha256 != g.report.source.sha256 => changes.changed += 1,
+                Some(_) => {}
+            }
+            if g.parsed {
+                changes.parsed += 1;
+                fresh.push(i);
+            } else {
+                changes.from_state += 1;
+            }
+            if g.report.unreadable.is_some() {
+                changes.failed += 1;
+            }
+            if let Some(seen) = g.seen {
+                new_index.insert(g.report.source.document.clone(), seen);
+            }
+            reports.push(g.report);
+        }
+        // Cached reports were validated when they were read; validate only the fresh ones.
+        let mut fresh_reports: Vec<Report> = fresh
+            .iter()
+            .map(|&i| std::mem::replace(&mut reports[i], Report::empty(Source::default(), "text")))
+            .collect();
+        validate_chunk(&mut fresh_reports)?;
+        for (&i, r) in fresh.iter().zip(fresh_reports) {
+            if let Some(s) = &store {
+                s.put(&r).with_context(|| {
+                    format!("caching {} in the state directory", r.source.document)
+                })?;
+            }
+            reports[i] = r;
+        }
         writer.write("cells", &batch::cells_batch(&reports)?)?;
         writer.write("cells_wide", &batch::cells_wide_batch(&reports)?)?;
         writer.write("sections", &batch::sections_batch(&reports)?)?;
@@ -418,9 +574,27 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let counts = writer
         .finish(&manifest, &dict)
         .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
+    changes.removed = old_index
+        .keys()
+        .filter(|k| !new_index.contains_key(*k))
+        .count();
+    if let Some(s) = &store {
+        s.save_index(new_index.iter().map(|(k, v)| (k.as_str(), v)))
+            .context("saving the state index")?;
+        let live: std::collections::HashSet<String> =
+            new_index.values().map(|v| v.sha256.clone()).collect();
+        s.retain(&live);
+    }
+    drop(lock);
     let secs = started.elapsed().as_secs_f64();
     let summary = serde_json::json!({
         "documents": slim.len(),
+        "added": changes.added,
+        "changed": changes.changed,
+        "removed": changes.removed,
+        "failed": changes.failed,
+        "parsed": changes.parsed,
+        "reused": changes.from_state,
         "by_status": by_status,
         "findings_by_rule": by_rule,
         "rows": counts,
@@ -435,6 +609,15 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         slim.len(),
         secs,
         cfg.output.display()
+    );
+    eprintln!(
+        "  changes: added {}, changed {}, removed {}, failed {}; parsed {}, reused from state {}",
+        changes.added,
+        changes.changed,
+        changes.removed,
+        changes.failed,
+        changes.parsed,
+        changes.from_state
     );
     eprintln!(
         "  by status: {}",

@@ -3,8 +3,10 @@
 //!
 //! **In:** record batches per table, streamed as they are produced, and the schemas they
 //! follow. **Out:** a dataset directory. Files are written into a temporary sibling directory;
-//! [`DatasetWriter::finish`] renames it into place, so a crash never leaves a half-written
-//! dataset where the previous one was. **Never:** holds a whole table in memory, or changes the
+//! [`DatasetWriter::finish`] switches the output to it with one atomic rename (the output path
+//! is a link to the newest complete generation, see the `publish` module), so a crash never
+//! leaves a half-written dataset where the previous one was; [`lock`] keeps a second run out
+//! and [`recover`] cleans up after a killed one. **Never:** holds a whole table in memory, or changes the
 //! data it is given.
 //!
 //! ```
@@ -27,6 +29,11 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+mod publish;
+
+use publish::publish;
+pub use publish::{lock, recover, OutputLock};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -76,6 +83,14 @@ pub enum ExportError {
     /// Nothing is enabled.
     #[error("no output format is enabled: set parquet or csv")]
     NoFormat,
+    /// Another run is writing the same output.
+    #[error("another nianbao build is writing {output} (it holds {lock}); this run stops without touching the dataset — try again when the other run has finished")]
+    Locked {
+        /// The output path.
+        output: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
 }
 
 struct TableWriter {
@@ -229,26 +244,6 @@ impl DatasetWriter {
         publish(&self.tmp, &self.output)?;
         Ok(counts)
     }
-}
-
-/// Replaces `output` by `tmp` with renames on the same file system.
-fn publish(tmp: &Path, output: &Path) -> Result<(), ExportError> {
-    if output.exists() {
-        let old = output.with_file_name(format!(
-            ".{}.old-{}",
-            output
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        std::fs::rename(output, &old).map_err(io(output))?;
-        std::fs::rename(tmp, output).map_err(io(output))?;
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
-    } else {
-        std::fs::rename(tmp, output).map_err(io(output))?;
-    }
-    Ok(())
 }
 
 /// The data dictionary: every table and column from the schemas' `description` metadata, and

@@ -1,11 +1,18 @@
 //! Bytes → [`Document`]: format sniffing, text decoding, lines and cells.
 //!
 //! **In:** the raw bytes of one input file. **Out:** a [`Document`] — the decoded text, its
-//! lines split into cells (tab- or `|`-separated; otherwise one cell per line), the encoding
-//! that was used and the layout the text appears to have — or an [`ExtractError`] that says in
-//! words why the file cannot be read (empty, binary, undecodable, a format not read yet).
-//! **Never:** knows the report template, guesses numbers, panics on any input, or touches the
-//! file system.
+//! lines split into cells, where each line is in the source format's terms (text line, HTML or
+//! DOCX table/row/grid column, PDF page/line), the encoding that was used and the layout the
+//! text appears to have — or an [`ExtractError`] that says in words why the file cannot be
+//! read (empty, binary, undecodable, damaged, refused, scanned, encrypted, too slow, a format
+//! not read). **Never:** knows the report template, guesses numbers, panics on any input, or
+//! touches the file system (PDF bytes go to `pdftotext` on stdin).
+//!
+//! Formats are recognised by their bytes: plain text (tabs, `|`, PDF-text, one cell per line,
+//! flattened), HTML (`html` module: html5ever), DOCX (`docx` module: zip + quick-xml, with
+//! limits against archive bombs) and PDF (`pdf` module: poppler's `pdftotext -layout` as a
+//! subprocess with a time and memory limit). HTML and DOCX tables go through one block model
+//! (`grid` module) that expands row and column spans to grid coordinates.
 //!
 //! Decoding follows `DEPENDENCIES.md`: a BOM wins; UTF-16 without a BOM is recognised by its NUL
 //! bytes; valid UTF-8 is UTF-8; anything else goes to `chardetng` (without a TLD hint, so Big5
@@ -455,7 +462,7 @@ fn decode_with(
 
 /// UTF-16 without a BOM: most NUL bytes sit at odd (LE) or even (BE) positions.
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
         return None;
     }
     let sample = &bytes[..bytes.len().min(4096)];

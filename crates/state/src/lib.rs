@@ -1,0 +1,302 @@
+//! The incremental-build state: what a previous run read, so that the next run parses only
+//! what changed.
+//!
+//! **In:** reports produced by `normalize` + per-report `validate`, keyed by the SHA-256 of the
+//! document's bytes; the parser key of the running binary. **Out:** the same reports, read back
+//! exactly (a cached report and a freshly parsed one write byte-identical rows). **Never:**
+//! trusts an entry written by another parser version, caches a document that could not be
+//! read (the reason may be the machine's: a missing tool, a time limit), or keys anything by
+//! path — the path of a cached report is set by the caller on every run.
+//!
+//! Layout (a plain content-addressed file tree, chosen over an embedded database because every
+//! entry is written once and read whole, the tree needs no compaction or recovery, and a run
+//! killed while writing leaves at most a temporary file that the next run ignores):
+//!
+//! ```text
+//! STATE/
+//!   parser-KEY/objects/ab/abcdef….json.zst   one report per document content
+//!   parser-KEY/index.tsv                      path, size, mtime → sha256 (skip re-hashing)
+//! ```
+//!
+//! A new parser key starts an empty `parser-KEY` directory and removes the others.
+//!
+//! ```
+//! use nianbao_normalize::{Report, Source};
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = nianbao_state::Store::open(dir.path(), "test-1").unwrap();
+//! let src = Source { report_id: "ab12".into(), document: "a.txt".into(), sha256: "ab12cd".into(), bytes: 3 };
+//! let r = Report::empty(src.clone(), "text");
+//! store.put(&r).unwrap();
+//! let back = store.get(&Source { document: "b.txt".into(), ..src }).unwrap().unwrap();
+//! assert_eq!(back.source.document, "b.txt");
+//! ```
+
+mod stored;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use nianbao_normalize::{Report, Source};
+
+/// Why the state could not be used. A broken entry is never an error: it is a cache miss.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The state directory cannot be created or written.
+    #[error("the state directory {path} cannot be used: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
+    move |source| StateError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// What the index remembers of an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: u128,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+}
+
+/// The content-addressed store of one parser key.
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating) the store of `parser_key` under `root`; stores of other keys are
+    /// removed, so that a new parser version re-reads everything.
+    pub fn open(root: &Path, parser_key: &str) -> Result<Store, StateError> {
+        let dir = root.join(format!("parser-{parser_key}"));
+        std::fs::create_dir_all(dir.join("objects")).map_err(io(&dir))?;
+        if let Ok(entries) = std::fs::read_dir(root) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with("parser-") && e.path() != dir {
+                    // best effort: an old store that cannot be removed is only wasted space
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        Ok(Store { dir })
+    }
+
+    fn object(&self, sha: &str) -> PathBuf {
+        let prefix = sha.get(..2).unwrap_or("xx");
+        self.dir
+            .join("objects")
+            .join(prefix)
+            .join(format!("{sha}.json.zst"))
+    }
+
+    /// The cached report of a content, with `source` (path) of this run; `None` when absent
+    /// or unreadable.
+    pub fn get(&self, source: &Source) -> Result<Option<Report>, StateError> {
+        let p = self.object(&source.sha256);
+        let Ok(bytes) = std::fs::read(&p) else {
+            return Ok(None);
+        };
+        let Ok(json) = zstd::decode_all(&bytes[..]) else {
+            return Ok(None);
+        };
+        let Ok(stored) = serde_json::from_slice::<stored::StoredReport>(&json) else {
+            return Ok(None);
+        };
+        Ok(stored.into_report(source.clone()))
+    }
+
+    /// Caches a report (readable ones only; see the crate doc). Written to a temporary file
+    /// and renamed, so a reader never sees half an entry.
+    pub fn put(&self, report: &Report) -> Result<(), StateError> {
+        if report.unreadable.is_some() || report.source.sha256.is_empty() {
+            return Ok(());
+        }
+        let p = self.object(&report.source.sha256);
+        if p.exists() {
+            return Ok(());
+        }
+        let parent = p.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let json = serde_json::to_vec(&stored::StoredReport::from_report(report))
+            .expect("the stored report serializes");
+        let packed = zstd::encode_all(&json[..], 3).map_err(io(&p))?;
+        let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::write(&tmp, packed).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &p).map_err(io(&p))?;
+        Ok(())
+    }
+
+    /// Removes the entries whose content is no longer an input. Returns how many.
+    pub fn retain(&self, live: &std::collections::HashSet<String>) -> usize {
+        let mut removed = 0;
+        let objects = self.dir.join("objects");
+        for d in std::fs::read_dir(&objects).into_iter().flatten().flatten() {
+            for e in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let sha = name.split('.').next().unwrap_or("");
+                if !live.contains(sha) && std::fs::remove_file(e.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
+    /// The index of the previous run: path → what was seen.
+    pub fn load_index(&self) -> HashMap<String, Seen> {
+        let Ok(text) = std::fs::read_to_string(self.dir.join("index.tsv")) else {
+            return HashMap::new();
+        };
+        text.lines()
+            .filter_map(|l| {
+                let mut it = l.split('\t');
+                let path = it.next()?.to_owned();
+                let size = it.next()?.parse().ok()?;
+                let mtime_ns = it.next()?.parse().ok()?;
+                let sha256 = it.next()?.to_owned();
+                (sha256.len() == 64).then_some((
+                    path,
+                    Seen {
+                        size,
+                        mtime_ns,
+                        sha256,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Replaces the index (temporary file + rename).
+    pub fn save_index<'a>(
+        &self,
+        entries: impl Iterator<Item = (&'a str, &'a Seen)>,
+    ) -> Result<(), StateError> {
+        let p = self.dir.join("index.tsv");
+        let tmp = self
+            .dir
+            .join(format!("index.tsv.tmp-{}", std::process::id()));
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
+        for (path, s) in entries {
+            if path.contains(['\t', '\n']) {
+                continue;
+            }
+            writeln!(f, "{path}\t{}\t{}\t{}", s.size, s.mtime_ns, s.sha256).map_err(io(&tmp))?;
+        }
+        f.into_inner()
+            .map_err(|e| StateError::Io {
+                path: tmp.clone(),
+                source: e.into_error(),
+            })?
+            .sync_all()
+            .map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &p).map_err(io(&p))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nianbao_normalize::{Cell, CellStatus, Finding, Prose};
+
+    fn report() -> Report {
+        let src = Source {
+            report_id: "0123456789abcdef".into(),
+            document: "x/a.txt".into(),
+            sha256: "0123456789abcdef".repeat(4),
+            bytes: 42,
+        };
+        let mut r = Report::empty(src, "html");
+        r.encoding = Some("GB18030");
+        r.layout = Some("grid");
+        r.agency = Some("青山县教育局".into());
+        r.report_year = Some(2023);
+        r.template = Some(nianbao_vocab::Template::Y2021);
+        r.published_on = Some("2024-01-05".into());
+        r.cells.push(Cell {
+            key: "s3.granted.total".into(),
+            section: "s3",
+            row: "granted",
+            column: "total",
+            value: Some(0.1 + 0.2),
+            raw: Some("0.30000000000000004".into()),
+            status: CellStatus::Inferred,
+            source: Some("table 2 row 6 col 9".into()),
+        });
+        r.sections.push(Prose {
+            part: 1,
+            title: "一、总体情况".into(),
+            text: "正文\n第二行".into(),
+        });
+        r.findings.push(
+            Finding::new("s4_row_total", "part 四: …")
+                .at_key("s4.administrative_review.total")
+                .numbers(Some(11.0), Some(0.0)),
+        );
+        r
+    }
+
+    #[test]
+    fn reports_round_trip_exactly_under_a_new_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "k1").unwrap();
+        let r = report();
+        store.put(&r).unwrap();
+        let src = Source {
+            document: "y/b.txt".into(),
+            ..r.source.clone()
+        };
+        let back = store.get(&src).unwrap().unwrap();
+        let mut want = r.clone();
+        want.source.document = "y/b.txt".into();
+        assert_eq!(back, want);
+    }
+
+    #[test]
+    fn a_new_parser_key_starts_empty_and_broken_entries_are_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = report();
+        Store::open(dir.path(), "k1").unwrap().put(&r).unwrap();
+        let s2 = Store::open(dir.path(), "k2").unwrap();
+        assert!(s2.get(&r.source).unwrap().is_none());
+        assert!(!dir.path().join("parser-k1").exists());
+        s2.put(&r).unwrap();
+        std::fs::write(s2.object(&r.source.sha256), b"garbage").unwrap();
+        assert!(s2.get(&r.source).unwrap().is_none());
+    }
+
+    #[test]
+    fn unreadable_reports_are_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "k").unwrap();
+        let r = Report::unreadable(report().source, "pdf", "pdftotext is missing".into());
+        store.put(&r).unwrap();
+        assert!(store.get(&r.source).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_index_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "k").unwrap();
+        let seen = Seen {
+            size: 5,
+            mtime_ns: 1_700_000_000_123_456_789,
+            sha256: "ab".repeat(32),
+        };
+        store.save_index([("a/b.txt", &seen)].into_iter()).unwrap();
+        assert_eq!(store.load_index()["a/b.txt"], seen);
+    }
+}

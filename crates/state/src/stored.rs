@@ -1,0 +1,201 @@
+//! The stored form of a report: owned strings (the model's `&'static str` fields are interned
+//! back through the vocabulary, the rule catalogue and the fixed sets of formats, encodings and
+//! layouts) and numbers as their IEEE bits, so that a value reads back exactly.
+
+use nianbao_normalize::{Cell, CellStatus, Finding, Prose, Report, Source};
+use nianbao_vocab::{rules, Severity, Template, Vocabulary};
+use serde::{Deserialize, Serialize};
+
+const FORMATS: &[&str] = &[
+    "text", "html", "docx", "pdf", "doc", "ofd", "zip", "unknown",
+];
+const LAYOUTS: &[&str] = &[
+    "tabbed",
+    "piped",
+    "pdf_text",
+    "cell_per_line",
+    "flattened",
+    "grid",
+    "prose",
+];
+const ENCODINGS: &[&str] = &[
+    "UTF-8",
+    "UTF-16LE",
+    "UTF-16BE",
+    "GB18030",
+    "GBK",
+    "Big5",
+    "EUC-KR",
+    "Shift_JIS",
+    "EUC-JP",
+    "windows-1252",
+];
+
+fn intern(set: &[&'static str], s: &str) -> Option<&'static str> {
+    set.iter().copied().find(|x| *x == s)
+}
+
+/// An encoding name as `extract` writes it; an unusual one makes the entry a cache miss.
+fn encoding(s: &str) -> Option<&'static str> {
+    ENCODINGS
+        .iter()
+        .copied()
+        .find(|x| x.eq_ignore_ascii_case(s))
+}
+
+fn bits(v: Option<f64>) -> Option<u64> {
+    v.map(f64::to_bits)
+}
+
+fn unbits(v: Option<u64>) -> Option<f64> {
+    v.map(f64::from_bits)
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredReport {
+    format: String,
+    encoding: Option<String>,
+    layout: Option<String>,
+    agency: Option<String>,
+    agency_in_title: Option<String>,
+    report_year: Option<i32>,
+    template: Option<String>,
+    published_on: Option<String>,
+    cells: Vec<StoredCell>,
+    sections: Vec<(u8, String, String)>,
+    findings: Vec<StoredFinding>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredCell {
+    key: String,
+    value: Option<u64>,
+    raw: Option<String>,
+    status: String,
+    source: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredFinding {
+    rule: String,
+    severity: String,
+    key: Option<String>,
+    row_label: Option<String>,
+    column_label: Option<String>,
+    expected: Option<u64>,
+    actual: Option<u64>,
+    message: String,
+    source: Option<String>,
+}
+
+const STATUSES: [CellStatus; 6] = [
+    CellStatus::Stated,
+    CellStatus::Blank,
+    CellStatus::Inferred,
+    CellStatus::Repaired,
+    CellStatus::Ambiguous,
+    CellStatus::Missing,
+];
+
+impl StoredReport {
+    pub(crate) fn from_report(r: &Report) -> StoredReport {
+        StoredReport {
+            format: r.format.to_owned(),
+            encoding: r.encoding.map(str::to_owned),
+            layout: r.layout.map(str::to_owned),
+            agency: r.agency.clone(),
+            agency_in_title: r.agency_in_title.clone(),
+            report_year: r.report_year,
+            template: r.template.map(|t| t.as_str().to_owned()),
+            published_on: r.published_on.clone(),
+            cells: r
+                .cells
+                .iter()
+                .map(|c| StoredCell {
+                    key: c.key.clone(),
+                    value: bits(c.value),
+                    raw: c.raw.clone(),
+                    status: c.status.as_str().to_owned(),
+                    source: c.source.clone(),
+                })
+                .collect(),
+            sections: r
+                .sections
+                .iter()
+                .map(|p| (p.part, p.title.clone(), p.text.clone()))
+                .collect(),
+            findings: r
+                .findings
+                .iter()
+                .map(|f| StoredFinding {
+                    rule: f.rule.to_owned(),
+                    severity: f.severity.as_str().to_owned(),
+                    key: f.key.clone(),
+                    row_label: f.row_label.clone(),
+                    column_label: f.column_label.clone(),
+                    expected: bits(f.expected),
+                    actual: bits(f.actual),
+                    message: f.message.clone(),
+                    source: f.source.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The report, or `None` when an entry names something this binary does not know (then
+    /// it is re-read).
+    pub(crate) fn into_report(self, source: Source) -> Option<Report> {
+        let v = Vocabulary::get();
+        let mut r = Report::empty(source, intern(FORMATS, &self.format)?);
+        r.encoding = match self.encoding {
+            Some(e) => Some(encoding(&e)?),
+            None => None,
+        };
+        r.layout = match self.layout {
+            Some(l) => Some(intern(LAYOUTS, &l)?),
+            None => None,
+        };
+        r.agency = self.agency;
+        r.agency_in_title = self.agency_in_title;
+        r.report_year = self.report_year;
+        r.template = match self.template {
+            Some(t) => Some(Template::parse(&t)?),
+            None => None,
+        };
+        r.published_on = self.published_on;
+        for c in self.cells {
+            let def = v.cell(&c.key)?;
+            r.cells.push(Cell {
+                section: def.row.section.as_str(),
+                row: def.row.key,
+                column: def.column.key,
+                key: c.key,
+                value: unbits(c.value),
+                raw: c.raw,
+                status: STATUSES.into_iter().find(|s| s.as_str() == c.status)?,
+                source: c.source,
+            });
+        }
+        r.sections = self
+            .sections
+            .into_iter()
+            .map(|(part, title, text)| Prose { part, title, text })
+            .collect();
+        for f in self.findings {
+            let rule = rules::rule(&f.rule)?;
+            let severity = [Severity::Info, Severity::Warning, Severity::Error]
+                .into_iter()
+                .find(|s| s.as_str() == f.severity)?;
+            let mut nf = Finding::new(rule.name, f.message);
+            nf.severity = severity;
+            nf.key = f.key;
+            nf.row_label = f.row_label;
+            nf.column_label = f.column_label;
+            nf.expected = unbits(f.expected);
+            nf.actual = unbits(f.actual);
+            nf.source = f.source;
+            r.findings.push(nf);
+        }
+        Some(r)
+    }
+}
