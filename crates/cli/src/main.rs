@@ -194,6 +194,27 @@ fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
 /// (computed by `build.rs`), so a new parser re-reads everything by itself.
 const PARSER_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
 
+/// A written report, without its cells, sections and findings.
+struct Slim {
+    report: Report,
+    n_findings: u32,
+    worst: Option<nianbao_vocab::Severity>,
+}
+
+impl Slim {
+    fn status(&self) -> nianbao_normalize::ReportStatus {
+        nianbao_normalize::ReportStatus::of(self.report.unreadable.is_some(), self.worst)
+    }
+
+    fn row(&self) -> batch::ReportRow<'_> {
+        batch::ReportRow {
+            report: &self.report,
+            n_findings: self.n_findings,
+            status: self.status(),
+        }
+    }
+}
+
 /// What changed since the previous run.
 #[derive(Debug, Default)]
 struct Changes {
@@ -450,7 +471,10 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         )
         .expect("static template"),
     );
-    let mut slim: Vec<Report> = Vec::with_capacity(inputs.len());
+    // Per report, only what the final `reports` table and the summary need (memory stays
+    // small: cells, sections and findings are written chunk by chunk and dropped).
+    let mut slim: Vec<Slim> = Vec::with_capacity(inputs.len());
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
     let mut facts_all = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(cfg.chunk_size) {
         let got: Vec<Got> = chunk
@@ -506,9 +530,19 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         )?;
         for mut r in reports {
             facts_all.push(facts(&r));
+            for f in &r.findings {
+                *by_rule.entry(f.rule).or_default() += 1;
+            }
+            let n_findings = r.findings.len() as u32;
+            let worst = r.findings.iter().map(|f| f.severity).max();
             r.cells = Vec::new();
             r.sections = Vec::new();
-            slim.push(r);
+            r.findings = Vec::new();
+            slim.push(Slim {
+                report: r,
+                n_findings,
+                worst,
+            });
         }
         bar.inc(chunk.len() as u64);
     }
@@ -526,35 +560,32 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             cross_pairs.push((*is.last().expect("non-empty"), f));
         }
     }
-    let findings_before: Vec<usize> = slim.iter().map(|r| r.findings.len()).collect();
-    for (i, f) in cross_pairs {
-        slim[i].findings.push(f);
+    drop(facts_all);
+    for (i, f) in &cross_pairs {
+        let sl = &mut slim[*i];
+        sl.n_findings += 1;
+        sl.worst = sl.worst.max(Some(f.severity));
+        *by_rule.entry(f.rule).or_default() += 1;
     }
-    let extra = slim
-        .iter()
-        .zip(&findings_before)
-        .flat_map(|(r, &n)| r.findings[n..].iter().map(move |f| (r, f)));
-    writer.write("findings", &batch::findings_batch(extra)?)?;
+    writer.write(
+        "findings",
+        &batch::findings_batch(cross_pairs.iter().map(|(i, f)| (&slim[*i].report, f)))?,
+    )?;
     for chunk in slim.chunks(cfg.chunk_size.max(1)) {
-        let mut sorted: Vec<Report> = chunk.to_vec();
-        for r in &mut sorted {
-            r.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        }
-        writer.write("reports", &batch::reports_batch(&sorted)?)?;
+        writer.write(
+            "reports",
+            &batch::reports_batch_rows(chunk.iter().map(Slim::row))?,
+        )?;
     }
 
     // Summary.
     let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &slim {
         *by_status.entry(r.status().as_str()).or_default() += 1;
-        for f in &r.findings {
-            *by_rule.entry(f.rule).or_default() += 1;
-        }
     }
     let inputs_json: Vec<serde_json::Value> = slim
         .iter()
-        .map(|r| serde_json::json!({"document": r.source.document, "report_id": r.source.report_id, "status": r.status().as_str(), "reason": r.unreadable}))
+        .map(|r| serde_json::json!({"document": r.report.source.document, "report_id": r.report.source.report_id, "status": r.status().as_str(), "reason": r.report.unreadable}))
         .collect();
     let manifest = serde_json::json!({
         "tool": "nianbao",
@@ -641,11 +672,11 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 .join(", ")
         }
     );
-    for r in slim.iter().filter(|r| r.unreadable.is_some()) {
+    for r in slim.iter().filter(|r| r.report.unreadable.is_some()) {
         eprintln!(
             "  unreadable: {}: {}",
-            r.source.document,
-            r.unreadable.as_deref().unwrap_or("")
+            r.report.source.document,
+            r.report.unreadable.as_deref().unwrap_or("")
         );
     }
     let errors = by_status.get("error").copied().unwrap_or(0);

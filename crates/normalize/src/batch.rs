@@ -142,6 +142,29 @@ fn batch(schema: SchemaRef, cols: Vec<ArrayRef>) -> Result<RecordBatch, ArrowErr
 
 /// `reports` rows.
 pub fn reports_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
+    reports_batch_rows(reports.iter().map(|r| ReportRow {
+        report: r,
+        n_findings: r.findings.len() as u32,
+        status: r.status(),
+    }))
+}
+
+/// A `reports` row whose findings are no longer held in memory: the count and the status are
+/// given (a long run keeps only these per report until the cross-report checks are done).
+#[derive(Debug, Clone, Copy)]
+pub struct ReportRow<'a> {
+    /// The report (its cells, sections and findings are not read).
+    pub report: &'a Report,
+    /// Number of findings in `findings`.
+    pub n_findings: u32,
+    /// The report's status.
+    pub status: crate::ReportStatus,
+}
+
+/// `reports` rows from [`ReportRow`]s.
+pub fn reports_batch_rows<'a>(
+    rows: impl Iterator<Item = ReportRow<'a>>,
+) -> Result<RecordBatch, ArrowError> {
     let mut id = StringBuilder::new();
     let mut doc = StringBuilder::new();
     let mut sha = StringBuilder::new();
@@ -157,7 +180,8 @@ pub fn reports_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
     let mut status = StringBuilder::new();
     let mut n = UInt32Builder::new();
     let mut reason = StringBuilder::new();
-    for r in reports {
+    for row in rows {
+        let r = row.report;
         id.append_value(&r.source.report_id);
         doc.append_value(&r.source.document);
         sha.append_value(&r.source.sha256);
@@ -170,8 +194,8 @@ pub fn reports_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         year.append_option(r.report_year);
         template.append_option(r.template.map(|t| t.as_str()));
         published.append_option(r.published_on.as_deref());
-        status.append_value(r.status().as_str());
-        n.append_value(r.findings.len() as u32);
+        status.append_value(row.status.as_str());
+        n.append_value(row.n_findings);
         reason.append_option(r.unreadable.as_deref());
     }
     batch(

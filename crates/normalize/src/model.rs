@@ -180,6 +180,20 @@ impl ReportStatus {
     }
 }
 
+impl ReportStatus {
+    /// The status of a report: unreadable, or the worst severity among its findings.
+    pub fn of(unreadable: bool, worst: Option<Severity>) -> ReportStatus {
+        if unreadable {
+            return ReportStatus::Unreadable;
+        }
+        match worst {
+            Some(Severity::Error) => ReportStatus::Error,
+            Some(Severity::Warning) => ReportStatus::Warning,
+            _ => ReportStatus::Ok,
+        }
+    }
+}
+
 /// Everything read from one document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -244,14 +258,10 @@ impl Report {
 
     /// The status implied by the findings.
     pub fn status(&self) -> ReportStatus {
-        if self.unreadable.is_some() {
-            return ReportStatus::Unreadable;
-        }
-        match self.findings.iter().map(|f| f.severity).max() {
-            Some(Severity::Error) => ReportStatus::Error,
-            Some(Severity::Warning) => ReportStatus::Warning,
-            _ => ReportStatus::Ok,
-        }
+        ReportStatus::of(
+            self.unreadable.is_some(),
+            self.findings.iter().map(|f| f.severity).max(),
+        )
     }
 
     /// The cell with a key.

@@ -132,7 +132,7 @@ impl Store {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
         let json = serde_json::to_vec(&stored::StoredReport::from_report(report))
             .expect("the stored report serializes");
-        let packed = zstd::encode_all(&json[..], 3).map_err(io(&p))?;
+        let packed = zstd::encode_all(&json[..], 1).map_err(io(&p))?;
         let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
         std::fs::write(&tmp, packed).map_err(io(&tmp))?;
         std::fs::rename(&tmp, &p).map_err(io(&p))?;
