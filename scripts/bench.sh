@@ -19,8 +19,9 @@ measure() { # name layouts count
   local bytes t0 t1 wall rss secs
   bytes=$(du -sb "$dir/in" | cut -f1)
   t0=$(date +%s.%N); find "$dir/in" -type f -exec cat {} + > /dev/null; t1=$(date +%s.%N)
-  rm -rf "$dir/out"
-  /usr/bin/time -v $bin build --input "$dir/in" --output "$dir/out" 2> "$dir/time.txt" >/dev/null || { cat "$dir/time.txt"; exit 1; }
+  rm -rf "$dir/out" "$dir/.out.gens" "$dir/.out.state"
+  printf 'input = "%s"\noutput = "%s"\nincremental = false\n' "$dir/in" "$dir/out" > "$dir/full.toml"
+  /usr/bin/time -v $bin build --config "$dir/full.toml" 2> "$dir/time.txt" >/dev/null || { cat "$dir/time.txt"; exit 1; }
   wall=$(grep 'Elapsed (wall clock)' "$dir/time.txt" | awk '{print $NF}')
   rss=$(grep 'Maximum resident set size' "$dir/time.txt" | awk '{print $NF}')
   python3 - "$name" "$n" "$bytes" "$wall" "$rss" "$t0" "$t1" <<'PY'
@@ -36,6 +37,24 @@ PY
 echo "| corpus | documents | input | read only (cat) | nianbao build | documents/s | MB/s | peak RSS |"
 echo "|---|---|---|---|---|---|---|---|"
 measure text tabbed,piped,pdf_text,cell_per_line,flattened "$count"
+incremental() { # the text corpus: first incremental run (fills the state), then 1% changed
+  local dir=data/bench/text-$count s0 s1 s2
+  rm -rf "$dir/inc" "$dir/.inc.gens" "$dir/.inc.state" "$dir/in-inc"
+  cp -r "$dir/in" "$dir/in-inc"
+  s0=$(date +%s.%N)
+  $bin build --input "$dir/in-inc" --output "$dir/inc" 2>/dev/null
+  s1=$(date +%s.%N)
+  find "$dir/in-inc" -type f | sort | awk 'NR % 100 == 0' | while read -r f; do printf '\n' >> "$f"; done
+  /usr/bin/time -v $bin build --input "$dir/in-inc" --output "$dir/inc" 2> "$dir/time-inc.txt" >/dev/null
+  s2=$(date +%s.%N)
+  python3 - "$s0" "$s1" "$s2" "$(grep 'Maximum resident' "$dir/time-inc.txt" | awk '{print $NF}')" <<'PY'
+import sys
+s0, s1, s2, rss = map(float, sys.argv[1:])
+print(f"| text, incremental: first run (fills the state) | {s1-s0:.2f} s |")
+print(f"| text, incremental: 1% of documents changed | {s2-s1:.2f} s | {(s2-s1)/(s1-s0)*100:.0f}% of the first run | peak RSS {rss/1024:.0f} MiB |")
+PY
+}
+incremental
 measure html html "${HTML_COUNT:-$((count / 4))}"
 measure docx docx "${DOCX_COUNT:-$((count / 4))}"
 if command -v pdftotext >/dev/null 2>&1; then

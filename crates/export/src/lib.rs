@@ -93,6 +93,9 @@ pub enum ExportError {
     },
 }
 
+/// Rows per Parquet row group (memory per table is bounded by one row group).
+pub const ROW_GROUP_ROWS: usize = 131_072;
+
 struct TableWriter {
     parquet: Option<(PathBuf, ArrowWriter<File>)>,
     csv: Option<(PathBuf, arrow_csv::Writer<BufWriter<File>>)>,
@@ -147,6 +150,8 @@ impl DatasetWriter {
                         ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
                     ))
                     .set_created_by(format!("nianbao {}", env!("CARGO_PKG_VERSION")))
+                    // bounded row groups: the writer buffers one row group per table in memory
+                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
                     .build();
                 let w = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|source| {
                     ExportError::Parquet {
