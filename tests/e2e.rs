@@ -893,3 +893,83 @@ fn a_killed_run_leaves_the_previous_dataset_intact() {
     assert_eq!(gens, 1, "old generations are removed");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 4: `partition_by_year` writes every table Hive-style by report year, with the same rows
+/// as the unpartitioned dataset and the year in the folder name only.
+#[test]
+fn tables_can_be_partitioned_by_report_year() {
+    let dir = tmp("partition");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for d in nianbao_synth::generate_layouts(24, 8, true, &["tabbed", "piped", "html"]) {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    std::fs::write(input.join("empty.txt"), b"").unwrap();
+    let flat = build(&input, &dir.join("flat"), &[]);
+    assert!(
+        flat.status.success(),
+        "{}",
+        String::from_utf8_lossy(&flat.stderr)
+    );
+    let cfg = dir.join("p.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "input = '{}'\noutput = '{}'\npartition_by_year = true\n",
+            input.display(),
+            dir.join("part").display()
+        ),
+    )
+    .unwrap();
+    let part = bin()
+        .args(["build", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        part.status.success(),
+        "{}",
+        String::from_utf8_lossy(&part.stderr)
+    );
+    let ds = load(&dir.join("flat"));
+    let mut years: HashMap<String, usize> = HashMap::new();
+    for r in ds.reports.values() {
+        let y = r["report_year"]
+            .clone()
+            .unwrap_or("__HIVE_DEFAULT_PARTITION__".into());
+        *years.entry(y).or_default() += 1;
+    }
+    for table in ["reports", "cells", "cells_wide", "sections", "findings"] {
+        let flat_rows: usize = read(&dir.join("flat").join(format!("{table}.parquet")))
+            .iter()
+            .map(|b| b.num_rows())
+            .sum();
+        let mut rows = 0;
+        for e in std::fs::read_dir(dir.join("part").join(table)).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            let year = name.strip_prefix("report_year=").expect("hive folder name");
+            for b in read(&e.path().join("part-0.parquet")) {
+                assert!(
+                    b.column_by_name("report_year").is_none(),
+                    "{table}: year in the file"
+                );
+                rows += b.num_rows();
+                if table == "reports" {
+                    assert_eq!(b.num_rows(), years[year], "{table} {year}");
+                }
+            }
+            assert!(dir
+                .join("part/csv")
+                .join(table)
+                .join(&name)
+                .join("part-0.csv")
+                .exists());
+        }
+        assert_eq!(
+            rows, flat_rows,
+            "{table}: same rows as the unpartitioned dataset"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

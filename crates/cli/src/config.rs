@@ -27,6 +27,9 @@ pub struct Config {
     pub incremental: bool,
     /// Where the incremental state lives (default: `.NAME.state` next to the output).
     pub state: Option<PathBuf>,
+    /// Write every table Hive-style by report year (`cells/report_year=2024/part-0.parquet`),
+    /// for large corpora; the year is then in the folder name, not in the files.
+    pub partition_by_year: bool,
 }
 
 /// `[pdf]`: the `pdftotext` subprocess.
@@ -79,6 +82,7 @@ impl Default for Config {
             pdf: PdfConfig::default(),
             incremental: true,
             state: None,
+            partition_by_year: false,
         }
     }
 }

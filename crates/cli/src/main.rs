@@ -194,6 +194,36 @@ fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
 /// (computed by `build.rs`), so a new parser re-reads everything by itself.
 const PARSER_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
 
+/// Calls `write` once per report year (in year order, reports in input order within a year)
+/// when `partitioned`, else once with all reports; returns the reports in input order.
+fn by_year(
+    reports: Vec<Report>,
+    partitioned: bool,
+    mut write: impl FnMut(Option<i32>, &[Report]) -> Result<()>,
+) -> Result<Vec<Report>> {
+    if !partitioned {
+        write(None, &reports)?;
+        return Ok(reports);
+    }
+    let mut tagged: Vec<(usize, Report)> = reports.into_iter().enumerate().collect();
+    tagged.sort_by_key(|(_, r)| r.report_year);
+    let (idx, sorted): (Vec<usize>, Vec<Report>) = tagged.into_iter().unzip();
+    let mut start = 0;
+    while start < sorted.len() {
+        let year = sorted[start].report_year;
+        let end = start
+            + sorted[start..]
+                .iter()
+                .take_while(|r| r.report_year == year)
+                .count();
+        write(year, &sorted[start..end])?;
+        start = end;
+    }
+    let mut back: Vec<(usize, Report)> = idx.into_iter().zip(sorted).collect();
+    back.sort_by_key(|(i, _)| *i);
+    Ok(back.into_iter().map(|(_, r)| r).collect())
+}
+
 /// A written report, without its cells, sections and findings.
 struct Slim {
     report: Report,
@@ -462,8 +492,13 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let mut changes = Changes::default();
     let schemas = schemas();
     let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
-    let mut writer = nianbao_export::DatasetWriter::create(&cfg.output, cfg.formats, &decl)
-        .with_context(|| format!("preparing the output folder {}", cfg.output.display()))?;
+    let mut writer = nianbao_export::DatasetWriter::create_with(
+        &cfg.output,
+        cfg.formats,
+        &decl,
+        cfg.partition_by_year,
+    )
+    .with_context(|| format!("preparing the output folder {}", cfg.output.display()))?;
     let bar = ProgressBar::new(inputs.len() as u64);
     bar.set_style(
         ProgressStyle::with_template(
@@ -517,17 +552,21 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             }
             reports[i] = r;
         }
-        writer.write("cells", &batch::cells_batch(&reports)?)?;
-        writer.write("cells_wide", &batch::cells_wide_batch(&reports)?)?;
-        writer.write("sections", &batch::sections_batch(&reports)?)?;
-        writer.write(
-            "findings",
-            &batch::findings_batch(
-                reports
-                    .iter()
-                    .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
-            )?,
-        )?;
+        let reports = by_year(reports, writer.partitioned(), |year, group| {
+            writer.write_in("cells", year, &batch::cells_batch(group)?)?;
+            writer.write_in("cells_wide", year, &batch::cells_wide_batch(group)?)?;
+            writer.write_in("sections", year, &batch::sections_batch(group)?)?;
+            writer.write_in(
+                "findings",
+                year,
+                &batch::findings_batch(
+                    group
+                        .iter()
+                        .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
+                )?,
+            )?;
+            Ok(())
+        })?;
         for mut r in reports {
             facts_all.push(facts(&r));
             for f in &r.findings {
@@ -567,15 +606,37 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         sl.worst = sl.worst.max(Some(f.severity));
         *by_rule.entry(f.rule).or_default() += 1;
     }
-    writer.write(
-        "findings",
-        &batch::findings_batch(cross_pairs.iter().map(|(i, f)| (&slim[*i].report, f)))?,
-    )?;
-    for chunk in slim.chunks(cfg.chunk_size.max(1)) {
-        writer.write(
-            "reports",
-            &batch::reports_batch_rows(chunk.iter().map(Slim::row))?,
+    let mut cross_by_year: BTreeMap<Option<i32>, Vec<&(usize, Finding)>> = BTreeMap::new();
+    for p in &cross_pairs {
+        let year = writer
+            .partitioned()
+            .then_some(slim[p.0].report.report_year)
+            .flatten();
+        cross_by_year.entry(year).or_default().push(p);
+    }
+    for (year, pairs) in cross_by_year {
+        writer.write_in(
+            "findings",
+            year,
+            &batch::findings_batch(pairs.iter().map(|(i, f)| (&slim[*i].report, f)))?,
         )?;
+    }
+    for chunk in slim.chunks(cfg.chunk_size.max(1)) {
+        let mut groups: BTreeMap<Option<i32>, Vec<&Slim>> = BTreeMap::new();
+        for r in chunk {
+            let year = writer
+                .partitioned()
+                .then_some(r.report.report_year)
+                .flatten();
+            groups.entry(year).or_default().push(r);
+        }
+        for (year, rows) in groups {
+            writer.write_in(
+                "reports",
+                year,
+                &batch::reports_batch_rows(rows.into_iter().map(Slim::row))?,
+            )?;
+        }
     }
 
     // Summary.

@@ -95,6 +95,8 @@ pub enum ExportError {
 
 /// Rows per Parquet row group (memory per table is bounded by one row group).
 pub const ROW_GROUP_ROWS: usize = 131_072;
+/// Largest estimated encoded size of a row group (wide tables flush by size, not rows).
+pub const ROW_GROUP_BYTES: usize = 16 << 20;
 
 struct TableWriter {
     parquet: Option<(PathBuf, ArrowWriter<File>)>,
@@ -106,7 +108,11 @@ struct TableWriter {
 pub struct DatasetWriter {
     output: PathBuf,
     tmp: PathBuf,
-    tables: BTreeMap<String, TableWriter>,
+    formats: Formats,
+    schemas: BTreeMap<String, SchemaRef>,
+    partitioned: bool,
+    /// (table, partition) → writer; partition is `None` when not partitioned.
+    tables: BTreeMap<(String, Option<Option<i32>>), TableWriter>,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
@@ -116,86 +122,176 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
     }
 }
 
+/// The partition column: in partitioned files it lives in the folder name, not in the file.
+pub const PARTITION_COLUMN: &str = "report_year";
+
+/// The folder name of a partition (`report_year=2024`; Hive's name for null).
+pub fn partition_dir(year: Option<i32>) -> String {
+    match year {
+        Some(y) => format!("{PARTITION_COLUMN}={y}"),
+        None => format!("{PARTITION_COLUMN}=__HIVE_DEFAULT_PARTITION__"),
+    }
+}
+
+fn open_table(
+    dir: &Path,
+    csv_dir: &Path,
+    stem: &str,
+    schema: &SchemaRef,
+    formats: Formats,
+) -> Result<TableWriter, ExportError> {
+    let parquet = if formats.parquet {
+        let p = dir.join(format!("{stem}.parquet"));
+        let f = File::create(&p).map_err(io(&p))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
+            ))
+            .set_created_by(format!("nianbao {}", env!("CARGO_PKG_VERSION")))
+            // bounded row groups: the writer buffers one row group per table in memory
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
+            .build();
+        let w = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|source| {
+            ExportError::Parquet {
+                path: p.clone(),
+                source,
+            }
+        })?;
+        Some((p, w))
+    } else {
+        None
+    };
+    let csv = if formats.csv {
+        std::fs::create_dir_all(csv_dir).map_err(io(csv_dir))?;
+        let p = csv_dir.join(format!("{stem}.csv"));
+        let f = File::create(&p).map_err(io(&p))?;
+        Some((
+            p,
+            arrow_csv::WriterBuilder::new()
+                .with_header(true)
+                .build(BufWriter::new(f)),
+        ))
+    } else {
+        None
+    };
+    Ok(TableWriter {
+        parquet,
+        csv,
+        rows: 0,
+    })
+}
+
+/// The schema without the partition column, and the indices of the columns kept.
+fn without_partition(schema: &SchemaRef) -> (SchemaRef, Vec<usize>) {
+    let keep: Vec<usize> = (0..schema.fields().len())
+        .filter(|&i| schema.field(i).name() != PARTITION_COLUMN)
+        .collect();
+    let projected = schema.project(&keep).expect("indices come from the schema");
+    (std::sync::Arc::new(projected), keep)
+}
+
 impl DatasetWriter {
-    /// Starts a dataset that will replace `output` when finished.
+    /// Starts a dataset that will replace `output` when finished: one file per table and
+    /// format (`cells.parquet`, `cells.csv`, …).
     pub fn create(
         output: &Path,
         formats: Formats,
         tables: &[(&str, SchemaRef)],
     ) -> Result<DatasetWriter, ExportError> {
+        Self::create_with(output, formats, tables, false)
+    }
+
+    /// Like [`create`](Self::create); with `partitioned`, every table is written Hive-style by
+    /// report year instead: `cells/report_year=2024/part-0.parquet` and
+    /// `csv/cells/report_year=2024/part-0.csv` (null years under
+    /// `report_year=__HIVE_DEFAULT_PARTITION__`), the year in the folder name only.
+    pub fn create_with(
+        output: &Path,
+        formats: Formats,
+        tables: &[(&str, SchemaRef)],
+        partitioned: bool,
+    ) -> Result<DatasetWriter, ExportError> {
         if !formats.parquet && !formats.csv {
             return Err(ExportError::NoFormat);
         }
-        let parent = output
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-        let name = output
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".into());
+        let (parent, name) = publish::split(output);
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
         }
         std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
         let mut out = BTreeMap::new();
-        for (t, schema) in tables {
-            let parquet = if formats.parquet {
-                let p = tmp.join(format!("{t}.parquet"));
-                let f = File::create(&p).map_err(io(&p))?;
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(
-                        ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
-                    ))
-                    .set_created_by(format!("nianbao {}", env!("CARGO_PKG_VERSION")))
-                    // bounded row groups: the writer buffers one row group per table in memory
-                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-                    .build();
-                let w = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|source| {
-                    ExportError::Parquet {
-                        path: p.clone(),
-                        source,
-                    }
-                })?;
-                Some((p, w))
-            } else {
-                None
-            };
-            let csv = if formats.csv {
-                let p = tmp.join(format!("{t}.csv"));
-                let f = File::create(&p).map_err(io(&p))?;
-                Some((
-                    p,
-                    arrow_csv::WriterBuilder::new()
-                        .with_header(true)
-                        .build(BufWriter::new(f)),
-                ))
-            } else {
-                None
-            };
-            out.insert(
-                (*t).to_owned(),
-                TableWriter {
-                    parquet,
-                    csv,
-                    rows: 0,
-                },
-            );
+        if !partitioned {
+            for (t, schema) in tables {
+                out.insert(
+                    ((*t).to_owned(), None),
+                    open_table(&tmp, &tmp, t, schema, formats)?,
+                );
+            }
         }
         Ok(DatasetWriter {
             output: output.to_owned(),
             tmp,
+            formats,
+            schemas: tables
+                .iter()
+                .map(|(t, s)| ((*t).to_owned(), s.clone()))
+                .collect(),
+            partitioned,
             tables: out,
         })
     }
 
-    /// Appends a batch to a table.
+    /// Whether tables are partitioned by report year.
+    pub fn partitioned(&self) -> bool {
+        self.partitioned
+    }
+
+    /// Appends a batch to a table (an unpartitioned dataset).
     pub fn write(&mut self, table: &str, batch: &RecordBatch) -> Result<(), ExportError> {
+        self.write_in(table, None, batch)
+    }
+
+    /// Appends a batch whose rows all belong to reports of `year` (the partition; ignored when
+    /// the dataset is not partitioned).
+    pub fn write_in(
+        &mut self,
+        table: &str,
+        year: Option<i32>,
+        batch: &RecordBatch,
+    ) -> Result<(), ExportError> {
+        let schema = self
+            .schemas
+            .get(table)
+            .ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?
+            .clone();
+        let key = (table.to_owned(), self.partitioned.then_some(year));
+        let projected;
+        let batch = if self.partitioned {
+            let (pschema, keep) = without_partition(&schema);
+            if !self.tables.contains_key(&key) {
+                // Parquet and CSV in separate trees, so that each reads as one dataset
+                let dir = self.tmp.join(table).join(partition_dir(year));
+                let csv_dir = self.tmp.join("csv").join(table).join(partition_dir(year));
+                if self.formats.parquet {
+                    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+                }
+                let w = open_table(&dir, &csv_dir, "part-0", &pschema, self.formats)?;
+                self.tables.insert(key.clone(), w);
+            }
+            projected = batch.project(&keep).map_err(|source| ExportError::Csv {
+                path: self.tmp.join(table),
+                source,
+            })?;
+            &projected
+        } else {
+            batch
+        };
         let t = self
             .tables
-            .get_mut(table)
+            .get_mut(&key)
             .ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?;
         if let Some((p, w)) = &mut t.parquet {
             w.write(batch).map_err(|source| ExportError::Parquet {
@@ -220,22 +316,30 @@ impl DatasetWriter {
         manifest: &serde_json::Value,
         dictionary: &str,
     ) -> Result<BTreeMap<String, u64>, ExportError> {
-        let mut counts = BTreeMap::new();
+        let mut counts: BTreeMap<String, u64> =
+            self.schemas.keys().map(|t| (t.clone(), 0)).collect();
         let mut outputs = Vec::new();
-        for (name, t) in self.tables {
+        for ((name, part), t) in self.tables {
+            let (stem, csv_stem) = match part {
+                Some(y) => (
+                    format!("{name}/{}/part-0", partition_dir(y)),
+                    format!("csv/{name}/{}/part-0", partition_dir(y)),
+                ),
+                None => (name.clone(), name.clone()),
+            };
             if let Some((p, w)) = t.parquet {
                 w.close().map_err(|source| ExportError::Parquet {
                     path: p.clone(),
                     source,
                 })?;
-                outputs.push(serde_json::json!({"table": name, "file": format!("{name}.parquet"), "rows": t.rows}));
+                outputs.push(serde_json::json!({"table": name, "file": format!("{stem}.parquet"), "rows": t.rows}));
             }
             if let Some((p, w)) = t.csv {
                 let mut inner = w.into_inner();
                 inner.flush().map_err(io(&p))?;
-                outputs.push(serde_json::json!({"table": name, "file": format!("{name}.csv"), "rows": t.rows}));
+                outputs.push(serde_json::json!({"table": name, "file": format!("{csv_stem}.csv"), "rows": t.rows}));
             }
-            counts.insert(name, t.rows);
+            *counts.entry(name).or_insert(0) += t.rows;
         }
         let mut manifest = manifest.clone();
         if let Some(m) = manifest.as_object_mut() {
