@@ -10,6 +10,7 @@
 //! `pdftotext` gets an `unreadable` reason naming the Debian package, never a crash.
 
 use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,8 @@ pub(crate) fn to_text(bytes: &[u8], opts: &PdfOptions) -> Result<String, Extract
         opts.max_memory_mib * 1024
     );
     let mut child = Command::new("sh")
+        // its own process group, so that a time-out kills everything it started
+        .process_group(0)
         .arg("-c")
         .arg(script)
         .arg(&opts.program)
@@ -88,11 +91,15 @@ pub(crate) fn to_text(bytes: &[u8], opts: &PdfOptions) -> Result<String, Extract
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
+                // the whole group: a reader's own children would keep the pipes open
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .stderr(Stdio::null())
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
-                let _ = writer.join();
-                let _ = reader.join();
-                let _ = err_reader.join();
+                // the pipe threads end when the last writer is gone; they are not waited for
+                drop((writer, reader, err_reader));
                 return Err(ExtractError::Timeout {
                     seconds: opts.timeout.as_secs(),
                 });
@@ -146,6 +153,27 @@ pub(crate) fn to_text(bytes: &[u8], opts: &PdfOptions) -> Result<String, Extract
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reader_that_hangs_is_stopped_at_the_time_limit() {
+        use std::os::unix::fs::PermissionsExt;
+        let script = std::env::temp_dir().join(format!("nianbao-hang-{}.sh", std::process::id()));
+        std::fs::write(&script, "#!/bin/sh\nsleep 30\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let opts = PdfOptions {
+            program: script.to_string_lossy().into_owned(),
+            timeout: Duration::from_secs(1),
+            ..PdfOptions::default()
+        };
+        let started = Instant::now();
+        let e = to_text(b"%PDF-1.4\n", &opts).unwrap_err();
+        std::fs::remove_file(&script).unwrap();
+        assert_eq!(e, ExtractError::Timeout { seconds: 1 });
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the child was not killed"
+        );
+    }
 
     #[test]
     fn a_missing_program_is_a_clear_reason() {
