@@ -94,9 +94,9 @@ pub enum ExportError {
 }
 
 /// Rows per Parquet row group (memory per table is bounded by one row group).
-pub const ROW_GROUP_ROWS: usize = 131_072;
+pub const ROW_GROUP_ROWS: usize = 65_536;
 /// Largest estimated encoded size of a row group (wide tables flush by size, not rows).
-pub const ROW_GROUP_BYTES: usize = 16 << 20;
+pub const ROW_GROUP_BYTES: usize = 8 << 20;
 
 struct TableWriter {
     parquet: Option<(PathBuf, ArrowWriter<File>)>,
