@@ -229,6 +229,8 @@ struct Slim {
     report: Report,
     n_findings: u32,
     worst: Option<nianbao_vocab::Severity>,
+    /// `s3.carried_forward.total`, `s3.carried_over.total` for the carry-over chain.
+    carried: (Option<f64>, Option<f64>),
 }
 
 impl Slim {
@@ -405,16 +407,18 @@ fn validate_chunk(reports: &mut [Report]) -> Result<()> {
     Ok(())
 }
 
-fn facts(r: &Report) -> ReportFacts {
-    let v = |k: &str| r.cell(k).and_then(|c| c.value);
+/// The facts of the cross-report checks, built at the end from the slim reports (so that they
+/// are not held twice during the run).
+fn facts(s: &Slim) -> ReportFacts {
+    let r = &s.report;
     ReportFacts {
         report_id: r.source.report_id.clone(),
         document: r.source.document.clone(),
         sha256: r.source.sha256.clone(),
         agency: r.agency.clone(),
         report_year: r.report_year,
-        carried_forward: v("s3.carried_forward.total"),
-        carried_over: v("s3.carried_over.total"),
+        carried_forward: s.carried.0,
+        carried_over: s.carried.1,
     }
 }
 
@@ -510,7 +514,6 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     // small: cells, sections and findings are written chunk by chunk and dropped).
     let mut slim: Vec<Slim> = Vec::with_capacity(inputs.len());
     let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut facts_all = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(cfg.chunk_size) {
         let got: Vec<Got> = chunk
             .par_iter()
@@ -533,7 +536,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             if g.report.unreadable.is_some() {
                 changes.failed += 1;
             }
-            if let Some(seen) = g.seen {
+            if let (Some(seen), true) = (g.seen, store.is_some()) {
                 new_index.insert(g.report.source.document.clone(), seen);
             }
             reports.push(g.report);
@@ -568,7 +571,8 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             Ok(())
         })?;
         for mut r in reports {
-            facts_all.push(facts(&r));
+            let v = |k: &str| r.cell(k).and_then(|c| c.value);
+            let carried = (v("s3.carried_forward.total"), v("s3.carried_over.total"));
             for f in &r.findings {
                 *by_rule.entry(f.rule).or_default() += 1;
             }
@@ -581,12 +585,14 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 report: r,
                 n_findings,
                 worst,
+                carried,
             });
         }
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
     // Cross-report checks.
+    let facts_all: Vec<ReportFacts> = slim.iter().map(facts).collect();
     let cross = nianbao_validate::cross_report(&facts_all)?;
     let mut index: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in facts_all.iter().enumerate() {

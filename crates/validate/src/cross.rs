@@ -240,11 +240,28 @@ mod tests {
         ];
         // many reports of one agency and year would make a many-to-many join explode
         for i in 0..3000 {
-            facts.push(fact(&format!("x{i}"), &format!("s{i}"), "丙局", 2020, 1.0, 1.0));
-            facts.push(fact(&format!("y{i}"), &format!("t{i}"), "丙局", 2021, 1.0, 9.0));
+            facts.push(fact(
+                &format!("x{i}"),
+                &format!("s{i}"),
+                "丙局",
+                2020,
+                1.0,
+                1.0,
+            ));
+            facts.push(fact(
+                &format!("y{i}"),
+                &format!("t{i}"),
+                "丙局",
+                2021,
+                1.0,
+                9.0,
+            ));
         }
         let out = cross_report(&facts).unwrap();
-        assert!(!out.iter().any(|(_, f)| f.rule == "carry_over_mismatch"), "{out:?}");
+        assert!(
+            !out.iter().any(|(_, f)| f.rule == "carry_over_mismatch"),
+            "{out:?}"
+        );
         assert_eq!(out.len(), 1 + 2 * 2999);
     }
 }
