@@ -86,7 +86,7 @@ pub const RULES: &[Rule] = &[
     r("no_title", Info, "The report has no title line: agency and year come from the first paragraph."),
     r("page_boilerplate", Info, "The text carries web page boilerplate (breadcrumbs, share buttons, attachments) around the report."),
     r("flattened_table", Info, "The tables are flattened: cell values run together with no separators."),
-    r("unreadable", Error, "The document could not be read (empty, binary, undecodable, or a format not yet supported)."),
+    r("unreadable", Error, "The document could not be read (empty, binary, undecodable, damaged, refused as hostile, scanned without a text layer, encrypted, over the time limit, or a format not read such as .doc/.wps/.ofd); `reports.reason` says which."),
 ];
 
 /// Looks a rule up by name.
