@@ -61,11 +61,12 @@ fn col<'a, T: 'static>(
         })
 }
 
-struct CellView {
+/// A cell as validation sees it, borrowed from the batch.
+struct CellView<'a> {
     value: Option<f64>,
-    raw: Option<String>,
-    status: String,
-    source: Option<String>,
+    raw: Option<&'a str>,
+    status: &'a str,
+    source: Option<&'a str>,
 }
 
 fn fmt(v: f64) -> String {
@@ -137,15 +138,15 @@ pub fn check(
         while end < n && id.value(end) == rid {
             end += 1;
         }
-        let mut grid: HashMap<&str, CellView> = HashMap::new();
+        let mut grid: HashMap<&str, CellView> = HashMap::with_capacity(end - start);
         for i in start..end {
             grid.insert(
                 key.value(i),
                 CellView {
                     value: (!value.is_null(i)).then(|| value.value(i)),
-                    raw: (!raw.is_null(i)).then(|| raw.value(i).to_owned()),
-                    status: status.value(i).to_owned(),
-                    source: (!source.is_null(i)).then(|| source.value(i).to_owned()),
+                    raw: (!raw.is_null(i)).then(|| raw.value(i)),
+                    status: status.value(i),
+                    source: (!source.is_null(i)).then(|| source.value(i)),
                 },
             );
         }
@@ -165,7 +166,7 @@ pub fn check(
 fn check_report(
     rid: &str,
     template: Template,
-    grid: &HashMap<&str, CellView>,
+    grid: &HashMap<&str, CellView<'_>>,
     out: &mut Vec<(String, Finding)>,
 ) {
     let v = Vocabulary::get();
@@ -243,7 +244,7 @@ fn check_report(
                 ),
             )
         };
-        let src = grid.get(id.lhs[0].as_str()).and_then(|c| c.source.clone());
+        let src = grid.get(id.lhs[0].as_str()).and_then(|c| c.source.map(str::to_owned));
         let part = if id.rule.starts_with("s4") {
             "part 四"
         } else {
@@ -272,7 +273,7 @@ fn check_report(
                 )
                 .at_key(k)
                 .numbers(None, Some(x))
-                .at(c.source.clone()),
+                .at(c.source.map(str::to_owned)),
             ));
         }
         if def.column.kind == ValueKind::Amount {
@@ -294,7 +295,7 @@ fn check_report(
                     )
                     .at_key(k)
                     .numbers(None, Some(x))
-                    .at(c.source.clone()),
+                    .at(c.source.map(str::to_owned)),
                 ));
             }
         }
@@ -307,7 +308,7 @@ fn check_report(
                 )
                 .at_key(k)
                 .numbers(None, Some(x))
-                .at(c.source.clone()),
+                .at(c.source.map(str::to_owned)),
             ));
         }
     }
