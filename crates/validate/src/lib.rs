@@ -244,7 +244,9 @@ fn check_report(
                 ),
             )
         };
-        let src = grid.get(id.lhs[0].as_str()).and_then(|c| c.source.map(str::to_owned));
+        let src = grid
+            .get(id.lhs[0].as_str())
+            .and_then(|c| c.source.map(str::to_owned));
         let part = if id.rule.starts_with("s4") {
             "part 四"
         } else {
@@ -278,11 +280,7 @@ fn check_report(
         }
         if def.column.kind == ValueKind::Amount {
             // The amount columns are in 万元; a cell written as `251000元` is in yuan.
-            if let Some(r) = c
-                .raw
-                .as_deref()
-                .filter(|r| r.contains('元') && !r.contains("万元"))
-            {
+            if let Some(r) = c.raw.filter(|r| r.contains('元') && !r.contains("万元")) {
                 out.push((
                     rid.to_owned(),
                     Finding::new(
