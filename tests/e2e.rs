@@ -38,6 +38,26 @@ fn build(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
     out
 }
 
+/// Writes a pipeline file `dir/NAME.toml` for `input` → `output` with extra TOML settings.
+fn pipeline(dir: &Path, name: &str, input: &Path, output: &Path, extra: &str) -> PathBuf {
+    let cfg = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "input = '{}'\noutput = '{}'\n{extra}",
+            input.display(),
+            output.display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// `nianbao build --config CFG`.
+fn build_config(cfg: &Path) -> std::process::Output {
+    bin().args(["build", "--config"]).arg(cfg).output().unwrap()
+}
+
 fn read(path: &Path) -> Vec<RecordBatch> {
     let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     ParquetRecordBatchReaderBuilder::try_new(f)
@@ -539,21 +559,14 @@ fn missing_pdftotext_names_the_package() {
     std::fs::create_dir_all(&input).unwrap();
     let d = &nianbao_synth::generate_layouts(1, 5, false, &["pdf"])[0];
     std::fs::write(input.join("r.pdf"), &d.bytes).unwrap();
-    let cfg = dir.join("p.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "input = '{}'\noutput = '{}'\n[pdf]\nprogram = '/nonexistent/pdftotext'\n",
-            input.display(),
-            dir.join("out").display()
-        ),
-    )
-    .unwrap();
-    let out = bin()
-        .args(["build", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let cfg = pipeline(
+        &dir,
+        "p",
+        &input,
+        &dir.join("out"),
+        "[pdf]\nprogram = '/nonexistent/pdftotext'\n",
+    );
+    let out = build_config(&cfg);
     assert!(
         out.status.success(),
         "{}",
@@ -702,21 +715,14 @@ fn incremental_build_equals_full_rebuild() {
         [&json_num(4), &json_num(2), &json_num(2), &json_num(6)],
         "{s}"
     );
-    let cfg = dir.join("full.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "input = '{}'\noutput = '{}'\nincremental = false\n",
-            input.display(),
-            dir.join("full").display()
-        ),
-    )
-    .unwrap();
-    let full = bin()
-        .args(["build", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let cfg = pipeline(
+        &dir,
+        "full",
+        &input,
+        &dir.join("full"),
+        "incremental = false\n",
+    );
+    let full = build_config(&cfg);
     assert!(
         full.status.success(),
         "{}",
@@ -795,22 +801,8 @@ fn a_killed_run_leaves_the_previous_dataset_intact() {
     }
     let out = dir.join("out");
     // a dataset folder as older versions wrote it (a real directory), to test the migration
-    let legacy_cfg = dir.join("first.toml");
-    std::fs::write(
-        &legacy_cfg,
-        format!(
-            "input = '{}'\noutput = '{}'\nincremental = false\n",
-            input.display(),
-            out.display()
-        ),
-    )
-    .unwrap();
-    assert!(bin()
-        .args(["build", "--config"])
-        .arg(&legacy_cfg)
-        .status()
-        .unwrap()
-        .success());
+    let legacy_cfg = pipeline(&dir, "first", &input, &out, "incremental = false\n");
+    assert!(build_config(&legacy_cfg).status.success());
     // replace the link by a real folder holding the same files
     let target = std::fs::canonicalize(&out).unwrap();
     std::fs::remove_file(&out).unwrap();
@@ -911,21 +903,14 @@ fn tables_can_be_partitioned_by_report_year() {
         "{}",
         String::from_utf8_lossy(&flat.stderr)
     );
-    let cfg = dir.join("p.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "input = '{}'\noutput = '{}'\npartition_by_year = true\n",
-            input.display(),
-            dir.join("part").display()
-        ),
-    )
-    .unwrap();
-    let part = bin()
-        .args(["build", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let cfg = pipeline(
+        &dir,
+        "p",
+        &input,
+        &dir.join("part"),
+        "partition_by_year = true\n",
+    );
+    let part = build_config(&cfg);
     assert!(
         part.status.success(),
         "{}",

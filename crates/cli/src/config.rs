@@ -99,19 +99,9 @@ impl Config {
 
     /// The state directory: `state`, or `.NAME.state` beside the output folder.
     pub fn state_dir(&self) -> PathBuf {
-        self.state.clone().unwrap_or_else(|| {
-            let parent = self
-                .output
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let name = self
-                .output
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "out".into());
-            parent.join(format!(".{name}.state"))
-        })
+        self.state
+            .clone()
+            .unwrap_or_else(|| nianbao_export::sibling(&self.output, "state"))
     }
 
     /// Checks the settings without touching the file system.

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 mod publish;
 
 use publish::publish;
-pub use publish::{lock, recover, OutputLock};
+pub use publish::{lock, recover, sibling, OutputLock};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -215,9 +215,9 @@ impl DatasetWriter {
         if !formats.parquet && !formats.csv {
             return Err(ExportError::NoFormat);
         }
-        let (parent, name) = publish::split(output);
+        let (parent, _) = publish::split(output);
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = sibling(output, &format!("tmp-{}", std::process::id()));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
         }

@@ -39,9 +39,14 @@ pub(crate) fn split(output: &Path) -> (PathBuf, String) {
     (parent, name)
 }
 
-fn gens_dir(output: &Path) -> PathBuf {
+/// A hidden sibling of the output folder: `data/out` + `state` → `data/.out.state`.
+pub fn sibling(output: &Path, kind: &str) -> PathBuf {
     let (parent, name) = split(output);
-    parent.join(format!(".{name}.gens"))
+    parent.join(format!(".{name}.{kind}"))
+}
+
+fn gens_dir(output: &Path) -> PathBuf {
+    sibling(output, "gens")
 }
 
 /// An exclusive lock on an output path, held until dropped (or the process dies: the kernel
@@ -61,9 +66,9 @@ impl OutputLock {
 
 /// Takes the lock of `output`, or fails at once when another run holds it.
 pub fn lock(output: &Path) -> Result<OutputLock, ExportError> {
-    let (parent, name) = split(output);
+    let (parent, _) = split(output);
     std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let path = parent.join(format!(".{name}.lock"));
+    let path = sibling(output, "lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -140,8 +145,8 @@ pub fn recover(output: &Path, _lock: &OutputLock) -> Result<Vec<String>, ExportE
 
 /// Points `output` at generation `gen` with one rename of a fresh link over it.
 fn switch(output: &Path, gen: &str) -> Result<(), ExportError> {
-    let (parent, name) = split(output);
-    let link = parent.join(format!(".{name}.link-{}", std::process::id()));
+    let (_, name) = split(output);
+    let link = sibling(output, &format!("link-{}", std::process::id()));
     let _ = std::fs::remove_file(&link);
     let target = PathBuf::from(format!(".{name}.gens")).join(gen);
     std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;

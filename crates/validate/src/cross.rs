@@ -24,6 +24,29 @@ pub struct ReportFacts {
     pub carried_over: Option<f64>,
 }
 
+/// The reports with an agency and a year, with `n` (distinct contents of that agency-year)
+/// and `first` (its first document path).
+fn per_agency_year(df: &DataFrame) -> PolarsResult<DataFrame> {
+    df.clone()
+        .lazy()
+        .filter(
+            col("agency")
+                .is_not_null()
+                .and(col("report_year").is_not_null()),
+        )
+        .with_columns([
+            col("sha256")
+                .n_unique()
+                .over([col("agency"), col("report_year")])?
+                .alias("n"),
+            col("document")
+                .min()
+                .over([col("agency"), col("report_year")])?
+                .alias("first"),
+        ])
+        .collect()
+}
+
 /// Runs the cross-report checks. Returns `(report_id, finding)` pairs, sorted by report id.
 pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, super::ValidateError> {
     let mut out = Vec::new();
@@ -61,24 +84,10 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
     }
 
     // Same agency and year, different content.
-    let same = df
+    let by_agency_year = per_agency_year(&df)?;
+    let same = by_agency_year
         .clone()
         .lazy()
-        .filter(
-            col("agency")
-                .is_not_null()
-                .and(col("report_year").is_not_null()),
-        )
-        .with_columns([
-            col("sha256")
-                .n_unique()
-                .over([col("agency"), col("report_year")])?
-                .alias("n"),
-            col("document")
-                .min()
-                .over([col("agency"), col("report_year")])?
-                .alias("first"),
-        ])
         .filter(col("n").gt(lit(1)).and(col("document").neq(col("first"))))
         .select([
             col("report_id"),
@@ -105,23 +114,8 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
     // Carry-over chain: year N's carried_forward vs year N+1's carried_over. Only agency-years
     // with one report (one content; the first path of identical copies) take part, so the
     // join is one-to-one: linear in the corpus, and never a guess between two reports.
-    let single = df
+    let single = by_agency_year
         .lazy()
-        .filter(
-            col("agency")
-                .is_not_null()
-                .and(col("report_year").is_not_null()),
-        )
-        .with_columns([
-            col("sha256")
-                .n_unique()
-                .over([col("agency"), col("report_year")])?
-                .alias("n"),
-            col("document")
-                .min()
-                .over([col("agency"), col("report_year")])?
-                .alias("first"),
-        ])
         .filter(col("n").eq(lit(1)).and(col("document").eq(col("first"))))
         .collect()?;
     let df = single;
