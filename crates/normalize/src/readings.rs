@@ -24,6 +24,17 @@ pub struct Item {
     pub raw: String,
 }
 
+impl Item {
+    /// The item read as stated, into one cell.
+    fn stated(&self) -> CellRead {
+        CellRead {
+            value: self.value,
+            raw: Some(self.raw.clone()),
+            tok: Some(self.tok),
+        }
+    }
+}
+
 /// One cell of a reading.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellRead {
@@ -76,15 +87,7 @@ const MAX_STEPS: usize = 2_000_000;
 pub fn read_row(items: &[Item], k: usize, groups: &[Group]) -> Readings {
     let values: Vec<&Item> = items.iter().filter(|i| i.kind != Kind::Empty).collect();
     let n = values.len();
-    let stated = |v: &[&Item]| -> Vec<CellRead> {
-        v.iter()
-            .map(|i| CellRead {
-                value: i.value,
-                raw: Some(i.raw.clone()),
-                tok: Some(i.tok),
-            })
-            .collect()
-    };
+    let stated = |v: &[&Item]| -> Vec<CellRead> { v.iter().map(|i| i.stated()).collect() };
     if n == 0 {
         return Readings {
             mode: Mode::Empty,
@@ -387,12 +390,7 @@ fn insert_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<Cell
                         tok: None,
                     }
                 } else {
-                    let v = it.next().expect("k - blanks values");
-                    CellRead {
-                        value: v.value,
-                        raw: Some(v.raw.clone()),
-                        tok: Some(v.tok),
-                    }
+                    it.next().expect("k - blanks values").stated()
                 }
             })
             .collect();
@@ -410,11 +408,7 @@ fn drop_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellRe
             .iter()
             .enumerate()
             .filter(|(i, _)| !dropped.contains(i))
-            .map(|(_, v)| CellRead {
-                value: v.value,
-                raw: Some(v.raw.clone()),
-                tok: Some(v.tok),
-            })
+            .map(|(_, v)| v.stated())
             .collect();
         if settle(&mut r, groups) {
             out.push(r);
