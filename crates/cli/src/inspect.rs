@@ -1,5 +1,6 @@
 //! `nianbao inspect FILE`: what was read, as a grid by canonical row and column.
 
+use nianbao_vocab::fmt_number;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -102,7 +103,11 @@ fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
             for c in &cols {
                 let key = format!("{}.{row}.{}", s.as_str(), c.key);
                 let cell = match r.cell(&key) {
-                    Some(x) => format!("{}{}", x.value.map_or("null".into(), fmt), mark(x.status)),
+                    Some(x) => format!(
+                        "{}{}",
+                        x.value.map_or("null".into(), fmt_number),
+                        mark(x.status)
+                    ),
                     None => String::new(),
                 };
                 write!(o, "{cell:>14}")?;
@@ -126,14 +131,6 @@ fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
         )?;
     }
     Ok(o)
-}
-
-fn fmt(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

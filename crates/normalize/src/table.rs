@@ -197,11 +197,7 @@ struct RowRead {
 }
 
 fn fmt_num(v: Option<f64>) -> String {
-    match v {
-        Some(x) if x.fract() == 0.0 => format!("{}", x as i64),
-        Some(x) => format!("{x}"),
-        None => "_".into(),
-    }
+    v.map_or_else(|| "_".into(), nianbao_vocab::fmt_number)
 }
 
 fn fmt_reading(r: &[CellRead]) -> String {

@@ -14,6 +14,7 @@
 //! assert!(docs[0].gold["values"].as_object().unwrap().len() > 20);
 //! ```
 
+use nianbao_vocab::fmt_number;
 use std::path::Path;
 
 mod markup;
@@ -107,14 +108,6 @@ fn hdr(label: &str) -> Row {
     row(label, vec![])
 }
 
-fn fmt(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
-}
-
 /// Generates `count` documents, cycling through every layout of [`ALL_LAYOUTS`].
 pub fn generate(count: usize, seed: u64, defects: bool) -> Vec<SynthDoc> {
     generate_layouts(count, seed, defects, &ALL_LAYOUTS)
@@ -195,7 +188,10 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
         for (c, x) in cols.iter().zip(&vals) {
             put(cell_key(Section::S2, r.key, c.key), *x);
         }
-        s2.push(row(r.label, vals.iter().map(|x| Some(fmt(*x))).collect()));
+        s2.push(row(
+            r.label,
+            vals.iter().map(|x| Some(fmt_number(*x))).collect(),
+        ));
     }
 
     // Part 三: outcome rows per applicant column, then the balance.
@@ -318,7 +314,7 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
                 put(k, *x);
             }
         }
-        let mut cells: Vec<Option<String>> = vals.iter().map(|x| Some(fmt(*x))).collect();
+        let mut cells: Vec<Option<String>> = vals.iter().map(|x| Some(fmt_number(*x))).collect();
         if blank_other && r.key == "other_other" {
             cells = vec![None; 7];
         }
@@ -355,8 +351,8 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
         s4vals[4].1 += 1.0;
         problems.push(format!(
             "part 四: 行政复议 总计 is {} but its parts add up to {}",
-            fmt(s4vals[4].1),
-            fmt(s4vals[4].1 - 1.0)
+            fmt_number(s4vals[4].1),
+            fmt_number(s4vals[4].1 - 1.0)
         ));
     }
     let missing_s4 = defect == 4;
@@ -389,7 +385,10 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
             .map(|s| Some((*s).to_owned()))
             .collect(),
         ),
-        row("", s4vals.iter().map(|(_, x)| Some(fmt(*x))).collect()),
+        row(
+            "",
+            s4vals.iter().map(|(_, x)| Some(fmt_number(*x))).collect(),
+        ),
     ];
 
     // Assemble.

@@ -24,6 +24,7 @@
 pub mod cross;
 pub mod prose;
 
+use nianbao_vocab::fmt_number;
 use std::collections::HashMap;
 
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray, UInt8Array};
@@ -67,14 +68,6 @@ struct CellView<'a> {
     raw: Option<&'a str>,
     status: &'a str,
     source: Option<&'a str>,
-}
-
-fn fmt(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
 }
 
 fn label(key: &str) -> String {
@@ -191,7 +184,7 @@ fn check_report(
         let r: f64 = id.rhs.iter().filter_map(|k| val(k)).sum();
         let terms = |ks: &[String]| {
             ks.iter()
-                .map(|k| fmt(val(k).unwrap_or(0.0)))
+                .map(|k| fmt_number(val(k).unwrap_or(0.0)))
                 .collect::<Vec<_>>()
                 .join(" + ")
         };
@@ -203,7 +196,7 @@ fn check_report(
                 .map(|k| {
                     format!(
                         "{} {}",
-                        fmt(val(k).unwrap_or(0.0)),
+                        fmt_number(val(k).unwrap_or(0.0)),
                         v.cell(k).map_or("", |c| {
                             if id.rule.starts_with("s3_results") || id.rule == "s3_other_group" {
                                 c.row.label
@@ -220,8 +213,8 @@ fn check_report(
                 format!(
                     "{} is {} but its parts add up to {} ({})",
                     label(&id.lhs[0]),
-                    fmt(l),
-                    fmt(r),
+                    fmt_number(l),
+                    fmt_number(r),
                     if nonzero.is_empty() {
                         terms(&id.rhs)
                     } else {
@@ -237,10 +230,10 @@ fn check_report(
                     "{} + {} = {} but {} + {} = {}",
                     label(&id.lhs[0]),
                     label(&id.lhs[1]),
-                    fmt(l),
+                    fmt_number(l),
                     label(&id.rhs[0]),
                     label(&id.rhs[1]),
-                    fmt(r)
+                    fmt_number(r)
                 ),
             )
         };
@@ -271,7 +264,7 @@ fn check_report(
                 rid.to_owned(),
                 Finding::new(
                     "negative_value",
-                    format!("{} is {}, below zero", label(k), fmt(x)),
+                    format!("{} is {}, below zero", label(k), fmt_number(x)),
                 )
                 .at_key(k)
                 .numbers(None, Some(x))
@@ -288,7 +281,7 @@ fn check_report(
                         format!(
                             "part 二: the {} cell is written with its unit as {r} (yuan, not 万元); recorded as {} as written",
                             label(k),
-                            fmt(x)
+                            fmt_number(x)
                         ),
                     )
                     .at_key(k)
@@ -302,7 +295,11 @@ fn check_report(
                 rid.to_owned(),
                 Finding::new(
                     "non_integer_count",
-                    format!("{} is {}, but counts are whole numbers", label(k), fmt(x)),
+                    format!(
+                        "{} is {}, but counts are whole numbers",
+                        label(k),
+                        fmt_number(x)
+                    ),
                 )
                 .at_key(k)
                 .numbers(None, Some(x))

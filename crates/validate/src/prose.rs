@@ -6,6 +6,7 @@
 //! 同比, 较) is skipped, and so is a claim whose cells are not all known: the check only
 //! reports a contradiction between two things the document states.
 
+use nianbao_vocab::fmt_number;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -104,14 +105,6 @@ fn keys_of(template: Template, pattern: &str) -> Vec<String> {
     }
 }
 
-fn fmt(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
-}
-
 /// Checks the part 一 text of one report against its cell values.
 pub fn check_prose(
     part1: &str,
@@ -151,7 +144,7 @@ pub fn check_prose(
                     .iter()
                     .zip(&values)
                     .filter(|(_, v)| **v != 0.0)
-                    .map(|(k, v)| format!("{} {}", k, fmt(*v)))
+                    .map(|(k, v)| format!("{} {}", k, fmt_number(*v)))
                     .collect();
                 out.push(
                     Finding::new(
@@ -159,8 +152,8 @@ pub fn check_prose(
                         format!(
                             "part 一 says {} {}, but the table gives {} ({})",
                             claim.phrase,
-                            fmt(stated),
-                            fmt(sum),
+                            fmt_number(stated),
+                            fmt_number(sum),
                             if parts.is_empty() {
                                 "all 0".to_owned()
                             } else {
@@ -195,7 +188,7 @@ pub fn check_prose(
                 ("pending", "尚未审结"),
             ] {
                 if let Some(x) = value(&format!("s4.{row}.{col}")).filter(|x| *x > 0.0) {
-                    not_upheld.push(format!("{} {label} {col_label}", fmt(x)));
+                    not_upheld.push(format!("{} {label} {col_label}", fmt_number(x)));
                 }
             }
         }

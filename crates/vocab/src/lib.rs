@@ -485,6 +485,16 @@ fn index() -> &'static (HashMap<String, CellDef>, Vec<String>) {
     })
 }
 
+/// A number as reports and messages write it: whole numbers without a fraction (`12`, not
+/// `12.0`), others as they are (`7730.28`).
+pub fn fmt_number(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
