@@ -15,8 +15,10 @@
 //! (`grid` module) that expands row and column spans to grid coordinates.
 //!
 //! Decoding follows `DEPENDENCIES.md`: a BOM wins; UTF-16 without a BOM is recognised by its NUL
-//! bytes; valid UTF-8 is UTF-8; anything else goes to `chardetng` (without a TLD hint, so Big5
-//! is not silently read as GBK) and `encoding_rs`, and decoding errors make the file
+//! bytes; valid UTF-8 is UTF-8; bytes that decode as GB18030 without errors into text containing
+//! 信息公开 are GB18030 (a fast path: under any other legacy encoding the marker is mojibake);
+//! anything else goes to `chardetng` (without a TLD hint, so Big5 is not silently read as GBK)
+//! and `encoding_rs`, and decoding errors make the file
 //! undecodable instead of producing mojibake.
 //!
 //! ```
@@ -429,6 +431,13 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ExtractError> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok((s.to_owned(), "UTF-8"));
     }
+    // Fast path for the common case: text that decodes as GB18030 without errors and then
+    // reads as a disclosure report (信息公开 is mojibake under any other legacy encoding, e.g.
+    // Big5, so the marker proves the guess). Everything else goes to the detector.
+    let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
+    if !had_errors && text.contains("信息公开") {
+        return Ok((text.into_owned(), "GB18030"));
+    }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     det.feed(bytes, true);
     let enc = det.guess(None, chardetng::Utf8Detection::Allow);
@@ -633,6 +642,21 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = "一、总体情况\n规章\t１\t2\n本年新收 | 3 | 4\n";
+
+    #[test]
+    fn big5_is_not_taken_for_gbk_by_the_fast_path() {
+        // Big5 bytes mostly decode as GBK without errors, but then read as mojibake: the
+        // 信息公开 marker of the fast path is absent and the detector decides.
+        let text = "臺北市政府資訊公開年度報告\n一、總體情況\n本機關依法公開政府資訊，受理申請案件共計十二件。\n";
+        let big5 = encoding_rs::BIG5.encode(text).0.into_owned();
+        let (t, enc) = decode(&big5).unwrap();
+        assert_eq!(enc, "Big5");
+        assert_eq!(t, text);
+        // GBK text of a report takes the fast path and reads right.
+        let report = "某某县政府信息公开工作年度报告\n一、总体情况\n";
+        let gbk = encoding_rs::GBK.encode(report).0.into_owned();
+        assert_eq!(decode(&gbk).unwrap(), (report.to_owned(), "GB18030"));
+    }
 
     #[test]
     fn decodes_every_supported_encoding_to_the_same_text() {
