@@ -236,7 +236,7 @@ pub fn cells_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         for c in &r.cells {
             id.append_value(&r.source.report_id);
             doc.append_value(&r.source.document);
-            key.append_value(&c.key);
+            key.append_value(c.key);
             section.append_value(c.section);
             row.append_value(c.row);
             column.append_value(c.column);
@@ -275,11 +275,7 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         .iter()
         .map(|_| Float64Builder::with_capacity(reports.len()))
         .collect();
-    let pos: HashMap<&str, usize> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
+    let pos: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
     let mut row: Vec<Option<f64>> = vec![None; keys.len()];
     for r in reports {
         id.append_value(&r.source.report_id);
@@ -289,7 +285,7 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         template.append_option(r.template.map(|t| t.as_str()));
         row.iter_mut().for_each(|v| *v = None);
         for c in &r.cells {
-            if let Some(&i) = pos.get(c.key.as_str()) {
+            if let Some(&i) = pos.get(c.key) {
                 row[i] = c.value;
             }
         }

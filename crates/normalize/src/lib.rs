@@ -51,41 +51,41 @@ struct Heading {
     end: usize,
 }
 
+/// The heading patterns, anchored: each is tried only where its numeral occurs, on a short
+/// window (a whole-document search with the bounded negated classes of 四 and 五 falls back to
+/// the slow regex engine).
 fn heading_patterns() -> &'static [Regex; 6] {
     static P: OnceLock<[Regex; 6]> = OnceLock::new();
     P.get_or_init(|| {
         [
-            r"一(?:总体情况|概述|总体概况|基本情况|概况)",
-            r"二主动公开(?:政府)?信息",
-            r"三收到和(?:处理|答复)(?:政府信息公开)?申请",
-            r"四[^一二三五六]{0,14}?行政复议",
-            r"五[^一二三四六]{0,10}?(?:存在的?(?:主要)?问题|主要问题)",
-            r"六其他需要报告",
+            r"^一(?:总体情况|概述|总体概况|基本情况|概况)",
+            r"^二主动公开(?:政府)?信息",
+            r"^三收到和(?:处理|答复)(?:政府信息公开)?申请",
+            r"^四[^一二三五六]{0,14}?行政复议",
+            r"^五[^一二三四六]{0,10}?(?:存在的?(?:主要)?问题|主要问题)",
+            r"^六其他需要报告",
         ]
         .map(|p| Regex::new(p).expect("static regex"))
     })
 }
 
+/// Characters a heading pattern can span (the longest, 四 + 14 + 行政复议, is 19).
+const HEADING_WINDOW: usize = 32;
+
 fn find_headings(doc: &Document, proj: &Projection) -> Vec<Heading> {
-    let s: String = proj.chars.iter().collect();
-    let byte_to_char: HashMap<usize, usize> = s
-        .char_indices()
-        .enumerate()
-        .map(|(ci, (b, _))| (b, ci))
-        .collect();
     let mut out: Vec<Heading> = Vec::new();
-    let mut from_byte = 0usize;
+    let mut from = 0usize; // projection position
     for (i, re) in heading_patterns().iter().enumerate() {
-        let mut at = from_byte;
-        let found = loop {
-            let Some(m) = re.find_at(&s, at) else {
-                break None;
+        let numeral = PART_NUMERALS[i].chars().next().expect("numeral");
+        let mut found = None;
+        for start in (from..proj.chars.len()).filter(|&p| proj.chars[p] == numeral) {
+            let window: String = proj.chars[start..proj.chars.len().min(start + HEADING_WINDOW)]
+                .iter()
+                .collect();
+            let Some(m) = re.find(&window) else {
+                continue;
             };
-            let start = byte_to_char[&m.start()];
-            let end = byte_to_char
-                .get(&m.end())
-                .copied()
-                .unwrap_or(proj.chars.len());
+            let end = start + window[..m.end()].chars().count();
             // The numeral must be a heading numeral: `二、` or `二.` or `二 `, not `（二）`.
             let off = proj.off[start];
             let before = doc.text[..off].chars().next_back();
@@ -96,16 +96,16 @@ fn find_headings(doc: &Document, proj: &Projection) -> Vec<Heading> {
                 Some('、' | '.' | '．' | ' ' | '\u{3000}' | ',' | '，' | ':' | '：')
             ) || after.is_some_and(tokens::is_label_char);
             if !paren && sep_ok {
-                break Some(Heading {
+                found = Some(Heading {
                     part: i as u8 + 1,
                     start,
                     end,
                 });
+                break;
             }
-            at = m.start() + PART_NUMERALS[i].len();
-        };
+        }
         if let Some(h) = found {
-            from_byte = s.char_indices().nth(h.end).map_or(s.len(), |(b, _)| b);
+            from = h.end;
             out.push(h);
         }
     }
@@ -183,11 +183,11 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .find(|l| {
-                    !heading_patterns()[0].is_match(
-                        &l.chars()
-                            .filter(|c| tokens::is_label_char(*c))
-                            .collect::<String>(),
-                    ) || l.chars().count() > 20
+                    let words: String = l.chars().filter(|c| tokens::is_label_char(*c)).collect();
+                    let is_heading = words
+                        .char_indices()
+                        .any(|(b, _)| heading_patterns()[0].is_match(&words[b..]));
+                    !is_heading || l.chars().count() > 20
                 })
                 .unwrap_or("");
             report.agency = meta::agency_from_paragraph(first_para);

@@ -37,8 +37,8 @@ impl CellStatus {
 /// One canonical cell of a report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
-    /// Canonical key `SECTION.ROW.COLUMN`.
-    pub key: String,
+    /// Canonical key `SECTION.ROW.COLUMN` (interned by the vocabulary).
+    pub key: &'static str,
     /// `s2`, `s3`, `s4`.
     pub section: &'static str,
     /// Row key.

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use nianbao_extract::Document;
-use nianbao_vocab::{cell_key, OtherRows, RowDef, Section, Template, Vocabulary};
+use nianbao_vocab::{OtherRows, RowDef, Section, Template, Vocabulary};
 
 use crate::model::{Cell, CellStatus, Finding};
 use crate::readings::{read_row, CellRead, Group, Item, Mode, Readings};
@@ -188,7 +188,7 @@ fn with_unit(text: &str, start: usize, end: usize) -> &str {
 
 struct RowRead {
     row: &'static RowDef,
-    keys: Vec<String>,
+    keys: Vec<&'static str>,
     anchor: Option<Anchor>,
     readings: Option<Readings>,
     chosen: Option<usize>,
@@ -234,7 +234,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         if section == Section::S4 {
             // One segment of 15 numbers: 行政复议, 未经复议直接起诉, 复议后起诉 × 5 columns.
             let items = items_in(ctx, region.t_from, region.t_to);
-            let keys: Vec<String> = rows.iter().flat_map(|r| keys_of(v, t, r)).collect();
+            let keys: Vec<&'static str> = rows.iter().flat_map(|r| keys_of(v, t, r)).collect();
             if items.iter().all(|i| i.kind == Kind::Empty) {
                 findings.push(Finding::new(
                     "missing_table",
@@ -352,14 +352,14 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
     }
 
     let identities = v.identities(t, other);
-    resolve_with_columns(&mut reads, &identities);
+    resolve_with_columns(&mut reads, identities);
 
     // Emit cells.
     let mut cells = Vec::new();
     for r in &reads {
         emit_row(ctx, r, &mut cells, &mut findings, other);
     }
-    infer_blanks(&mut cells, &identities, &mut findings);
+    infer_blanks(&mut cells, identities, &mut findings);
     report_blanks(&cells, &mut findings);
     Tables {
         cells,
@@ -368,10 +368,13 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
     }
 }
 
-fn keys_of(v: &Vocabulary, t: Template, r: &RowDef) -> Vec<String> {
+fn keys_of(v: &Vocabulary, t: Template, r: &RowDef) -> Vec<&'static str> {
     v.columns_for(t, r)
         .iter()
-        .map(|c| cell_key(r.section, r.key, c.key))
+        .map(|c| {
+            v.key(r.section, r.key, c.key)
+                .expect("the vocabulary has a key for each of its cells")
+        })
         .collect()
 }
 
@@ -483,17 +486,20 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
     if open.is_empty() {
         return;
     }
-    let mut known: HashMap<String, f64> = HashMap::new();
+    let mut known: HashMap<&str, f64> = HashMap::new();
     for r in reads.iter() {
         if let (Some(c), Some(x)) = (r.chosen, &r.readings) {
             for (k, cell) in r.keys.iter().zip(&x.candidates[c]) {
                 if let Some(v) = cell.value {
-                    known.insert(k.clone(), v);
+                    known.insert(k, v);
                 }
             }
         }
     }
-    let open_keys: HashSet<&String> = open.iter().flat_map(|&i| reads[i].keys.iter()).collect();
+    let open_keys: HashSet<&str> = open
+        .iter()
+        .flat_map(|&i| reads[i].keys.iter().copied())
+        .collect();
     let relevant: Vec<&nianbao_vocab::Identity> = identities
         .iter()
         .filter(|id| id.keys().any(|k| open_keys.contains(k)))
@@ -517,7 +523,7 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
             let x = reads[i].readings.as_ref().expect("open rows have readings");
             for (k, cell) in reads[i].keys.iter().zip(&x.candidates[combo[j]]) {
                 if let Some(v) = cell.value {
-                    vals.insert(k.clone(), v);
+                    vals.insert(k, v);
                 }
             }
         }
@@ -565,10 +571,10 @@ fn emit_row(
     other: OtherRows,
 ) {
     let v = Vocabulary::get();
-    let mk = |key: &String, value, raw, status, source| {
+    let mk = |key: &'static str, value, raw, status, source| {
         let c = v.cell(key).expect("keys come from the vocabulary");
         Cell {
-            key: key.clone(),
+            key,
             section: c.row.section.as_str(),
             row: c.row.key,
             column: c.column.key,
@@ -769,7 +775,7 @@ fn report_blanks(cells: &[Cell], findings: &mut Vec<Finding>) {
         let blank = |c: &&Cell| c.status == CellStatus::Blank;
         if group.iter().all(|c| c.status == CellStatus::Blank) {
             if group[0].section == "s4" {
-                let label = v.cell(&group[0].key).map_or(row, |c| c.row.label);
+                let label = v.cell(group[0].key).map_or(row, |c| c.row.label);
                 findings.push(
                     Finding::new(
                         "blank_row",
@@ -791,7 +797,7 @@ fn report_blanks(cells: &[Cell], findings: &mut Vec<Finding>) {
                             c.key
                         ),
                     )
-                    .at_key(&c.key)
+                    .at_key(c.key)
                     .at(c.source.clone()),
                 );
             }
@@ -806,11 +812,7 @@ fn infer_blanks(
     identities: &[nianbao_vocab::Identity],
     findings: &mut Vec<Finding>,
 ) {
-    let idx: HashMap<String, usize> = cells
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.key.clone(), i))
-        .collect();
+    let idx: HashMap<&str, usize> = cells.iter().enumerate().map(|(i, c)| (c.key, i)).collect();
     loop {
         let mut changed = false;
         for id in identities {
@@ -830,11 +832,11 @@ fn infer_blanks(
             {
                 continue;
             }
-            let side = |keys: &[String]| -> (f64, Vec<usize>) {
+            let side = |keys: &[&str]| -> (f64, Vec<usize>) {
                 let mut s = 0.0;
                 let mut u = Vec::new();
                 for k in keys {
-                    let i = idx[k];
+                    let i = idx[*k];
                     match cells[i].value {
                         Some(v) => s += v,
                         None => u.push(i),
@@ -871,7 +873,7 @@ fn infer_blanks(
                             fmt_num(Some(v))
                         ),
                     )
-                    .at_key(&cells[i].key.clone())
+                    .at_key(cells[i].key)
                     .numbers(Some(v), None)
                     .at(cells[i].source.clone()),
                 );

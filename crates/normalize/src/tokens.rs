@@ -41,9 +41,20 @@ const BLANK_MARKERS: &[&str] = &["—", "——", "–", "-", "/", "─", "…",
 /// Words that mark a blank cell only among numbers (elsewhere they are label text: 无 法 提 供).
 const CJK_BLANK_MARKERS: &[&str] = &["无", "空"];
 
+/// Buffers reused across the cells of a document (tokenizing allocates per token, not per
+/// character).
+#[derive(Default)]
+struct Scratch {
+    chars: Vec<(usize, char)>,
+    folded: String,
+    f: Vec<char>,
+    num: String,
+}
+
 /// Splits a document into tokens.
 pub fn tokenize(doc: &Document) -> Vec<Token> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(doc.lines.len() * 4);
+    let mut scratch = Scratch::default();
     let celled = matches!(doc.layout, Layout::Tabbed | Layout::Piped | Layout::Grid);
     for line in &doc.lines {
         if is_page_number(doc.cell_text(&line.span)) {
@@ -55,10 +66,13 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
             let before = out.len();
             tokenize_cell(
                 text,
-                cell.start,
-                line.number,
-                ci as u32 + 1,
+                Place {
+                    base: cell.start,
+                    line: line.number,
+                    cell: ci as u32 + 1,
+                },
                 multi,
+                &mut scratch,
                 &mut out,
             );
             if celled && multi && out.len() == before && text.trim().is_empty() {
@@ -77,8 +91,21 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
     out
 }
 
+/// Where a cell's text is: its byte offset in the document, its line and cell numbers.
+#[derive(Clone, Copy)]
+struct Place {
+    base: usize,
+    line: u32,
+    cell: u32,
+}
+
 /// A page number line of PDF text: `- 3 -`, `— 3 —`, `第 3 页`, `第3页 共5页`.
 fn is_page_number(line: &str) -> bool {
+    // Most lines start with something else: decide before building anything.
+    match line.chars().map(fold_width).find(|c| !c.is_whitespace()) {
+        Some('-' | '—' | '–' | '第') => {}
+        _ => return false,
+    }
     let t: String = line
         .chars()
         .map(fold_width)
@@ -100,35 +127,46 @@ fn is_page_number(line: &str) -> bool {
     dashed || paged
 }
 
-fn tokenize_cell(text: &str, base: usize, line: u32, cell: u32, multi: bool, out: &mut Vec<Token>) {
+/// Whether a word, width-folded, is one of `markers`.
+fn folded_is(w: &str, markers: &[&str]) -> bool {
+    markers
+        .iter()
+        .any(|m| w.chars().map(fold_width).eq(m.chars()))
+}
+
+fn is_space(c: char) -> bool {
+    fold_width(c).is_whitespace() || c == '\u{a0}'
+}
+
+fn tokenize_cell(text: &str, at: Place, multi: bool, scratch: &mut Scratch, out: &mut Vec<Token>) {
     // Words separated by white space (ASCII, ideographic, nbsp).
-    let mut i = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| w.chars().map(fold_width).collect())
-        .collect();
-    let numeric = |w: &String| {
+    let numeric = |w: &str| {
         w.chars()
+            .map(fold_width)
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+'))
-            || BLANK_MARKERS.contains(&w.as_str())
-            || CJK_BLANK_MARKERS.contains(&w.as_str())
+            || folded_is(w, BLANK_MARKERS)
+            || folded_is(w, CJK_BLANK_MARKERS)
     };
     // 无 is a blank cell when it stands alone in a cell, or among numbers.
+    let n_words = text.split_whitespace().take(2).count();
     let numeric_context =
-        (multi && words.len() == 1) || (words.len() > 1 && words.iter().all(numeric));
+        (multi && n_words == 1) || (n_words > 1 && text.split_whitespace().all(numeric));
+    let mut chars = std::mem::take(&mut scratch.chars);
+    chars.clear();
+    chars.extend(text.char_indices());
+    let mut i = 0;
     while i < chars.len() {
-        if fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}' {
+        if is_space(chars[i].1) {
             i += 1;
             continue;
         }
         let ws = i;
-        while i < chars.len() && !(fold_width(chars[i].1).is_whitespace() || chars[i].1 == '\u{a0}')
-        {
+        while i < chars.len() && !is_space(chars[i].1) {
             i += 1;
         }
-        word(&chars[ws..i], text, base, line, cell, numeric_context, out);
+        word(&chars[ws..i], text, at, numeric_context, scratch, out);
     }
+    scratch.chars = chars;
 }
 
 fn byte_end(text: &str, chars: &[(usize, char)], j: usize) -> usize {
@@ -146,13 +184,15 @@ fn byte_end(text: &str, chars: &[(usize, char)], j: usize) -> usize {
 fn word(
     w: &[(usize, char)],
     text: &str,
-    base: usize,
-    line: u32,
-    cell: u32,
+    at: Place,
     numeric_context: bool,
+    scratch: &mut Scratch,
     out: &mut Vec<Token>,
 ) {
-    let folded: String = w.iter().map(|(_, c)| fold_width(*c)).collect();
+    let Place { base, line, cell } = at;
+    let folded = &mut scratch.folded;
+    folded.clear();
+    folded.extend(w.iter().map(|(_, c)| fold_width(*c)));
     let start = base + w[0].0;
     let end = base + byte_end(text, w, w.len()).max(w[0].0);
     let tok = |kind, s, e, value, digits| Token {
@@ -173,7 +213,9 @@ fn word(
     if folded.len() >= 3 && folded.chars().all(|c| matches!(c, '-' | '=' | '_' | '—')) {
         return; // a separator rule under a table row
     }
-    let f: Vec<char> = folded.chars().collect();
+    let f = &mut scratch.f;
+    f.clear();
+    f.extend(folded.chars());
     let n = f.len();
     let pos = |j: usize| base + byte_end(text, w, j);
     let mut text_start: Option<usize> = None;
@@ -244,7 +286,7 @@ fn word(
                     kind: Kind::Num,
                     start: pos(ns),
                     end: pos(k - 1),
-                    value: data.parse::<f64>().ok(),
+                    value: parse_digits(data),
                     digits: Some(data.to_owned()),
                     line,
                     cell,
@@ -254,12 +296,19 @@ fn word(
                 continue;
             }
             flush_text(&mut text_start, ns, out);
-            let numtext: String = f[ns..k].iter().filter(|c| **c != ',').collect();
+            let value = if plain {
+                parse_digits(&digits)
+            } else {
+                let num = &mut scratch.num;
+                num.clear();
+                num.extend(f[ns..k].iter().filter(|c| **c != ','));
+                num.parse::<f64>().ok()
+            };
             out.push(Token {
                 kind: Kind::Num,
                 start: pos(ns),
                 end: pos(k),
-                value: numtext.parse::<f64>().ok(),
+                value,
                 digits: if plain { Some(digits) } else { None },
                 line,
                 cell,
@@ -273,6 +322,22 @@ fn word(
         j += 1;
     }
     flush_text(&mut text_start, n, out);
+}
+
+/// The value of a run of ASCII digits, as `str::parse::<f64>` would give it (both round
+/// correctly; integers below 2^64 convert without a string).
+fn parse_digits(d: &str) -> Option<f64> {
+    if d.is_empty() {
+        return None;
+    }
+    if d.len() <= 19 {
+        let mut x: u64 = 0;
+        for b in d.bytes() {
+            x = x * 10 + u64::from(b - b'0');
+        }
+        return Some(x as f64);
+    }
+    d.parse::<f64>().ok()
 }
 
 /// The label text of a token range: CJK characters and letters only, each mapped back to its
@@ -346,23 +411,24 @@ impl Projection {
 /// Where a token is, for the `source` column: `line N [cell M | char M]` for text, the
 /// format's own terms otherwise (`table 2 row 5 col 3`, `paragraph 4`, `page 2 line 14 char 40`).
 pub fn location(doc: &Document, t: &Token) -> String {
+    use std::fmt::Write;
     let line = &doc.lines[t.line as usize - 1];
-    let place = match &line.origin {
-        Some(o) => o.clone(),
-        None => format!("line {}", t.line),
-    };
-    if let Some(col) = line.cols.get(t.cell as usize - 1) {
-        format!("{place} col {col}")
-    } else if line.cells.len() > 1 {
-        format!("{place} cell {}", t.cell)
-    } else {
-        let col = doc.text[line.span.start..t.start].chars().count() + 1;
-        if line.span.end - line.span.start > 200 || doc.format == nianbao_extract::Format::Pdf {
-            format!("{place} char {col}")
-        } else {
-            place
+    let mut s = String::with_capacity(24);
+    match &line.origin {
+        Some(o) => s.push_str(o),
+        None => {
+            let _ = write!(s, "line {}", t.line);
         }
     }
+    if let Some(col) = line.cols.get(t.cell as usize - 1) {
+        let _ = write!(s, " col {col}");
+    } else if line.cells.len() > 1 {
+        let _ = write!(s, " cell {}", t.cell);
+    } else if line.span.end - line.span.start > 200 || doc.format == nianbao_extract::Format::Pdf {
+        let col = doc.text[line.span.start..t.start].chars().count() + 1;
+        let _ = write!(s, " char {col}");
+    }
+    s
 }
 
 #[cfg(test)]
@@ -375,6 +441,27 @@ mod tests {
             .into_iter()
             .map(|t| (t.kind, d.text[t.start..t.end].to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn digit_runs_parse_like_the_standard_parser() {
+        let mut x: u64 = 1;
+        for len in 1..=40 {
+            let d: String = (0..len)
+                .map(|i| char::from(b'0' + ((i * 7 + 3) % 10) as u8))
+                .collect();
+            assert_eq!(parse_digits(&d), d.parse::<f64>().ok(), "{d}");
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let s = x.to_string();
+            assert_eq!(parse_digits(&s), s.parse::<f64>().ok(), "{s}");
+        }
+        assert_eq!(
+            parse_digits("18446744073709551615"),
+            Some(18446744073709551615.0)
+        );
+        assert_eq!(parse_digits(""), None);
     }
 
     #[test]

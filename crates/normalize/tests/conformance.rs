@@ -61,7 +61,7 @@ pub fn compare(report: &Report, gold: &Value) -> Vec<String> {
             || gold["ambiguous"].get(k).is_some()
     };
     for c in &report.cells {
-        if !listed(&c.key) && c.value.is_some() {
+        if !listed(c.key) && c.value.is_some() {
             errs.push(format!(
                 "{}: missing in the document, but got {:?} ({:?})",
                 c.key, c.value, c.status

@@ -227,7 +227,7 @@ mod tests {
         r.template = Some(nianbao_vocab::Template::Y2021);
         r.published_on = Some("2024-01-05".into());
         r.cells.push(Cell {
-            key: "s3.granted.total".into(),
+            key: "s3.granted.total",
             section: "s3",
             row: "granted",
             column: "total",

@@ -112,7 +112,7 @@ impl StoredReport {
                 .cells
                 .iter()
                 .map(|c| StoredCell {
-                    key: c.key.clone(),
+                    key: c.key.to_owned(),
                     value: bits(c.value),
                     raw: c.raw.clone(),
                     status: c.status.as_str().to_owned(),
@@ -169,7 +169,7 @@ impl StoredReport {
                 section: def.row.section.as_str(),
                 row: def.row.key,
                 column: def.column.key,
-                key: c.key,
+                key: def.key,
                 value: unbits(c.value),
                 raw: c.raw,
                 status: STATUSES.into_iter().find(|s| s.as_str() == c.status)?,

@@ -182,7 +182,7 @@ fn check_report(
         }
         let l: f64 = id.lhs.iter().filter_map(|k| val(k)).sum();
         let r: f64 = id.rhs.iter().filter_map(|k| val(k)).sum();
-        let terms = |ks: &[String]| {
+        let terms = |ks: &[&str]| {
             ks.iter()
                 .map(|k| fmt_number(val(k).unwrap_or(0.0)))
                 .collect::<Vec<_>>()
@@ -212,7 +212,7 @@ fn check_report(
                 l,
                 format!(
                     "{} is {} but its parts add up to {} ({})",
-                    label(&id.lhs[0]),
+                    label(id.lhs[0]),
                     fmt_number(l),
                     fmt_number(r),
                     if nonzero.is_empty() {
@@ -228,17 +228,17 @@ fn check_report(
                 l,
                 format!(
                     "{} + {} = {} but {} + {} = {}",
-                    label(&id.lhs[0]),
-                    label(&id.lhs[1]),
+                    label(id.lhs[0]),
+                    label(id.lhs[1]),
                     fmt_number(l),
-                    label(&id.rhs[0]),
-                    label(&id.rhs[1]),
+                    label(id.rhs[0]),
+                    label(id.rhs[1]),
                     fmt_number(r)
                 ),
             )
         };
         let src = grid
-            .get(id.lhs[0].as_str())
+            .get(id.lhs[0])
             .and_then(|c| c.source.map(str::to_owned));
         let part = if id.rule.starts_with("s4") {
             "part 四"
@@ -248,7 +248,7 @@ fn check_report(
         out.push((
             rid.to_owned(),
             Finding::new(id.rule, format!("{part}: {msg}"))
-                .at_key(&id.lhs[0])
+                .at_key(id.lhs[0])
                 .numbers(Some(expected), Some(actual))
                 .at(src),
         ));

@@ -195,17 +195,12 @@ impl ColumnDef {
 /// One canonical cell: a row × column of a section.
 #[derive(Debug, Clone, Copy)]
 pub struct CellDef {
+    /// The canonical key `SECTION.ROW.COLUMN` (interned: one copy for the whole run).
+    pub key: &'static str,
     /// The row.
     pub row: &'static RowDef,
     /// The column.
     pub column: &'static ColumnDef,
-}
-
-impl CellDef {
-    /// The canonical key `SECTION.ROW.COLUMN`.
-    pub fn key(&self) -> String {
-        cell_key(self.row.section, self.row.key, self.column.key)
-    }
 }
 
 /// Builds a canonical cell key.
@@ -230,15 +225,15 @@ pub struct Identity {
     /// The rule name of [`rules`] this identity belongs to.
     pub rule: &'static str,
     /// Cell keys on the left-hand side.
-    pub lhs: Vec<String>,
+    pub lhs: Vec<&'static str>,
     /// Cell keys on the right-hand side.
-    pub rhs: Vec<String>,
+    pub rhs: Vec<&'static str>,
 }
 
 impl Identity {
     /// Every key of the identity.
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.lhs.iter().chain(self.rhs.iter())
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.lhs.iter().chain(self.rhs.iter()).copied()
     }
 
     /// `lhs − rhs` if every key has a value; `None` otherwise.
@@ -372,19 +367,45 @@ impl Vocabulary {
 
     /// The cell with a canonical key, in whichever template has it.
     pub fn cell(&self, key: &str) -> Option<CellDef> {
-        index().0.get(key).copied()
+        index().by_key.get(key).copied()
+    }
+
+    /// The interned canonical key of a section's row and column, without building a string;
+    /// `None` when no template has that cell.
+    pub fn key(&self, section: Section, row: &str, column: &str) -> Option<&'static str> {
+        index().by_parts.get(&(section, row, column)).copied()
     }
 
     /// Every canonical key of both templates, in a stable order (2019 first, then what 2021
     /// adds): the columns of the wide table.
-    pub fn all_keys(&self) -> &'static [String] {
-        &index().1
+    pub fn all_keys(&self) -> &'static [&'static str] {
+        &index().all
     }
 
-    /// The identities of a template as linear equations over cell keys.
-    pub fn identities(&self, t: Template, other: OtherRows) -> Vec<Identity> {
+    /// The identities of a template as linear equations over cell keys (built once per
+    /// template and shape of part 三 （六）, then shared).
+    pub fn identities(&self, t: Template, other: OtherRows) -> &'static [Identity] {
+        static CACHE: OnceLock<Vec<Vec<Identity>>> = OnceLock::new();
+        const OTHERS: [OtherRows; 3] = [OtherRows::Items, OtherRows::Single, OtherRows::Both];
+        let all = CACHE.get_or_init(|| {
+            let v = Vocabulary::get();
+            [Template::Y2019, Template::Y2021]
+                .iter()
+                .flat_map(|&t| OTHERS.iter().map(move |&o| v.build_identities(t, o)))
+                .collect()
+        });
+        let ti = usize::from(t == Template::Y2021);
+        let oi = OTHERS.iter().position(|&o| o == other).unwrap_or(0);
+        &all[ti * OTHERS.len() + oi]
+    }
+
+    fn build_identities(&self, t: Template, other: OtherRows) -> Vec<Identity> {
         let mut out = Vec::new();
-        let k3 = |r: &str, c: &str| cell_key(Section::S3, r, c);
+        let intern = |s: Section, r: &str, c: &str| {
+            self.key(s, r, c)
+                .unwrap_or_else(|| panic!("identity over an unknown cell {s:?}.{r}.{c}"))
+        };
+        let k3 = |r: &str, c: &str| intern(Section::S3, r, c);
         let s3_rows: Vec<&RowDef> = self.rows(t, Section::S3).collect();
         let s3_cols: Vec<&ColumnDef> = self.columns(t, Section::S3).collect();
         let is_other_item = |k: &str| {
@@ -444,7 +465,7 @@ impl Vocabulary {
             });
         }
         for r in self.rows(t, Section::S4) {
-            let k4 = |c: &str| cell_key(Section::S4, r.key, c);
+            let k4 = |c: &str| intern(Section::S4, r.key, c);
             out.push(Identity {
                 rule: "s4_row_total",
                 lhs: vec![k4("total")],
@@ -458,30 +479,47 @@ impl Vocabulary {
     }
 }
 
-/// Key → cell over both templates, and every key in a stable order (2019 first).
-fn index() -> &'static (HashMap<String, CellDef>, Vec<String>) {
-    static INDEX: OnceLock<(HashMap<String, CellDef>, Vec<String>)> = OnceLock::new();
+/// Key → cell over both templates, the same by (section, row, column), and every key in a
+/// stable order (2019 first). Keys are leaked once: the vocabulary lives for the whole run.
+struct Index {
+    by_key: HashMap<&'static str, CellDef>,
+    by_parts: HashMap<(Section, &'static str, &'static str), &'static str>,
+    all: Vec<&'static str>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
         let v = Vocabulary::get();
-        let mut by_key = HashMap::new();
-        let mut all_keys = Vec::new();
+        let mut ix = Index {
+            by_key: HashMap::new(),
+            by_parts: HashMap::new(),
+            all: Vec::new(),
+        };
         for t in Template::ALL {
             for s in Section::ALL {
                 for r in v.rows(t, s) {
                     for c in v.columns_for(t, r) {
-                        let cd = CellDef { row: r, column: c };
-                        let k = cd.key();
-                        if let std::collections::hash_map::Entry::Vacant(e) =
-                            by_key.entry(k.clone())
-                        {
-                            all_keys.push(k);
-                            e.insert(cd);
+                        if ix.by_parts.contains_key(&(s, r.key, c.key)) {
+                            continue;
                         }
+                        let key: &'static str =
+                            Box::leak(cell_key(s, r.key, c.key).into_boxed_str());
+                        ix.by_parts.insert((s, r.key, c.key), key);
+                        ix.by_key.insert(
+                            key,
+                            CellDef {
+                                key,
+                                row: r,
+                                column: c,
+                            },
+                        );
+                        ix.all.push(key);
                     }
                 }
             }
         }
-        (by_key, all_keys)
+        ix
     })
 }
 
