@@ -465,97 +465,25 @@ fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
-fn build(cfg: &Config, json: bool) -> Result<i32> {
-    let started = Instant::now();
-    let started_unix = now_unix();
-    let inputs = list_inputs(&cfg.input)?;
-    let read_opts = cfg.pdf.read_options();
-    // One writer per output; a killed run's leftovers are cleaned before anything else.
-    let lock = nianbao_export::lock(&cfg.output)?;
-    for note in nianbao_export::recover(&cfg.output, &lock)? {
-        eprintln!("nianbao: {note}");
-    }
-    // Test hook: hold the lock for a while, so a test can start a second run against it.
-    if let Some(ms) = std::env::var("NIANBAO_TEST_HOLD_LOCK_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-    }
-    let store = if cfg.incremental {
-        let dir = cfg.state_dir();
-        Some(
-            nianbao_state::Store::open(&dir, PARSER_KEY)
-                .with_context(|| format!("opening the state directory {}", dir.display()))?,
-        )
-    } else {
-        None
-    };
-    let old_index = store.as_ref().map(|s| s.load_index()).unwrap_or_default();
-    let mut new_index: BTreeMap<String, nianbao_state::Seen> = BTreeMap::new();
-    let mut changes = Changes::default();
-    let schemas = schemas();
-    let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
-    let mut writer = nianbao_export::DatasetWriter::create_with(
-        &cfg.output,
-        cfg.formats,
-        &decl,
-        cfg.partition_by_year,
-    )
-    .with_context(|| format!("preparing the output folder {}", cfg.output.display()))?;
-    let bar = ProgressBar::new(inputs.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {pos}/{len} documents  {per_sec}  eta {eta}  {wide_bar}",
-        )
-        .expect("static template"),
-    );
-    // Per report, only what the final `reports` table and the summary need (memory stays
-    // small: cells, sections and findings are written chunk by chunk and dropped).
-    let mut slim: Vec<Slim> = Vec::with_capacity(inputs.len());
-    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
-    for chunk in inputs.chunks(cfg.chunk_size) {
-        let got: Vec<Got> = chunk
-            .par_iter()
-            .map(|(p, rel)| get_report(p, rel, &read_opts, store.as_ref(), old_index.get(rel)))
-            .collect();
-        let mut reports: Vec<Report> = Vec::with_capacity(got.len());
-        let mut fresh: Vec<usize> = Vec::new();
-        for (i, g) in got.into_iter().enumerate() {
-            match old_index.get(&g.report.source.document) {
-                None => changes.added += 1,
-                Some(seen) if seen.sha256 != g.report.source.sha256 => changes.changed += 1,
-                Some(_) => {}
-            }
-            if g.parsed {
-                changes.parsed += 1;
-                fresh.push(i);
-            } else {
-                changes.from_state += 1;
-            }
-            if g.report.unreadable.is_some() {
-                changes.failed += 1;
-            }
-            if let (Some(seen), true) = (g.seen, store.is_some()) {
-                new_index.insert(g.report.source.document.clone(), seen);
-            }
-            reports.push(g.report);
-        }
-        // Cached reports were validated when they were read; validate only the fresh ones.
-        let mut fresh_reports: Vec<Report> = fresh
-            .iter()
-            .map(|&i| std::mem::replace(&mut reports[i], Report::empty(Source::default(), "text")))
-            .collect();
-        validate_chunk(&mut fresh_reports)?;
-        for (&i, r) in fresh.iter().zip(fresh_reports) {
-            if let Some(s) = &store {
-                s.put(&r).with_context(|| {
-                    format!("caching {} in the state directory", r.source.document)
-                })?;
-            }
-            reports[i] = r;
-        }
-        let reports = by_year(reports, writer.partitioned(), |year, group| {
+/// Reports validated per batch in the parallel stage.
+const VALIDATE_BATCH: usize = 64;
+
+/// The writer stage: encodes each chunk of reports into every table (by year when
+/// partitioned), then keeps only the slim report and counts findings by rule.
+#[allow(clippy::type_complexity)]
+fn write_chunks(
+    mut writer: nianbao_export::DatasetWriter,
+    partitioned: bool,
+    rx: std::sync::mpsc::Receiver<Vec<Report>>,
+) -> Result<(
+    nianbao_export::DatasetWriter,
+    Vec<Slim>,
+    BTreeMap<&'static str, usize>,
+)> {
+    let mut slim: Vec<Slim> = Vec::new();
+    let mut by_rule: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for reports in rx {
+        let reports = by_year(reports, partitioned, |year, group| {
             writer.write_in("cells", year, &batch::cells_batch(group)?)?;
             writer.write_in("cells_wide", year, &batch::cells_wide_batch(group)?)?;
             writer.write_in("sections", year, &batch::sections_batch(group)?)?;
@@ -588,8 +516,119 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 carried,
             });
         }
-        bar.inc(chunk.len() as u64);
     }
+    Ok((writer, slim, by_rule))
+}
+
+fn build(cfg: &Config, json: bool) -> Result<i32> {
+    let started = Instant::now();
+    let started_unix = now_unix();
+    let inputs = list_inputs(&cfg.input)?;
+    let read_opts = cfg.pdf.read_options();
+    // One writer per output; a killed run's leftovers are cleaned before anything else.
+    let lock = nianbao_export::lock(&cfg.output)?;
+    for note in nianbao_export::recover(&cfg.output, &lock)? {
+        eprintln!("nianbao: {note}");
+    }
+    // Test hook: hold the lock for a while, so a test can start a second run against it.
+    if let Some(ms) = std::env::var("NIANBAO_TEST_HOLD_LOCK_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    let store = if cfg.incremental {
+        let dir = cfg.state_dir();
+        Some(
+            nianbao_state::Store::open(&dir, PARSER_KEY)
+                .with_context(|| format!("opening the state directory {}", dir.display()))?,
+        )
+    } else {
+        None
+    };
+    let old_index = store.as_ref().map(|s| s.load_index()).unwrap_or_default();
+    let mut new_index: BTreeMap<String, nianbao_state::Seen> = BTreeMap::new();
+    let mut changes = Changes::default();
+    let schemas = schemas();
+    let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
+    let writer = nianbao_export::DatasetWriter::create_with(
+        &cfg.output,
+        cfg.formats,
+        &decl,
+        cfg.partition_by_year,
+    )
+    .with_context(|| format!("preparing the output folder {}", cfg.output.display()))?;
+    let bar = ProgressBar::new(inputs.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {pos}/{len} documents  {per_sec}  eta {eta}  {wide_bar}",
+        )
+        .expect("static template"),
+    );
+    // Two stages overlap: this thread reads and validates chunk N+1 on all cores while a writer
+    // thread encodes chunk N. The channel holds one chunk, so at most three are in memory. The
+    // writer keeps per report only what the final `reports` table and the summary need.
+    let partitioned = writer.partitioned();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Report>>(1);
+    let (mut writer, mut slim, mut by_rule) = std::thread::scope(|scope| -> Result<_> {
+        let handle = scope.spawn(move || write_chunks(writer, partitioned, rx));
+        for chunk in inputs.chunks(cfg.chunk_size) {
+            let got: Vec<Got> = chunk
+                .par_iter()
+                .map(|(p, rel)| get_report(p, rel, &read_opts, store.as_ref(), old_index.get(rel)))
+                .collect();
+            let mut reports: Vec<Report> = Vec::with_capacity(got.len());
+            let mut fresh: Vec<usize> = Vec::new();
+            for (i, g) in got.into_iter().enumerate() {
+                match old_index.get(&g.report.source.document) {
+                    None => changes.added += 1,
+                    Some(seen) if seen.sha256 != g.report.source.sha256 => changes.changed += 1,
+                    Some(_) => {}
+                }
+                if g.parsed {
+                    changes.parsed += 1;
+                    fresh.push(i);
+                } else {
+                    changes.from_state += 1;
+                }
+                if g.report.unreadable.is_some() {
+                    changes.failed += 1;
+                }
+                if let (Some(seen), true) = (g.seen, store.is_some()) {
+                    new_index.insert(g.report.source.document.clone(), seen);
+                }
+                reports.push(g.report);
+            }
+            // Cached reports were validated when they were read; validate only the fresh ones.
+            let mut fresh_reports: Vec<Report> = fresh
+                .iter()
+                .map(|&i| {
+                    std::mem::replace(&mut reports[i], Report::empty(Source::default(), "text"))
+                })
+                .collect();
+            fresh_reports
+                .par_chunks_mut(VALIDATE_BATCH)
+                .try_for_each(validate_chunk)?;
+            if let Some(s) = &store {
+                fresh_reports.par_iter().try_for_each(|r| {
+                    s.put(r).with_context(|| {
+                        format!("caching {} in the state directory", r.source.document)
+                    })
+                })?;
+            }
+            for (&i, r) in fresh.iter().zip(fresh_reports) {
+                reports[i] = r;
+            }
+            if tx.send(reports).is_err() {
+                break; // the writer stopped on an error: it is returned by join below
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        drop(tx);
+        handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
+    })?;
     bar.finish_and_clear();
     // Cross-report checks.
     let facts_all: Vec<ReportFacts> = slim.iter().map(facts).collect();
