@@ -969,3 +969,83 @@ fn tables_can_be_partitioned_by_report_year() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Cross-report findings are only known at the end of a run, after the reports' rows were
+/// parked on disk: they must still reach the `findings` table, the report's `status` and
+/// `n_findings`, and the manifest's `inputs` — across many small chunks.
+#[test]
+fn cross_report_findings_reach_the_reports_rows_and_the_manifest() {
+    let dir = tmp("cross");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let docs = nianbao_synth::generate_layouts(7, 5, false, &["tabbed", "piped"]);
+    for d in &docs {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    // the same content under a later path
+    std::fs::write(input.join("zz_copy.txt"), &docs[0].bytes).unwrap();
+    let cfg = pipeline(&dir, "c", &input, &dir.join("out"), "chunk_size = 2\n");
+    let run = build_config(&cfg);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out = dir.join("out");
+    let ds = load(&out);
+    let first = &docs[0].name;
+    assert!(
+        has_rule(
+            &ds,
+            "zz_copy.txt",
+            "duplicate_report",
+            &format!("same content as {first}")
+        ),
+        "{:?}",
+        ds.findings.get("zz_copy.txt")
+    );
+    assert!(!has_rule(&ds, first, "duplicate_report", ""));
+    // every row's n_findings counts its rows in `findings`, cross-report ones included
+    let mut n_findings: HashMap<String, u32> = HashMap::new();
+    let mut order = Vec::new();
+    for b in read(&out.join("reports.parquet")) {
+        let n: &arrow_array::UInt32Array = b
+            .column_by_name("n_findings")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            let doc = s(&b, "document").value(i).to_owned();
+            n_findings.insert(doc.clone(), n.value(i));
+            order.push(doc);
+        }
+    }
+    assert_eq!(order.len(), docs.len() + 1);
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "reports rows are in path order");
+    for (doc, n) in &n_findings {
+        let rows = ds.findings.get(doc).map_or(0, Vec::len) as u32;
+        assert_eq!(*n, rows, "{doc}: n_findings {n} but {rows} findings rows");
+    }
+    let copy_status = ds.reports["zz_copy.txt"]["status"].clone().unwrap();
+    assert_ne!(copy_status, "ok", "a duplicate is at least a warning");
+    // the manifest lists every input with the status of its row
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let inputs = manifest["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), order.len());
+    for e in inputs {
+        let doc = e["document"].as_str().unwrap();
+        assert_eq!(
+            e["status"].as_str(),
+            ds.reports[doc]["status"].as_deref(),
+            "{doc}"
+        );
+    }
+    assert!(manifest["outputs"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -5,6 +5,7 @@
 
 mod config;
 mod inspect;
+mod ledger;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,9 +14,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use ledger::Ledger;
 use nianbao_extract::ReadOptions;
 use nianbao_normalize::{batch, normalize, Finding, Report, Source};
-use nianbao_validate::cross::ReportFacts;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -186,6 +187,8 @@ fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
             out.push((e.path().to_owned(), rel));
         }
     }
+    // Path order (bytewise): the rows' order, and what "the first document" means in findings.
+    out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
 }
 
@@ -195,14 +198,16 @@ fn list_inputs(root: &Path) -> Result<Vec<(PathBuf, String)>> {
 const PARSER_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
 
 /// Calls `write` once per report year (in year order, reports in input order within a year)
-/// when `partitioned`, else once with all reports; returns the reports in input order.
+/// when `partitioned`, else once with all reports, with each report's position in `reports`;
+/// returns the reports in input order.
 fn by_year(
     reports: Vec<Report>,
     partitioned: bool,
-    mut write: impl FnMut(Option<i32>, &[Report]) -> Result<()>,
+    mut write: impl FnMut(Option<i32>, &[Report], &[usize]) -> Result<()>,
 ) -> Result<Vec<Report>> {
     if !partitioned {
-        write(None, &reports)?;
+        let all: Vec<usize> = (0..reports.len()).collect();
+        write(None, &reports, &all)?;
         return Ok(reports);
     }
     let mut tagged: Vec<(usize, Report)> = reports.into_iter().enumerate().collect();
@@ -216,35 +221,12 @@ fn by_year(
                 .iter()
                 .take_while(|r| r.report_year == year)
                 .count();
-        write(year, &sorted[start..end])?;
+        write(year, &sorted[start..end], &idx[start..end])?;
         start = end;
     }
     let mut back: Vec<(usize, Report)> = idx.into_iter().zip(sorted).collect();
     back.sort_by_key(|(i, _)| *i);
     Ok(back.into_iter().map(|(_, r)| r).collect())
-}
-
-/// A written report, without its cells, sections and findings.
-struct Slim {
-    report: Report,
-    n_findings: u32,
-    worst: Option<nianbao_vocab::Severity>,
-    /// `s3.carried_forward.total`, `s3.carried_over.total` for the carry-over chain.
-    carried: (Option<f64>, Option<f64>),
-}
-
-impl Slim {
-    fn status(&self) -> nianbao_normalize::ReportStatus {
-        nianbao_normalize::ReportStatus::of(self.report.unreadable.is_some(), self.worst)
-    }
-
-    fn row(&self) -> batch::ReportRow<'_> {
-        batch::ReportRow {
-            report: &self.report,
-            n_findings: self.n_findings,
-            status: self.status(),
-        }
-    }
 }
 
 /// What changed since the previous run.
@@ -409,19 +391,6 @@ fn validate_chunk(reports: &mut [Report]) -> Result<()> {
 
 /// The facts of the cross-report checks, built at the end from the slim reports (so that they
 /// are not held twice during the run).
-fn facts(s: &Slim) -> ReportFacts {
-    let r = &s.report;
-    ReportFacts {
-        report_id: r.source.report_id.clone(),
-        document: r.source.document.clone(),
-        sha256: r.source.sha256.clone(),
-        agency: r.agency.clone(),
-        report_year: r.report_year,
-        carried_forward: s.carried.0,
-        carried_over: s.carried.1,
-    }
-}
-
 const TABLES: [(&str, &str); 5] = [
     (
         "reports",
@@ -469,21 +438,17 @@ fn now_unix() -> u64 {
 const VALIDATE_BATCH: usize = 64;
 
 /// The writer stage: encodes each chunk of reports into every table (by year when
-/// partitioned), then keeps only the slim report and counts findings by rule.
-#[allow(clippy::type_complexity)]
+/// partitioned), then records in the ledger what the `reports` table needs at the end.
 fn write_chunks(
     mut writer: nianbao_export::DatasetWriter,
+    mut ledger: Ledger,
     partitioned: bool,
     rx: std::sync::mpsc::Receiver<Vec<Report>>,
-) -> Result<(
-    nianbao_export::DatasetWriter,
-    Vec<Slim>,
-    BTreeMap<&'static str, usize>,
-)> {
-    let mut slim: Vec<Slim> = Vec::new();
-    let mut by_rule: BTreeMap<&'static str, usize> = BTreeMap::new();
+) -> Result<(nianbao_export::DatasetWriter, Ledger)> {
+    let mut first_doc: usize = 0;
     for reports in rx {
-        let reports = by_year(reports, partitioned, |year, group| {
+        let n = reports.len();
+        by_year(reports, partitioned, |year, group, idx| {
             writer.write_in("cells", year, &batch::cells_batch(group)?)?;
             writer.write_in("cells_wide", year, &batch::cells_wide_batch(group)?)?;
             writer.write_in("sections", year, &batch::sections_batch(group)?)?;
@@ -496,28 +461,12 @@ fn write_chunks(
                         .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
                 )?,
             )?;
-            Ok(())
+            let docs: Vec<u32> = idx.iter().map(|&i| (first_doc + i) as u32).collect();
+            ledger.record(group, &docs)
         })?;
-        for mut r in reports {
-            let v = |k: &str| r.cell(k).and_then(|c| c.value);
-            let carried = (v("s3.carried_forward.total"), v("s3.carried_over.total"));
-            for f in &r.findings {
-                *by_rule.entry(f.rule).or_default() += 1;
-            }
-            let n_findings = r.findings.len() as u32;
-            let worst = r.findings.iter().map(|f| f.severity).max();
-            r.cells = Vec::new();
-            r.sections = Vec::new();
-            r.findings = Vec::new();
-            slim.push(Slim {
-                report: r,
-                n_findings,
-                worst,
-                carried,
-            });
-        }
+        first_doc += n;
     }
-    Ok((writer, slim, by_rule))
+    Ok((writer, ledger))
 }
 
 fn build(cfg: &Config, json: bool) -> Result<i32> {
@@ -569,9 +518,11 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     // thread encodes chunk N. The channel holds one chunk, so at most three are in memory. The
     // writer keeps per report only what the final `reports` table and the summary need.
     let partitioned = writer.partitioned();
+    let scratch = writer.scratch_dir().to_owned();
+    let ledger = Ledger::new(&scratch)?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Report>>(1);
-    let (mut writer, mut slim, mut by_rule) = std::thread::scope(|scope| -> Result<_> {
-        let handle = scope.spawn(move || write_chunks(writer, partitioned, rx));
+    let (mut writer, ledger) = std::thread::scope(|scope| -> Result<_> {
+        let handle = scope.spawn(move || write_chunks(writer, ledger, partitioned, rx));
         for chunk in inputs.chunks(cfg.chunk_size) {
             let got: Vec<Got> = chunk
                 .par_iter()
@@ -630,76 +581,18 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
     })?;
     bar.finish_and_clear();
-    // Cross-report checks.
-    let facts_all: Vec<ReportFacts> = slim.iter().map(facts).collect();
-    let cross = nianbao_validate::cross_report(&facts_all)?;
-    let mut index: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, f) in facts_all.iter().enumerate() {
-        index.entry(f.report_id.as_str()).or_default().push(i);
-    }
-    let mut cross_pairs: Vec<(usize, Finding)> = Vec::new();
-    for (id, f) in cross {
-        if let Some(is) = index.get(id.as_str()) {
-            // with identical documents, the finding names a later copy: attach to the last
-            cross_pairs.push((*is.last().expect("non-empty"), f));
-        }
-    }
-    drop(facts_all);
-    for (i, f) in &cross_pairs {
-        let sl = &mut slim[*i];
-        sl.n_findings += 1;
-        sl.worst = sl.worst.max(Some(f.severity));
-        *by_rule.entry(f.rule).or_default() += 1;
-    }
-    let mut cross_by_year: BTreeMap<Option<i32>, Vec<&(usize, Finding)>> = BTreeMap::new();
-    for p in &cross_pairs {
-        let year = writer
-            .partitioned()
-            .then_some(slim[p.0].report.report_year)
-            .flatten();
-        cross_by_year.entry(year).or_default().push(p);
-    }
-    for (year, pairs) in cross_by_year {
-        writer.write_in(
-            "findings",
-            year,
-            &batch::findings_batch(pairs.iter().map(|(i, f)| (&slim[*i].report, f)))?,
-        )?;
-    }
-    for chunk in slim.chunks(cfg.chunk_size.max(1)) {
-        let mut groups: BTreeMap<Option<i32>, Vec<&Slim>> = BTreeMap::new();
-        for r in chunk {
-            let year = writer
-                .partitioned()
-                .then_some(r.report.report_year)
-                .flatten();
-            groups.entry(year).or_default().push(r);
-        }
-        for (year, rows) in groups {
-            writer.write_in(
-                "reports",
-                year,
-                &batch::reports_batch_rows(rows.into_iter().map(Slim::row))?,
-            )?;
-        }
-    }
-
-    // Summary.
-    let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &slim {
-        *by_status.entry(r.status().as_str()).or_default() += 1;
-    }
-    let inputs_json: Vec<serde_json::Value> = slim
-        .iter()
-        .map(|r| serde_json::json!({"document": r.report.source.document, "report_id": r.report.source.report_id, "status": r.status().as_str(), "reason": r.report.unreadable}))
-        .collect();
+    // Cross-report checks, then the `reports` rows and the manifest's inputs.
+    let documents: Vec<&str> = inputs.iter().map(|(_, rel)| rel.as_str()).collect();
+    let mut closing = ledger.close(&mut writer, &documents, &scratch)?;
+    drop(documents);
+    let by_status = &closing.by_status;
+    let by_rule = &closing.by_rule;
     let manifest = serde_json::json!({
         "tool": "nianbao",
         "version": env!("CARGO_PKG_VERSION"),
         "config": cfg,
         "started_unix": started_unix,
         "finished_unix": now_unix(),
-        "inputs": inputs_json,
     });
     let dict = nianbao_export::data_dictionary(
         &schemas
@@ -708,8 +601,9 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             .collect::<Vec<_>>(),
         nianbao_vocab::RULES,
     );
+    let mut manifest_inputs = std::io::BufReader::new(&mut closing.inputs);
     let counts = writer
-        .finish(&manifest, &dict)
+        .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
         .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
     changes.removed = old_index
         .keys()
@@ -725,7 +619,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     drop(lock);
     let secs = started.elapsed().as_secs_f64();
     let summary = serde_json::json!({
-        "documents": slim.len(),
+        "documents": closing.documents,
         "added": changes.added,
         "changed": changes.changed,
         "removed": changes.removed,
@@ -743,7 +637,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     }
     eprintln!(
         "nianbao: {} documents in {:.2}s → {}",
-        slim.len(),
+        closing.documents,
         secs,
         cfg.output.display()
     );
@@ -778,12 +672,8 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 .join(", ")
         }
     );
-    for r in slim.iter().filter(|r| r.report.unreadable.is_some()) {
-        eprintln!(
-            "  unreadable: {}: {}",
-            r.report.source.document,
-            r.report.unreadable.as_deref().unwrap_or("")
-        );
+    for (document, reason) in &closing.unreadable {
+        eprintln!("  unreadable: {document}: {reason}");
     }
     let errors = by_status.get("error").copied().unwrap_or(0);
     if cfg.strict && errors > 0 {

@@ -6,7 +6,8 @@
 //! [`DatasetWriter::finish`] switches the output to it with one atomic rename (the output path
 //! is a link to the newest complete generation, see the `publish` module), so a crash never
 //! leaves a half-written dataset where the previous one was; [`lock`] keeps a second run out
-//! and [`recover`] cleans up after a killed one. **Never:** holds a whole table in memory, or changes the
+//! and [`recover`] cleans up after a killed one. A [`Spill`] parks rows that can only be
+//! finished at the end of a run in an anonymous file on disk. **Never:** holds a whole table in memory, or changes the
 //! data it is given.
 //!
 //! ```
@@ -31,9 +32,11 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 mod publish;
+mod spill;
 
 use publish::publish;
 pub use publish::{lock, recover, sibling, OutputLock};
+pub use spill::Spill;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -74,6 +77,14 @@ pub enum ExportError {
     Csv {
         /// The path concerned.
         path: PathBuf,
+        /// The cause.
+        source: arrow_schema::ArrowError,
+    },
+    /// A spill file (rows parked until the end of the run) could not be written or read.
+    #[error("cannot use a spill file in {dir}: {source}")]
+    Spill {
+        /// The folder of the spill file.
+        dir: PathBuf,
         /// The cause.
         source: arrow_schema::ArrowError,
     },
@@ -309,11 +320,28 @@ impl DatasetWriter {
         Ok(())
     }
 
+    /// The folder the dataset is being written into (on the output's file system, removed if
+    /// the run dies): where a run may keep anonymous temporary files such as a [`Spill`].
+    pub fn scratch_dir(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Closes every file, writes `manifest.json` (with the row counts added under `outputs`)
     /// and `DATA_DICTIONARY.md`, and renames the dataset into place. Returns rows per table.
     pub fn finish(
         self,
         manifest: &serde_json::Value,
+        dictionary: &str,
+    ) -> Result<BTreeMap<String, u64>, ExportError> {
+        self.finish_with_inputs(manifest, None, dictionary)
+    }
+
+    /// [`finish`](Self::finish), with the manifest's `inputs` list streamed from `inputs`: one
+    /// JSON object per line, copied in order (a million inputs are never held in memory).
+    pub fn finish_with_inputs(
+        self,
+        manifest: &serde_json::Value,
+        inputs: Option<&mut dyn std::io::BufRead>,
         dictionary: &str,
     ) -> Result<BTreeMap<String, u64>, ExportError> {
         let mut counts: BTreeMap<String, u64> =
@@ -344,15 +372,65 @@ impl DatasetWriter {
         let mut manifest = manifest.clone();
         if let Some(m) = manifest.as_object_mut() {
             m.insert("outputs".into(), serde_json::Value::Array(outputs));
+            if inputs.is_some() {
+                m.remove("inputs");
+            }
         }
         let mp = self.tmp.join("manifest.json");
-        let text = serde_json::to_string_pretty(&manifest).expect("JSON values serialize");
-        std::fs::write(&mp, text + "\n").map_err(io(&mp))?;
+        write_manifest(&mp, &manifest, inputs)?;
         let dp = self.tmp.join("DATA_DICTIONARY.md");
         std::fs::write(&dp, dictionary).map_err(io(&dp))?;
         publish(&self.tmp, &self.output)?;
         Ok(counts)
     }
+}
+
+/// Writes `manifest` pretty-printed, with an `inputs` member appended from JSON lines.
+fn write_manifest(
+    path: &Path,
+    manifest: &serde_json::Value,
+    inputs: Option<&mut dyn std::io::BufRead>,
+) -> Result<(), ExportError> {
+    let text = serde_json::to_string_pretty(manifest).expect("JSON values serialize");
+    let mut out = BufWriter::new(File::create(path).map_err(io(path))?);
+    match (inputs, text.strip_suffix("\n}")) {
+        (Some(lines), Some(head)) => {
+            out.write_all(head.as_bytes()).map_err(io(path))?;
+            out.write_all(b",\n  \"inputs\": [").map_err(io(path))?;
+            let mut first = true;
+            let mut buf = String::new();
+            loop {
+                buf.clear();
+                if lines.read_line(&mut buf).map_err(io(path))? == 0 {
+                    break;
+                }
+                let line = buf.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                if !(line.starts_with('{') && line.ends_with('}')) {
+                    return Err(ExportError::Io {
+                        path: path.to_owned(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!("a manifest input is not one JSON object per line: {line}"),
+                        ),
+                    });
+                }
+                out.write_all(if first { b"\n    " } else { b",\n    " })
+                    .map_err(io(path))?;
+                out.write_all(line.as_bytes()).map_err(io(path))?;
+                first = false;
+            }
+            out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
+                .map_err(io(path))?;
+        }
+        _ => {
+            out.write_all(text.as_bytes()).map_err(io(path))?;
+            out.write_all(b"\n").map_err(io(path))?;
+        }
+    }
+    out.flush().map_err(io(path))
 }
 
 /// The data dictionary: every table and column from the schemas' `description` metadata, and
@@ -402,4 +480,31 @@ pub fn data_dictionary(
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_inputs_are_streamed_in_order_as_valid_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("manifest.json");
+        let head = serde_json::json!({"tool": "nianbao", "outputs": []});
+        let mut lines: &[u8] = b"{\"document\":\"b.txt\"}\n\n{\"document\":\"a.txt\"}\n";
+        write_manifest(&p, &head, Some(&mut lines)).unwrap();
+        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        assert_eq!(m["tool"], "nianbao");
+        assert_eq!(
+            m["inputs"],
+            serde_json::json!([{"document": "b.txt"}, {"document": "a.txt"}])
+        );
+        // no inputs: an empty list; and a line that is not an object is refused
+        let mut none: &[u8] = b"";
+        write_manifest(&p, &head, Some(&mut none)).unwrap();
+        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        assert_eq!(m["inputs"], serde_json::json!([]));
+        let mut bad: &[u8] = b"[1]\n";
+        assert!(write_manifest(&p, &head, Some(&mut bad)).is_err());
+    }
 }

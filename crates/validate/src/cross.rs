@@ -5,17 +5,17 @@
 use nianbao_normalize::Finding;
 use polars::prelude::*;
 
-/// One report's facts needed across reports.
-#[derive(Debug, Clone, Default)]
+/// One report's facts needed across reports: a few numbers, so that a million of them fit
+/// in memory (names are looked up through [`Names`] only for the reports with a finding).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ReportFacts {
-    /// Report id.
-    pub report_id: String,
-    /// Document path.
-    pub document: String,
-    /// Content hash.
-    pub sha256: String,
-    /// Agency.
-    pub agency: Option<String>,
+    /// The report's document, as its position in the corpus ordered by path: of two
+    /// documents, the smaller number has the smaller path.
+    pub doc: u32,
+    /// Content hash (SHA-256); `None` when the file could not be read at all.
+    pub sha256: Option<[u8; 32]>,
+    /// Agency, as a number the caller gives each distinct agency name.
+    pub agency: Option<u32>,
     /// Report year.
     pub report_year: Option<i32>,
     /// `s3.carried_forward.total`.
@@ -24,10 +24,84 @@ pub struct ReportFacts {
     pub carried_over: Option<f64>,
 }
 
-/// The reports with an agency and a year, with `n` (distinct contents of that agency-year)
-/// and `first` (its first document path).
-fn per_agency_year(df: &DataFrame) -> PolarsResult<DataFrame> {
-    df.clone()
+/// Names behind the numbers of [`ReportFacts`], for the findings' messages.
+pub trait Names {
+    /// The path of document `doc`.
+    fn document(&self, doc: u32) -> &str;
+    /// The name of agency `agency`.
+    fn agency(&self, agency: u32) -> &str;
+}
+
+/// The sha256 as four u64 columns (polars groups by them; no hex strings in memory).
+fn sha_words(facts: &[ReportFacts], i: usize) -> Vec<Option<u64>> {
+    facts
+        .iter()
+        .map(|f| {
+            f.sha256
+                .map(|h| u64::from_be_bytes(h[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
+        })
+        .collect()
+}
+
+const SHA: [&str; 4] = ["sha0", "sha1", "sha2", "sha3"];
+
+fn u32_at(df: &DataFrame, name: &str, i: usize) -> Result<u32, PolarsError> {
+    df.column(name)?
+        .u32()?
+        .get(i)
+        .ok_or_else(|| PolarsError::NoData(format!("null {name} in a cross-report result").into()))
+}
+
+/// Runs the cross-report checks. Returns `(doc, finding)` pairs, ordered by document, then
+/// rule, then message.
+pub fn cross_report(
+    facts: &[ReportFacts],
+    names: &dyn Names,
+) -> Result<Vec<(u32, Finding)>, super::ValidateError> {
+    let mut out = Vec::new();
+    if facts.is_empty() {
+        return Ok(out);
+    }
+    let df = df!(
+        "doc" => facts.iter().map(|f| f.doc).collect::<Vec<_>>(),
+        SHA[0] => sha_words(facts, 0),
+        SHA[1] => sha_words(facts, 1),
+        SHA[2] => sha_words(facts, 2),
+        SHA[3] => sha_words(facts, 3),
+        "agency" => facts.iter().map(|f| f.agency).collect::<Vec<_>>(),
+        "report_year" => facts.iter().map(|f| f.report_year).collect::<Vec<_>>(),
+        "carried_forward" => facts.iter().map(|f| f.carried_forward).collect::<Vec<_>>(),
+        "carried_over" => facts.iter().map(|f| f.carried_over).collect::<Vec<_>>(),
+    )?;
+    let by_sha: Vec<Expr> = SHA.iter().map(|c| col(*c)).collect();
+    // Each content's first document stands for it.
+    let df = df
+        .lazy()
+        .with_columns([col("doc").min().over(by_sha.clone())?.alias("content")])
+        .collect()?;
+
+    // Same content twice.
+    let dup = df
+        .clone()
+        .lazy()
+        .filter(
+            col(SHA[0])
+                .is_not_null()
+                .and(col("doc").neq(col("content"))),
+        )
+        .select([col("doc"), col("content")])
+        .collect()?;
+    for i in 0..dup.height() {
+        let doc = u32_at(&dup, "doc", i)?;
+        let first = names.document(u32_at(&dup, "content", i)?);
+        out.push((
+            doc,
+            Finding::new("duplicate_report", format!("same content as {first}")),
+        ));
+    }
+
+    // Same agency and year, different content: `n` distinct contents, `first` document.
+    let by_agency_year = df
         .lazy()
         .filter(
             col("agency")
@@ -35,73 +109,28 @@ fn per_agency_year(df: &DataFrame) -> PolarsResult<DataFrame> {
                 .and(col("report_year").is_not_null()),
         )
         .with_columns([
-            col("sha256")
+            col("content")
                 .n_unique()
                 .over([col("agency"), col("report_year")])?
                 .alias("n"),
-            col("document")
+            col("doc")
                 .min()
                 .over([col("agency"), col("report_year")])?
                 .alias("first"),
         ])
-        .collect()
-}
-
-/// Runs the cross-report checks. Returns `(report_id, finding)` pairs, sorted by report id.
-pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, super::ValidateError> {
-    let mut out = Vec::new();
-    if facts.is_empty() {
-        return Ok(out);
-    }
-    let df = df!(
-        "report_id" => facts.iter().map(|f| f.report_id.clone()).collect::<Vec<_>>(),
-        "document" => facts.iter().map(|f| f.document.clone()).collect::<Vec<_>>(),
-        "sha256" => facts.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>(),
-        "agency" => facts.iter().map(|f| f.agency.clone()).collect::<Vec<_>>(),
-        "report_year" => facts.iter().map(|f| f.report_year).collect::<Vec<_>>(),
-        "carried_forward" => facts.iter().map(|f| f.carried_forward).collect::<Vec<_>>(),
-        "carried_over" => facts.iter().map(|f| f.carried_over).collect::<Vec<_>>(),
-    )?;
-
-    // Same content twice.
-    let dup = df
-        .clone()
-        .lazy()
-        .with_columns([
-            len().over([col("sha256")])?.alias("n"),
-            col("document").min().over([col("sha256")])?.alias("first"),
-        ])
-        .filter(col("n").gt(lit(1)).and(col("document").neq(col("first"))))
-        .select([col("report_id"), col("document"), col("first")])
         .collect()?;
-    for i in 0..dup.height() {
-        let rid = str_at(&dup, "report_id", i)?;
-        let first = str_at(&dup, "first", i)?;
-        out.push((
-            rid,
-            Finding::new("duplicate_report", format!("same content as {first}")),
-        ));
-    }
-
-    // Same agency and year, different content.
-    let by_agency_year = per_agency_year(&df)?;
     let same = by_agency_year
         .clone()
         .lazy()
-        .filter(col("n").gt(lit(1)).and(col("document").neq(col("first"))))
-        .select([
-            col("report_id"),
-            col("first"),
-            col("agency"),
-            col("report_year"),
-        ])
+        .filter(col("n").gt(lit(1)).and(col("doc").neq(col("first"))))
+        .select([col("doc"), col("first"), col("agency")])
         .collect()?;
     for i in 0..same.height() {
-        let rid = str_at(&same, "report_id", i)?;
-        let first = str_at(&same, "first", i)?;
-        let agency = str_at(&same, "agency", i)?;
+        let doc = u32_at(&same, "doc", i)?;
+        let first = names.document(u32_at(&same, "first", i)?);
+        let agency = names.agency(u32_at(&same, "agency", i)?);
         out.push((
-            rid,
+            doc,
             Finding::new(
                 "duplicate_report",
                 format!(
@@ -116,16 +145,15 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
     // join is one-to-one: linear in the corpus, and never a guess between two reports.
     let single = by_agency_year
         .lazy()
-        .filter(col("n").eq(lit(1)).and(col("document").eq(col("first"))))
+        .filter(col("n").eq(lit(1)).and(col("doc").eq(col("first"))))
         .collect()?;
-    let df = single;
-    let prev = df.clone().lazy().select([
+    let prev = single.clone().lazy().select([
         col("agency"),
         (col("report_year") + lit(1)).alias("report_year"),
         col("carried_forward").alias("prev_forward"),
-        col("document").alias("prev_document"),
+        col("doc").alias("prev_doc"),
     ]);
-    let chain = df
+    let chain = single
         .lazy()
         .join(
             prev,
@@ -140,16 +168,16 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
                 .and(col("prev_forward").neq(col("carried_over"))),
         )
         .select([
-            col("report_id"),
-            col("prev_document"),
+            col("doc"),
+            col("prev_doc"),
             col("prev_forward"),
             col("carried_over"),
             col("report_year"),
         ])
         .collect()?;
     for i in 0..chain.height() {
-        let rid = str_at(&chain, "report_id", i)?;
-        let prev_doc = str_at(&chain, "prev_document", i)?;
+        let doc = u32_at(&chain, "doc", i)?;
+        let prev_doc = names.document(u32_at(&chain, "prev_doc", i)?);
         let pf = chain.column("prev_forward")?.f64()?.get(i);
         let co = chain.column("carried_over")?.f64()?.get(i);
         let year = chain
@@ -158,7 +186,7 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
             .get(i)
             .unwrap_or_default();
         out.push((
-            rid,
+            doc,
             Finding::new(
                 "carry_over_mismatch",
                 format!(
@@ -172,29 +200,38 @@ pub fn cross_report(facts: &[ReportFacts]) -> Result<Vec<(String, Finding)>, sup
             .numbers(pf, co),
         ));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.message.cmp(&b.1.message)));
+    out.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.rule.cmp(b.1.rule))
+            .then_with(|| a.1.message.cmp(&b.1.message))
+    });
     Ok(out)
-}
-
-fn str_at(df: &DataFrame, name: &str, i: usize) -> Result<String, PolarsError> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .get(i)
-        .unwrap_or_default()
-        .to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fact(id: &str, sha: &str, agency: &str, year: i32, fwd: f64, over: f64) -> ReportFacts {
+    /// Documents are named by their number; agencies by a table.
+    struct Table;
+    const AGENCIES: [&str; 3] = ["甲局", "乙局", "丙局"];
+    impl Names for Table {
+        fn document(&self, doc: u32) -> &str {
+            ["a.txt", "b.txt", "c.txt", "d.txt"]
+                .get(doc as usize)
+                .copied()
+                .unwrap_or("other.txt")
+        }
+        fn agency(&self, agency: u32) -> &str {
+            AGENCIES[agency as usize]
+        }
+    }
+
+    fn fact(doc: u32, sha: u8, agency: &str, year: i32, fwd: f64, over: f64) -> ReportFacts {
         ReportFacts {
-            report_id: id.into(),
-            document: format!("{id}.txt"),
-            sha256: sha.into(),
-            agency: Some(agency.into()),
+            doc,
+            sha256: Some([sha; 32]),
+            agency: AGENCIES.iter().position(|a| *a == agency).map(|i| i as u32),
             report_year: Some(year),
             carried_forward: Some(fwd),
             carried_over: Some(over),
@@ -204,23 +241,54 @@ mod tests {
     #[test]
     fn finds_duplicates_and_broken_carry_over() {
         let facts = [
-            fact("a", "h1", "甲局", 2022, 3.0, 0.0),
-            fact("b", "h2", "甲局", 2023, 1.0, 2.0), // 2022 carried 3 forward, 2023 says 2 carried over
-            fact("c", "h2", "甲局", 2023, 1.0, 2.0), // same content as b
-            fact("d", "h4", "乙局", 2023, 0.0, 0.0),
+            fact(0, 1, "甲局", 2022, 3.0, 0.0),
+            fact(1, 2, "甲局", 2023, 1.0, 2.0), // 2022 carried 3 forward, 2023 says 2 carried over
+            fact(2, 2, "甲局", 2023, 1.0, 2.0), // same content as b
+            fact(3, 4, "乙局", 2023, 0.0, 0.0),
         ];
-        let out = cross_report(&facts).unwrap();
-        let rules: Vec<(&str, &str)> = out.iter().map(|(id, f)| (id.as_str(), f.rule)).collect();
-        assert!(rules.contains(&("c", "duplicate_report")), "{rules:?}");
-        assert!(rules.contains(&("b", "carry_over_mismatch")), "{rules:?}");
-        let f = out
+        let out = cross_report(&facts, &Table).unwrap();
+        let got: Vec<(u32, &str, &str)> = out
             .iter()
-            .find(|(id, f)| id == "b" && f.rule == "carry_over_mismatch")
-            .unwrap();
-        assert_eq!((f.1.expected, f.1.actual), (Some(3.0), Some(2.0)));
-        assert!(
-            !rules.iter().any(|(id, _)| *id == "d" || *id == "a"),
-            "{rules:?}"
+            .map(|(d, f)| (*d, f.rule, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    1,
+                    "carry_over_mismatch",
+                    "二、上年结转 总计 of 2023 is 2 but 四、结转下年度 总计 of 2022 (a.txt) is 3"
+                ),
+                (2, "duplicate_report", "same content as b.txt"),
+            ]
+        );
+        assert_eq!((out[0].1.expected, out[0].1.actual), (Some(3.0), Some(2.0)));
+    }
+
+    #[test]
+    fn same_agency_and_year_with_different_content_names_the_first_document() {
+        let facts = [
+            fact(0, 1, "乙局", 2021, 0.0, 0.0),
+            fact(1, 9, "甲局", 2021, 0.0, 0.0),
+            fact(2, 7, "甲局", 2021, 0.0, 0.0),
+            // unreadable files have no hash: never duplicates of each other
+            ReportFacts {
+                doc: 3,
+                ..ReportFacts::default()
+            },
+            ReportFacts {
+                doc: 4,
+                ..ReportFacts::default()
+            },
+        ];
+        let out = cross_report(&facts, &Table).unwrap();
+        let got: Vec<(u32, &str)> = out.iter().map(|(d, f)| (*d, f.message.as_str())).collect();
+        assert_eq!(
+            got,
+            [(
+                2,
+                "b.txt is also the 甲局 report for the same year, with different content"
+            )]
         );
     }
 
@@ -228,30 +296,24 @@ mod tests {
     fn the_carry_over_chain_skips_years_with_several_reports_and_stays_linear() {
         // 2022 has two different reports: no chain from it (the duplicate finding says why)
         let mut facts = vec![
-            fact("a", "h1", "甲局", 2022, 3.0, 0.0),
-            fact("b", "h2", "甲局", 2022, 5.0, 0.0),
-            fact("c", "h3", "甲局", 2023, 1.0, 2.0),
+            fact(0, 1, "甲局", 2022, 3.0, 0.0),
+            fact(1, 2, "甲局", 2022, 5.0, 0.0),
+            fact(2, 3, "甲局", 2023, 1.0, 2.0),
         ];
         // many reports of one agency and year would make a many-to-many join explode
-        for i in 0..3000 {
-            facts.push(fact(
-                &format!("x{i}"),
-                &format!("s{i}"),
-                "丙局",
-                2020,
-                1.0,
-                1.0,
-            ));
-            facts.push(fact(
-                &format!("y{i}"),
-                &format!("t{i}"),
-                "丙局",
-                2021,
-                1.0,
-                9.0,
-            ));
+        let mut doc = 3;
+        for i in 0..3000u32 {
+            for (year, over) in [(2020, 1.0), (2021, 9.0)] {
+                let mut f = fact(doc, 0, "丙局", year, 1.0, over);
+                let mut h = [0u8; 32];
+                h[..4].copy_from_slice(&i.to_be_bytes());
+                h[31] = year as u8;
+                f.sha256 = Some(h);
+                facts.push(f);
+                doc += 1;
+            }
         }
-        let out = cross_report(&facts).unwrap();
+        let out = cross_report(&facts, &Table).unwrap();
         assert!(
             !out.iter().any(|(_, f)| f.rule == "carry_over_mismatch"),
             "{out:?}"

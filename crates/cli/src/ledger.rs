@@ -1,0 +1,315 @@
+//! What a run keeps of each report between writing its cells and writing its `reports` row.
+//!
+//! A report's row can only be written at the end of the run: cross-report findings
+//! (duplicates, the carry-over chain) change its status and finding count. So that memory does
+//! not grow with the corpus, the [`Ledger`] parks the rows in a spill file (Arrow IPC on disk,
+//! see `nianbao_export::Spill`) and keeps in memory only the few numbers per report the
+//! cross-report checks need ([`ReportFacts`], ~64 bytes). [`Ledger::close`] runs those checks,
+//! then streams the rows back once: cross findings into `findings`, patched rows into
+//! `reports`, and one line per input into the manifest.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, UInt32Array};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use nianbao_export::{DatasetWriter, Spill};
+use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
+use nianbao_validate::cross::{Names, ReportFacts};
+use nianbao_vocab::Severity;
+
+/// The column of the spill file that numbers the document (not part of `reports`).
+const DOC: &str = "__doc";
+
+/// Reports seen so far: rows parked on disk, facts in memory (see the module doc).
+pub struct Ledger {
+    spill: Spill,
+    schema: SchemaRef,
+    facts: Vec<ReportFacts>,
+    agencies: HashMap<String, u32>,
+    agency_names: Vec<String>,
+    /// Findings per rule so far.
+    pub by_rule: BTreeMap<&'static str, usize>,
+}
+
+/// What the end of the run reports.
+pub struct Closing {
+    /// Reports (= input documents).
+    pub documents: usize,
+    /// Reports per status.
+    pub by_status: BTreeMap<&'static str, usize>,
+    /// Findings per rule, cross-report ones included.
+    pub by_rule: BTreeMap<&'static str, usize>,
+    /// `(document, reason)` of each unreadable document.
+    pub unreadable: Vec<(String, String)>,
+    /// The manifest's `inputs`, one JSON object per line, rewound.
+    pub inputs: std::fs::File,
+}
+
+fn parse_sha(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn status_of(s: &str) -> ReportStatus {
+    match s {
+        "unreadable" => ReportStatus::Unreadable,
+        "error" => ReportStatus::Error,
+        "warning" => ReportStatus::Warning,
+        _ => ReportStatus::Ok,
+    }
+}
+
+fn strings<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
+    b.column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        .with_context(|| format!("the spilled reports have no text column {name}"))
+}
+
+fn u32s<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a UInt32Array> {
+    b.column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<UInt32Array>())
+        .with_context(|| format!("the spilled reports have no u32 column {name}"))
+}
+
+struct Lookup<'a> {
+    documents: &'a [&'a str],
+    agencies: &'a [String],
+}
+
+impl Names for Lookup<'_> {
+    fn document(&self, doc: u32) -> &str {
+        self.documents.get(doc as usize).copied().unwrap_or("")
+    }
+    fn agency(&self, agency: u32) -> &str {
+        self.agencies
+            .get(agency as usize)
+            .map_or("", String::as_str)
+    }
+}
+
+impl Ledger {
+    /// A ledger whose spill file lives in `dir`.
+    pub fn new(dir: &Path) -> Result<Ledger> {
+        let reports = batch::reports_schema();
+        let mut fields: Vec<Field> = reports.fields().iter().map(|f| (**f).clone()).collect();
+        fields.push(Field::new(DOC, DataType::UInt32, false));
+        let schema = Arc::new(Schema::new(fields));
+        let spill = Spill::new(dir, &schema)
+            .with_context(|| format!("creating a spill file in {}", dir.display()))?;
+        Ok(Ledger {
+            spill,
+            schema,
+            facts: Vec::new(),
+            agencies: HashMap::new(),
+            agency_names: Vec::new(),
+            by_rule: BTreeMap::new(),
+        })
+    }
+
+    /// Records written reports: `docs[i]` is the number of `reports[i]` in the corpus.
+    pub fn record(&mut self, reports: &[Report], docs: &[u32]) -> Result<()> {
+        let mut rows = Vec::with_capacity(reports.len());
+        for (r, &doc) in reports.iter().zip(docs) {
+            for f in &r.findings {
+                *self.by_rule.entry(f.rule).or_default() += 1;
+            }
+            let worst = r.findings.iter().map(|f| f.severity).max();
+            rows.push(batch::ReportRow {
+                report: r,
+                n_findings: r.findings.len() as u32,
+                status: ReportStatus::of(r.unreadable.is_some(), worst),
+            });
+            let agency = r.agency.as_ref().map(|a| match self.agencies.get(a) {
+                Some(&n) => n,
+                None => {
+                    let n = self.agency_names.len() as u32;
+                    self.agencies.insert(a.clone(), n);
+                    self.agency_names.push(a.clone());
+                    n
+                }
+            });
+            let v = |k: &str| r.cell(k).and_then(|c| c.value);
+            self.facts.push(ReportFacts {
+                doc,
+                sha256: parse_sha(&r.source.sha256),
+                agency,
+                report_year: r.report_year,
+                carried_forward: v("s3.carried_forward.total"),
+                carried_over: v("s3.carried_over.total"),
+            });
+        }
+        let b = batch::reports_batch_rows(rows.into_iter())?;
+        let mut columns = b.columns().to_vec();
+        columns.push(Arc::new(UInt32Array::from(docs.to_vec())));
+        let b = RecordBatch::try_new(self.schema.clone(), columns)?;
+        self.spill.push(&b)?;
+        Ok(())
+    }
+
+    /// Runs the cross-report checks and writes the `reports` rows, the cross-report findings
+    /// and the manifest's input lines (into a temporary file in `dir`). `documents` are the
+    /// input paths by document number.
+    pub fn close(
+        self,
+        writer: &mut DatasetWriter,
+        documents: &[&str],
+        dir: &Path,
+    ) -> Result<Closing> {
+        let Ledger {
+            spill,
+            mut facts,
+            agency_names,
+            mut by_rule,
+            ..
+        } = self;
+        facts.sort_by_key(|f| f.doc);
+        let names = Lookup {
+            documents,
+            agencies: &agency_names,
+        };
+        let cross = nianbao_validate::cross_report(&facts, &names)?;
+        drop(facts);
+        let mut cross_by_doc: HashMap<u32, Vec<Finding>> = HashMap::new();
+        for (doc, f) in cross {
+            *by_rule.entry(f.rule).or_default() += 1;
+            cross_by_doc.entry(doc).or_default().push(f);
+        }
+        let mut inputs = BufWriter::new(
+            tempfile::tempfile_in(dir)
+                .with_context(|| format!("creating a temporary file in {}", dir.display()))?,
+        );
+        let mut documents = 0;
+        let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut unreadable: Vec<(String, String)> = Vec::new();
+        let partitioned = writer.partitioned();
+        for b in spill.into_batches()? {
+            let b = b?;
+            let docs = u32s(&b, DOC)?;
+            let ids = strings(&b, "report_id")?;
+            let paths = strings(&b, "document")?;
+            let status = strings(&b, "status")?;
+            let n = u32s(&b, "n_findings")?;
+            let reason = strings(&b, "reason")?;
+            let years = b
+                .column_by_name("report_year")
+                .and_then(|c| c.as_any().downcast_ref::<arrow_array::Int32Array>())
+                .context("the spilled reports have no report_year")?;
+            let year =
+                (partitioned && b.num_rows() > 0 && years.is_valid(0)).then(|| years.value(0));
+            let mut new_status: Vec<&str> = Vec::with_capacity(b.num_rows());
+            let mut new_n: Vec<u32> = Vec::with_capacity(b.num_rows());
+            let mut stubs: Vec<(Report, &Finding)> = Vec::new();
+            for i in 0..b.num_rows() {
+                let mut st = status_of(status.value(i));
+                let mut count = n.value(i);
+                if let Some(fs) = cross_by_doc.get(&docs.value(i)) {
+                    let worst: Option<Severity> = fs.iter().map(|f| f.severity).max();
+                    if st != ReportStatus::Unreadable {
+                        st = st.max(ReportStatus::of(false, worst));
+                    }
+                    count += fs.len() as u32;
+                    let mut stub = Report::empty(
+                        Source {
+                            report_id: ids.value(i).to_owned(),
+                            document: paths.value(i).to_owned(),
+                            ..Source::default()
+                        },
+                        "text",
+                    );
+                    stub.report_year = years.is_valid(i).then(|| years.value(i));
+                    for f in fs {
+                        stubs.push((stub.clone(), f));
+                    }
+                }
+                new_status.push(st.as_str());
+                new_n.push(count);
+                *by_status.entry(st.as_str()).or_default() += 1;
+                let why = reason.is_valid(i).then(|| reason.value(i));
+                if let (ReportStatus::Unreadable, Some(w)) = (st, why) {
+                    unreadable.push((paths.value(i).to_owned(), w.to_owned()));
+                }
+                serde_json::to_writer(
+                    &mut inputs,
+                    &serde_json::json!({
+                        "document": paths.value(i),
+                        "report_id": ids.value(i),
+                        "status": st.as_str(),
+                        "reason": why,
+                    }),
+                )?;
+                inputs.write_all(b"\n")?;
+            }
+            documents += b.num_rows();
+            if !stubs.is_empty() {
+                writer.write_in(
+                    "findings",
+                    year,
+                    &batch::findings_batch(stubs.iter().map(|(r, f)| (r, *f)))?,
+                )?;
+            }
+            let schema = b.schema();
+            let mut columns: Vec<ArrayRef> = Vec::with_capacity(b.num_columns() - 1);
+            let mut fields = Vec::with_capacity(b.num_columns() - 1);
+            for (f, c) in schema.fields().iter().zip(b.columns()) {
+                let c = match f.name().as_str() {
+                    DOC => continue,
+                    "status" => Arc::new(StringArray::from(new_status.clone())) as ArrayRef,
+                    "n_findings" => Arc::new(UInt32Array::from(new_n.clone())) as ArrayRef,
+                    _ => c.clone(),
+                };
+                fields.push(f.clone());
+                columns.push(c);
+            }
+            let rows = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+            writer.write_in("reports", year, &rows)?;
+        }
+        let mut file = inputs
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .context("writing the manifest's inputs")?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(Closing {
+            documents,
+            by_status,
+            by_rule,
+            unreadable,
+            inputs: file,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_parse_from_hex_or_not_at_all() {
+        let hex = "00ff".repeat(16);
+        let h = parse_sha(&hex).unwrap();
+        assert_eq!((h[0], h[1], h[31]), (0, 255, 255));
+        assert_eq!(parse_sha(""), None);
+        assert_eq!(parse_sha(&"zz".repeat(32)), None);
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in [
+            ReportStatus::Ok,
+            ReportStatus::Warning,
+            ReportStatus::Error,
+            ReportStatus::Unreadable,
+        ] {
+            assert_eq!(status_of(s.as_str()), s);
+        }
+    }
+}
