@@ -78,7 +78,7 @@ impl Default for Config {
                 csv: true,
             },
             strict: false,
-            chunk_size: 1024,
+            chunk_size: 256,
             pdf: PdfConfig::default(),
             incremental: true,
             state: None,
@@ -144,7 +144,7 @@ mod tests {
             "input = 'in'\noutput = 'out'\n[formats]\nparquet = true\ncsv = false\n",
         )
         .unwrap();
-        assert_eq!(c.chunk_size, 1024);
+        assert_eq!(c.chunk_size, 256);
         c.validate().unwrap();
         let bad = Config {
             output: "in".into(),

@@ -4,7 +4,7 @@
 //! (duplicates, the carry-over chain) change its status and finding count. So that memory does
 //! not grow with the corpus, the [`Ledger`] parks the rows in a spill file (Arrow IPC on disk,
 //! see `nianbao_export::Spill`) and keeps in memory only the few numbers per report the
-//! cross-report checks need ([`ReportFacts`], ~64 bytes). [`Ledger::close`] runs those checks,
+//! cross-report checks need ([`ReportFacts`] and the report id, ~56 bytes). [`Ledger::close`] runs those checks,
 //! then streams the rows back once: cross findings into `findings`, patched rows into
 //! `reports`, and one line per input into the manifest.
 
@@ -21,6 +21,8 @@ use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
 use nianbao_validate::cross::{Names, ReportFacts};
 use nianbao_vocab::Severity;
 
+use crate::inputs::Inputs;
+
 /// The column of the spill file that numbers the document (not part of `reports`).
 const DOC: &str = "__doc";
 
@@ -28,7 +30,8 @@ const DOC: &str = "__doc";
 pub struct Ledger {
     spill: Spill,
     schema: SchemaRef,
-    facts: Vec<ReportFacts>,
+    /// Facts with `content` still unset, and the report id (64 bits of the SHA-256).
+    facts: Vec<(ReportFacts, Option<u64>)>,
     agencies: HashMap<String, u32>,
     agency_names: Vec<String>,
     /// Findings per rule so far.
@@ -49,15 +52,12 @@ pub struct Closing {
     pub inputs: std::fs::File,
 }
 
-fn parse_sha(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 {
+/// The report id (16 hex digits) as a number.
+fn parse_id(hex: &str) -> Option<u64> {
+    if hex.len() != 16 {
         return None;
     }
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
+    u64::from_str_radix(hex, 16).ok()
 }
 
 fn status_of(s: &str) -> ReportStatus {
@@ -82,13 +82,18 @@ fn u32s<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a UInt32Array> {
 }
 
 struct Lookup<'a> {
-    documents: &'a [&'a str],
+    documents: &'a Inputs,
     agencies: &'a [String],
 }
 
 impl Names for Lookup<'_> {
     fn document(&self, doc: u32) -> &str {
-        self.documents.get(doc as usize).copied().unwrap_or("")
+        let doc = doc as usize;
+        if doc < self.documents.len() {
+            self.documents.rel(doc)
+        } else {
+            ""
+        }
     }
     fn agency(&self, agency: u32) -> &str {
         self.agencies
@@ -139,14 +144,20 @@ impl Ledger {
                 }
             });
             let v = |k: &str| r.cell(k).and_then(|c| c.value);
-            self.facts.push(ReportFacts {
-                doc,
-                sha256: parse_sha(&r.source.sha256),
-                agency,
-                report_year: r.report_year,
-                carried_forward: v("s3.carried_forward.total"),
-                carried_over: v("s3.carried_over.total"),
-            });
+            let id = (!r.source.sha256.is_empty())
+                .then(|| parse_id(&r.source.report_id))
+                .flatten();
+            self.facts.push((
+                ReportFacts {
+                    doc,
+                    content: None,
+                    agency,
+                    report_year: r.report_year,
+                    carried_forward: v("s3.carried_forward.total"),
+                    carried_over: v("s3.carried_over.total"),
+                },
+                id,
+            ));
         }
         let b = batch::reports_batch_rows(rows.into_iter())?;
         let mut columns = b.columns().to_vec();
@@ -162,7 +173,7 @@ impl Ledger {
     pub fn close(
         self,
         writer: &mut DatasetWriter,
-        documents: &[&str],
+        documents: &Inputs,
         dir: &Path,
     ) -> Result<Closing> {
         let Ledger {
@@ -172,7 +183,18 @@ impl Ledger {
             mut by_rule,
             ..
         } = self;
-        facts.sort_by_key(|f| f.doc);
+        // Same report id, same content (the id is the dataset's identity of a document's
+        // bytes); the first document in path order stands for it.
+        facts.sort_by_key(|(f, _)| f.doc);
+        let mut first: HashMap<u64, u32> = HashMap::new();
+        let facts: Vec<ReportFacts> = facts
+            .into_iter()
+            .map(|(mut f, id)| {
+                f.content = id.map(|id| *first.entry(id).or_insert(f.doc));
+                f
+            })
+            .collect();
+        drop(first);
         let names = Lookup {
             documents,
             agencies: &agency_names,
@@ -293,12 +315,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hashes_parse_from_hex_or_not_at_all() {
-        let hex = "00ff".repeat(16);
-        let h = parse_sha(&hex).unwrap();
-        assert_eq!((h[0], h[1], h[31]), (0, 255, 255));
-        assert_eq!(parse_sha(""), None);
-        assert_eq!(parse_sha(&"zz".repeat(32)), None);
+    fn report_ids_parse_from_hex_or_not_at_all() {
+        assert_eq!(parse_id("00000000000000ff"), Some(255));
+        assert_eq!(parse_id(""), None);
+        assert_eq!(parse_id(&"z".repeat(16)), None);
     }
 
     #[test]

@@ -109,6 +109,9 @@ pub const ROW_GROUP_ROWS: usize = 65_536;
 /// Largest estimated encoded size of a row group (wide tables flush by size, not rows).
 pub const ROW_GROUP_BYTES: usize = 8 << 20;
 
+/// Tables with more columns than this are written without dictionary encoding.
+pub const WIDE_COLUMNS: usize = 40;
+
 struct TableWriter {
     parquet: Option<(PathBuf, ArrowWriter<File>)>,
     csv: Option<(PathBuf, arrow_csv::Writer<BufWriter<File>>)>,
@@ -162,6 +165,9 @@ fn open_table(
             // bounded row groups: the writer buffers one row group per table in memory
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
+            // Wide tables (one column per cell key): a dictionary encoder per column costs
+            // more memory than it saves space on numbers that zstd compresses anyway.
+            .set_dictionary_enabled(schema.fields().len() <= WIDE_COLUMNS)
             .build();
         let w = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|source| {
             ExportError::Parquet {

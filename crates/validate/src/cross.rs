@@ -12,8 +12,9 @@ pub struct ReportFacts {
     /// The report's document, as its position in the corpus ordered by path: of two
     /// documents, the smaller number has the smaller path.
     pub doc: u32,
-    /// Content hash (SHA-256); `None` when the file could not be read at all.
-    pub sha256: Option<[u8; 32]>,
+    /// The content: the `doc` of the first document with the same bytes (the same report
+    /// id), which is `doc` itself for the first; `None` when the file could not be read at all.
+    pub content: Option<u32>,
     /// Agency, as a number the caller gives each distinct agency name.
     pub agency: Option<u32>,
     /// Report year.
@@ -31,19 +32,6 @@ pub trait Names {
     /// The name of agency `agency`.
     fn agency(&self, agency: u32) -> &str;
 }
-
-/// The sha256 as four u64 columns (polars groups by them; no hex strings in memory).
-fn sha_words(facts: &[ReportFacts], i: usize) -> Vec<Option<u64>> {
-    facts
-        .iter()
-        .map(|f| {
-            f.sha256
-                .map(|h| u64::from_be_bytes(h[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
-        })
-        .collect()
-}
-
-const SHA: [&str; 4] = ["sha0", "sha1", "sha2", "sha3"];
 
 fn u32_at(df: &DataFrame, name: &str, i: usize) -> Result<u32, PolarsError> {
     df.column(name)?
@@ -64,28 +52,19 @@ pub fn cross_report(
     }
     let df = df!(
         "doc" => facts.iter().map(|f| f.doc).collect::<Vec<_>>(),
-        SHA[0] => sha_words(facts, 0),
-        SHA[1] => sha_words(facts, 1),
-        SHA[2] => sha_words(facts, 2),
-        SHA[3] => sha_words(facts, 3),
+        "content" => facts.iter().map(|f| f.content).collect::<Vec<_>>(),
         "agency" => facts.iter().map(|f| f.agency).collect::<Vec<_>>(),
         "report_year" => facts.iter().map(|f| f.report_year).collect::<Vec<_>>(),
         "carried_forward" => facts.iter().map(|f| f.carried_forward).collect::<Vec<_>>(),
         "carried_over" => facts.iter().map(|f| f.carried_over).collect::<Vec<_>>(),
     )?;
-    let by_sha: Vec<Expr> = SHA.iter().map(|c| col(*c)).collect();
-    // Each content's first document stands for it.
-    let df = df
-        .lazy()
-        .with_columns([col("doc").min().over(by_sha.clone())?.alias("content")])
-        .collect()?;
 
     // Same content twice.
     let dup = df
         .clone()
         .lazy()
         .filter(
-            col(SHA[0])
+            col("content")
                 .is_not_null()
                 .and(col("doc").neq(col("content"))),
         )
@@ -227,10 +206,11 @@ mod tests {
         }
     }
 
-    fn fact(doc: u32, sha: u8, agency: &str, year: i32, fwd: f64, over: f64) -> ReportFacts {
+    /// `content` is the first document with the same bytes.
+    fn fact(doc: u32, content: u32, agency: &str, year: i32, fwd: f64, over: f64) -> ReportFacts {
         ReportFacts {
             doc,
-            sha256: Some([sha; 32]),
+            content: Some(content),
             agency: AGENCIES.iter().position(|a| *a == agency).map(|i| i as u32),
             report_year: Some(year),
             carried_forward: Some(fwd),
@@ -241,10 +221,10 @@ mod tests {
     #[test]
     fn finds_duplicates_and_broken_carry_over() {
         let facts = [
-            fact(0, 1, "甲局", 2022, 3.0, 0.0),
-            fact(1, 2, "甲局", 2023, 1.0, 2.0), // 2022 carried 3 forward, 2023 says 2 carried over
-            fact(2, 2, "甲局", 2023, 1.0, 2.0), // same content as b
-            fact(3, 4, "乙局", 2023, 0.0, 0.0),
+            fact(0, 0, "甲局", 2022, 3.0, 0.0),
+            fact(1, 1, "甲局", 2023, 1.0, 2.0), // 2022 carried 3 forward, 2023 says 2 carried over
+            fact(2, 1, "甲局", 2023, 1.0, 2.0), // same content as b
+            fact(3, 3, "乙局", 2023, 0.0, 0.0),
         ];
         let out = cross_report(&facts, &Table).unwrap();
         let got: Vec<(u32, &str, &str)> = out
@@ -268,9 +248,9 @@ mod tests {
     #[test]
     fn same_agency_and_year_with_different_content_names_the_first_document() {
         let facts = [
-            fact(0, 1, "乙局", 2021, 0.0, 0.0),
-            fact(1, 9, "甲局", 2021, 0.0, 0.0),
-            fact(2, 7, "甲局", 2021, 0.0, 0.0),
+            fact(0, 0, "乙局", 2021, 0.0, 0.0),
+            fact(1, 1, "甲局", 2021, 0.0, 0.0),
+            fact(2, 2, "甲局", 2021, 0.0, 0.0),
             // unreadable files have no hash: never duplicates of each other
             ReportFacts {
                 doc: 3,
@@ -296,20 +276,15 @@ mod tests {
     fn the_carry_over_chain_skips_years_with_several_reports_and_stays_linear() {
         // 2022 has two different reports: no chain from it (the duplicate finding says why)
         let mut facts = vec![
-            fact(0, 1, "甲局", 2022, 3.0, 0.0),
-            fact(1, 2, "甲局", 2022, 5.0, 0.0),
-            fact(2, 3, "甲局", 2023, 1.0, 2.0),
+            fact(0, 0, "甲局", 2022, 3.0, 0.0),
+            fact(1, 1, "甲局", 2022, 5.0, 0.0),
+            fact(2, 2, "甲局", 2023, 1.0, 2.0),
         ];
         // many reports of one agency and year would make a many-to-many join explode
         let mut doc = 3;
-        for i in 0..3000u32 {
+        for _ in 0..3000 {
             for (year, over) in [(2020, 1.0), (2021, 9.0)] {
-                let mut f = fact(doc, 0, "丙局", year, 1.0, over);
-                let mut h = [0u8; 32];
-                h[..4].copy_from_slice(&i.to_be_bytes());
-                h[31] = year as u8;
-                f.sha256 = Some(h);
-                facts.push(f);
+                facts.push(fact(doc, doc, "丙局", year, 1.0, over));
                 doc += 1;
             }
         }
