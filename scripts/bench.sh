@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet -p nianbao-cli
 bin=target/release/nianbao
 
-measure() { # name layouts count
-  local name=$1 layouts=$2 n=$3
+measure() { # name layouts count [extra pipeline lines]
+  local name=$1 layouts=$2 n=$3 extra=${4:-}
   local dir=data/bench/$name-$n
   if [ ! -d "$dir/in" ]; then
     $bin synth --output "$dir/in" --count "$n" --seed 7 --layouts "$layouts" >/dev/null 2>&1
@@ -20,7 +20,7 @@ measure() { # name layouts count
   bytes=$(du -sb "$dir/in" | cut -f1)
   t0=$(date +%s.%N); find "$dir/in" -type f -exec cat {} + > /dev/null; t1=$(date +%s.%N)
   rm -rf "$dir/out" "$dir/.out.gens" "$dir/.out.state"
-  printf 'input = "%s"\noutput = "%s"\nincremental = false\n' "$dir/in" "$dir/out" > "$dir/full.toml"
+  printf 'input = "%s"\noutput = "%s"\nincremental = false\n%b' "$dir/in" "$dir/out" "$extra" > "$dir/full.toml"
   /usr/bin/time -v $bin build --config "$dir/full.toml" 2> "$dir/time.txt" >/dev/null || { cat "$dir/time.txt"; exit 1; }
   wall=$(grep 'Elapsed (wall clock)' "$dir/time.txt" | awk '{print $NF}')
   rss=$(grep 'Maximum resident set size' "$dir/time.txt" | awk '{print $NF}')
@@ -61,4 +61,12 @@ if command -v pdftotext >/dev/null 2>&1; then
   measure pdf pdf "${PDF_COUNT:-$((count / 20))}"
 else
   echo "| pdf | skipped: pdftotext (poppler-utils) is not installed | | | | | | |"
+fi
+# National scale: 1,000,000 text reports (~4 GB generated under data/bench/, not committed),
+# written as Parquet only and partitioned by year (the CSV of `cells` alone would be ~31 GB).
+# Skip with SCALE_COUNT=0.
+scale=${SCALE_COUNT:-1000000}
+if [ "$scale" -gt 0 ]; then
+  measure text-scale tabbed,piped,pdf_text,cell_per_line,flattened "$scale" \
+    'partition_by_year = true\n[formats]\nparquet = true\ncsv = false\n'
 fi
