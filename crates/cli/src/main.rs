@@ -561,6 +561,11 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     })?;
     bar.finish_and_clear();
     // Cross-report checks, then the `reports` rows and the manifest's inputs.
+    // Only `findings` and `reports` are still written to: finish the other tables first, so
+    // their buffers are freed before the cross-report checks (with partitions, one set per year).
+    for table in ["cells", "cells_wide", "sections"] {
+        writer.close(table)?;
+    }
     let mut closing = ledger.close(&mut writer, &inputs, &scratch)?;
     let by_status = &closing.by_status;
     let by_rule = &closing.by_rule;

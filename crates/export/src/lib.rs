@@ -88,6 +88,9 @@ pub enum ExportError {
         /// The cause.
         source: arrow_schema::ArrowError,
     },
+    /// A batch for a table whose files were already finished.
+    #[error("table {0} was already closed; no more rows can be written to it")]
+    Closed(String),
     /// A batch for a table that was not declared.
     #[error("no table named {0} was declared")]
     UnknownTable(String),
@@ -126,7 +129,47 @@ pub struct DatasetWriter {
     schemas: BTreeMap<String, SchemaRef>,
     partitioned: bool,
     /// (table, partition) → writer; partition is `None` when not partitioned.
-    tables: BTreeMap<(String, Option<Option<i32>>), TableWriter>,
+    tables: BTreeMap<PartKey, TableWriter>,
+    /// Files of tables closed before [`DatasetWriter::finish`]: (table, partition) → manifest
+    /// `outputs` entries and rows.
+    closed: BTreeMap<PartKey, (Vec<serde_json::Value>, u64)>,
+    /// Tables closed early.
+    closed_tables: std::collections::BTreeSet<String>,
+}
+
+type PartKey = (String, Option<Option<i32>>);
+
+/// Closes one table's files; returns its manifest `outputs` entries and row count.
+fn close_table(
+    key: &PartKey,
+    t: TableWriter,
+) -> Result<(Vec<serde_json::Value>, u64), ExportError> {
+    let (name, part) = key;
+    let (stem, csv_stem) = match part {
+        Some(y) => (
+            format!("{name}/{}/part-0", partition_dir(*y)),
+            format!("csv/{name}/{}/part-0", partition_dir(*y)),
+        ),
+        None => (name.clone(), name.clone()),
+    };
+    let mut outputs = Vec::new();
+    if let Some((p, w)) = t.parquet {
+        w.close().map_err(|source| ExportError::Parquet {
+            path: p.clone(),
+            source,
+        })?;
+        outputs.push(
+            serde_json::json!({"table": name, "file": format!("{stem}.parquet"), "rows": t.rows}),
+        );
+    }
+    if let Some((p, w)) = t.csv {
+        let mut inner = w.into_inner();
+        inner.flush().map_err(io(&p))?;
+        outputs.push(
+            serde_json::json!({"table": name, "file": format!("{csv_stem}.csv"), "rows": t.rows}),
+        );
+    }
+    Ok((outputs, t.rows))
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
@@ -258,6 +301,8 @@ impl DatasetWriter {
                 .collect(),
             partitioned,
             tables: out,
+            closed: BTreeMap::new(),
+            closed_tables: Default::default(),
         })
     }
 
@@ -284,6 +329,9 @@ impl DatasetWriter {
             .get(table)
             .ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?
             .clone();
+        if self.closed_tables.contains(table) {
+            return Err(ExportError::Closed(table.to_owned()));
+        }
         let key = (table.to_owned(), self.partitioned.then_some(year));
         let projected;
         let batch = if self.partitioned {
@@ -326,6 +374,30 @@ impl DatasetWriter {
         Ok(())
     }
 
+    /// Finishes the files of `table` (every partition) now, releasing their buffers, instead
+    /// of at [`finish`](Self::finish); writing to it afterwards is an error.
+    pub fn close(&mut self, table: &str) -> Result<(), ExportError> {
+        let keys: Vec<PartKey> = self
+            .tables
+            .keys()
+            .filter(|(t, _)| t == table)
+            .cloned()
+            .collect();
+        for key in keys {
+            let t = self.tables.remove(&key).expect("listed above");
+            let closed = close_table(&key, t)?;
+            self.closed.insert(key, closed);
+        }
+        // an unpartitioned table is closed even when it had no rows; mark it so writes fail
+        if !self.partitioned {
+            self.closed
+                .entry((table.to_owned(), None))
+                .or_insert_with(|| (Vec::new(), 0));
+        }
+        self.closed_tables.insert(table.to_owned());
+        Ok(())
+    }
+
     /// The folder the dataset is being written into (on the output's file system, removed if
     /// the run dies): where a run may keep anonymous temporary files such as a [`Spill`].
     pub fn scratch_dir(&self) -> &Path {
@@ -352,28 +424,15 @@ impl DatasetWriter {
     ) -> Result<BTreeMap<String, u64>, ExportError> {
         let mut counts: BTreeMap<String, u64> =
             self.schemas.keys().map(|t| (t.clone(), 0)).collect();
+        let mut done = self.closed;
+        for (key, t) in self.tables {
+            let closed = close_table(&key, t)?;
+            done.insert(key, closed);
+        }
         let mut outputs = Vec::new();
-        for ((name, part), t) in self.tables {
-            let (stem, csv_stem) = match part {
-                Some(y) => (
-                    format!("{name}/{}/part-0", partition_dir(y)),
-                    format!("csv/{name}/{}/part-0", partition_dir(y)),
-                ),
-                None => (name.clone(), name.clone()),
-            };
-            if let Some((p, w)) = t.parquet {
-                w.close().map_err(|source| ExportError::Parquet {
-                    path: p.clone(),
-                    source,
-                })?;
-                outputs.push(serde_json::json!({"table": name, "file": format!("{stem}.parquet"), "rows": t.rows}));
-            }
-            if let Some((p, w)) = t.csv {
-                let mut inner = w.into_inner();
-                inner.flush().map_err(io(&p))?;
-                outputs.push(serde_json::json!({"table": name, "file": format!("{csv_stem}.csv"), "rows": t.rows}));
-            }
-            *counts.entry(name).or_insert(0) += t.rows;
+        for ((name, _), (files, rows)) in done {
+            outputs.extend(files);
+            *counts.entry(name).or_insert(0) += rows;
         }
         let mut manifest = manifest.clone();
         if let Some(m) = manifest.as_object_mut() {
@@ -491,6 +550,40 @@ pub fn data_dictionary(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_closed_early_is_published_and_refuses_more_rows() {
+        use arrow_array::Int32Array;
+        use arrow_schema::{DataType, Field, Schema};
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let schema =
+            std::sync::Arc::new(Schema::new(vec![Field::new("x", DataType::Int32, false)]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![std::sync::Arc::new(Int32Array::from(vec![1, 2, 3]))],
+        )
+        .unwrap();
+        let formats = Formats {
+            parquet: true,
+            csv: true,
+        };
+        let mut w =
+            DatasetWriter::create(&out, formats, &[("a", schema.clone()), ("b", schema)]).unwrap();
+        w.write("a", &batch).unwrap();
+        w.close("a").unwrap();
+        assert!(matches!(w.write("a", &batch), Err(ExportError::Closed(_))));
+        w.write("b", &batch).unwrap();
+        let counts = w.finish(&serde_json::json!({}), "").unwrap();
+        assert_eq!((counts["a"], counts["b"]), (3, 3));
+        assert_eq!(
+            std::fs::read_to_string(out.join("a.csv")).unwrap(),
+            "x\n1\n2\n3\n"
+        );
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(m["outputs"].as_array().unwrap().len(), 4);
+    }
 
     #[test]
     fn manifest_inputs_are_streamed_in_order_as_valid_json() {
