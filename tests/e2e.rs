@@ -680,15 +680,10 @@ fn incremental_build_equals_full_rebuild() {
     std::fs::create_dir_all(&input).unwrap();
     // No PDFs: without `pdftotext` they are unreadable, and unreadable documents are not
     // cached (they are retried every run), which would change the counts asserted below.
-    let layouts = [
-        "tabbed",
-        "piped",
-        "pdf_text",
-        "cell_per_line",
-        "flattened",
-        "html",
-        "docx",
-    ];
+    let layouts: Vec<&str> = nianbao_synth::ALL_LAYOUTS
+        .into_iter()
+        .filter(|l| *l != "pdf")
+        .collect();
     let docs = nianbao_synth::generate_layouts(40, 21, true, &layouts);
     for d in &docs[..36] {
         std::fs::write(input.join(&d.name), &d.bytes).unwrap();

@@ -60,15 +60,6 @@ fn parse_id(hex: &str) -> Option<u64> {
     u64::from_str_radix(hex, 16).ok()
 }
 
-fn status_of(s: &str) -> ReportStatus {
-    match s {
-        "unreadable" => ReportStatus::Unreadable,
-        "error" => ReportStatus::Error,
-        "warning" => ReportStatus::Warning,
-        _ => ReportStatus::Ok,
-    }
-}
-
 fn strings<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
     b.column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<StringArray>())
@@ -232,7 +223,12 @@ impl Ledger {
             let mut new_n: Vec<u32> = Vec::with_capacity(b.num_rows());
             let mut stubs: Vec<(Report, &Finding)> = Vec::new();
             for i in 0..b.num_rows() {
-                let mut st = status_of(status.value(i));
+                let mut st = ReportStatus::from_name(status.value(i)).with_context(|| {
+                    format!(
+                        "a spilled report has the unknown status {}",
+                        status.value(i)
+                    )
+                })?;
                 let mut count = n.value(i);
                 if let Some(fs) = cross_by_doc.get(&docs.value(i)) {
                     let worst: Option<Severity> = fs.iter().map(|f| f.severity).max();
@@ -329,7 +325,7 @@ mod tests {
             ReportStatus::Error,
             ReportStatus::Unreadable,
         ] {
-            assert_eq!(status_of(s.as_str()), s);
+            assert_eq!(ReportStatus::from_name(s.as_str()), Some(s));
         }
     }
 }

@@ -171,18 +171,17 @@ fn run(cli: Cli) -> Result<i32> {
 const PARSER_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
 
 /// Calls `write` once per report year (in year order, reports in input order within a year)
-/// when `partitioned`, else once with all reports, with each report's position in `reports`;
-/// returns the reports in input order.
+/// when `partitioned`, else once with all reports, with each report's position in `reports`.
 fn by_year(
     reports: Vec<Report>,
     partitioned: bool,
     mut write: impl FnMut(Option<i32>, &[Report], &[usize]) -> Result<()>,
-) -> Result<Vec<Report>> {
+) -> Result<()> {
     if !partitioned {
         let all: Vec<usize> = (0..reports.len()).collect();
-        write(None, &reports, &all)?;
-        return Ok(reports);
+        return write(None, &reports, &all);
     }
+    // a stable sort: input order is kept within a year
     let mut tagged: Vec<(usize, Report)> = reports.into_iter().enumerate().collect();
     tagged.sort_by_key(|(_, r)| r.report_year);
     let (idx, sorted): (Vec<usize>, Vec<Report>) = tagged.into_iter().unzip();
@@ -197,9 +196,7 @@ fn by_year(
         write(year, &sorted[start..end], &idx[start..end])?;
         start = end;
     }
-    let mut back: Vec<(usize, Report)> = idx.into_iter().zip(sorted).collect();
-    back.sort_by_key(|(i, _)| *i);
-    Ok(back.into_iter().map(|(_, r)| r).collect())
+    Ok(())
 }
 
 /// What changed since the previous run.
@@ -362,8 +359,6 @@ fn validate_chunk(reports: &mut [Report]) -> Result<()> {
     Ok(())
 }
 
-/// The facts of the cross-report checks, built at the end from the slim reports (so that they
-/// are not held twice during the run).
 const TABLES: [(&str, &str); 5] = [
     (
         "reports",

@@ -178,6 +178,18 @@ impl ReportStatus {
             ReportStatus::Unreadable => "unreadable",
         }
     }
+
+    /// The status a `status` column value names (the inverse of [`as_str`](Self::as_str)).
+    pub fn from_name(name: &str) -> Option<ReportStatus> {
+        [
+            ReportStatus::Ok,
+            ReportStatus::Warning,
+            ReportStatus::Error,
+            ReportStatus::Unreadable,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
 }
 
 impl ReportStatus {
