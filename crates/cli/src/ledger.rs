@@ -18,7 +18,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use nianbao_export::{DatasetWriter, Spill};
 use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
-use nianbao_validate::cross::{Names, ReportFacts};
+use nianbao_validate::cross::{CrossFinding, Names, ReportFacts};
 use nianbao_vocab::Severity;
 
 use crate::inputs::Inputs;
@@ -190,12 +190,10 @@ impl Ledger {
             documents,
             agencies: &agency_names,
         };
-        let cross = nianbao_validate::cross_report(&facts, &names)?;
+        let cross: Vec<CrossFinding> = nianbao_validate::cross_report(&facts, &names)?;
         drop(facts);
-        let mut cross_by_doc: HashMap<u32, Vec<Finding>> = HashMap::new();
-        for (doc, f) in cross {
-            *by_rule.entry(f.rule).or_default() += 1;
-            cross_by_doc.entry(doc).or_default().push(f);
+        for c in &cross {
+            *by_rule.entry(c.rule()).or_default() += 1;
         }
         let mut inputs = BufWriter::new(
             tempfile::tempfile_in(dir)
@@ -221,7 +219,7 @@ impl Ledger {
                 (partitioned && b.num_rows() > 0 && years.is_valid(0)).then(|| years.value(0));
             let mut new_status: Vec<&str> = Vec::with_capacity(b.num_rows());
             let mut new_n: Vec<u32> = Vec::with_capacity(b.num_rows());
-            let mut stubs: Vec<(Report, &Finding)> = Vec::new();
+            let mut stubs: Vec<Report> = Vec::new();
             for i in 0..b.num_rows() {
                 let mut st = ReportStatus::from_name(status.value(i)).with_context(|| {
                     format!(
@@ -230,7 +228,13 @@ impl Ledger {
                     )
                 })?;
                 let mut count = n.value(i);
-                if let Some(fs) = cross_by_doc.get(&docs.value(i)) {
+                // `cross` is ordered by document: this document's findings are one run of it
+                let doc = docs.value(i);
+                let from = cross.partition_point(|c| c.doc < doc);
+                let to = from + cross[from..].partition_point(|c| c.doc == doc);
+                if from < to {
+                    let fs: Vec<Finding> =
+                        cross[from..to].iter().map(|c| c.finding(&names)).collect();
                     let worst: Option<Severity> = fs.iter().map(|f| f.severity).max();
                     if st != ReportStatus::Unreadable {
                         st = st.max(ReportStatus::of(false, worst));
@@ -245,9 +249,8 @@ impl Ledger {
                         "text",
                     );
                     stub.report_year = years.is_valid(i).then(|| years.value(i));
-                    for f in fs {
-                        stubs.push((stub.clone(), f));
-                    }
+                    stub.findings = fs;
+                    stubs.push(stub);
                 }
                 new_status.push(st.as_str());
                 new_n.push(count);
@@ -272,7 +275,11 @@ impl Ledger {
                 writer.write_in(
                     "findings",
                     year,
-                    &batch::findings_batch(stubs.iter().map(|(r, f)| (r, *f)))?,
+                    &batch::findings_batch(
+                        stubs
+                            .iter()
+                            .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
+                    )?,
                 )?;
             }
             let schema = b.schema();

@@ -4,7 +4,7 @@
 //! these schemas, so a column cannot be added without being documented.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{
     Float64Builder, Int32Builder, StringBuilder, UInt32Builder, UInt64Builder, UInt8Builder,
@@ -28,6 +28,11 @@ const DOC: &str = "Path of the document relative to the input folder, with / sep
 
 /// Schema of `reports`: one row per input document.
 pub fn reports_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA.get_or_init(make_reports_schema).clone()
+}
+
+fn make_reports_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
         f("document", DataType::Utf8, false, DOC),
@@ -49,6 +54,11 @@ pub fn reports_schema() -> SchemaRef {
 
 /// Schema of `cells`: one row per canonical cell of each report (long form).
 pub fn cells_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA.get_or_init(make_cells_schema).clone()
+}
+
+fn make_cells_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
         f("document", DataType::Utf8, false, DOC),
@@ -65,6 +75,11 @@ pub fn cells_schema() -> SchemaRef {
 
 /// Schema of `sections`: the parts 一 to 六 as text.
 pub fn sections_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA.get_or_init(make_sections_schema).clone()
+}
+
+fn make_sections_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
         f("document", DataType::Utf8, false, DOC),
@@ -76,6 +91,11 @@ pub fn sections_schema() -> SchemaRef {
 
 /// Schema of `findings`: every problem found.
 pub fn findings_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA.get_or_init(make_findings_schema).clone()
+}
+
+fn make_findings_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
         f("document", DataType::Utf8, false, DOC),
@@ -118,6 +138,11 @@ pub fn findings_schema() -> SchemaRef {
 
 /// Schema of `cells_wide`: one row per report, one column per cell key.
 pub fn cells_wide_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA.get_or_init(make_cells_wide_schema).clone()
+}
+
+fn make_cells_wide_schema() -> SchemaRef {
     let mut fields = vec![
         f("report_id", DataType::Utf8, false, ID),
         f("document", DataType::Utf8, false, DOC),

@@ -40,12 +40,100 @@ fn u32_at(df: &DataFrame, name: &str, i: usize) -> Result<u32, PolarsError> {
         .ok_or_else(|| PolarsError::NoData(format!("null {name} in a cross-report result").into()))
 }
 
-/// Runs the cross-report checks. Returns `(doc, finding)` pairs, ordered by document, then
-/// rule, then message.
+/// One cross-report finding as numbers: a million of them fit in a few tens of megabytes.
+/// [`CrossFinding::finding`] writes its message when it is needed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CrossFinding {
+    /// The document the finding is about.
+    pub doc: u32,
+    /// What was found.
+    pub kind: CrossKind,
+}
+
+/// What a [`CrossFinding`] found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CrossKind {
+    /// Same bytes as the earlier document `first`.
+    SameContent {
+        /// The first document (in path order) with these bytes.
+        first: u32,
+    },
+    /// Another report of the same agency and year, with different content.
+    SameAgencyYear {
+        /// The first document (in path order) of that agency and year.
+        first: u32,
+        /// The agency.
+        agency: u32,
+    },
+    /// 二、上年结转 of `year` differs from 四、结转下年度 of the year before.
+    CarryOver {
+        /// The report of the year before.
+        prev_doc: u32,
+        /// The report year of `doc`.
+        year: i32,
+        /// 四、结转下年度 总计 of the year before.
+        prev_forward: f64,
+        /// 二、上年结转 总计 of `year`.
+        carried_over: f64,
+    },
+}
+
+impl CrossFinding {
+    /// The rule of the catalogue this finding belongs to.
+    pub fn rule(&self) -> &'static str {
+        match self.kind {
+            CrossKind::SameContent { .. } | CrossKind::SameAgencyYear { .. } => "duplicate_report",
+            CrossKind::CarryOver { .. } => "carry_over_mismatch",
+        }
+    }
+
+    /// The finding, with its message written out.
+    pub fn finding(&self, names: &dyn Names) -> Finding {
+        match self.kind {
+            CrossKind::SameContent { first } => Finding::new(
+                self.rule(),
+                format!("same content as {}", names.document(first)),
+            ),
+            CrossKind::SameAgencyYear { first, agency } => Finding::new(
+                self.rule(),
+                format!(
+                    "{} is also the {} report for the same year, with different content",
+                    names.document(first),
+                    names.agency(agency)
+                ),
+            ),
+            CrossKind::CarryOver {
+                prev_doc,
+                year,
+                prev_forward,
+                carried_over,
+            } => Finding::new(
+                self.rule(),
+                format!(
+                    "二、上年结转 总计 of {year} is {carried_over} but 四、结转下年度 总计 of {} ({}) is {prev_forward}",
+                    year - 1,
+                    names.document(prev_doc),
+                ),
+            )
+            .at_key("s3.carried_over.total")
+            .numbers(Some(prev_forward), Some(carried_over)),
+        }
+    }
+}
+
+fn f64_at(df: &DataFrame, name: &str, i: usize) -> Result<f64, PolarsError> {
+    df.column(name)?
+        .f64()?
+        .get(i)
+        .ok_or_else(|| PolarsError::NoData(format!("null {name} in a cross-report result").into()))
+}
+
+/// Runs the cross-report checks. Returns the findings ordered by document, then rule, then
+/// message (`names` is only asked for the few documents with two findings of one rule).
 pub fn cross_report(
     facts: &[ReportFacts],
     names: &dyn Names,
-) -> Result<Vec<(u32, Finding)>, super::ValidateError> {
+) -> Result<Vec<CrossFinding>, super::ValidateError> {
     let mut out = Vec::new();
     if facts.is_empty() {
         return Ok(out);
@@ -71,13 +159,14 @@ pub fn cross_report(
         .select([col("doc"), col("content")])
         .collect()?;
     for i in 0..dup.height() {
-        let doc = u32_at(&dup, "doc", i)?;
-        let first = names.document(u32_at(&dup, "content", i)?);
-        out.push((
-            doc,
-            Finding::new("duplicate_report", format!("same content as {first}")),
-        ));
+        out.push(CrossFinding {
+            doc: u32_at(&dup, "doc", i)?,
+            kind: CrossKind::SameContent {
+                first: u32_at(&dup, "content", i)?,
+            },
+        });
     }
+    drop(dup);
 
     // Same agency and year, different content: `n` distinct contents, `first` document.
     let by_agency_year = df
@@ -105,19 +194,15 @@ pub fn cross_report(
         .select([col("doc"), col("first"), col("agency")])
         .collect()?;
     for i in 0..same.height() {
-        let doc = u32_at(&same, "doc", i)?;
-        let first = names.document(u32_at(&same, "first", i)?);
-        let agency = names.agency(u32_at(&same, "agency", i)?);
-        out.push((
-            doc,
-            Finding::new(
-                "duplicate_report",
-                format!(
-                    "{first} is also the {agency} report for the same year, with different content"
-                ),
-            ),
-        ));
+        out.push(CrossFinding {
+            doc: u32_at(&same, "doc", i)?,
+            kind: CrossKind::SameAgencyYear {
+                first: u32_at(&same, "first", i)?,
+                agency: u32_at(&same, "agency", i)?,
+            },
+        });
     }
+    drop(same);
 
     // Carry-over chain: year N's carried_forward vs year N+1's carried_over. Only agency-years
     // with one report (one content; the first path of identical copies) take part, so the
@@ -125,6 +210,13 @@ pub fn cross_report(
     let single = by_agency_year
         .lazy()
         .filter(col("n").eq(lit(1)).and(col("doc").eq(col("first"))))
+        .select([
+            col("doc"),
+            col("agency"),
+            col("report_year"),
+            col("carried_forward"),
+            col("carried_over"),
+        ])
         .collect()?;
     let prev = single.clone().lazy().select([
         col("agency"),
@@ -155,34 +247,26 @@ pub fn cross_report(
         ])
         .collect()?;
     for i in 0..chain.height() {
-        let doc = u32_at(&chain, "doc", i)?;
-        let prev_doc = names.document(u32_at(&chain, "prev_doc", i)?);
-        let pf = chain.column("prev_forward")?.f64()?.get(i);
-        let co = chain.column("carried_over")?.f64()?.get(i);
         let year = chain
             .column("report_year")?
             .i32()?
             .get(i)
             .unwrap_or_default();
-        out.push((
-            doc,
-            Finding::new(
-                "carry_over_mismatch",
-                format!(
-                    "二、上年结转 总计 of {year} is {} but 四、结转下年度 总计 of {} ({prev_doc}) is {}",
-                    co.unwrap_or_default(),
-                    year - 1,
-                    pf.unwrap_or_default()
-                ),
-            )
-            .at_key("s3.carried_over.total")
-            .numbers(pf, co),
-        ));
+        out.push(CrossFinding {
+            doc: u32_at(&chain, "doc", i)?,
+            kind: CrossKind::CarryOver {
+                prev_doc: u32_at(&chain, "prev_doc", i)?,
+                year,
+                prev_forward: f64_at(&chain, "prev_forward", i)?,
+                carried_over: f64_at(&chain, "carried_over", i)?,
+            },
+        });
     }
     out.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| a.1.rule.cmp(b.1.rule))
-            .then_with(|| a.1.message.cmp(&b.1.message))
+        a.doc
+            .cmp(&b.doc)
+            .then_with(|| a.rule().cmp(b.rule()))
+            .then_with(|| a.finding(names).message.cmp(&b.finding(names).message))
     });
     Ok(out)
 }
@@ -226,7 +310,11 @@ mod tests {
             fact(2, 1, "甲局", 2023, 1.0, 2.0), // same content as b
             fact(3, 3, "乙局", 2023, 0.0, 0.0),
         ];
-        let out = cross_report(&facts, &Table).unwrap();
+        let out: Vec<(u32, Finding)> = cross_report(&facts, &Table)
+            .unwrap()
+            .iter()
+            .map(|c| (c.doc, c.finding(&Table)))
+            .collect();
         let got: Vec<(u32, &str, &str)> = out
             .iter()
             .map(|(d, f)| (*d, f.rule, f.message.as_str()))
@@ -261,7 +349,11 @@ mod tests {
                 ..ReportFacts::default()
             },
         ];
-        let out = cross_report(&facts, &Table).unwrap();
+        let out: Vec<(u32, Finding)> = cross_report(&facts, &Table)
+            .unwrap()
+            .iter()
+            .map(|c| (c.doc, c.finding(&Table)))
+            .collect();
         let got: Vec<(u32, &str)> = out.iter().map(|(d, f)| (*d, f.message.as_str())).collect();
         assert_eq!(
             got,
@@ -269,6 +361,36 @@ mod tests {
                 2,
                 "b.txt is also the 甲局 report for the same year, with different content"
             )]
+        );
+    }
+
+    #[test]
+    fn two_findings_of_one_rule_on_a_document_come_in_message_order() {
+        let facts = [
+            fact(0, 0, "甲局", 2021, 0.0, 0.0),
+            fact(1, 1, "甲局", 2021, 0.0, 0.0),
+            fact(2, 1, "甲局", 2021, 0.0, 0.0), // a copy of b, and a third 甲局 2021 report
+        ];
+        let out = cross_report(&facts, &Table).unwrap();
+        assert_eq!(
+            out.iter().map(|c| c.doc).collect::<Vec<_>>(),
+            [1, 2, 2],
+            "{out:?}"
+        );
+        let messages: Vec<String> = out[1..].iter().map(|c| c.finding(&Table).message).collect();
+        assert_eq!(
+            messages,
+            [
+                "a.txt is also the 甲局 report for the same year, with different content",
+                "same content as b.txt"
+            ]
+        );
+        assert_eq!(
+            out[1].kind,
+            CrossKind::SameAgencyYear {
+                first: 0,
+                agency: 0
+            }
         );
     }
 
@@ -290,7 +412,7 @@ mod tests {
         }
         let out = cross_report(&facts, &Table).unwrap();
         assert!(
-            !out.iter().any(|(_, f)| f.rule == "carry_over_mismatch"),
+            !out.iter().any(|c| c.rule() == "carry_over_mismatch"),
             "{out:?}"
         );
         assert_eq!(out.len(), 1 + 2 * 2999);
