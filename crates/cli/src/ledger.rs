@@ -29,13 +29,24 @@ const DOC: &str = "__doc";
 /// Reports seen so far: rows parked on disk, facts in memory (see the module doc).
 pub struct Ledger {
     spill: Spill,
-    schema: SchemaRef,
     /// Facts with `content` still unset, and the report id (64 bits of the SHA-256).
     facts: Vec<(ReportFacts, Option<u64>)>,
     agencies: HashMap<String, u32>,
     agency_names: Vec<String>,
     /// Findings per rule so far.
     pub by_rule: BTreeMap<&'static str, usize>,
+}
+
+/// Some reports as the ledger keeps them (see [`Ledger::prepare`]).
+pub struct Prepared {
+    /// Their `reports` rows (status and finding count before cross-report checks) and `__doc`.
+    rows: RecordBatch,
+    /// Their facts, `agency` still unset.
+    facts: Vec<(ReportFacts, Option<u64>)>,
+    /// Their agencies' names, to be numbered by the ledger.
+    agencies: Vec<Option<String>>,
+    /// The rule of each of their findings.
+    rules: Vec<&'static str>,
 }
 
 /// What the end of the run reports.
@@ -96,15 +107,11 @@ impl Names for Lookup<'_> {
 impl Ledger {
     /// A ledger whose spill file lives in `dir`.
     pub fn new(dir: &Path) -> Result<Ledger> {
-        let reports = batch::reports_schema();
-        let mut fields: Vec<Field> = reports.fields().iter().map(|f| (**f).clone()).collect();
-        fields.push(Field::new(DOC, DataType::UInt32, false));
-        let schema = Arc::new(Schema::new(fields));
+        let schema = Self::spill_schema();
         let spill = Spill::new(dir, &schema)
             .with_context(|| format!("creating a spill file in {}", dir.display()))?;
         Ok(Ledger {
             spill,
-            schema,
             facts: Vec::new(),
             agencies: HashMap::new(),
             agency_names: Vec::new(),
@@ -112,37 +119,45 @@ impl Ledger {
         })
     }
 
-    /// Records written reports: `docs[i]` is the number of `reports[i]` in the corpus.
-    pub fn record(&mut self, reports: &[Report], docs: &[u32]) -> Result<()> {
+    /// The spill file's schema: `reports` and the document number.
+    fn spill_schema() -> SchemaRef {
+        static SCHEMA: std::sync::OnceLock<SchemaRef> = std::sync::OnceLock::new();
+        SCHEMA
+            .get_or_init(|| {
+                let reports = batch::reports_schema();
+                let mut fields: Vec<Field> =
+                    reports.fields().iter().map(|f| (**f).clone()).collect();
+                fields.push(Field::new(DOC, DataType::UInt32, false));
+                Arc::new(Schema::new(fields))
+            })
+            .clone()
+    }
+
+    /// What [`Ledger::add`] needs of written reports (`docs[i]` is the number of `reports[i]`
+    /// in the corpus): prepared on any thread, so the writer thread only appends it.
+    pub fn prepare(reports: &[Report], docs: &[u32]) -> Result<Prepared> {
         let mut rows = Vec::with_capacity(reports.len());
+        let mut facts = Vec::with_capacity(reports.len());
+        let mut agencies = Vec::with_capacity(reports.len());
+        let mut rules = Vec::new();
         for (r, &doc) in reports.iter().zip(docs) {
-            for f in &r.findings {
-                *self.by_rule.entry(f.rule).or_default() += 1;
-            }
+            rules.extend(r.findings.iter().map(|f| f.rule));
             let worst = r.findings.iter().map(|f| f.severity).max();
             rows.push(batch::ReportRow {
                 report: r,
                 n_findings: r.findings.len() as u32,
                 status: ReportStatus::of(r.unreadable.is_some(), worst),
             });
-            let agency = r.agency.as_ref().map(|a| match self.agencies.get(a) {
-                Some(&n) => n,
-                None => {
-                    let n = self.agency_names.len() as u32;
-                    self.agencies.insert(a.clone(), n);
-                    self.agency_names.push(a.clone());
-                    n
-                }
-            });
+            agencies.push(r.agency.clone());
             let v = |k: &str| r.cell(k).and_then(|c| c.value);
             let id = (!r.source.sha256.is_empty())
                 .then(|| parse_id(&r.source.report_id))
                 .flatten();
-            self.facts.push((
+            facts.push((
                 ReportFacts {
                     doc,
                     content: None,
-                    agency,
+                    agency: None,
                     report_year: r.report_year,
                     carried_forward: v("s3.carried_forward.total"),
                     carried_over: v("s3.carried_over.total"),
@@ -153,8 +168,32 @@ impl Ledger {
         let b = batch::reports_batch_rows(rows.into_iter())?;
         let mut columns = b.columns().to_vec();
         columns.push(Arc::new(UInt32Array::from(docs.to_vec())));
-        let b = RecordBatch::try_new(self.schema.clone(), columns)?;
-        self.spill.push(&b)?;
+        Ok(Prepared {
+            rows: RecordBatch::try_new(Self::spill_schema(), columns)?,
+            facts,
+            agencies,
+            rules,
+        })
+    }
+
+    /// Records reports prepared by [`Ledger::prepare`].
+    pub fn add(&mut self, p: Prepared) -> Result<()> {
+        for rule in p.rules {
+            *self.by_rule.entry(rule).or_default() += 1;
+        }
+        for ((mut f, id), agency) in p.facts.into_iter().zip(p.agencies) {
+            f.agency = agency.map(|a| match self.agencies.get(&a) {
+                Some(&n) => n,
+                None => {
+                    let n = self.agency_names.len() as u32;
+                    self.agency_names.push(a.clone());
+                    self.agencies.insert(a, n);
+                    n
+                }
+            });
+            self.facts.push((f, id));
+        }
+        self.spill.push(&p.rows)?;
         Ok(())
     }
 

@@ -21,6 +21,7 @@ use nianbao_normalize::{batch, normalize, Finding, Report, Source};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use arrow_array::RecordBatch;
 use config::Config;
 
 /// mimalloc instead of the system allocator: see `Cargo.toml` (memory stays flat across long
@@ -170,33 +171,38 @@ fn run(cli: Cli) -> Result<i32> {
 /// (computed by `build.rs`), so a new parser re-reads everything by itself.
 const PARSER_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
 
-/// Calls `write` once per report year (in year order, reports in input order within a year)
-/// when `partitioned`, else once with all reports, with each report's position in `reports`.
-fn by_year(
-    reports: Vec<Report>,
-    partitioned: bool,
-    mut write: impl FnMut(Option<i32>, &[Report], &[usize]) -> Result<()>,
-) -> Result<()> {
-    if !partitioned {
-        let all: Vec<usize> = (0..reports.len()).collect();
-        return write(None, &reports, &all);
-    }
-    // a stable sort: input order is kept within a year
+/// Splits a chunk into the pieces its tables are encoded and written in: by report year when
+/// `partitioned` (stable: input order within a year, years in order), else in input order;
+/// then into runs of at most [`PIECE_REPORTS`]. Each report keeps its position in the chunk.
+/// The split depends only on the chunk, never on which reports came from the state, so an
+/// incremental run writes the same batches as a full one.
+fn pieces(reports: Vec<Report>, partitioned: bool) -> Vec<Vec<(usize, Report)>> {
     let mut tagged: Vec<(usize, Report)> = reports.into_iter().enumerate().collect();
-    tagged.sort_by_key(|(_, r)| r.report_year);
-    let (idx, sorted): (Vec<usize>, Vec<Report>) = tagged.into_iter().unzip();
-    let mut start = 0;
-    while start < sorted.len() {
-        let year = sorted[start].report_year;
-        let end = start
-            + sorted[start..]
-                .iter()
-                .take_while(|r| r.report_year == year)
-                .count();
-        write(year, &sorted[start..end], &idx[start..end])?;
-        start = end;
+    if partitioned {
+        tagged.sort_by_key(|(_, r)| r.report_year);
     }
-    Ok(())
+    let mut out: Vec<Vec<(usize, Report)>> = Vec::new();
+    for (i, r) in tagged {
+        let fits = out.last().is_some_and(|p| {
+            p.len() < PIECE_REPORTS && (!partitioned || p[0].1.report_year == r.report_year)
+        });
+        if !fits {
+            out.push(Vec::with_capacity(PIECE_REPORTS));
+        }
+        out.last_mut().expect("pushed above").push((i, r));
+    }
+    out
+}
+
+/// One piece of a chunk, encoded for every table (off the writer thread).
+struct Piece {
+    /// The partition.
+    year: Option<i32>,
+    cells: RecordBatch,
+    cells_wide: RecordBatch,
+    sections: RecordBatch,
+    findings: RecordBatch,
+    ledger: ledger::Prepared,
 }
 
 /// What changed since the previous run.
@@ -336,17 +342,31 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Adds validation findings to a chunk of reports.
+/// Adds validation findings to reports (see [`validate_into`]).
 fn validate_chunk(reports: &mut [Report]) -> Result<()> {
+    let cells = batch::cells_batch(reports)?;
+    let sections = batch::sections_batch(reports)?;
+    validate_into(reports, &cells, &sections, |_| true)
+}
+
+/// Adds validation findings to the reports `wanted(k)` of `reports`, whose `cells` and
+/// `sections` rows are given.
+fn validate_into(
+    reports: &mut [Report],
+    cells: &RecordBatch,
+    sections: &RecordBatch,
+    wanted: impl Fn(usize) -> bool,
+) -> Result<()> {
     let rb = batch::reports_batch(reports)?;
-    let cb = batch::cells_batch(reports)?;
-    let sb = batch::sections_batch(reports)?;
-    let found = nianbao_validate::check(&rb, &cb, &sb)?;
+    let found = nianbao_validate::check(&rb, cells, sections)?;
     let mut by_id: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for (id, f) in found {
         by_id.entry(id).or_default().push(f);
     }
-    for r in reports.iter_mut() {
+    for (k, r) in reports.iter_mut().enumerate() {
+        if !wanted(k) {
+            continue;
+        }
         if let Some(fs) = by_id.get(&r.source.report_id) {
             for f in fs {
                 // identical documents share an id and produce the same findings once each
@@ -357,6 +377,48 @@ fn validate_chunk(reports: &mut [Report]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Validates the reports of a piece that were read now (`fresh[i]`; the others were validated
+/// when they were read), caches them in the state, and encodes the piece for every table.
+/// `first_doc` is the number of the chunk's first document.
+fn encode_piece(
+    piece: Vec<(usize, Report)>,
+    fresh: &[bool],
+    first_doc: usize,
+    partitioned: bool,
+    store: Option<&nianbao_state::Store>,
+) -> Result<Piece> {
+    let (idx, mut reports): (Vec<usize>, Vec<Report>) = piece.into_iter().unzip();
+    let cells = batch::cells_batch(&reports)?;
+    let sections = batch::sections_batch(&reports)?;
+    if idx.iter().any(|&i| fresh[i]) {
+        validate_into(&mut reports, &cells, &sections, |k| fresh[idx[k]])?;
+        if let Some(s) = store {
+            for (r, _) in reports.iter().zip(&idx).filter(|(_, &i)| fresh[i]) {
+                s.put(r).with_context(|| {
+                    format!("caching {} in the state directory", r.source.document)
+                })?;
+            }
+        }
+    }
+    let docs: Vec<u32> = idx.iter().map(|&i| (first_doc + i) as u32).collect();
+    Ok(Piece {
+        year: if partitioned {
+            reports.first().and_then(|r| r.report_year)
+        } else {
+            None
+        },
+        cells_wide: batch::cells_wide_batch(&reports)?,
+        findings: batch::findings_batch(
+            reports
+                .iter()
+                .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
+        )?,
+        ledger: Ledger::prepare(&reports, &docs)?,
+        cells,
+        sections,
+    })
 }
 
 const TABLES: [(&str, &str); 5] = [
@@ -402,37 +464,25 @@ fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
-/// Reports validated per batch in the parallel stage.
-const VALIDATE_BATCH: usize = 64;
+/// Reports per piece: the unit of validation and encoding in the parallel stage.
+const PIECE_REPORTS: usize = 64;
 
-/// The writer stage: encodes each chunk of reports into every table (by year when
-/// partitioned), then records in the ledger what the `reports` table needs at the end.
+/// The writer stage: appends each chunk's encoded pieces to every table (in their year's
+/// partition when partitioned) and to the ledger, which keeps what the `reports` table needs
+/// at the end.
 fn write_chunks(
     mut writer: nianbao_export::DatasetWriter,
     mut ledger: Ledger,
-    partitioned: bool,
-    rx: std::sync::mpsc::Receiver<Vec<Report>>,
+    rx: std::sync::mpsc::Receiver<Vec<Piece>>,
 ) -> Result<(nianbao_export::DatasetWriter, Ledger)> {
-    let mut first_doc: usize = 0;
-    for reports in rx {
-        let n = reports.len();
-        by_year(reports, partitioned, |year, group, idx| {
-            writer.write_in("cells", year, &batch::cells_batch(group)?)?;
-            writer.write_in("cells_wide", year, &batch::cells_wide_batch(group)?)?;
-            writer.write_in("sections", year, &batch::sections_batch(group)?)?;
-            writer.write_in(
-                "findings",
-                year,
-                &batch::findings_batch(
-                    group
-                        .iter()
-                        .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
-                )?,
-            )?;
-            let docs: Vec<u32> = idx.iter().map(|&i| (first_doc + i) as u32).collect();
-            ledger.record(group, &docs)
-        })?;
-        first_doc += n;
+    for pieces in rx {
+        for p in pieces {
+            writer.write_in("cells", p.year, &p.cells)?;
+            writer.write_in("cells_wide", p.year, &p.cells_wide)?;
+            writer.write_in("sections", p.year, &p.sections)?;
+            writer.write_in("findings", p.year, &p.findings)?;
+            ledger.add(p.ledger)?;
+        }
     }
     Ok((writer, ledger))
 }
@@ -488,9 +538,9 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let partitioned = writer.partitioned();
     let scratch = writer.scratch_dir().to_owned();
     let ledger = Ledger::new(&scratch)?;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Report>>(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Piece>>(1);
     let (mut writer, ledger) = std::thread::scope(|scope| -> Result<_> {
-        let handle = scope.spawn(move || write_chunks(writer, ledger, partitioned, rx));
+        let handle = scope.spawn(move || write_chunks(writer, ledger, rx));
         for start in (0..inputs.len()).step_by(cfg.chunk_size) {
             let chunk = start..(start + cfg.chunk_size).min(inputs.len());
             let got: Vec<Got> = chunk
@@ -503,8 +553,8 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 })
                 .collect();
             let mut reports: Vec<Report> = Vec::with_capacity(got.len());
-            let mut fresh: Vec<usize> = Vec::new();
-            for (i, g) in got.into_iter().enumerate() {
+            let mut fresh: Vec<bool> = Vec::with_capacity(got.len());
+            for g in got {
                 match old_index.get(&g.report.source.document) {
                     None => changes.added += 1,
                     Some(seen) if seen.sha256 != g.report.source.sha256 => changes.changed += 1,
@@ -512,10 +562,10 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 }
                 if g.parsed {
                     changes.parsed += 1;
-                    fresh.push(i);
                 } else {
                     changes.from_state += 1;
                 }
+                fresh.push(g.parsed);
                 if g.report.unreadable.is_some() {
                     changes.failed += 1;
                 }
@@ -524,27 +574,13 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 }
                 reports.push(g.report);
             }
-            // Cached reports were validated when they were read; validate only the fresh ones.
-            let mut fresh_reports: Vec<Report> = fresh
-                .iter()
-                .map(|&i| {
-                    std::mem::replace(&mut reports[i], Report::empty(Source::default(), "text"))
-                })
-                .collect();
-            fresh_reports
-                .par_chunks_mut(VALIDATE_BATCH)
-                .try_for_each(validate_chunk)?;
-            if let Some(s) = &store {
-                fresh_reports.par_iter().try_for_each(|r| {
-                    s.put(r).with_context(|| {
-                        format!("caching {} in the state directory", r.source.document)
-                    })
-                })?;
-            }
-            for (&i, r) in fresh.iter().zip(fresh_reports) {
-                reports[i] = r;
-            }
-            if tx.send(reports).is_err() {
+            // Validate (fresh reports only), cache and encode on all cores; the writer thread
+            // only appends the batches.
+            let encoded: Vec<Piece> = pieces(reports, partitioned)
+                .into_par_iter()
+                .map(|p| encode_piece(p, &fresh, chunk.start, partitioned, store.as_ref()))
+                .collect::<Result<_>>()?;
+            if tx.send(encoded).is_err() {
                 break; // the writer stopped on an error: it is returned by join below
             }
             bar.inc(chunk.len() as u64);
