@@ -532,9 +532,10 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         )
         .expect("static template"),
     );
-    // Two stages overlap: this thread reads and validates chunk N+1 on all cores while a writer
-    // thread encodes chunk N. The channel holds one chunk, so at most three are in memory. The
-    // writer keeps per report only what the final `reports` table and the summary need.
+    // Two stages overlap: this thread reads, validates and encodes chunk N+1 into Arrow batches
+    // on all cores while a writer thread writes chunk N's batches (Parquet, CSV). The channel
+    // holds one chunk, so at most three are in memory. The writer keeps per report only what
+    // the final `reports` table and the summary need.
     let partitioned = writer.partitioned();
     let scratch = writer.scratch_dir().to_owned();
     let ledger = Ledger::new(&scratch)?;

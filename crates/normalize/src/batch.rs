@@ -300,7 +300,8 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         .iter()
         .map(|_| Float64Builder::with_capacity(reports.len()))
         .collect();
-    let pos: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let pos: nianbao_vocab::FastMap<&str, usize> =
+        keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
     let mut row: Vec<Option<f64>> = vec![None; keys.len()];
     for r in reports {
         id.append_value(&r.source.report_id);

@@ -812,7 +812,8 @@ fn infer_blanks(
     identities: &[nianbao_vocab::Identity],
     findings: &mut Vec<Finding>,
 ) {
-    let idx: HashMap<&str, usize> = cells.iter().enumerate().map(|(i, c)| (c.key, i)).collect();
+    let idx: nianbao_vocab::FastMap<&str, usize> =
+        cells.iter().enumerate().map(|(i, c)| (c.key, i)).collect();
     loop {
         let mut changed = false;
         for id in identities {

@@ -25,11 +25,10 @@ pub mod cross;
 pub mod prose;
 
 use nianbao_vocab::fmt_number;
-use std::collections::HashMap;
 
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray, UInt8Array};
 use nianbao_normalize::Finding;
-use nianbao_vocab::{OtherRows, Template, ValueKind, Vocabulary};
+use nianbao_vocab::{FastMap, OtherRows, Template, ValueKind, Vocabulary};
 
 pub use cross::cross_report;
 
@@ -87,14 +86,14 @@ pub fn check(
     let s_id = col::<StringArray>(sections, "sections", "report_id")?;
     let s_part = col::<UInt8Array>(sections, "sections", "part")?;
     let s_text = col::<StringArray>(sections, "sections", "text")?;
-    let part1: HashMap<&str, &str> = (0..sections.num_rows())
+    let part1: FastMap<&str, &str> = (0..sections.num_rows())
         .filter(|&i| s_part.value(i) == 1)
         .map(|i| (s_id.value(i), s_text.value(i)))
         .collect();
     let r_id = col::<StringArray>(reports, "reports", "report_id")?;
     let r_tpl = col::<StringArray>(reports, "reports", "template")?;
     let r_year = col::<Int32Array>(reports, "reports", "report_year")?;
-    let meta: HashMap<&str, (Option<Template>, Option<i32>)> = (0..reports.num_rows())
+    let meta: FastMap<&str, (Option<Template>, Option<i32>)> = (0..reports.num_rows())
         .map(|i| {
             let t = (!r_tpl.is_null(i))
                 .then(|| Template::parse(r_tpl.value(i)))
@@ -131,7 +130,8 @@ pub fn check(
         while end < n && id.value(end) == rid {
             end += 1;
         }
-        let mut grid: HashMap<&str, CellView> = HashMap::with_capacity(end - start);
+        let mut grid: FastMap<&str, CellView> =
+            FastMap::with_capacity_and_hasher(end - start, Default::default());
         for i in start..end {
             grid.insert(
                 key.value(i),
@@ -159,7 +159,7 @@ pub fn check(
 fn check_report(
     rid: &str,
     template: Template,
-    grid: &HashMap<&str, CellView<'_>>,
+    grid: &FastMap<&str, CellView<'_>>,
     out: &mut Vec<(String, Finding)>,
 ) {
     let v = Vocabulary::get();

@@ -479,11 +479,16 @@ impl Vocabulary {
     }
 }
 
+/// A hash map with a fast, fixed hasher (foldhash): cell keys and labels are looked up
+/// millions of times per run, where std's SipHash (made to resist hostile keys) showed in
+/// profiles. Fixed, so a run never depends on a random seed.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Key → cell over both templates, the same by (section, row, column), and every key in a
 /// stable order (2019 first). Keys are leaked once: the vocabulary lives for the whole run.
 struct Index {
-    by_key: HashMap<&'static str, CellDef>,
-    by_parts: HashMap<(Section, &'static str, &'static str), &'static str>,
+    by_key: FastMap<&'static str, CellDef>,
+    by_parts: FastMap<(Section, &'static str, &'static str), &'static str>,
     all: Vec<&'static str>,
 }
 
@@ -492,8 +497,8 @@ fn index() -> &'static Index {
     INDEX.get_or_init(|| {
         let v = Vocabulary::get();
         let mut ix = Index {
-            by_key: HashMap::new(),
-            by_parts: HashMap::new(),
+            by_key: FastMap::default(),
+            by_parts: FastMap::default(),
             all: Vec::new(),
         };
         for t in Template::ALL {
