@@ -241,7 +241,6 @@ impl Ledger {
         let mut documents = 0;
         let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut unreadable: Vec<(String, String)> = Vec::new();
-        let partitioned = writer.partitioned();
         for b in spill.into_batches()? {
             let b = b?;
             let docs = u32s(&b, DOC)?;
@@ -254,8 +253,8 @@ impl Ledger {
                 .column_by_name("report_year")
                 .and_then(|c| c.as_any().downcast_ref::<arrow_array::Int32Array>())
                 .context("the spilled reports have no report_year")?;
-            let year =
-                (partitioned && b.num_rows() > 0 && years.is_valid(0)).then(|| years.value(0));
+            // a batch is one piece: one year when partitioned (ignored otherwise)
+            let year = (b.num_rows() > 0 && years.is_valid(0)).then(|| years.value(0));
             let mut new_status: Vec<&str> = Vec::with_capacity(b.num_rows());
             let mut new_n: Vec<u32> = Vec::with_capacity(b.num_rows());
             let mut stubs: Vec<Report> = Vec::new();

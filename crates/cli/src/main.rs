@@ -196,7 +196,7 @@ fn pieces(reports: Vec<Report>, partitioned: bool) -> Vec<Vec<(usize, Report)>> 
 
 /// One piece of a chunk, encoded for every table (off the writer thread).
 struct Piece {
-    /// The partition.
+    /// The partition (its reports' year; ignored by the writer when not partitioned).
     year: Option<i32>,
     cells: RecordBatch,
     cells_wide: RecordBatch,
@@ -386,7 +386,6 @@ fn encode_piece(
     piece: Vec<(usize, Report)>,
     fresh: &[bool],
     first_doc: usize,
-    partitioned: bool,
     store: Option<&nianbao_state::Store>,
 ) -> Result<Piece> {
     let (idx, mut reports): (Vec<usize>, Vec<Report>) = piece.into_iter().unzip();
@@ -404,11 +403,8 @@ fn encode_piece(
     }
     let docs: Vec<u32> = idx.iter().map(|&i| (first_doc + i) as u32).collect();
     Ok(Piece {
-        year: if partitioned {
-            reports.first().and_then(|r| r.report_year)
-        } else {
-            None
-        },
+        // a piece has one year when partitioned; otherwise the writer ignores it
+        year: reports.first().and_then(|r| r.report_year),
         cells_wide: batch::cells_wide_batch(&reports)?,
         findings: batch::findings_batch(
             reports
@@ -579,7 +575,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             // only appends the batches.
             let encoded: Vec<Piece> = pieces(reports, partitioned)
                 .into_par_iter()
-                .map(|p| encode_piece(p, &fresh, chunk.start, partitioned, store.as_ref()))
+                .map(|p| encode_piece(p, &fresh, chunk.start, store.as_ref()))
                 .collect::<Result<_>>()?;
             if tx.send(encoded).is_err() {
                 break; // the writer stopped on an error: it is returned by join below
