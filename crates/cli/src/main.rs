@@ -196,12 +196,8 @@ fn pieces(reports: Vec<Report>, partitioned: bool) -> Vec<Vec<(usize, Report)>> 
 
 /// One piece of a chunk, encoded for every table (off the writer thread).
 struct Piece {
-    /// The partition (its reports' year; ignored by the writer when not partitioned).
-    year: Option<i32>,
-    cells: RecordBatch,
-    cells_wide: RecordBatch,
-    sections: RecordBatch,
-    findings: RecordBatch,
+    /// Its rows of `cells`, `cells_wide`, `sections` and `findings`, ready for the files.
+    tables: Vec<nianbao_export::Encoded>,
     ledger: ledger::Prepared,
 }
 
@@ -387,6 +383,7 @@ fn encode_piece(
     fresh: &[bool],
     first_doc: usize,
     store: Option<&nianbao_state::Store>,
+    encoder: &nianbao_export::Encoder,
 ) -> Result<Piece> {
     let (idx, mut reports): (Vec<usize>, Vec<Report>) = piece.into_iter().unzip();
     let cells = batch::cells_batch(&reports)?;
@@ -402,18 +399,25 @@ fn encode_piece(
         }
     }
     let docs: Vec<u32> = idx.iter().map(|&i| (first_doc + i) as u32).collect();
+    // a piece has one year when partitioned; otherwise the encoder ignores it
+    let year = reports.first().and_then(|r| r.report_year);
+    let findings = batch::findings_batch(
+        reports
+            .iter()
+            .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
+    )?;
+    let tables = [
+        ("cells", cells),
+        ("cells_wide", batch::cells_wide_batch(&reports)?),
+        ("sections", sections),
+        ("findings", findings),
+    ]
+    .iter()
+    .map(|(t, b)| encoder.encode(t, year, b))
+    .collect::<Result<_, _>>()?;
     Ok(Piece {
-        // a piece has one year when partitioned; otherwise the writer ignores it
-        year: reports.first().and_then(|r| r.report_year),
-        cells_wide: batch::cells_wide_batch(&reports)?,
-        findings: batch::findings_batch(
-            reports
-                .iter()
-                .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
-        )?,
+        tables,
         ledger: Ledger::prepare(&reports, &docs)?,
-        cells,
-        sections,
     })
 }
 
@@ -473,10 +477,9 @@ fn write_chunks(
 ) -> Result<(nianbao_export::DatasetWriter, Ledger)> {
     for pieces in rx {
         for p in pieces {
-            writer.write_in("cells", p.year, &p.cells)?;
-            writer.write_in("cells_wide", p.year, &p.cells_wide)?;
-            writer.write_in("sections", p.year, &p.sections)?;
-            writer.write_in("findings", p.year, &p.findings)?;
+            for e in p.tables {
+                writer.write_encoded(e)?;
+            }
             ledger.add(p.ledger)?;
         }
     }
@@ -533,6 +536,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     // holds one chunk, so at most three are in memory. The writer keeps per report only what
     // the final `reports` table and the summary need.
     let partitioned = writer.partitioned();
+    let encoder = writer.encoder();
     let scratch = writer.scratch_dir().to_owned();
     let ledger = Ledger::new(&scratch)?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Piece>>(1);
@@ -575,7 +579,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             // only appends the batches.
             let encoded: Vec<Piece> = pieces(reports, partitioned)
                 .into_par_iter()
-                .map(|p| encode_piece(p, &fresh, chunk.start, store.as_ref()))
+                .map(|p| encode_piece(p, &fresh, chunk.start, store.as_ref(), &encoder))
                 .collect::<Result<_>>()?;
             if tx.send(encoded).is_err() {
                 break; // the writer stopped on an error: it is returned by join below

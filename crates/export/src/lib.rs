@@ -32,6 +32,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+mod csv_rows;
 mod publish;
 mod spill;
 
@@ -41,9 +42,14 @@ pub use spill::Spill;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowLeafColumn, ArrowRowGroupWriterFactory,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
 
 /// Which files to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -122,26 +128,36 @@ pub const WIDE_COLUMNS: usize = 40;
 
 struct TableWriter {
     parquet: Option<ParquetTable>,
-    csv: Option<(PathBuf, arrow_csv::Writer<BufWriter<File>>)>,
+    csv: Option<(PathBuf, BufWriter<File>)>,
     rows: u64,
 }
 
 /// A Parquet file and the batches of its next row group.
 ///
 /// The batches wait here, as Arrow data, until they make a row group; the row group is then
-/// encoded and flushed in one go. An `ArrowWriter` that has begun a row group holds a zstd
-/// compressor and decompressor per column until the row group is flushed: a wide table of
-/// 250 columns in 7 year partitions kept ~1,750 of each alive (~230 MB at any corpus size).
-/// Buffering first means only one row group's encoders exist at a time.
+/// encoded in one go, its columns in parallel (rayon), and appended to the file. A column
+/// encoder holds a zstd compressor and decompressor until its row group is written: encoding a
+/// whole row group at once means only one row group's encoders exist at a time (a wide table
+/// of 250 columns in 7 year partitions, written batch by batch, kept ~1,750 of each alive).
 struct ParquetTable {
     path: PathBuf,
-    writer: ArrowWriter<File>,
+    schema: SchemaRef,
+    writer: SerializedFileWriter<File>,
+    factory: ArrowRowGroupWriterFactory,
+    row_groups: usize,
     pending: Vec<RecordBatch>,
     pending_rows: usize,
     pending_bytes: usize,
 }
 
 impl ParquetTable {
+    fn err(&self) -> impl FnOnce(parquet::errors::ParquetError) -> ExportError + '_ {
+        |source| ExportError::Parquet {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
     /// Adds a batch; first writes the pending row group if the batch would overflow it.
     fn push(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
         let bytes = batch.get_array_memory_size();
@@ -157,22 +173,65 @@ impl ParquetTable {
         Ok(())
     }
 
-    /// Encodes the pending batches as one row group (more if one batch alone is larger than
-    /// [`ROW_GROUP_ROWS`]).
+    /// Encodes the pending batches as one row group (a batch alone larger than
+    /// [`ROW_GROUP_ROWS`] is cut into row groups of that size).
     fn flush(&mut self) -> Result<(), ExportError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let err = |source| ExportError::Parquet {
-            path: self.path.clone(),
-            source,
-        };
-        for b in self.pending.drain(..) {
-            self.writer.write(&b).map_err(err)?;
-        }
-        self.writer.flush().map_err(err)?;
+        let pending = std::mem::take(&mut self.pending);
         self.pending_rows = 0;
         self.pending_bytes = 0;
+        if pending.len() == 1 && pending[0].num_rows() > ROW_GROUP_ROWS {
+            let b = &pending[0];
+            for start in (0..b.num_rows()).step_by(ROW_GROUP_ROWS) {
+                let len = ROW_GROUP_ROWS.min(b.num_rows() - start);
+                self.encode_row_group(&[b.slice(start, len)])?;
+            }
+            Ok(())
+        } else if pending.is_empty() {
+            Ok(())
+        } else {
+            self.encode_row_group(&pending)
+        }
+    }
+
+    /// Encodes `batches` as one row group, one column per task, and appends it to the file.
+    fn encode_row_group(&mut self, batches: &[RecordBatch]) -> Result<(), ExportError> {
+        let writers = self
+            .factory
+            .create_column_writers(self.row_groups)
+            .map_err(self.err())?;
+        // the leaf columns of every batch, in the order of the column writers
+        let mut leaves: Vec<Vec<ArrowLeafColumn>> = writers.iter().map(|_| Vec::new()).collect();
+        for b in batches {
+            let mut j = 0;
+            for (field, column) in self.schema.fields().iter().zip(b.columns()) {
+                for leaf in compute_leaves(field, column).map_err(self.err())? {
+                    leaves[j].push(leaf);
+                    j += 1;
+                }
+            }
+        }
+        let chunks: Vec<ArrowColumnChunk> = writers
+            .into_par_iter()
+            .zip(leaves)
+            .map(|(mut w, column)| {
+                for leaf in &column {
+                    w.write(leaf)?;
+                }
+                w.close()
+            })
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        let path = &self.path;
+        let err = |source| ExportError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let mut rg = self.writer.next_row_group().map_err(err)?;
+        for c in chunks {
+            c.append_to_row_group(&mut rg).map_err(err)?;
+        }
+        rg.close().map_err(err)?;
+        self.row_groups += 1;
         Ok(())
     }
 
@@ -188,14 +247,37 @@ impl ParquetTable {
     }
 }
 
+/// Buffers that CSV rows are formatted into, kept for reuse: a fresh buffer of a few
+/// megabytes per batch costs page faults and zeroing every time.
+#[derive(Default)]
+struct CsvBuffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl CsvBuffers {
+    /// Buffers kept at most.
+    const KEEP: usize = 16;
+
+    fn take(&self) -> Vec<u8> {
+        let pooled = self.0.lock().map(|mut p| p.pop()).unwrap_or_default();
+        pooled.unwrap_or_default()
+    }
+
+    fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < Self::KEEP && buf.capacity() <= ROW_GROUP_BYTES {
+                p.push(buf);
+            }
+        }
+    }
+}
+
 /// Writes a dataset of several tables, then publishes it atomically.
 pub struct DatasetWriter {
     output: PathBuf,
     tmp: PathBuf,
     formats: Formats,
-    /// Table → the schema its files are written with (without [`PARTITION_COLUMN`] when
-    /// partitioned) and the indices of the given batches' columns that go into them.
-    schemas: BTreeMap<String, (SchemaRef, Vec<usize>)>,
+    /// Prepares batches for the files (shared with the threads that encode).
+    encoder: Encoder,
     partitioned: bool,
     /// (table, partition) → writer; partition is `None` when not partitioned.
     tables: BTreeMap<PartKey, TableWriter>,
@@ -204,6 +286,70 @@ pub struct DatasetWriter {
     closed: BTreeMap<PartKey, (Vec<serde_json::Value>, u64)>,
     /// Tables closed early.
     closed_tables: std::collections::BTreeSet<String>,
+}
+
+/// Prepares batches for a [`DatasetWriter`]'s files on any thread: each batch projected to the
+/// schema its files are written with and its CSV rows formatted, so that the thread that owns
+/// the writer only appends bytes. Cheap to clone.
+#[derive(Clone)]
+pub struct Encoder {
+    /// Table → the schema its files are written with (without [`PARTITION_COLUMN`] when
+    /// partitioned) and the indices of the given batches' columns that go into them.
+    schemas: std::sync::Arc<BTreeMap<String, (SchemaRef, Vec<usize>)>>,
+    formats: Formats,
+    partitioned: bool,
+    csv_buffers: std::sync::Arc<CsvBuffers>,
+    /// The folder being written (for messages).
+    dir: PathBuf,
+}
+
+/// A batch prepared by an [`Encoder`], for [`DatasetWriter::write_encoded`].
+pub struct Encoded {
+    table: String,
+    /// The partition; `None` when not partitioned.
+    part: Option<Option<i32>>,
+    batch: RecordBatch,
+    csv: Option<Vec<u8>>,
+}
+
+impl Encoder {
+    /// Prepares `batch` for `table`, whose rows all belong to reports of `year` (the
+    /// partition; ignored when the dataset is not partitioned).
+    pub fn encode(
+        &self,
+        table: &str,
+        year: Option<i32>,
+        batch: &RecordBatch,
+    ) -> Result<Encoded, ExportError> {
+        let (schema, keep) = self
+            .schemas
+            .get(table)
+            .ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?;
+        let err = |source| ExportError::Csv {
+            path: self.dir.join(table),
+            source,
+        };
+        // one schema shared by every batch of the table (a wide schema is ~250 fields with
+        // metadata: a copy per buffered batch added up to tens of megabytes)
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            keep.iter().map(|&i| batch.column(i).clone()).collect(),
+        )
+        .map_err(err)?;
+        let csv = if self.formats.csv {
+            let mut buf = self.csv_buffers.take();
+            csv_rows::write_rows(&batch, false, &mut buf).map_err(err)?;
+            Some(buf)
+        } else {
+            None
+        };
+        Ok(Encoded {
+            table: table.to_owned(),
+            part: self.partitioned.then_some(year),
+            batch,
+            csv,
+        })
+    }
 }
 
 type PartKey = (String, Option<Option<i32>>);
@@ -228,9 +374,8 @@ fn close_table(
             serde_json::json!({"table": name, "file": format!("{stem}.parquet"), "rows": t.rows}),
         );
     }
-    if let Some((p, w)) = t.csv {
-        let mut inner = w.into_inner();
-        inner.flush().map_err(io(&p))?;
+    if let Some((p, mut w)) = t.csv {
+        w.flush().map_err(io(&p))?;
         outputs.push(
             serde_json::json!({"table": name, "file": format!("{csv_stem}.csv"), "rows": t.rows}),
         );
@@ -271,23 +416,25 @@ fn open_table(
                 ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
             ))
             .set_created_by(format!("nianbao {}", env!("CARGO_PKG_VERSION")))
-            // Row groups are cut by `ParquetTable::push`; these limits only split a batch that
-            // alone is larger than a row group.
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
             // Wide tables (one column per cell key): a dictionary encoder per column costs
             // more memory than it saves space on numbers that zstd compresses anyway.
             .set_dictionary_enabled(schema.fields().len() <= WIDE_COLUMNS)
             .build();
-        let w = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|source| {
-            ExportError::Parquet {
-                path: p.clone(),
-                source,
-            }
-        })?;
+        let err = |source| ExportError::Parquet {
+            path: p.clone(),
+            source,
+        };
+        // the ArrowWriter sets the file up (Parquet schema, the Arrow schema in the footer);
+        // row groups are then encoded by `ParquetTable` itself
+        let (writer, factory) = ArrowWriter::try_new(f, schema.clone(), Some(props))
+            .and_then(|w| w.into_serialized_writer())
+            .map_err(err)?;
         Some(ParquetTable {
             path: p,
-            writer: w,
+            schema: schema.clone(),
+            writer,
+            factory,
+            row_groups: 0,
             pending: Vec::new(),
             pending_rows: 0,
             pending_bytes: 0,
@@ -298,13 +445,16 @@ fn open_table(
     let csv = if formats.csv {
         std::fs::create_dir_all(csv_dir).map_err(io(csv_dir))?;
         let p = csv_dir.join(format!("{stem}.csv"));
-        let f = File::create(&p).map_err(io(&p))?;
-        Some((
-            p,
-            arrow_csv::WriterBuilder::new()
-                .with_header(true)
-                .build(BufWriter::new(f)),
-        ))
+        let mut f = BufWriter::new(File::create(&p).map_err(io(&p))?);
+        let mut header = Vec::new();
+        csv_rows::write_rows(&RecordBatch::new_empty(schema.clone()), true, &mut header).map_err(
+            |source| ExportError::Csv {
+                path: p.clone(),
+                source,
+            },
+        )?;
+        f.write_all(&header).map_err(io(&p))?;
+        Some((p, f))
     } else {
         None
     };
@@ -366,19 +516,27 @@ impl DatasetWriter {
         }
         Ok(DatasetWriter {
             output: output.to_owned(),
-            tmp,
+            tmp: tmp.clone(),
             formats,
-            schemas: tables
-                .iter()
-                .map(|(t, s)| {
-                    let written = if partitioned {
-                        without_partition(s)
-                    } else {
-                        (s.clone(), (0..s.fields().len()).collect())
-                    };
-                    ((*t).to_owned(), written)
-                })
-                .collect(),
+            encoder: Encoder {
+                schemas: std::sync::Arc::new(
+                    tables
+                        .iter()
+                        .map(|(t, s)| {
+                            let written = if partitioned {
+                                without_partition(s)
+                            } else {
+                                (s.clone(), (0..s.fields().len()).collect())
+                            };
+                            ((*t).to_owned(), written)
+                        })
+                        .collect(),
+                ),
+                formats,
+                partitioned,
+                csv_buffers: Default::default(),
+                dir: tmp.clone(),
+            },
             partitioned,
             tables: out,
             closed: BTreeMap::new(),
@@ -404,48 +562,53 @@ impl DatasetWriter {
         year: Option<i32>,
         batch: &RecordBatch,
     ) -> Result<(), ExportError> {
-        let (schema, keep) = self
-            .schemas
-            .get(table)
-            .ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?;
-        if self.closed_tables.contains(table) {
-            return Err(ExportError::Closed(table.to_owned()));
+        let encoded = self.encoder.encode(table, year, batch)?;
+        self.write_encoded(encoded)
+    }
+
+    /// What prepares batches for this writer on other threads (see [`Encoder`]).
+    pub fn encoder(&self) -> Encoder {
+        self.encoder.clone()
+    }
+
+    /// Appends a batch prepared by this writer's [`Encoder`]. A row group that fills up is
+    /// encoded on all cores.
+    pub fn write_encoded(&mut self, encoded: Encoded) -> Result<(), ExportError> {
+        let Encoded {
+            table,
+            part,
+            batch,
+            csv,
+        } = encoded;
+        if self.closed_tables.contains(&table) {
+            return Err(ExportError::Closed(table));
         }
-        let key = (table.to_owned(), self.partitioned.then_some(year));
-        if self.partitioned && !self.tables.contains_key(&key) {
+        let key = (table, part);
+        if let (Some(year), false) = (part, self.tables.contains_key(&key)) {
+            let table = &key.0;
             // Parquet and CSV in separate trees, so that each reads as one dataset
             let dir = self.tmp.join(table).join(partition_dir(year));
             let csv_dir = self.tmp.join("csv").join(table).join(partition_dir(year));
             if self.formats.parquet {
                 std::fs::create_dir_all(&dir).map_err(io(&dir))?;
             }
+            let schema = &self.encoder.schemas[table].0;
             let w = open_table(&dir, &csv_dir, "part-0", schema, self.formats)?;
             self.tables.insert(key.clone(), w);
         }
-        // one schema shared by every batch of the table (a wide schema is ~250 fields with
-        // metadata: a copy per buffered batch added up to tens of megabytes)
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            keep.iter().map(|&i| batch.column(i).clone()).collect(),
-        )
-        .map_err(|source| ExportError::Csv {
-            path: self.tmp.join(table),
-            source,
-        })?;
-        let batch = &batch;
         let t = self
             .tables
             .get_mut(&key)
-            .ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?;
-        if let Some((p, w)) = &mut t.csv {
-            w.write(batch).map_err(|source| ExportError::Csv {
-                path: p.clone(),
-                source,
-            })?;
+            .ok_or_else(|| ExportError::UnknownTable(key.0.clone()))?;
+        if let Some(rows) = csv {
+            if let Some((p, w)) = &mut t.csv {
+                w.write_all(&rows).map_err(io(p))?;
+            }
+            self.encoder.csv_buffers.give(rows);
         }
         t.rows += batch.num_rows() as u64;
         if let Some(p) = &mut t.parquet {
-            p.push(batch)?;
+            p.push(&batch)?;
             self.keep_pending_under_budget()?;
         }
         Ok(())
@@ -523,8 +686,12 @@ impl DatasetWriter {
         inputs: Option<&mut dyn std::io::BufRead>,
         dictionary: &str,
     ) -> Result<BTreeMap<String, u64>, ExportError> {
-        let mut counts: BTreeMap<String, u64> =
-            self.schemas.keys().map(|t| (t.clone(), 0)).collect();
+        let mut counts: BTreeMap<String, u64> = self
+            .encoder
+            .schemas
+            .keys()
+            .map(|t| (t.clone(), 0))
+            .collect();
         let mut done = self.closed;
         for (key, t) in self.tables {
             let closed = close_table(&key, t)?;

@@ -247,16 +247,22 @@ pub fn reports_batch_rows<'a>(
 
 /// `cells` rows.
 pub fn cells_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
-    let mut id = StringBuilder::new();
-    let mut doc = StringBuilder::new();
-    let mut key = StringBuilder::new();
-    let mut section = StringBuilder::new();
-    let mut row = StringBuilder::new();
-    let mut column = StringBuilder::new();
-    let mut value = Float64Builder::new();
-    let mut raw = StringBuilder::new();
-    let mut status = StringBuilder::new();
-    let mut source = StringBuilder::new();
+    // Sized up front: a builder that grows copies its bytes again at every doubling.
+    let n: usize = reports.iter().map(|r| r.cells.len()).sum();
+    let per_report = |f: fn(&Report) -> usize| reports.iter().map(f).sum::<usize>();
+    let per_cell =
+        |f: fn(&crate::Cell) -> usize| reports.iter().flat_map(|r| &r.cells).map(f).sum::<usize>();
+    let sized = |bytes| StringBuilder::with_capacity(n, bytes);
+    let mut id = sized(per_report(|r| r.cells.len() * r.source.report_id.len()));
+    let mut doc = sized(per_report(|r| r.cells.len() * r.source.document.len()));
+    let mut key = sized(per_cell(|c| c.key.len()));
+    let mut section = sized(per_cell(|c| c.section.len()));
+    let mut row = sized(per_cell(|c| c.row.len()));
+    let mut column = sized(per_cell(|c| c.column.len()));
+    let mut value = Float64Builder::with_capacity(n);
+    let mut raw = sized(per_cell(|c| c.raw.as_ref().map_or(0, |s| s.len())));
+    let mut status = sized(per_cell(|c| c.status.as_str().len()));
+    let mut source = sized(per_cell(|c| c.source.as_ref().map_or(0, |s| s.len())));
     for r in reports {
         for c in &r.cells {
             id.append_value(&r.source.report_id);
