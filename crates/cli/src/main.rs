@@ -696,3 +696,15 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     }
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn document_columns_ask_for_parquet_statistics_with_the_key_export_reads() {
+        for (name, _, schema) in super::schemas() {
+            let f = schema.field_with_name("document").unwrap();
+            let asked = f.metadata().get(nianbao_export::STATISTICS_METADATA);
+            assert_eq!(asked.map(String::as_str), Some("min_max"), "{name}");
+        }
+    }
+}

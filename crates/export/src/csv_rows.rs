@@ -19,7 +19,9 @@ type IntField<'a> = Box<dyn Fn(usize, &mut itoa::Buffer) -> Option<&str> + 'a>;
 
 /// How one column's values become field bytes.
 enum Column<'a> {
-    Str(&'a arrow_array::StringArray),
+    /// Strings, and whether any of them may need quotes (most columns have none of the special
+    /// bytes anywhere: one scan of the column instead of one per value).
+    Str(&'a arrow_array::StringArray, bool),
     LargeStr(&'a arrow_array::LargeStringArray),
     F64(&'a arrow_array::Float64Array),
     F32(&'a arrow_array::Float32Array),
@@ -40,7 +42,12 @@ where
 impl<'a> Column<'a> {
     fn new(a: &'a dyn Array, options: &FormatOptions<'a>) -> Result<Column<'a>, ArrowError> {
         Ok(match a.data_type() {
-            DataType::Utf8 => Column::Str(a.as_string::<i32>()),
+            DataType::Utf8 => {
+                let a = a.as_string::<i32>();
+                let offsets = a.value_offsets();
+                let (first, last) = (offsets[0] as usize, offsets[a.len()] as usize);
+                Column::Str(a, needs_quotes(&a.value_data()[first..last]))
+            }
             DataType::LargeUtf8 => Column::LargeStr(a.as_string::<i64>()),
             DataType::Float64 => Column::F64(a.as_primitive::<Float64Type>()),
             DataType::Float32 => Column::F32(a.as_primitive::<Float32Type>()),
@@ -116,6 +123,30 @@ fn put_row<'f>(out: &mut Vec<u8>, fields: impl Iterator<Item = &'f [u8]>, n: usi
     out.push(b'\n');
 }
 
+/// Formats floats as `ryu` does (`258.0`, `586.7`, `1e16`), whole numbers below 10¹⁵ through
+/// `itoa` (most values are counts).
+#[derive(Default)]
+struct Floats {
+    ryu: ryu::Buffer,
+    int: itoa::Buffer,
+    whole: Vec<u8>,
+}
+
+impl Floats {
+    fn f64(&mut self, x: f64) -> &[u8] {
+        // ryu writes a whole number below 1e16 as its digits and ".0"; -0.0 keeps its sign
+        if x.fract() == 0.0 && x.abs() < 1e15 && !(x == 0.0 && x.is_sign_negative()) {
+            self.whole.clear();
+            self.whole
+                .extend_from_slice(self.int.format(x as i64).as_bytes());
+            self.whole.extend_from_slice(b".0");
+            &self.whole
+        } else {
+            self.ryu.format(x).as_bytes()
+        }
+    }
+}
+
 /// Appends the CSV rows of `batch` to `out` (after a header row when `header`).
 pub(crate) fn write_rows(
     batch: &RecordBatch,
@@ -134,12 +165,30 @@ pub(crate) fn write_rows(
         .map(|a| Column::new(a.as_ref(), &options))
         .collect::<Result<Vec<_>, _>>()?;
     let mut ints = itoa::Buffer::new();
-    let mut floats = ryu::Buffer::new();
+    let mut floats = Floats::default();
     let mut text = String::new();
+    // the rows' size, roughly: string bytes plus a dozen bytes per other value
+    let estimate: usize = batch
+        .columns()
+        .iter()
+        .map(|a| match a.data_type() {
+            DataType::Utf8 => a.as_string::<i32>().value_data().len() + a.len(),
+            _ => 12 * a.len(),
+        })
+        .sum();
+    out.reserve(estimate + batch.num_rows());
     for row in 0..batch.num_rows() {
         for (c, column) in columns.iter().enumerate() {
+            if c > 0 {
+                out.push(b',');
+            }
             let field: &[u8] = match column {
-                Column::Str(a) => match a.is_null(row) {
+                Column::Str(a, false) if !a.is_null(row) && n > 1 => {
+                    // nothing in this column needs quotes
+                    out.extend_from_slice(a.value(row).as_bytes());
+                    continue;
+                }
+                Column::Str(a, _) => match a.is_null(row) {
                     true => b"",
                     false => a.value(row).as_bytes(),
                 },
@@ -149,11 +198,11 @@ pub(crate) fn write_rows(
                 },
                 Column::F64(a) => match a.is_null(row) {
                     true => b"",
-                    false => floats.format(a.value(row)).as_bytes(),
+                    false => floats.f64(a.value(row)),
                 },
                 Column::F32(a) => match a.is_null(row) {
                     true => b"",
-                    false => floats.format(a.value(row)).as_bytes(),
+                    false => floats.ryu.format(a.value(row)).as_bytes(),
                 },
                 Column::Int(f) => f(row, &mut ints).unwrap_or("").as_bytes(),
                 Column::Other(a, f) => {
@@ -170,9 +219,6 @@ pub(crate) fn write_rows(
                     text.as_bytes()
                 }
             };
-            if c > 0 {
-                out.push(b',');
-            }
             if n == 1 && field.is_empty() {
                 out.extend_from_slice(b"\"\"");
             } else {
@@ -263,6 +309,22 @@ mod tests {
             Some(123456789.125),
             Some(0.1 + 0.2),
         ];
+        let mut floats = floats;
+        floats.extend(
+            [
+                999_999_999_999_999.0,
+                1e15,
+                -1e15,
+                1e16 - 2.0,
+                9.5e15,
+                -7.0,
+                0.0,
+                1e300,
+            ]
+            .map(Some),
+        );
+        let mut strings = strings;
+        strings.resize(floats.len(), Some("pad"));
         let b = batch(strings, floats);
         for header in [true, false] {
             let mut ours = Vec::new();

@@ -41,14 +41,15 @@ pub use publish::{lock, recover, sibling, OutputLock};
 pub use spill::Spill;
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, SchemaRef};
 use parquet::arrow::arrow_writer::{
     compute_leaves, ArrowColumnChunk, ArrowLeafColumn, ArrowRowGroupWriterFactory,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 
 /// Which files to write.
@@ -122,6 +123,12 @@ pub const ROW_GROUP_BYTES: usize = 8 << 20;
 
 /// Arrow data all tables together may buffer before their largest row group is written out.
 pub const PENDING_BYTES: usize = 64 << 20;
+
+/// Field metadata key: a string column whose field has `parquet_statistics` = `min_max`
+/// gets min/max statistics in its Parquet files (per row group and page, so that readers can
+/// skip row groups); other string columns get none. Meant for the columns rows are ordered by.
+/// Numbers always get them.
+pub const STATISTICS_METADATA: &str = "parquet_statistics";
 
 /// Tables with more columns than this are written without dictionary encoding.
 pub const WIDE_COLUMNS: usize = 40;
@@ -418,8 +425,22 @@ fn open_table(
             .set_created_by(format!("nianbao {}", env!("CARGO_PKG_VERSION")))
             // Wide tables (one column per cell key): a dictionary encoder per column costs
             // more memory than it saves space on numbers that zstd compresses anyway.
-            .set_dictionary_enabled(schema.fields().len() <= WIDE_COLUMNS)
-            .build();
+            .set_dictionary_enabled(schema.fields().len() <= WIDE_COLUMNS);
+        // min/max of free text or of labels every row group holds prunes nothing; computing
+        // them compared every string value twice
+        let mut props = props;
+        for f in schema.fields() {
+            let stats = f.metadata().get(STATISTICS_METADATA).map(String::as_str);
+            if matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8)
+                && stats != Some("min_max")
+            {
+                props = props.set_column_statistics_enabled(
+                    ColumnPath::from(f.name().as_str()),
+                    EnabledStatistics::None,
+                );
+            }
+        }
+        let props = props.build();
         let err = |source| ExportError::Parquet {
             path: p.clone(),
             source,
@@ -919,6 +940,50 @@ mod tests {
             let want: Vec<i64> = (0..200_000).map(|j| j + year as i64).collect();
             assert_eq!(xs, want, "{file}");
         }
+    }
+
+    #[test]
+    fn string_columns_get_statistics_only_when_their_field_asks() {
+        use arrow_array::{ArrayRef, Int64Array, StringArray};
+        use arrow_schema::Field;
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let asked = Field::new("document", DataType::Utf8, false).with_metadata(
+            std::collections::HashMap::from([(
+                STATISTICS_METADATA.to_owned(),
+                "min_max".to_owned(),
+            )]),
+        );
+        let schema = Arc::new(arrow_schema::Schema::new(vec![
+            asked,
+            Field::new("text", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, false),
+        ]));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(vec!["a.txt", "b.txt"])),
+            Arc::new(StringArray::from(vec!["zz", "yy"])),
+            Arc::new(Int64Array::from(vec![7, 3])),
+        ];
+        let formats = Formats {
+            parquet: true,
+            csv: false,
+        };
+        let mut w = DatasetWriter::create(&out, formats, &[("t", schema.clone())]).unwrap();
+        w.write("t", &RecordBatch::try_new(schema, columns).unwrap())
+            .unwrap();
+        w.finish(&serde_json::json!({}), "").unwrap();
+        let r = SerializedFileReader::new(File::open(out.join("t.parquet")).unwrap()).unwrap();
+        let g = r.metadata().row_group(0);
+        let stats = |i: usize| {
+            g.column(i)
+                .statistics()
+                .map(|s| s.min_bytes_opt().is_some())
+        };
+        assert_eq!(stats(0), Some(true), "document: asked for");
+        assert!(!stats(1).unwrap_or(false), "text: not asked for");
+        assert_eq!(stats(2), Some(true), "numbers always");
     }
 
     #[test]

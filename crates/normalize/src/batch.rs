@@ -22,6 +22,17 @@ fn f(name: &str, dt: DataType, nullable: bool, description: &str) -> Field {
     )]))
 }
 
+/// The `document` column: rows are in document order, so its Parquet min/max statistics let
+/// readers skip row groups (the metadata key is `nianbao_export::STATISTICS_METADATA`, which
+/// this crate does not depend on; the CLI's tests check that the two agree).
+fn document_field() -> Field {
+    let mut field = f("document", DataType::Utf8, false, DOC);
+    let mut m = field.metadata().clone();
+    m.insert("parquet_statistics".to_owned(), "min_max".to_owned());
+    field.set_metadata(m);
+    field
+}
+
 const ID: &str =
     "Stable id of the report: the first 16 hex digits of the SHA-256 of the document's bytes.";
 const DOC: &str = "Path of the document relative to the input folder, with / separators.";
@@ -35,7 +46,7 @@ pub fn reports_schema() -> SchemaRef {
 fn make_reports_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
-        f("document", DataType::Utf8, false, DOC),
+        document_field(),
         f("sha256", DataType::Utf8, false, "SHA-256 of the document's bytes, hex (compare with `sha256sum`)."),
         f("bytes", DataType::UInt64, false, "Size of the document in bytes."),
         f("format", DataType::Utf8, false, "File format found from the bytes: text, html, docx, pdf, doc, ofd, zip."),
@@ -61,7 +72,7 @@ pub fn cells_schema() -> SchemaRef {
 fn make_cells_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
-        f("document", DataType::Utf8, false, DOC),
+        document_field(),
         f("key", DataType::Utf8, false, "Canonical cell key SECTION.ROW.COLUMN, e.g. s3.received_new.total (see the vocabulary)."),
         f("section", DataType::Utf8, false, "s2, s3 or s4 (parts 二, 三, 四)."),
         f("row", DataType::Utf8, false, "Row key, e.g. received_new."),
@@ -82,7 +93,7 @@ pub fn sections_schema() -> SchemaRef {
 fn make_sections_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
-        f("document", DataType::Utf8, false, DOC),
+        document_field(),
         f("part", DataType::UInt8, false, "Part number 1–6 (一 to 六)."),
         f("title", DataType::Utf8, false, "The heading as written."),
         f("text", DataType::Utf8, false, "The text under the heading up to the next part (tables included as text for parts 二–四)."),
@@ -98,7 +109,7 @@ pub fn findings_schema() -> SchemaRef {
 fn make_findings_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("report_id", DataType::Utf8, false, ID),
-        f("document", DataType::Utf8, false, DOC),
+        document_field(),
         f(
             "rule",
             DataType::Utf8,
@@ -145,7 +156,7 @@ pub fn cells_wide_schema() -> SchemaRef {
 fn make_cells_wide_schema() -> SchemaRef {
     let mut fields = vec![
         f("report_id", DataType::Utf8, false, ID),
-        f("document", DataType::Utf8, false, DOC),
+        document_field(),
         f("agency", DataType::Utf8, true, "As in reports."),
         f("report_year", DataType::Int32, true, "As in reports."),
         f("template", DataType::Utf8, true, "As in reports."),

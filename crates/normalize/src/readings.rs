@@ -11,7 +11,7 @@ use crate::tokens::Kind;
 
 /// A number or blank found in a row's stretch of the document.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Item {
+pub struct Item<'a> {
     /// Token index.
     pub tok: usize,
     /// `Num`, `Blank` or `Empty`.
@@ -19,17 +19,17 @@ pub struct Item {
     /// The number.
     pub value: Option<f64>,
     /// The digits, when the number is a plain unsigned integer.
-    pub digits: Option<String>,
+    pub digits: Option<&'a str>,
     /// Source text.
-    pub raw: String,
+    pub raw: &'a str,
 }
 
-impl Item {
+impl<'a> Item<'a> {
     /// The item read as stated, into one cell.
-    fn stated(&self) -> CellRead {
+    fn stated(&self) -> CellRead<'a> {
         CellRead {
             value: self.value,
-            raw: Some(self.raw.clone()),
+            raw: Some(self.raw),
             tok: Some(self.tok),
         }
     }
@@ -37,11 +37,11 @@ impl Item {
 
 /// One cell of a reading.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CellRead {
+pub struct CellRead<'a> {
     /// The value, or null.
     pub value: Option<f64>,
     /// The source text (a piece of the token when digits were split).
-    pub raw: Option<String>,
+    pub raw: Option<&'a str>,
     /// The token it came from.
     pub tok: Option<usize>,
 }
@@ -68,12 +68,12 @@ pub type Group = std::ops::Range<usize>;
 
 /// The readings of a row.
 #[derive(Debug, Clone)]
-pub struct Readings {
+pub struct Readings<'a> {
     /// How they were made.
     pub mode: Mode,
     /// Distinct readings that satisfy the row's identities (for `Exact` and `Positional`, the
     /// one stated reading, checked or not).
-    pub candidates: Vec<Vec<CellRead>>,
+    pub candidates: Vec<Vec<CellRead<'a>>>,
     /// Why no reading was possible, when `candidates` is empty.
     pub note: Option<String>,
     /// How many numbers and blank markers were found under the label.
@@ -84,10 +84,10 @@ const MAX_CANDIDATES: usize = 200;
 const MAX_STEPS: usize = 2_000_000;
 
 /// Reads the items under a row with `k` columns and the given sum groups.
-pub fn read_row(items: &[Item], k: usize, groups: &[Group]) -> Readings {
+pub fn read_row<'a>(items: &[Item<'a>], k: usize, groups: &[Group]) -> Readings<'a> {
     let values: Vec<&Item> = items.iter().filter(|i| i.kind != Kind::Empty).collect();
     let n = values.len();
-    let stated = |v: &[&Item]| -> Vec<CellRead> { v.iter().map(|i| i.stated()).collect() };
+    let stated = |v: &[&Item<'a>]| -> Vec<CellRead<'a>> { v.iter().map(|i| i.stated()).collect() };
     if n == 0 {
         return Readings {
             mode: Mode::Empty,
@@ -228,7 +228,7 @@ fn group_ok(cells: &[CellRead], groups: &[Group]) -> bool {
     })
 }
 
-fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellRead>> {
+fn split_readings<'a>(values: &[&Item<'a>], k: usize, groups: &[Group]) -> Vec<Vec<CellRead<'a>>> {
     let splittable =
         |i: &Item| i.kind == Kind::Num && i.digits.as_ref().is_some_and(|d| d.len() >= 2);
     if !values.iter().any(|i| splittable(i)) {
@@ -250,12 +250,12 @@ fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellR
     let mut out = Vec::new();
     let mut cur: Vec<CellRead> = Vec::new();
     let mut steps = 0usize;
-    struct Ctx<'a> {
-        values: &'a [&'a Item],
+    struct Ctx<'c, 'a> {
+        values: &'c [&'c Item<'a>],
         k: usize,
-        groups: &'a [Group],
-        out: &'a mut Vec<Vec<CellRead>>,
-        steps: &'a mut usize,
+        groups: &'c [Group],
+        out: &'c mut Vec<Vec<CellRead<'a>>>,
+        steps: &'c mut usize,
     }
     fn rest_bounds(values: &[&Item], from: usize) -> (usize, usize) {
         let mut lo = 0;
@@ -269,7 +269,7 @@ fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellR
         }
         (lo, hi)
     }
-    fn dfs(c: &mut Ctx, item: usize, pos: usize, cur: &mut Vec<CellRead>) {
+    fn dfs<'a>(c: &mut Ctx<'_, 'a>, item: usize, pos: usize, cur: &mut Vec<CellRead<'a>>) {
         *c.steps += 1;
         if *c.steps > MAX_STEPS || c.out.len() >= MAX_CANDIDATES {
             return;
@@ -285,7 +285,7 @@ fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellR
         }
         let it = c.values[item];
         let digits = match (&it.kind, &it.digits) {
-            (Kind::Num, Some(d)) if d.len() >= 2 => Some(d.as_str()),
+            (Kind::Num, Some(d)) if d.len() >= 2 => Some(*d),
             _ => None,
         };
         match digits {
@@ -296,7 +296,7 @@ fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellR
                 }
                 cur.push(CellRead {
                     value: it.value,
-                    raw: Some(it.raw.clone()),
+                    raw: Some(it.raw),
                     tok: Some(it.tok),
                 });
                 dfs(c, item + 1, 0, cur);
@@ -321,7 +321,7 @@ fn split_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellR
                     }
                     cur.push(CellRead {
                         value: piece.parse().ok(),
-                        raw: Some(piece.to_owned()),
+                        raw: Some(piece),
                         tok: Some(it.tok),
                     });
                     if e == d.len() {
@@ -377,7 +377,7 @@ fn combinations(n: usize, r: usize, limit: usize) -> Vec<Vec<usize>> {
     }
 }
 
-fn insert_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellRead>> {
+fn insert_readings<'a>(values: &[&Item<'a>], k: usize, groups: &[Group]) -> Vec<Vec<CellRead<'a>>> {
     let mut out = Vec::new();
     for blanks in combinations(k, k - values.len(), 20_000) {
         let mut it = values.iter();
@@ -401,7 +401,7 @@ fn insert_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<Cell
     out
 }
 
-fn drop_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellRead>> {
+fn drop_readings<'a>(values: &[&Item<'a>], k: usize, groups: &[Group]) -> Vec<Vec<CellRead<'a>>> {
     let mut out = Vec::new();
     for dropped in combinations(values.len(), values.len() - k, 20_000) {
         let mut r: Vec<CellRead> = values
@@ -421,7 +421,7 @@ fn drop_readings(values: &[&Item], k: usize, groups: &[Group]) -> Vec<Vec<CellRe
 mod tests {
     use super::*;
 
-    fn items(words: &[&str]) -> Vec<Item> {
+    fn items<'a>(words: &[&'a str]) -> Vec<Item<'a>> {
         words
             .iter()
             .enumerate()
@@ -437,8 +437,8 @@ mod tests {
                     value: num,
                     digits: num
                         .filter(|_| w.chars().all(|c| c.is_ascii_digit()))
-                        .map(|_| w.to_string()),
-                    raw: w.to_string(),
+                        .map(|_| *w),
+                    raw: w,
                 }
             })
             .collect()

@@ -163,7 +163,7 @@ fn groups_for(section: Section, k: usize) -> Vec<Group> {
     }
 }
 
-fn items_in(ctx: &Ctx, t_from: usize, t_to: usize) -> Vec<Item> {
+fn items_in<'a>(ctx: &Ctx<'a>, t_from: usize, t_to: usize) -> Vec<Item<'a>> {
     ctx.tokens[t_from.min(t_to)..t_to]
         .iter()
         .enumerate()
@@ -172,8 +172,8 @@ fn items_in(ctx: &Ctx, t_from: usize, t_to: usize) -> Vec<Item> {
             tok: t_from + i,
             kind: t.kind,
             value: t.value,
-            digits: t.digits.clone(),
-            raw: with_unit(&ctx.doc.text, t.start, t.end).to_owned(),
+            digits: t.digits.as_deref(),
+            raw: with_unit(&ctx.doc.text, t.start, t.end),
         })
         .collect()
 }
@@ -186,11 +186,11 @@ fn with_unit(text: &str, start: usize, end: usize) -> &str {
     &text[start..end + unit.map_or(0, |u| u.len())]
 }
 
-struct RowRead {
+struct RowRead<'a> {
     row: &'static RowDef,
     keys: Vec<&'static str>,
     anchor: Option<Anchor>,
-    readings: Option<Readings>,
+    readings: Option<Readings<'a>>,
     chosen: Option<usize>,
     settled_by_columns: bool,
     table_missing: bool,
@@ -294,7 +294,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                     ctx.proj.tok_at(next, ctx.tokens.len())
                 };
                 let items = items_in(ctx, t_from, t_to.max(t_from));
-                let k = v.columns_for(t, r).len();
+                let k = v.row_keys(t, r).len();
                 read_row(&items, k, &groups_for(section, k))
             });
             if let Some(a) = a.filter(|a| a.garbled) {
@@ -369,22 +369,16 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
 }
 
 fn keys_of(v: &Vocabulary, t: Template, r: &RowDef) -> Vec<&'static str> {
-    v.columns_for(t, r)
-        .iter()
-        .map(|c| {
-            v.key(r.section, r.key, c.key)
-                .expect("the vocabulary has a key for each of its cells")
-        })
-        .collect()
+    v.row_keys(t, r).to_vec()
 }
 
-fn row_read(
+fn row_read<'a>(
     v: &Vocabulary,
     t: Template,
     row: &'static RowDef,
     anchor: Option<Anchor>,
-    readings: Option<Readings>,
-) -> RowRead {
+    readings: Option<Readings<'a>>,
+) -> RowRead<'a> {
     RowRead {
         row,
         keys: keys_of(v, t, row),
@@ -657,7 +651,13 @@ fn emit_row(
                 } else {
                     CellStatus::Blank
                 };
-                cells.push(mk(k, cell.value, cell.raw.clone(), status, loc(cell.tok)));
+                cells.push(mk(
+                    k,
+                    cell.value,
+                    cell.raw.map(str::to_owned),
+                    status,
+                    loc(cell.tok),
+                ));
             }
             if repaired {
                 let found: Vec<String> = {

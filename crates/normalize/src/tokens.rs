@@ -35,6 +35,8 @@ pub struct Token {
     pub line: u32,
     /// 1-based cell within the line (1 when the line is not split into cells).
     pub cell: u32,
+    /// 1-based character column of `start` within the line.
+    pub col: u32,
 }
 
 const BLANK_MARKERS: &[&str] = &["—", "——", "–", "-", "/", "─", "…", "...", "\\", "*"];
@@ -60,6 +62,7 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
         if is_page_number(doc.cell_text(&line.span)) {
             continue;
         }
+        let first = out.len();
         let multi = line.cells.len() > 1;
         for (ci, cell) in line.cells.iter().enumerate() {
             let text = doc.cell_text(cell);
@@ -84,8 +87,20 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
                     digits: None,
                     line: line.number,
                     cell: ci as u32 + 1,
+                    col: 0,
                 });
             }
+        }
+        // character columns, counted once along the line (a flattened table is one long line)
+        let (mut pos, mut chars) = (line.span.start, 0);
+        for t in &mut out[first..] {
+            let start = t.start.max(line.span.start);
+            if start < pos {
+                (pos, chars) = (line.span.start, 0);
+            }
+            chars += doc.text[pos..start].chars().count();
+            pos = start;
+            t.col = chars as u32 + 1;
         }
     }
     out
@@ -203,6 +218,7 @@ fn word(
         digits,
         line,
         cell,
+        col: 0,
     };
     if BLANK_MARKERS.contains(&folded.as_str())
         || (numeric_context && CJK_BLANK_MARKERS.contains(&folded.as_str()))
@@ -231,6 +247,7 @@ fn word(
                     digits: None,
                     line,
                     cell,
+                    col: 0,
                 });
             }
         }
@@ -290,6 +307,7 @@ fn word(
                     digits: Some(data.to_owned()),
                     line,
                     cell,
+                    col: 0,
                 });
                 text_start = Some(k - 1);
                 j = k;
@@ -312,6 +330,7 @@ fn word(
                 digits: if plain { Some(digits) } else { None },
                 line,
                 cell,
+                col: 0,
             });
             j = k;
             continue;
@@ -411,22 +430,26 @@ impl Projection {
 /// Where a token is, for the `source` column: `line N [cell M | char M]` for text, the
 /// format's own terms otherwise (`table 2 row 5 col 3`, `paragraph 4`, `page 2 line 14 char 40`).
 pub fn location(doc: &Document, t: &Token) -> String {
-    use std::fmt::Write;
+    // one per cell: numbers are written with itoa rather than the formatting machinery
+    let mut n = itoa::Buffer::new();
     let line = &doc.lines[t.line as usize - 1];
     let mut s = String::with_capacity(24);
     match &line.origin {
         Some(o) => s.push_str(o),
         None => {
-            let _ = write!(s, "line {}", t.line);
+            s.push_str("line ");
+            s.push_str(n.format(t.line));
         }
     }
     if let Some(col) = line.cols.get(t.cell as usize - 1) {
-        let _ = write!(s, " col {col}");
+        s.push_str(" col ");
+        s.push_str(n.format(*col));
     } else if line.cells.len() > 1 {
-        let _ = write!(s, " cell {}", t.cell);
+        s.push_str(" cell ");
+        s.push_str(n.format(t.cell));
     } else if line.span.end - line.span.start > 200 || doc.format == nianbao_extract::Format::Pdf {
-        let col = doc.text[line.span.start..t.start].chars().count() + 1;
-        let _ = write!(s, " char {col}");
+        s.push_str(" char ");
+        s.push_str(n.format(t.col));
     }
     s
 }

@@ -253,7 +253,17 @@ fn check_report(
                 .at(src),
         ));
     }
-    let mut keys: Vec<&&str> = grid.keys().collect();
+    // Per-cell checks, in key order (the findings' order); most cells pass them all, so the
+    // candidates are filtered before they are sorted.
+    let mut keys: Vec<&&str> = grid
+        .iter()
+        .filter(|(_, c)| {
+            c.value.is_some_and(|x| {
+                x < 0.0 || x.fract() != 0.0 || c.raw.is_some_and(|r| r.contains('元'))
+            })
+        })
+        .map(|(k, _)| k)
+        .collect();
     keys.sort();
     for k in keys {
         let c = &grid[*k];

@@ -365,6 +365,15 @@ impl Vocabulary {
             .collect()
     }
 
+    /// The cell keys of a row in a template, in column order (`columns_for`, as keys; built
+    /// once).
+    pub fn row_keys(&self, t: Template, row: &RowDef) -> &'static [&'static str] {
+        index()
+            .by_row
+            .get(&(t, row.section, row.key))
+            .map_or(&[], |k| k.as_slice())
+    }
+
     /// The cell with a canonical key, in whichever template has it.
     pub fn cell(&self, key: &str) -> Option<CellDef> {
         index().by_key.get(key).copied()
@@ -489,6 +498,8 @@ pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 struct Index {
     by_key: FastMap<&'static str, CellDef>,
     by_parts: FastMap<(Section, &'static str, &'static str), &'static str>,
+    /// (template, section, row) → the row's cell keys in column order.
+    by_row: FastMap<(Template, Section, &'static str), Vec<&'static str>>,
     all: Vec<&'static str>,
 }
 
@@ -499,13 +510,15 @@ fn index() -> &'static Index {
         let mut ix = Index {
             by_key: FastMap::default(),
             by_parts: FastMap::default(),
+            by_row: FastMap::default(),
             all: Vec::new(),
         };
         for t in Template::ALL {
             for s in Section::ALL {
                 for r in v.rows(t, s) {
                     for c in v.columns_for(t, r) {
-                        if ix.by_parts.contains_key(&(s, r.key, c.key)) {
+                        if let Some(&key) = ix.by_parts.get(&(s, r.key, c.key)) {
+                            ix.by_row.entry((t, s, r.key)).or_default().push(key);
                             continue;
                         }
                         let key: &'static str =
@@ -520,6 +533,7 @@ fn index() -> &'static Index {
                             },
                         );
                         ix.all.push(key);
+                        ix.by_row.entry((t, s, r.key)).or_default().push(key);
                     }
                 }
             }
@@ -541,6 +555,24 @@ pub fn fmt_number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn row_keys_are_the_keys_of_columns_for() {
+        let v = Vocabulary::get();
+        for t in Template::ALL {
+            for s in Section::ALL {
+                for r in v.rows(t, s) {
+                    let want: Vec<&str> = v
+                        .columns_for(t, r)
+                        .iter()
+                        .map(|c| v.key(s, r.key, c.key).unwrap())
+                        .collect();
+                    assert!(!want.is_empty());
+                    assert_eq!(v.row_keys(t, r), want.as_slice(), "{t:?} {}", r.key);
+                }
+            }
+        }
+    }
 
     #[test]
     fn templates_have_the_official_shape() {
