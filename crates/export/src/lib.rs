@@ -7,9 +7,11 @@
 //! is a link to the newest complete generation, see the `publish` module), so a crash never
 //! leaves a half-written dataset where the previous one was; [`lock`] keeps a second run out
 //! and [`recover`] cleans up after a killed one. A [`Spill`] parks rows that can only be
-//! finished at the end of a run in an anonymous file on disk. Parquet row groups wait as Arrow
-//! data until they are full, then are encoded in one go; all tables together buffer at most
-//! [`PENDING_BYTES`]. **Never:** holds a whole table in memory, or changes the data it is given.
+//! finished at the end of a run in an anonymous file on disk. An [`Encoder`] prepares batches
+//! on any thread (CSV rows formatted, byte for byte as `arrow-csv` writes them); the writer
+//! only appends. Parquet row groups wait as Arrow data until they are full, then are encoded in
+//! one go, their columns in parallel; all tables together buffer at most [`PENDING_BYTES`].
+//! **Never:** holds a whole table in memory, or changes the data it is given.
 //!
 //! ```
 //! use std::sync::Arc;
