@@ -534,8 +534,8 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     // Two stages overlap: this thread reads, validates and encodes chunk N+1 on all cores (Arrow
     // batches, their CSV rows) while a writer thread appends chunk N to the files (row groups
     // that fill up are encoded on all cores too). The channel holds one chunk, so at most three
-    // are in memory. The writer keeps per report only what
-    // the final `reports` table and the summary need.
+    // are in memory. The writer keeps per report only what the final `reports` table and the
+    // summary need.
     let partitioned = writer.partitioned();
     let encoder = writer.encoder();
     let scratch = writer.scratch_dir().to_owned();
