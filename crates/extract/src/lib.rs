@@ -396,11 +396,9 @@ pub fn sniff(bytes: &[u8]) -> Format {
 }
 
 fn looks_like_html(text: &str) -> bool {
-    let head: String = text
-        .chars()
-        .take(2048)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    // the first 2,048 characters (sliced, not collected one char at a time)
+    let end = text.char_indices().nth(2048).map_or(text.len(), |(i, _)| i);
+    let head = text[..end].to_ascii_lowercase();
     let t = head.trim_start();
     let tags = [
         "<p", "<div", "<span", "<td", "<tr", "<br", "<table", "<font", "<meta", "<body",
