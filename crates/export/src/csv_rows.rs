@@ -2,8 +2,8 @@
 //! quotes only where needed, `\n` line ends, nulls as empty fields, floats as `ryu` prints
 //! them), but without formatting every value into a `String` and then through the `csv`
 //! writer's own buffer: strings are copied once, straight from the Arrow buffers into the
-//! output, numbers formatted on the stack. Types other than strings,
-//! integers, floats and booleans go through `arrow_cast`'s formatter, as `arrow_csv` does.
+//! output, numbers formatted on the stack. Types other than strings, integers and floats go
+//! through `arrow_cast`'s formatter, as `arrow_csv` does.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -107,20 +107,17 @@ fn put_field(out: &mut Vec<u8>, field: &[u8]) {
     out.push(b'"');
 }
 
-/// Appends one row: fields separated by commas, `\n` at the end. A row of one empty field is
-/// written `""`, so that it does not read as a blank line.
-fn put_row<'f>(out: &mut Vec<u8>, fields: impl Iterator<Item = &'f [u8]>, n: usize) {
-    for (i, f) in fields.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        if n == 1 && f.is_empty() {
-            out.extend_from_slice(b"\"\"");
-        } else {
-            put_field(out, f);
-        }
+/// Appends field `c` of a row of `n`: a comma before all but the first, and a row of one
+/// empty field written `""`, so that it does not read as a blank line.
+fn put_cell(out: &mut Vec<u8>, c: usize, n: usize, field: &[u8]) {
+    if c > 0 {
+        out.push(b',');
     }
-    out.push(b'\n');
+    if n == 1 && field.is_empty() {
+        out.extend_from_slice(b"\"\"");
+    } else {
+        put_field(out, field);
+    }
 }
 
 /// Formats floats as `ryu` does (`258.0`, `586.7`, `1e16`), whole numbers below 10¹⁵ through
@@ -155,8 +152,10 @@ pub(crate) fn write_rows(
 ) -> Result<(), ArrowError> {
     let n = batch.num_columns();
     if header {
-        let schema = batch.schema();
-        put_row(out, schema.fields().iter().map(|f| f.name().as_bytes()), n);
+        for (c, f) in batch.schema().fields().iter().enumerate() {
+            put_cell(out, c, n, f.name().as_bytes());
+        }
+        out.push(b'\n');
     }
     let options = FormatOptions::default().with_null("");
     let columns = batch
@@ -179,12 +178,12 @@ pub(crate) fn write_rows(
     out.reserve(estimate + batch.num_rows());
     for row in 0..batch.num_rows() {
         for (c, column) in columns.iter().enumerate() {
-            if c > 0 {
-                out.push(b',');
-            }
             let field: &[u8] = match column {
                 Column::Str(a, false) if !a.is_null(row) && n > 1 => {
                     // nothing in this column needs quotes
+                    if c > 0 {
+                        out.push(b',');
+                    }
                     out.extend_from_slice(a.value(row).as_bytes());
                     continue;
                 }
@@ -219,11 +218,7 @@ pub(crate) fn write_rows(
                     text.as_bytes()
                 }
             };
-            if n == 1 && field.is_empty() {
-                out.extend_from_slice(b"\"\"");
-            } else {
-                put_field(out, field);
-            }
+            put_cell(out, c, n, field);
         }
         out.push(b'\n');
     }

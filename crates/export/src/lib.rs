@@ -284,10 +284,9 @@ impl CsvBuffers {
 pub struct DatasetWriter {
     output: PathBuf,
     tmp: PathBuf,
-    formats: Formats,
-    /// Prepares batches for the files (shared with the threads that encode).
+    /// Prepares batches for the files (shared with the threads that encode); also holds the
+    /// formats and whether the dataset is partitioned.
     encoder: Encoder,
-    partitioned: bool,
     /// (table, partition) → writer; partition is `None` when not partitioned.
     tables: BTreeMap<PartKey, TableWriter>,
     /// Files of tables closed before [`DatasetWriter::finish`]: (table, partition) → manifest
@@ -540,7 +539,6 @@ impl DatasetWriter {
         Ok(DatasetWriter {
             output: output.to_owned(),
             tmp: tmp.clone(),
-            formats,
             encoder: Encoder {
                 schemas: std::sync::Arc::new(
                     tables
@@ -560,7 +558,6 @@ impl DatasetWriter {
                 csv_buffers: Default::default(),
                 dir: tmp.clone(),
             },
-            partitioned,
             tables: out,
             closed: BTreeMap::new(),
             closed_tables: Default::default(),
@@ -569,7 +566,7 @@ impl DatasetWriter {
 
     /// Whether tables are partitioned by report year.
     pub fn partitioned(&self) -> bool {
-        self.partitioned
+        self.encoder.partitioned
     }
 
     /// Appends a batch to a table (an unpartitioned dataset).
@@ -612,11 +609,11 @@ impl DatasetWriter {
             // Parquet and CSV in separate trees, so that each reads as one dataset
             let dir = self.tmp.join(table).join(partition_dir(year));
             let csv_dir = self.tmp.join("csv").join(table).join(partition_dir(year));
-            if self.formats.parquet {
+            if self.encoder.formats.parquet {
                 std::fs::create_dir_all(&dir).map_err(io(&dir))?;
             }
             let schema = &self.encoder.schemas[table].0;
-            let w = open_table(&dir, &csv_dir, "part-0", schema, self.formats)?;
+            let w = open_table(&dir, &csv_dir, "part-0", schema, self.encoder.formats)?;
             self.tables.insert(key.clone(), w);
         }
         let t = self
@@ -676,7 +673,7 @@ impl DatasetWriter {
             self.closed.insert(key, closed);
         }
         // an unpartitioned table is closed even when it had no rows; mark it so writes fail
-        if !self.partitioned {
+        if !self.encoder.partitioned {
             self.closed
                 .entry((table.to_owned(), None))
                 .or_insert_with(|| (Vec::new(), 0));

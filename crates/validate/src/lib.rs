@@ -253,25 +253,15 @@ fn check_report(
                 .at(src),
         ));
     }
-    // Per-cell checks, in key order (the findings' order); most cells pass them all, so the
-    // candidates are filtered before they are sorted.
-    let mut keys: Vec<&&str> = grid
-        .iter()
-        .filter(|(_, c)| {
-            c.value.is_some_and(|x| {
-                x < 0.0 || x.fract() != 0.0 || c.raw.is_some_and(|r| r.contains('元'))
-            })
-        })
-        .map(|(k, _)| k)
-        .collect();
-    keys.sort();
-    for k in keys {
-        let c = &grid[*k];
+    // Per-cell checks. Their findings come in key order; only the findings are sorted (a
+    // report has ~300 keys and few findings), stably, so a key's checks keep their order.
+    let mut per_cell: Vec<(&str, Finding)> = Vec::new();
+    for (&k, c) in grid {
         let Some(x) = c.value else { continue };
         let Some(def) = v.cell(k) else { continue };
         if def.column.kind != ValueKind::Signed && x < 0.0 {
-            out.push((
-                rid.to_owned(),
+            per_cell.push((
+                k,
                 Finding::new(
                     "negative_value",
                     format!("{} is {}, below zero", label(k), fmt_number(x)),
@@ -284,8 +274,8 @@ fn check_report(
         if def.column.kind == ValueKind::Amount {
             // The amount columns are in 万元; a cell written as `251000元` is in yuan.
             if let Some(r) = c.raw.filter(|r| r.contains('元') && !r.contains("万元")) {
-                out.push((
-                    rid.to_owned(),
+                per_cell.push((
+                    k,
                     Finding::new(
                         "amount_unit",
                         format!(
@@ -301,8 +291,8 @@ fn check_report(
             }
         }
         if def.column.kind != ValueKind::Amount && x.fract() != 0.0 {
-            out.push((
-                rid.to_owned(),
+            per_cell.push((
+                k,
                 Finding::new(
                     "non_integer_count",
                     format!(
@@ -317,4 +307,6 @@ fn check_report(
             ));
         }
     }
+    per_cell.sort_by_key(|(k, _)| *k);
+    out.extend(per_cell.into_iter().map(|(_, f)| (rid.to_owned(), f)));
 }

@@ -517,22 +517,24 @@ fn index() -> &'static Index {
             for s in Section::ALL {
                 for r in v.rows(t, s) {
                     for c in v.columns_for(t, r) {
-                        if let Some(&key) = ix.by_parts.get(&(s, r.key, c.key)) {
-                            ix.by_row.entry((t, s, r.key)).or_default().push(key);
-                            continue;
-                        }
-                        let key: &'static str =
-                            Box::leak(cell_key(s, r.key, c.key).into_boxed_str());
-                        ix.by_parts.insert((s, r.key, c.key), key);
-                        ix.by_key.insert(
-                            key,
-                            CellDef {
-                                key,
-                                row: r,
-                                column: c,
-                            },
-                        );
-                        ix.all.push(key);
+                        let key = match ix.by_parts.get(&(s, r.key, c.key)) {
+                            Some(&key) => key,
+                            None => {
+                                let key: &'static str =
+                                    Box::leak(cell_key(s, r.key, c.key).into_boxed_str());
+                                ix.by_parts.insert((s, r.key, c.key), key);
+                                ix.by_key.insert(
+                                    key,
+                                    CellDef {
+                                        key,
+                                        row: r,
+                                        column: c,
+                                    },
+                                );
+                                ix.all.push(key);
+                                key
+                            }
+                        };
                         ix.by_row.entry((t, s, r.key)).or_default().push(key);
                     }
                 }
