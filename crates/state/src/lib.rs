@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! STATE/
-//!   parser-KEY/objects/ab/abcdef….json.zst   one report per document content
+//!   parser-KEY/objects/ab/abcdef….pc.zst     one report per document content (postcard, zstd)
 //!   parser-KEY/index.tsv                      path, size, mtime → sha256 (skip re-hashing)
 //! ```
 //!
@@ -99,7 +99,7 @@ impl Store {
         self.dir
             .join("objects")
             .join(prefix)
-            .join(format!("{sha}.json.zst"))
+            .join(format!("{sha}.pc.zst"))
     }
 
     /// The cached report of a content, with `source` (path) of this run; `None` when absent
@@ -109,10 +109,10 @@ impl Store {
         let Ok(bytes) = std::fs::read(&p) else {
             return Ok(None);
         };
-        let Ok(json) = zstd::decode_all(&bytes[..]) else {
+        let Ok(packed) = zstd::decode_all(&bytes[..]) else {
             return Ok(None);
         };
-        let Ok(stored) = serde_json::from_slice::<stored::StoredReport>(&json) else {
+        let Ok(stored) = postcard::from_bytes::<stored::StoredReport>(&packed) else {
             return Ok(None);
         };
         Ok(stored.into_report(source.clone()))
@@ -130,9 +130,11 @@ impl Store {
         }
         let parent = p.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent).map_err(io(parent))?;
-        let json = serde_json::to_vec(&stored::StoredReport::from_report(report))
-            .expect("the stored report serializes");
-        let packed = zstd::encode_all(&json[..], 1).map_err(io(&p))?;
+        let Some(stored) = stored::StoredReport::from_report(report) else {
+            return Ok(());
+        };
+        let plain = postcard::to_stdvec(&stored).expect("the stored report serializes");
+        let packed = zstd::encode_all(&plain[..], 1).map_err(io(&p))?;
         let tmp = p.with_extension(format!("tmp-{}", std::process::id()));
         std::fs::write(&tmp, packed).map_err(io(&tmp))?;
         std::fs::rename(&tmp, &p).map_err(io(&p))?;
@@ -236,6 +238,35 @@ mod tests {
             status: CellStatus::Inferred,
             source: Some("table 2 row 6 col 9".into()),
         });
+        // every status, a null value, and keys from both ends of the vocabulary (cells are
+        // stored by key position)
+        let all = nianbao_vocab::Vocabulary::get().all_keys();
+        let statuses = [
+            CellStatus::Stated,
+            CellStatus::Blank,
+            CellStatus::Inferred,
+            CellStatus::Repaired,
+            CellStatus::Ambiguous,
+            CellStatus::Missing,
+        ];
+        for (i, status) in statuses.into_iter().enumerate() {
+            let key = if i % 2 == 0 {
+                all[i]
+            } else {
+                all[all.len() - i]
+            };
+            let def = nianbao_vocab::Vocabulary::get().cell(key).unwrap();
+            r.cells.push(Cell {
+                key: def.key,
+                section: def.row.section.as_str(),
+                row: def.row.key,
+                column: def.column.key,
+                value: (i % 3 != 0).then_some(i as f64 * 1.5),
+                raw: (i % 2 == 0).then(|| format!("{i}")),
+                status,
+                source: None,
+            });
+        }
         r.sections.push(Prose {
             part: 1,
             title: "一、总体情况".into(),

@@ -68,11 +68,28 @@ pub(crate) struct StoredReport {
 
 #[derive(Serialize, Deserialize)]
 struct StoredCell {
-    key: String,
+    /// Position of the canonical key in `Vocabulary::all_keys` (stable for a parser key, which
+    /// covers the vocabulary): no string to allocate and look up per cell.
+    key: u16,
     value: Option<u64>,
     raw: Option<String>,
-    status: String,
+    /// Position in `STATUSES`.
+    status: u8,
     source: Option<String>,
+}
+
+/// Canonical key → its position in `Vocabulary::all_keys`, built once.
+fn key_positions() -> &'static nianbao_vocab::FastMap<&'static str, u16> {
+    static POSITIONS: std::sync::OnceLock<nianbao_vocab::FastMap<&'static str, u16>> =
+        std::sync::OnceLock::new();
+    POSITIONS.get_or_init(|| {
+        let all = Vocabulary::get().all_keys();
+        let mut m = nianbao_vocab::FastMap::default();
+        for (i, k) in all.iter().enumerate() {
+            m.insert(*k, u16::try_from(i).expect("fewer than 65,536 cell keys"));
+        }
+        m
+    })
 }
 
 #[derive(Serialize, Deserialize)]
@@ -98,8 +115,24 @@ const STATUSES: [CellStatus; 6] = [
 ];
 
 impl StoredReport {
-    pub(crate) fn from_report(r: &Report) -> StoredReport {
-        StoredReport {
+    /// The stored form; `None` for a cell key outside the vocabulary (not cached then: the
+    /// document is simply read again next time).
+    pub(crate) fn from_report(r: &Report) -> Option<StoredReport> {
+        let positions = key_positions();
+        let cells = r
+            .cells
+            .iter()
+            .map(|c| {
+                Some(StoredCell {
+                    key: *positions.get(c.key)?,
+                    value: bits(c.value),
+                    raw: c.raw.clone(),
+                    status: STATUSES.iter().position(|s| *s == c.status)? as u8,
+                    source: c.source.clone(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(StoredReport {
             format: r.format.to_owned(),
             encoding: r.encoding.map(str::to_owned),
             layout: r.layout.map(str::to_owned),
@@ -108,17 +141,7 @@ impl StoredReport {
             report_year: r.report_year,
             template: r.template.map(|t| t.as_str().to_owned()),
             published_on: r.published_on.clone(),
-            cells: r
-                .cells
-                .iter()
-                .map(|c| StoredCell {
-                    key: c.key.to_owned(),
-                    value: bits(c.value),
-                    raw: c.raw.clone(),
-                    status: c.status.as_str().to_owned(),
-                    source: c.source.clone(),
-                })
-                .collect(),
+            cells,
             sections: r
                 .sections
                 .iter()
@@ -139,7 +162,7 @@ impl StoredReport {
                     source: f.source.clone(),
                 })
                 .collect(),
-        }
+        })
     }
 
     /// The report, or `None` when an entry names something this binary does not know (then
@@ -163,8 +186,9 @@ impl StoredReport {
             None => None,
         };
         r.published_on = self.published_on;
+        let all = v.all_keys();
         for c in self.cells {
-            let def = v.cell(&c.key)?;
+            let def = v.cell(all.get(usize::from(c.key))?)?;
             r.cells.push(Cell {
                 section: def.row.section.as_str(),
                 row: def.row.key,
@@ -172,7 +196,7 @@ impl StoredReport {
                 key: def.key,
                 value: unbits(c.value),
                 raw: c.raw,
-                status: STATUSES.into_iter().find(|s| s.as_str() == c.status)?,
+                status: *STATUSES.get(usize::from(c.status))?,
                 source: c.source,
             });
         }
