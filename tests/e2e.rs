@@ -751,6 +751,116 @@ fn json_num(n: u64) -> Value {
     Value::from(n)
 }
 
+/// Issue 4: a nightly run that finds the inputs, config and build of the published dataset
+/// unchanged skips the rebuild and says so; any change (even a touched file), a document that
+/// could not be read, or a different config makes it build again.
+#[test]
+fn an_unchanged_nightly_run_skips_the_rebuild() {
+    let dir = tmp("unchanged");
+    let input = dir.join("in");
+    let out = dir.join("out");
+    std::fs::create_dir_all(&input).unwrap();
+    let docs = nianbao_synth::generate_layouts(10, 5, true, &["tabbed", "piped", "flattened"]);
+    for d in &docs {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--json"];
+        args.extend_from_slice(extra);
+        let o = build(&input, &out, &args);
+        assert!(o.status.code().is_some_and(|c| c == 0 || c == 2));
+        (json_summary(&o), o.status.code())
+    };
+    let (first, _) = run(&[]);
+    assert_eq!(
+        (&first["unchanged"], &first["parsed"]),
+        (&Value::from(false), &json_num(10))
+    );
+    let generation = std::fs::read_link(&out).unwrap();
+    let files = data_files(&out);
+
+    let (again, code) = run(&[]);
+    assert_eq!(again["unchanged"], true, "{again}");
+    assert_eq!(
+        [
+            &again["parsed"],
+            &again["reused"],
+            &again["added"],
+            &again["changed"],
+            &again["removed"],
+            &again["failed"]
+        ],
+        [
+            &json_num(0),
+            &json_num(10),
+            &json_num(0),
+            &json_num(0),
+            &json_num(0),
+            &json_num(0)
+        ]
+    );
+    for k in ["documents", "by_status", "findings_by_rule", "rows"] {
+        assert_eq!(again[k], first[k], "{k}");
+    }
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        std::fs::read_link(&out).unwrap(),
+        generation,
+        "no new generation"
+    );
+
+    // a touched file (same bytes, new time) is looked at again: a rebuild, same dataset
+    let f = std::fs::File::options()
+        .append(true)
+        .open(input.join(&docs[3].name))
+        .unwrap();
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    drop(f);
+    let (touched, _) = run(&[]);
+    assert_eq!(
+        (&touched["unchanged"], &touched["changed"]),
+        (&Value::from(false), &json_num(0))
+    );
+    assert_ne!(std::fs::read_link(&out).unwrap(), generation);
+    assert!(
+        data_files(&out) == files,
+        "a touched file changed the dataset"
+    );
+    assert_eq!(run(&[]).0["unchanged"], true);
+
+    // another config (here --strict) builds again, then skips with the same exit code
+    let errors = first["by_status"]["error"].as_u64().unwrap_or(0);
+    let (strict, code) = run(&["--strict"]);
+    assert_eq!(strict["unchanged"], false);
+    let (strict_again, code_again) = run(&["--strict"]);
+    assert_eq!(strict_again["unchanged"], true);
+    assert_eq!(code, code_again);
+    assert_eq!(code, Some(if errors > 0 { 2 } else { 0 }));
+
+    // an unreadable document is retried every run: no skipping while there is one
+    std::fs::write(input.join("empty.txt"), b"").unwrap();
+    let (with_bad, _) = run(&[]);
+    assert_eq!(
+        (&with_bad["unchanged"], &with_bad["failed"]),
+        (&Value::from(false), &json_num(1))
+    );
+    let (still, _) = run(&[]);
+    assert_eq!(
+        (&still["unchanged"], &still["parsed"]),
+        (&Value::from(false), &json_num(1))
+    );
+
+    // a deleted dataset is rebuilt
+    std::fs::remove_file(input.join("empty.txt")).unwrap();
+    assert_eq!(run(&[]).0["unchanged"], false);
+    let generation = std::fs::read_link(&out).unwrap();
+    std::fs::remove_dir_all(out.parent().unwrap().join(&generation)).unwrap();
+    assert_eq!(run(&[]).0["unchanged"], false);
+    assert!(out.join("manifest.json").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Issue 4: a second run on the same output refuses while the first holds the lock; the first
 /// finishes undisturbed.
 #[test]

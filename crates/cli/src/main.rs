@@ -512,6 +512,32 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     } else {
         None
     };
+    if let Some(prev) = store
+        .as_ref()
+        .and_then(|s| unchanged_since_last_run(cfg, &inputs, s))
+    {
+        drop(lock);
+        let mut summary = prev;
+        let documents = summary["documents"].clone();
+        for (k, v) in [
+            ("added", 0.into()),
+            ("changed", 0.into()),
+            ("removed", 0.into()),
+            ("failed", 0.into()),
+            ("parsed", 0.into()),
+            ("reused", documents),
+            ("unchanged", true.into()),
+            ("output", serde_json::json!(cfg.output)),
+            ("seconds", started.elapsed().as_secs_f64().into()),
+        ] {
+            summary[k] = v;
+        }
+        if let Some(m) = summary.as_object_mut() {
+            m.remove("fingerprint");
+            m.remove("generation");
+        }
+        return print_summary(&summary, &[], json, cfg.strict);
+    }
     let old_index = store.as_ref().map(|s| s.load_index()).unwrap_or_default();
     let mut new_index: BTreeMap<String, nianbao_state::Seen> = BTreeMap::new();
     let mut changes = Changes::default();
@@ -627,6 +653,25 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     if let Some(s) = &store {
         s.save_index(new_index.iter().map(|(k, v)| (k.as_str(), v)))
             .context("saving the state index")?;
+        // What this run saw and published, so that a next run over the same inputs can skip.
+        // Only when every document was read (unreadable ones are retried every run: the reason
+        // may have been the machine's) and the inputs' sizes and times are all known.
+        let seen = fingerprint(cfg, &inputs, |i| {
+            new_index.get(inputs.rel(i)).map(|s| (s.size, s.mtime_ns))
+        });
+        let record = match (seen, std::fs::read_link(&cfg.output)) {
+            (Some(fp), Ok(generation)) if closing.unreadable.is_empty() => serde_json::json!({
+                "fingerprint": fp,
+                "generation": generation,
+                "documents": closing.documents,
+                "by_status": &closing.by_status,
+                "findings_by_rule": &closing.by_rule,
+                "rows": &counts,
+            }),
+            _ => serde_json::json!({}),
+        };
+        s.save_last_run(&serde_json::to_vec(&record)?)
+            .context("saving the state's record of this run")?;
         let live: std::collections::HashSet<String> =
             new_index.values().map(|v| v.sha256.clone()).collect();
         s.retain(&live);
@@ -641,30 +686,109 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         "failed": changes.failed,
         "parsed": changes.parsed,
         "reused": changes.from_state,
+        "unchanged": false,
         "by_status": by_status,
         "findings_by_rule": by_rule,
         "rows": counts,
         "output": cfg.output,
         "seconds": secs,
     });
-    if json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+    print_summary(&summary, &closing.unreadable, json, cfg.strict)
+}
+
+/// Everything a dataset's bytes depend on besides the documents and the pipeline: the version
+/// and the source of every crate that reads or writes, with the locked dependencies (`build.rs`).
+const BUILD_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_BUILD_HASH"));
+
+/// SHA-256 over the build key, the pipeline config and every input's path, size and
+/// modification time (`stat` of input `i`); `None` when one input's cannot be known.
+fn fingerprint(
+    cfg: &Config,
+    inputs: &inputs::Inputs,
+    stat: impl Fn(usize) -> Option<(u64, u128)> + Sync,
+) -> Option<String> {
+    let stats: Vec<Option<(u64, u128)>> = (0..inputs.len()).into_par_iter().map(&stat).collect();
+    let mut h = Sha256::new();
+    h.update(BUILD_KEY.as_bytes());
+    h.update([0]);
+    h.update(serde_json::to_vec(cfg).ok()?);
+    for (i, st) in stats.into_iter().enumerate() {
+        let (size, mtime) = st?;
+        h.update([0]);
+        h.update(inputs.rel(i).as_bytes());
+        h.update([0]);
+        h.update(size.to_le_bytes());
+        h.update(mtime.to_le_bytes());
     }
+    Some(hex(&h.finalize()))
+}
+
+/// The last run's summary when a rebuild now would write exactly the dataset it published:
+/// same build, config and inputs (path, size, modification time: as the state's index trusts
+/// them), nothing unreadable then, and the output still that run's generation. `None` otherwise
+/// (then the run goes on as usual).
+fn unchanged_since_last_run(
+    cfg: &Config,
+    inputs: &inputs::Inputs,
+    store: &nianbao_state::Store,
+) -> Option<serde_json::Value> {
+    let prev: serde_json::Value = serde_json::from_slice(&store.last_run()?).ok()?;
+    let generation = std::fs::read_link(&cfg.output).ok()?;
+    if prev["generation"] != serde_json::json!(generation)
+        || !cfg.output.join("manifest.json").is_file()
+    {
+        return None;
+    }
+    let now = fingerprint(cfg, inputs, |i| {
+        let m = std::fs::metadata(inputs.path(i)).ok()?;
+        Some((m.len(), mtime_ns(&m)))
+    })?;
+    (prev["fingerprint"].as_str() == Some(now.as_str())).then_some(prev)
+}
+
+/// Prints a run's summary (JSON on stdout with `--json`; always a few lines on stderr) and
+/// returns the exit code: 2 under `--strict` when a report has error findings.
+fn print_summary(
+    summary: &serde_json::Value,
+    unreadable: &[(String, String)],
+    json: bool,
+    strict: bool,
+) -> Result<i32> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(summary)?);
+    }
+    let n = |k: &str| summary[k].as_u64().unwrap_or(0);
+    let counts = |k: &str| -> Vec<(String, u64)> {
+        summary[k]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     eprintln!(
-        "nianbao: {} documents in {:.2}s → {}",
-        closing.documents,
-        secs,
-        cfg.output.display()
+        "nianbao: {} documents in {:.2}s → {}{}",
+        n("documents"),
+        summary["seconds"].as_f64().unwrap_or(0.0),
+        summary["output"].as_str().unwrap_or(""),
+        if summary["unchanged"] == true {
+            " (nothing changed since the last run: the dataset is as it was)"
+        } else {
+            ""
+        }
     );
     eprintln!(
         "  changes: added {}, changed {}, removed {}, failed {}; parsed {}, reused from state {}",
-        changes.added,
-        changes.changed,
-        changes.removed,
-        changes.failed,
-        changes.parsed,
-        changes.from_state
+        n("added"),
+        n("changed"),
+        n("removed"),
+        n("failed"),
+        n("parsed"),
+        n("reused")
     );
+    let by_status = counts("by_status");
     eprintln!(
         "  by status: {}",
         by_status
@@ -673,8 +797,8 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let mut rules: Vec<(&&str, &usize)> = by_rule.iter().collect();
-    rules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut rules = counts("findings_by_rule");
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     eprintln!(
         "  findings by rule: {}",
         if rules.is_empty() {
@@ -687,11 +811,14 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 .join(", ")
         }
     );
-    for (document, reason) in &closing.unreadable {
+    for (document, reason) in unreadable {
         eprintln!("  unreadable: {document}: {reason}");
     }
-    let errors = by_status.get("error").copied().unwrap_or(0);
-    if cfg.strict && errors > 0 {
+    let errors = by_status
+        .iter()
+        .find(|(k, _)| k == "error")
+        .map_or(0, |(_, v)| *v);
+    if strict && errors > 0 {
         eprintln!("nianbao: --strict: {errors} report(s) have error findings (see findings.parquet); failing the run");
         return Ok(2);
     }

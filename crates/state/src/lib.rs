@@ -16,6 +16,7 @@
 //! STATE/
 //!   parser-KEY/objects/ab/abcdef….pc.zst     one report per document content (postcard, zstd)
 //!   parser-KEY/index.tsv                      path, size, mtime → sha256 (skip re-hashing)
+//!   parser-KEY/last-run.json                  the caller's record of the last published run
 //! ```
 //!
 //! A new parser key starts an empty `parser-KEY` directory and removes the others.
@@ -181,6 +182,25 @@ impl Store {
             .collect()
     }
 
+    /// The record the caller saved for the last run that published a dataset
+    /// ([`Store::save_last_run`]); `None` when there is none. It lives in the parser key's
+    /// folder, so a new parser forgets it.
+    pub fn last_run(&self) -> Option<Vec<u8>> {
+        std::fs::read(self.dir.join("last-run.json")).ok()
+    }
+
+    /// Replaces the last-run record (temporary file + rename: a reader sees the old record or
+    /// the new one).
+    pub fn save_last_run(&self, bytes: &[u8]) -> Result<(), StateError> {
+        let p = self.dir.join("last-run.json");
+        let tmp = self
+            .dir
+            .join(format!("last-run.json.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &p).map_err(io(&p))?;
+        Ok(())
+    }
+
     /// Replaces the index (temporary file + rename).
     pub fn save_index<'a>(
         &self,
@@ -316,6 +336,18 @@ mod tests {
         let r = Report::unreadable(report().source, "pdf", "pdftotext is missing".into());
         store.put(&r).unwrap();
         assert!(store.get(&r.source).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_last_run_record_round_trips_and_a_new_parser_forgets_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "k").unwrap();
+        assert_eq!(store.last_run(), None);
+        store.save_last_run(b"{\"a\":1}").unwrap();
+        store.save_last_run(b"{\"a\":2}").unwrap();
+        assert_eq!(store.last_run().as_deref(), Some(&b"{\"a\":2}"[..]));
+        let other = Store::open(dir.path(), "k2").unwrap();
+        assert_eq!(other.last_run(), None);
     }
 
     #[test]
