@@ -761,8 +761,14 @@ fn an_unchanged_nightly_run_skips_the_rebuild() {
     let out = dir.join("out");
     std::fs::create_dir_all(&input).unwrap();
     let docs = nianbao_synth::generate_layouts(10, 5, true, &["tabbed", "piped", "flattened"]);
+    // written a minute ago: a file modified within the last 2 s is re-hashed on the next run
+    // (it could change again without changing its size and time), so it never counts as
+    // unchanged
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
     for d in &docs {
-        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+        let f = std::fs::File::create(input.join(&d.name)).unwrap();
+        std::io::Write::write_all(&mut &f, &d.bytes).unwrap();
+        f.set_modified(past).unwrap();
     }
     let run = |extra: &[&str]| {
         let mut args = vec!["--json"];
@@ -810,13 +816,14 @@ fn an_unchanged_nightly_run_skips_the_rebuild() {
     );
 
     // a touched file (same bytes, new time) is looked at again: a rebuild, same dataset
-    let f = std::fs::File::options()
-        .append(true)
-        .open(input.join(&docs[3].name))
-        .unwrap();
-    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
-        .unwrap();
-    drop(f);
+    let touch = |name: &str, t: std::time::SystemTime| {
+        let f = std::fs::File::options()
+            .append(true)
+            .open(input.join(name))
+            .unwrap();
+        f.set_modified(t).unwrap();
+    };
+    touch(&docs[3].name, past + std::time::Duration::from_secs(5));
     let (touched, _) = run(&[]);
     assert_eq!(
         (&touched["unchanged"], &touched["changed"]),
@@ -827,6 +834,19 @@ fn an_unchanged_nightly_run_skips_the_rebuild() {
         data_files(&out) == files,
         "a touched file changed the dataset"
     );
+    assert_eq!(run(&[]).0["unchanged"], true);
+
+    // a file modified just now is not trusted by its time: the next run builds again, the one
+    // after (once the time is old enough) skips
+    touch(&docs[4].name, std::time::SystemTime::now());
+    assert_eq!(run(&[]).0["unchanged"], false);
+    assert_eq!(
+        run(&[]).0["unchanged"],
+        false,
+        "modified < 2 s ago: re-hashed, not skipped"
+    );
+    touch(&docs[4].name, past);
+    assert_eq!(run(&[]).0["unchanged"], false);
     assert_eq!(run(&[]).0["unchanged"], true);
 
     // another config (here --strict) builds again, then skips with the same exit code

@@ -228,6 +228,25 @@ fn mtime_ns(m: &std::fs::Metadata) -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
+/// How recent a modification time must be for a file to be re-hashed next run anyway: a file
+/// written again within the same clock tick can keep its size and time while its bytes change
+/// ("racy git"). 2 s covers coarse file-system clocks.
+const RACY_NS: u128 = 2_000_000_000;
+
+/// The modification time to remember for a file just read: its real one, or 0 (never equal to
+/// a real time, so the next run re-hashes it) when it was modified less than [`RACY_NS`] ago.
+fn trusted_mtime_ns(m: &std::fs::Metadata) -> u128 {
+    let t = mtime_ns(m);
+    let now = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    if now.saturating_sub(t) < RACY_NS {
+        0
+    } else {
+        t
+    }
+}
+
 /// A document's report: from the state when its content was read before (a file whose size and
 /// modification time are unchanged is not even re-hashed), otherwise read now.
 fn get_report(
@@ -268,7 +287,7 @@ fn get_report(
     let sha = hex(&Sha256::digest(&bytes));
     let seen = meta.map(|m| nianbao_state::Seen {
         size: bytes.len() as u64,
-        mtime_ns: mtime_ns(&m),
+        mtime_ns: trusted_mtime_ns(&m),
         sha256: sha.clone(),
     });
     if let Some(store) = store {
