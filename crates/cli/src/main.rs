@@ -557,8 +557,17 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         }
         return print_summary(&summary, &[], json, cfg.strict);
     }
-    let old_index = store.as_ref().map(|s| s.load_index()).unwrap_or_default();
-    let mut new_index: BTreeMap<String, nianbao_state::Seen> = BTreeMap::new();
+    // The previous index is read and the next one written in path order as the chunks go, so
+    // neither is ever whole in memory (a million entries were ~400 MB); `live` keeps the
+    // contents still in use (32 bytes each) to prune the state at the end.
+    let mut old_index = OldIndex::new(store.as_ref().map(nianbao_state::Store::read_index));
+    let mut new_index = store
+        .as_ref()
+        .map(nianbao_state::Store::index_writer)
+        .transpose()
+        .context("writing the state index")?;
+    let mut next_fingerprint = Fingerprint::new(cfg);
+    let mut live: Vec<[u8; 32]> = Vec::new();
     let mut changes = Changes::default();
     let schemas = schemas();
     let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
@@ -590,19 +599,23 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         let handle = scope.spawn(move || write_chunks(writer, ledger, rx));
         for start in (0..inputs.len()).step_by(cfg.chunk_size) {
             let chunk = start..(start + cfg.chunk_size).min(inputs.len());
+            let old: Vec<Option<nianbao_state::Seen>> = chunk
+                .clone()
+                .map(|i| old_index.seek(inputs.rel(i)))
+                .collect();
             let got: Vec<Got> = chunk
                 .clone()
                 .into_par_iter()
                 .map(|i| {
                     let rel = inputs.rel(i);
-                    let seen = old_index.get(rel);
+                    let seen = old[i - chunk.start].as_ref();
                     get_report(&inputs.path(i), rel, &read_opts, store.as_ref(), seen)
                 })
                 .collect();
             let mut reports: Vec<Report> = Vec::with_capacity(got.len());
             let mut fresh: Vec<bool> = Vec::with_capacity(got.len());
-            for g in got {
-                match old_index.get(&g.report.source.document) {
+            for (g, old) in got.into_iter().zip(&old) {
+                match old {
                     None => changes.added += 1,
                     Some(seen) if seen.sha256 != g.report.source.sha256 => changes.changed += 1,
                     Some(_) => {}
@@ -616,8 +629,14 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 if g.report.unreadable.is_some() {
                     changes.failed += 1;
                 }
-                if let (Some(seen), true) = (g.seen, store.is_some()) {
-                    new_index.insert(g.report.source.document.clone(), seen);
+                next_fingerprint.add(
+                    &g.report.source.document,
+                    g.seen.as_ref().map(|s| (s.size, s.mtime_ns)),
+                );
+                if let (Some(seen), Some(w)) = (&g.seen, new_index.as_mut()) {
+                    w.add(&g.report.source.document, seen)
+                        .context("writing the state index")?;
+                    live.extend(sha_bytes(&seen.sha256));
                 }
                 reports.push(g.report);
             }
@@ -665,20 +684,13 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let counts = writer
         .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
         .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
-    changes.removed = old_index
-        .keys()
-        .filter(|k| !new_index.contains_key(*k))
-        .count();
-    if let Some(s) = &store {
-        s.save_index(new_index.iter().map(|(k, v)| (k.as_str(), v)))
-            .context("saving the state index")?;
+    changes.removed = old_index.finish();
+    if let (Some(s), Some(w)) = (&store, new_index) {
+        w.commit().context("saving the state index")?;
         // What this run saw and published, so that a next run over the same inputs can skip.
         // Only when every document was read (unreadable ones are retried every run: the reason
         // may have been the machine's) and the inputs' sizes and times are all known.
-        let seen = fingerprint(cfg, &inputs, |i| {
-            new_index.get(inputs.rel(i)).map(|s| (s.size, s.mtime_ns))
-        });
-        let record = match (seen, std::fs::read_link(&cfg.output)) {
+        let record = match (next_fingerprint.finish(), std::fs::read_link(&cfg.output)) {
             (Some(fp), Ok(generation)) if closing.unreadable.is_empty() => serde_json::json!({
                 "fingerprint": fp,
                 "generation": generation,
@@ -691,9 +703,8 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         };
         s.save_last_run(&serde_json::to_vec(&record)?)
             .context("saving the state's record of this run")?;
-        let live: std::collections::HashSet<String> =
-            new_index.values().map(|v| v.sha256.clone()).collect();
-        s.retain(&live);
+        live.sort_unstable();
+        s.retain(|sha| sha_bytes(sha).is_some_and(|b| live.binary_search(&b).is_ok()));
     }
     drop(lock);
     let secs = started.elapsed().as_secs_f64();
@@ -720,26 +731,88 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
 const BUILD_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_BUILD_HASH"));
 
 /// SHA-256 over the build key, the pipeline config and every input's path, size and
-/// modification time (`stat` of input `i`); `None` when one input's cannot be known.
-fn fingerprint(
-    cfg: &Config,
-    inputs: &inputs::Inputs,
-    stat: impl Fn(usize) -> Option<(u64, u128)> + Sync,
-) -> Option<String> {
-    let stats: Vec<Option<(u64, u128)>> = (0..inputs.len()).into_par_iter().map(&stat).collect();
-    let mut h = Sha256::new();
-    h.update(BUILD_KEY.as_bytes());
-    h.update([0]);
-    h.update(serde_json::to_vec(cfg).ok()?);
-    for (i, st) in stats.into_iter().enumerate() {
-        let (size, mtime) = st?;
+/// modification time, fed in input order; `None` when one input's cannot be known.
+struct Fingerprint {
+    hash: Option<Sha256>,
+}
+
+impl Fingerprint {
+    fn new(cfg: &Config) -> Fingerprint {
+        let mut h = Sha256::new();
+        h.update(BUILD_KEY.as_bytes());
         h.update([0]);
-        h.update(inputs.rel(i).as_bytes());
-        h.update([0]);
-        h.update(size.to_le_bytes());
-        h.update(mtime.to_le_bytes());
+        let hash = serde_json::to_vec(cfg).ok().map(|c| {
+            h.update(c);
+            h
+        });
+        Fingerprint { hash }
     }
-    Some(hex(&h.finalize()))
+
+    fn add(&mut self, rel: &str, stat: Option<(u64, u128)>) {
+        match (stat, self.hash.as_mut()) {
+            (Some((size, mtime)), Some(h)) => {
+                h.update([0]);
+                h.update(rel.as_bytes());
+                h.update([0]);
+                h.update(size.to_le_bytes());
+                h.update(mtime.to_le_bytes());
+            }
+            _ => self.hash = None,
+        }
+    }
+
+    fn finish(self) -> Option<String> {
+        self.hash.map(|h| hex(&h.finalize()))
+    }
+}
+
+/// A SHA-256 in hex as its 32 bytes.
+fn sha_bytes(hex: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if hex.len() != 64 {
+        return None;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The previous run's index, walked alongside the inputs (both in path order).
+struct OldIndex {
+    entries: Option<std::iter::Peekable<nianbao_state::IndexReader>>,
+    /// Entries passed over: files no longer among the inputs.
+    removed: usize,
+}
+
+impl OldIndex {
+    fn new(reader: Option<nianbao_state::IndexReader>) -> OldIndex {
+        OldIndex {
+            entries: reader.map(Iterator::peekable),
+            removed: 0,
+        }
+    }
+
+    /// The entry of `rel`; call with increasing paths. Entries before it are removed files.
+    fn seek(&mut self, rel: &str) -> Option<nianbao_state::Seen> {
+        let entries = self.entries.as_mut()?;
+        while let Some((path, _)) = entries.peek() {
+            match path.as_str().cmp(rel) {
+                std::cmp::Ordering::Less => {
+                    self.removed += 1;
+                    entries.next();
+                }
+                std::cmp::Ordering::Equal => return entries.next().map(|(_, s)| s),
+                std::cmp::Ordering::Greater => return None,
+            }
+        }
+        None
+    }
+
+    /// How many entries named files that are gone.
+    fn finish(self) -> usize {
+        self.removed + self.entries.map_or(0, Iterator::count)
+    }
 }
 
 /// The last run's summary when a rebuild now would write exactly the dataset it published:
@@ -758,10 +831,18 @@ fn unchanged_since_last_run(
     {
         return None;
     }
-    let now = fingerprint(cfg, inputs, |i| {
-        let m = std::fs::metadata(inputs.path(i)).ok()?;
-        Some((m.len(), mtime_ns(&m)))
-    })?;
+    let stats: Vec<Option<(u64, u128)>> = (0..inputs.len())
+        .into_par_iter()
+        .map(|i| {
+            let m = std::fs::metadata(inputs.path(i)).ok()?;
+            Some((m.len(), mtime_ns(&m)))
+        })
+        .collect();
+    let mut now = Fingerprint::new(cfg);
+    for (i, st) in stats.into_iter().enumerate() {
+        now.add(inputs.rel(i), st);
+    }
+    let now = now.finish()?;
     (prev["fingerprint"].as_str() == Some(now.as_str())).then_some(prev)
 }
 
@@ -846,6 +927,44 @@ fn print_summary(
 
 #[cfg(test)]
 mod tests {
+    /// The previous index walked beside the inputs: entries found by path, the ones passed
+    /// over or left at the end counted as removed files.
+    #[test]
+    fn the_old_index_is_merged_with_the_inputs_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = nianbao_state::Store::open(dir.path(), "k").unwrap();
+        let seen = |n: u64| nianbao_state::Seen {
+            size: n,
+            mtime_ns: 1,
+            sha256: format!("{n:064x}"),
+        };
+        let mut w = store.index_writer().unwrap();
+        for (i, p) in ["a.txt", "b/c.txt", "b/d.txt", "e.txt", "z.txt"]
+            .iter()
+            .enumerate()
+        {
+            w.add(p, &seen(i as u64)).unwrap();
+        }
+        w.commit().unwrap();
+        let mut old = super::OldIndex::new(Some(store.read_index()));
+        // inputs now: a.txt, b/d.txt (b/c.txt removed), c.txt (new), e.txt; z.txt removed
+        assert_eq!(old.seek("a.txt").map(|s| s.size), Some(0));
+        assert_eq!(old.seek("b/d.txt").map(|s| s.size), Some(2));
+        assert_eq!(old.seek("c.txt"), None);
+        assert_eq!(old.seek("e.txt").map(|s| s.size), Some(3));
+        assert_eq!(old.finish(), 2);
+        assert_eq!(super::OldIndex::new(None).seek("a.txt"), None);
+    }
+
+    #[test]
+    fn sha_bytes_reads_hex_and_refuses_anything_else() {
+        let hex = "00ff".repeat(16);
+        let b = super::sha_bytes(&hex).unwrap();
+        assert_eq!((b[0], b[1], b[31]), (0x00, 0xff, 0xff));
+        assert_eq!(super::sha_bytes("abc"), None);
+        assert_eq!(super::sha_bytes(&"zz".repeat(32)), None);
+    }
+
     #[test]
     fn document_columns_ask_for_parquet_statistics_with_the_key_export_reads() {
         for (name, _, schema) in super::schemas() {

@@ -34,7 +34,6 @@
 
 mod stored;
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -142,15 +141,15 @@ impl Store {
         Ok(())
     }
 
-    /// Removes the entries whose content is no longer an input. Returns how many.
-    pub fn retain(&self, live: &std::collections::HashSet<String>) -> usize {
+    /// Removes the entries whose content (SHA-256, hex) `live` rejects. Returns how many.
+    pub fn retain(&self, live: impl Fn(&str) -> bool) -> usize {
         let mut removed = 0;
         let objects = self.dir.join("objects");
         for d in std::fs::read_dir(&objects).into_iter().flatten().flatten() {
             for e in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 let sha = name.split('.').next().unwrap_or("");
-                if !live.contains(sha) && std::fs::remove_file(e.path()).is_ok() {
+                if !live(sha) && std::fs::remove_file(e.path()).is_ok() {
                     removed += 1;
                 }
             }
@@ -158,28 +157,39 @@ impl Store {
         removed
     }
 
-    /// The index of the previous run: path → what was seen.
-    pub fn load_index(&self) -> HashMap<String, Seen> {
-        let Ok(text) = std::fs::read_to_string(self.dir.join("index.tsv")) else {
-            return HashMap::new();
-        };
-        text.lines()
-            .filter_map(|l| {
-                let mut it = l.split('\t');
-                let path = it.next()?.to_owned();
-                let size = it.next()?.parse().ok()?;
-                let mtime_ns = it.next()?.parse().ok()?;
-                let sha256 = it.next()?.to_owned();
-                (sha256.len() == 64).then_some((
-                    path,
-                    Seen {
-                        size,
-                        mtime_ns,
-                        sha256,
-                    },
-                ))
-            })
-            .collect()
+    /// The index of the previous run, one entry at a time in path order (the order it was
+    /// written in), so that a million entries are never in memory at once. Empty when there is
+    /// none; it stops early at a line out of order (those files are then simply re-hashed).
+    pub fn read_index(&self) -> IndexReader {
+        IndexReader {
+            lines: std::fs::File::open(self.dir.join("index.tsv"))
+                .ok()
+                .map(|f| std::io::BufRead::lines(std::io::BufReader::new(f))),
+            last: None,
+        }
+    }
+
+    /// A writer for the next index: entries go to a temporary file as the run goes, in path
+    /// order; [`IndexWriter::commit`] puts it in place. Temporary files of killed runs are
+    /// removed first.
+    pub fn index_writer(&self) -> Result<IndexWriter, StateError> {
+        for e in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with("index.tsv.tmp-")
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        let tmp = self
+            .dir
+            .join(format!("index.tsv.tmp-{}", std::process::id()));
+        let out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
+        Ok(IndexWriter {
+            path: self.dir.join("index.tsv"),
+            tmp,
+            out,
+        })
     }
 
     /// The record the caller saved for the last run that published a dataset
@@ -200,31 +210,79 @@ impl Store {
         std::fs::rename(&tmp, &p).map_err(io(&p))?;
         Ok(())
     }
+}
 
-    /// Replaces the index (temporary file + rename).
-    pub fn save_index<'a>(
-        &self,
-        entries: impl Iterator<Item = (&'a str, &'a Seen)>,
-    ) -> Result<(), StateError> {
-        let p = self.dir.join("index.tsv");
-        let tmp = self
-            .dir
-            .join(format!("index.tsv.tmp-{}", std::process::id()));
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
-        for (path, s) in entries {
-            if path.contains(['\t', '\n']) {
+/// The previous run's index in path order ([`Store::read_index`]).
+pub struct IndexReader {
+    lines: Option<std::io::Lines<std::io::BufReader<std::fs::File>>>,
+    last: Option<String>,
+}
+
+impl Iterator for IndexReader {
+    type Item = (String, Seen);
+
+    fn next(&mut self) -> Option<(String, Seen)> {
+        loop {
+            let line = self.lines.as_mut()?.next()?.ok()?;
+            let mut it = line.split('\t');
+            let (Some(path), Some(size), Some(mtime_ns), Some(sha256)) =
+                (it.next(), it.next(), it.next(), it.next())
+            else {
+                continue;
+            };
+            let (Ok(size), Ok(mtime_ns)) = (size.parse(), mtime_ns.parse()) else {
+                continue;
+            };
+            if sha256.len() != 64 {
                 continue;
             }
-            writeln!(f, "{path}\t{}\t{}\t{}", s.size, s.mtime_ns, s.sha256).map_err(io(&tmp))?;
+            if self.last.as_deref().is_some_and(|l| l >= path) {
+                self.lines = None; // out of order: trust nothing after it
+                return None;
+            }
+            self.last = Some(path.to_owned());
+            return Some((
+                path.to_owned(),
+                Seen {
+                    size,
+                    mtime_ns,
+                    sha256: sha256.to_owned(),
+                },
+            ));
         }
-        f.into_inner()
+    }
+}
+
+/// The next index, written as a run goes ([`Store::index_writer`]).
+pub struct IndexWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+}
+
+impl IndexWriter {
+    /// Adds a file's entry; call in path order. A path with a tab or a line break cannot be
+    /// stored (that file is re-hashed every run).
+    pub fn add(&mut self, path: &str, s: &Seen) -> Result<(), StateError> {
+        if path.contains(['\t', '\n', '\r']) {
+            return Ok(());
+        }
+        writeln!(self.out, "{path}\t{}\t{}\t{}", s.size, s.mtime_ns, s.sha256)
+            .map_err(io(&self.tmp))
+    }
+
+    /// Replaces the previous index with this one (flushed, synced, renamed).
+    pub fn commit(self) -> Result<(), StateError> {
+        let tmp = self.tmp;
+        self.out
+            .into_inner()
             .map_err(|e| StateError::Io {
                 path: tmp.clone(),
                 source: e.into_error(),
             })?
             .sync_all()
             .map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &p).map_err(io(&p))?;
+        std::fs::rename(&tmp, &self.path).map_err(io(&self.path))?;
         Ok(())
     }
 }
@@ -359,7 +417,42 @@ mod tests {
             mtime_ns: 1_700_000_000_123_456_789,
             sha256: "ab".repeat(32),
         };
-        store.save_index([("a/b.txt", &seen)].into_iter()).unwrap();
-        assert_eq!(store.load_index()["a/b.txt"], seen);
+        let other = Seen {
+            sha256: "cd".repeat(32),
+            ..seen.clone()
+        };
+        let mut w = store.index_writer().unwrap();
+        w.add("a/b.txt", &seen).unwrap();
+        w.add("a/c\tx.txt", &other).unwrap(); // not storable: skipped
+        w.add("b.txt", &other).unwrap();
+        // nothing replaced before the commit
+        assert_eq!(store.read_index().count(), 0);
+        w.commit().unwrap();
+        let back: Vec<(String, Seen)> = store.read_index().collect();
+        assert_eq!(
+            back,
+            vec![("a/b.txt".to_owned(), seen), ("b.txt".to_owned(), other)]
+        );
+        assert_eq!(
+            std::fs::read_dir(&store.dir).unwrap().count(),
+            2,
+            "objects + index"
+        );
+    }
+
+    #[test]
+    fn an_index_out_of_order_is_trusted_only_up_to_the_break() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "k").unwrap();
+        let sha = "ab".repeat(32);
+        std::fs::write(
+            store.dir.join("index.tsv"),
+            format!(
+                "b\t1\t2\t{sha}\nbroken line\nc\t1\t2\t{sha}\na\t1\t2\t{sha}\nd\t1\t2\t{sha}\n"
+            ),
+        )
+        .unwrap();
+        let paths: Vec<String> = store.read_index().map(|(p, _)| p).collect();
+        assert_eq!(paths, ["b", "c"]);
     }
 }
