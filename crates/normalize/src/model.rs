@@ -21,6 +21,16 @@ pub enum CellStatus {
 }
 
 impl CellStatus {
+    /// Every status, in declaration order (the state stores a status as its position here).
+    pub const ALL: [CellStatus; 6] = [
+        CellStatus::Stated,
+        CellStatus::Blank,
+        CellStatus::Inferred,
+        CellStatus::Repaired,
+        CellStatus::Ambiguous,
+        CellStatus::Missing,
+    ];
+
     /// The value of the `status` column.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -319,15 +319,7 @@ mod tests {
         // every status, a null value, and keys from both ends of the vocabulary (cells are
         // stored by key position)
         let all = nianbao_vocab::Vocabulary::get().all_keys();
-        let statuses = [
-            CellStatus::Stated,
-            CellStatus::Blank,
-            CellStatus::Inferred,
-            CellStatus::Repaired,
-            CellStatus::Ambiguous,
-            CellStatus::Missing,
-        ];
-        for (i, status) in statuses.into_iter().enumerate() {
+        for (i, status) in CellStatus::ALL.into_iter().enumerate() {
             let key = if i % 2 == 0 {
                 all[i]
             } else {

@@ -73,7 +73,7 @@ struct StoredCell {
     key: u16,
     value: Option<u64>,
     raw: Option<String>,
-    /// Position in `STATUSES`.
+    /// Position in `CellStatus::ALL`.
     status: u8,
     source: Option<String>,
 }
@@ -105,15 +105,6 @@ struct StoredFinding {
     source: Option<String>,
 }
 
-const STATUSES: [CellStatus; 6] = [
-    CellStatus::Stated,
-    CellStatus::Blank,
-    CellStatus::Inferred,
-    CellStatus::Repaired,
-    CellStatus::Ambiguous,
-    CellStatus::Missing,
-];
-
 impl StoredReport {
     /// The stored form; `None` for a cell key outside the vocabulary (not cached then: the
     /// document is simply read again next time).
@@ -127,7 +118,7 @@ impl StoredReport {
                     key: *positions.get(c.key)?,
                     value: bits(c.value),
                     raw: c.raw.clone(),
-                    status: STATUSES.iter().position(|s| *s == c.status)? as u8,
+                    status: CellStatus::ALL.iter().position(|s| *s == c.status)? as u8,
                     source: c.source.clone(),
                 })
             })
@@ -196,7 +187,7 @@ impl StoredReport {
                 key: def.key,
                 value: unbits(c.value),
                 raw: c.raw,
-                status: *STATUSES.get(usize::from(c.status))?,
+                status: *CellStatus::ALL.get(usize::from(c.status))?,
                 source: c.source,
             });
         }
