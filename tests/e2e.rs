@@ -858,21 +858,63 @@ fn an_unchanged_nightly_run_skips_the_rebuild() {
     assert_eq!(code, code_again);
     assert_eq!(code, Some(if errors > 0 { 2 } else { 0 }));
 
-    // an unreadable document is retried every run: no skipping while there is one
-    std::fs::write(input.join("empty.txt"), b"").unwrap();
+    // a document unreadable for a lasting reason (an empty file) reads the same next time: the
+    // run after it skips, and still lists it
+    let write_past = |name: &str, bytes: &[u8]| {
+        let f = std::fs::File::create(input.join(name)).unwrap();
+        std::io::Write::write_all(&mut &f, bytes).unwrap();
+        f.set_modified(past).unwrap();
+    };
+    write_past("empty.txt", b"");
     let (with_bad, _) = run(&[]);
     assert_eq!(
         (&with_bad["unchanged"], &with_bad["failed"]),
         (&Value::from(false), &json_num(1))
     );
-    let (still, _) = run(&[]);
+    let skipped = build(&input, &out, &["--json"]);
+    let s = json_summary(&skipped);
     assert_eq!(
-        (&still["unchanged"], &still["parsed"]),
-        (&Value::from(false), &json_num(1))
+        (&s["unchanged"], &s["failed"]),
+        (&Value::from(true), &json_num(1)),
+        "{s}"
     );
+    assert!(String::from_utf8_lossy(&skipped.stderr)
+        .contains("unreadable: empty.txt: the file is empty"));
+
+    // one unreadable for a reason that may not last (here: the PDF reader is missing) is
+    // retried every run, and no run skips while it is there
+    let pdf = nianbao_synth::generate_layouts(1, 3, false, &["pdf"]);
+    write_past("scan.pdf", &pdf[0].bytes);
+    let cfg = pipeline(
+        &dir,
+        "no-reader",
+        &input,
+        &out,
+        "[pdf]\nprogram = 'nianbao-no-such-pdftotext'\n",
+    );
+    let run_cfg = || {
+        let o = bin()
+            .args(["build", "--json", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        json_summary(&o)
+    };
+    let first_pdf = run_cfg();
+    assert_eq!(
+        (&first_pdf["unchanged"], &first_pdf["failed"]),
+        (&Value::from(false), &json_num(2))
+    );
+    let again_pdf = run_cfg();
+    assert_eq!(
+        (&again_pdf["unchanged"], &again_pdf["parsed"]),
+        (&Value::from(false), &json_num(2)),
+        "the PDF (and the uncached empty file) are read again"
+    );
+    std::fs::remove_file(input.join("scan.pdf")).unwrap();
+    std::fs::remove_file(input.join("empty.txt")).unwrap();
 
     // a deleted dataset is rebuilt
-    std::fs::remove_file(input.join("empty.txt")).unwrap();
     assert_eq!(run(&[]).0["unchanged"], false);
     let generation = std::fs::read_link(&out).unwrap();
     std::fs::remove_dir_all(out.parent().unwrap().join(&generation)).unwrap();

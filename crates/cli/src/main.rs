@@ -208,6 +208,8 @@ struct Changes {
     changed: usize,
     removed: usize,
     failed: usize,
+    /// Unreadable for a reason that may not last (see `Got::retry`).
+    retry: usize,
     parsed: usize,
     from_state: usize,
 }
@@ -219,6 +221,9 @@ struct Got {
     parsed: bool,
     /// What to remember of the file for the next run.
     seen: Option<nianbao_state::Seen>,
+    /// Unreadable for a reason that may not last (the machine's, or the file could not be
+    /// opened): read again next run, and no run is skipped while there is one.
+    retry: bool,
 }
 
 fn mtime_ns(m: &std::fs::Metadata) -> u128 {
@@ -270,6 +275,7 @@ fn get_report(
                     report: r,
                     parsed: false,
                     seen: Some(seen.clone()),
+                    retry: false,
                 };
             }
         }
@@ -281,6 +287,7 @@ fn get_report(
                 report: read_document(path, rel, opts),
                 parsed: true,
                 seen: None,
+                retry: true,
             }
         }
     };
@@ -302,13 +309,16 @@ fn get_report(
                 report: r,
                 parsed: false,
                 seen,
+                retry: false,
             };
         }
     }
+    let (report, retry) = read_bytes(&bytes, rel, opts);
     Got {
-        report: report_from_bytes(&bytes, rel, opts),
+        report,
         parsed: true,
         seen,
+        retry,
     }
 }
 
@@ -332,6 +342,13 @@ pub fn read_document(path: &Path, rel: &str, opts: &ReadOptions) -> Report {
 
 /// Reads bytes into a report (see [`read_document`]).
 pub fn report_from_bytes(bytes: &[u8], rel: &str, opts: &ReadOptions) -> Report {
+    read_bytes(bytes, rel, opts).0
+}
+
+/// Reads bytes into a report, and says whether an unreadable one could read differently next
+/// time (the reason was the machine's: a missing tool, a time limit; see
+/// `ExtractError::is_permanent`).
+fn read_bytes(bytes: &[u8], rel: &str, opts: &ReadOptions) -> (Report, bool) {
     let sha = hex(&Sha256::digest(bytes));
     let source = Source {
         report_id: sha[..16].to_owned(),
@@ -341,15 +358,15 @@ pub fn report_from_bytes(bytes: &[u8], rel: &str, opts: &ReadOptions) -> Report 
     };
     let format = nianbao_extract::sniff(bytes).as_str();
     let result = std::panic::catch_unwind(|| match nianbao_extract::read_with(bytes, opts) {
-        Ok(doc) => normalize(&doc, source.clone()),
-        Err(e) => Report::unreadable(source.clone(), format, e.to_string()),
+        Ok(doc) => (normalize(&doc, source.clone()), false),
+        Err(e) => (
+            Report::unreadable(source.clone(), format, e.to_string()),
+            !e.is_permanent(),
+        ),
     });
     result.unwrap_or_else(|_| {
-        Report::unreadable(
-            source,
-            format,
-            "internal error while reading this document (please report it with the file)".into(),
-        )
+        let reason = "internal error while reading this document (please report it with the file)";
+        (Report::unreadable(source, format, reason.into()), false)
     })
 }
 
@@ -538,11 +555,13 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         drop(lock);
         let mut summary = prev;
         let documents = summary["documents"].clone();
+        // still unreadable, for the same lasting reasons: listed again as the last run did
+        let unreadable: Vec<(String, String)> =
+            serde_json::from_value(summary["unreadable"].take()).unwrap_or_default();
         for (k, v) in [
             ("added", 0.into()),
             ("changed", 0.into()),
             ("removed", 0.into()),
-            ("failed", 0.into()),
             ("parsed", 0.into()),
             ("reused", documents),
             ("unchanged", true.into()),
@@ -554,8 +573,9 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         if let Some(m) = summary.as_object_mut() {
             m.remove("fingerprint");
             m.remove("generation");
+            m.remove("unreadable");
         }
-        return print_summary(&summary, &[], json, cfg.strict);
+        return print_summary(&summary, &unreadable, json, cfg.strict);
     }
     // The previous index is read and the next one written in path order as the chunks go, so
     // neither is ever whole in memory (a million entries were ~400 MB); `live` keeps the
@@ -628,6 +648,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 fresh.push(g.parsed);
                 if g.report.unreadable.is_some() {
                     changes.failed += 1;
+                    changes.retry += usize::from(g.retry);
                 }
                 next_fingerprint.add(
                     &g.report.source.document,
@@ -688,13 +709,15 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     if let (Some(s), Some(w)) = (&store, new_index) {
         w.commit().context("saving the state index")?;
         // What this run saw and published, so that a next run over the same inputs can skip.
-        // Only when every document was read (unreadable ones are retried every run: the reason
-        // may have been the machine's) and the inputs' sizes and times are all known.
+        // Only when no document failed for a reason that may not last (those are retried every
+        // run: a missing tool, a time limit) and the inputs' sizes and times are all known.
         let record = match (next_fingerprint.finish(), std::fs::read_link(&cfg.output)) {
-            (Some(fp), Ok(generation)) if closing.unreadable.is_empty() => serde_json::json!({
+            (Some(fp), Ok(generation)) if changes.retry == 0 => serde_json::json!({
                 "fingerprint": fp,
                 "generation": generation,
                 "documents": closing.documents,
+                "failed": changes.failed,
+                "unreadable": &closing.unreadable,
                 "by_status": &closing.by_status,
                 "findings_by_rule": &closing.by_rule,
                 "rows": &counts,
@@ -817,8 +840,8 @@ impl OldIndex {
 
 /// The last run's summary when a rebuild now would write exactly the dataset it published:
 /// same build, config and inputs (path, size, modification time: as the state's index trusts
-/// them), nothing unreadable then, and the output still that run's generation. `None` otherwise
-/// (then the run goes on as usual).
+/// them), nothing unreadable then for a reason that may not last, and the output still that
+/// run's generation. `None` otherwise (then the run goes on as usual).
 fn unchanged_since_last_run(
     cfg: &Config,
     inputs: &inputs::Inputs,

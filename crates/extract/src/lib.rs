@@ -229,6 +229,27 @@ pub enum ExtractError {
     },
 }
 
+impl ExtractError {
+    /// Whether reading the same bytes again with the same nianbao can only fail the same way.
+    /// Not so for what depends on the machine or an external program (a missing or different
+    /// `pdftotext`, a time limit): those documents are retried by every run.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            ExtractError::Empty
+            | ExtractError::Binary { .. }
+            | ExtractError::Undecodable { .. }
+            | ExtractError::Unsupported { .. } => true,
+            ExtractError::Corrupt { format, .. } | ExtractError::Refused { format, .. } => {
+                !format.eq_ignore_ascii_case("pdf") // what pdftotext said: tool-dependent
+            }
+            ExtractError::NoTextLayer
+            | ExtractError::Encrypted
+            | ExtractError::Timeout { .. }
+            | ExtractError::ToolMissing { .. } => false,
+        }
+    }
+}
+
 /// Options of [`read_with`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -637,6 +658,28 @@ pub fn fold_width(c: char) -> char {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_failures_that_depend_on_the_bytes_alone_are_permanent() {
+        assert!(read(b"  \n").unwrap_err().is_permanent());
+        assert!(read(b"ab\x00\x01cd").unwrap_err().is_permanent());
+        let docx = ExtractError::Corrupt {
+            format: "DOCX",
+            reason: "bad zip".into(),
+        };
+        assert!(docx.is_permanent());
+        let pdf = ExtractError::Corrupt {
+            format: "PDF",
+            reason: "pdftotext exit 1".into(),
+        };
+        assert!(!pdf.is_permanent());
+        let missing = ExtractError::ToolMissing {
+            tool: "pdftotext",
+            package: "poppler-utils",
+        };
+        assert!(!missing.is_permanent());
+        assert!(!ExtractError::Timeout { seconds: 30 }.is_permanent());
+    }
+
     use super::*;
 
     const SAMPLE: &str = "一、总体情况\n规章\t１\t2\n本年新收 | 3 | 4\n";
