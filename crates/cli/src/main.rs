@@ -264,13 +264,7 @@ fn get_report(
     let meta = std::fs::metadata(path).ok();
     if let (Some(store), Some(seen), Some(m)) = (store, seen, &meta) {
         if seen.size == m.len() && seen.mtime_ns == mtime_ns(m) {
-            let src = Source {
-                report_id: seen.sha256[..16].to_owned(),
-                document: rel.to_owned(),
-                sha256: seen.sha256.clone(),
-                bytes: seen.size,
-            };
-            if let Ok(Some(r)) = store.get(&src) {
+            if let Ok(Some(r)) = store.get(&source(rel, seen.sha256.clone(), seen.size)) {
                 return Got {
                     report: r,
                     parsed: false,
@@ -291,29 +285,21 @@ fn get_report(
             }
         }
     };
-    let sha = hex(&Sha256::digest(&bytes));
+    let src = source_of(&bytes, rel);
     let seen = meta.map(|m| nianbao_state::Seen {
-        size: bytes.len() as u64,
+        size: src.bytes,
         mtime_ns: trusted_mtime_ns(&m),
-        sha256: sha.clone(),
+        sha256: src.sha256.clone(),
     });
-    if let Some(store) = store {
-        let src = Source {
-            report_id: sha[..16].to_owned(),
-            document: rel.to_owned(),
-            sha256: sha.clone(),
-            bytes: bytes.len() as u64,
+    if let Some(Ok(Some(r))) = store.map(|s| s.get(&src)) {
+        return Got {
+            report: r,
+            parsed: false,
+            seen,
+            retry: false,
         };
-        if let Ok(Some(r)) = store.get(&src) {
-            return Got {
-                report: r,
-                parsed: false,
-                seen,
-                retry: false,
-            };
-        }
     }
-    let (report, retry) = read_bytes(&bytes, rel, opts);
+    let (report, retry) = read_bytes(&bytes, src, opts);
     Got {
         report,
         parsed: true,
@@ -342,20 +328,29 @@ pub fn read_document(path: &Path, rel: &str, opts: &ReadOptions) -> Report {
 
 /// Reads bytes into a report (see [`read_document`]).
 pub fn report_from_bytes(bytes: &[u8], rel: &str, opts: &ReadOptions) -> Report {
-    read_bytes(bytes, rel, opts).0
+    read_bytes(bytes, source_of(bytes, rel), opts).0
+}
+
+/// The identity of a document: its path and the SHA-256 of its content (the report id is the
+/// hash's first 16 hex digits).
+fn source(rel: &str, sha256: String, bytes: u64) -> Source {
+    Source {
+        report_id: sha256[..16].to_owned(),
+        document: rel.to_owned(),
+        sha256,
+        bytes,
+    }
+}
+
+/// The identity of a document read now (hashes its bytes).
+fn source_of(bytes: &[u8], rel: &str) -> Source {
+    source(rel, hex(&Sha256::digest(bytes)), bytes.len() as u64)
 }
 
 /// Reads bytes into a report, and says whether an unreadable one could read differently next
 /// time (the reason was the machine's: a missing tool, a time limit; see
 /// `ExtractError::is_permanent`).
-fn read_bytes(bytes: &[u8], rel: &str, opts: &ReadOptions) -> (Report, bool) {
-    let sha = hex(&Sha256::digest(bytes));
-    let source = Source {
-        report_id: sha[..16].to_owned(),
-        document: rel.to_owned(),
-        sha256: sha,
-        bytes: bytes.len() as u64,
-    };
+fn read_bytes(bytes: &[u8], source: Source, opts: &ReadOptions) -> (Report, bool) {
     let format = nianbao_extract::sniff(bytes).as_str();
     let result = std::panic::catch_unwind(|| match nianbao_extract::read_with(bytes, opts) {
         Ok(doc) => (normalize(&doc, source.clone()), false),
@@ -553,29 +548,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         .and_then(|s| unchanged_since_last_run(cfg, &inputs, s))
     {
         drop(lock);
-        let mut summary = prev;
-        let documents = summary["documents"].clone();
-        // still unreadable, for the same lasting reasons: listed again as the last run did
-        let unreadable: Vec<(String, String)> =
-            serde_json::from_value(summary["unreadable"].take()).unwrap_or_default();
-        for (k, v) in [
-            ("added", 0.into()),
-            ("changed", 0.into()),
-            ("removed", 0.into()),
-            ("parsed", 0.into()),
-            ("reused", documents),
-            ("unchanged", true.into()),
-            ("output", serde_json::json!(cfg.output)),
-            ("seconds", started.elapsed().as_secs_f64().into()),
-        ] {
-            summary[k] = v;
-        }
-        if let Some(m) = summary.as_object_mut() {
-            m.remove("fingerprint");
-            m.remove("generation");
-            m.remove("unreadable");
-        }
-        return print_summary(&summary, &unreadable, json, cfg.strict);
+        return skipped_run(prev, cfg, started, json);
     }
     // The previous index is read and the next one written in path order as the chunks go, so
     // neither is ever whole in memory (a million entries were ~400 MB); `live` keeps the
@@ -867,6 +840,38 @@ fn unchanged_since_last_run(
     }
     let now = now.finish()?;
     (prev["fingerprint"].as_str() == Some(now.as_str())).then_some(prev)
+}
+
+/// Ends a run that found nothing changed: the last run's summary (see
+/// [`unchanged_since_last_run`]), with nothing added, changed, removed or parsed.
+fn skipped_run(
+    mut summary: serde_json::Value,
+    cfg: &Config,
+    started: Instant,
+    json: bool,
+) -> Result<i32> {
+    let documents = summary["documents"].clone();
+    // still unreadable, for the same lasting reasons: listed again as the last run did
+    let unreadable: Vec<(String, String)> =
+        serde_json::from_value(summary["unreadable"].take()).unwrap_or_default();
+    for (k, v) in [
+        ("added", 0.into()),
+        ("changed", 0.into()),
+        ("removed", 0.into()),
+        ("parsed", 0.into()),
+        ("reused", documents),
+        ("unchanged", true.into()),
+        ("output", serde_json::json!(cfg.output)),
+        ("seconds", started.elapsed().as_secs_f64().into()),
+    ] {
+        summary[k] = v;
+    }
+    if let Some(m) = summary.as_object_mut() {
+        m.remove("fingerprint");
+        m.remove("generation");
+        m.remove("unreadable");
+    }
+    print_summary(&summary, &unreadable, json, cfg.strict)
 }
 
 /// Prints a run's summary (JSON on stdout with `--json`; always a few lines on stderr) and

@@ -160,13 +160,6 @@ struct ParquetTable {
 }
 
 impl ParquetTable {
-    fn err(&self) -> impl FnOnce(parquet::errors::ParquetError) -> ExportError + '_ {
-        |source| ExportError::Parquet {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
     /// Adds a batch; first writes the pending row group if the batch would overflow it.
     fn push(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
         let bytes = batch.get_array_memory_size();
@@ -207,13 +200,13 @@ impl ParquetTable {
         let writers = self
             .factory
             .create_column_writers(self.row_groups)
-            .map_err(self.err())?;
+            .map_err(parquet_err(&self.path))?;
         // the leaf columns of every batch, in the order of the column writers
         let mut leaves: Vec<Vec<ArrowLeafColumn>> = writers.iter().map(|_| Vec::new()).collect();
         for b in batches {
             let mut j = 0;
             for (field, column) in self.schema.fields().iter().zip(b.columns()) {
-                for leaf in compute_leaves(field, column).map_err(self.err())? {
+                for leaf in compute_leaves(field, column).map_err(parquet_err(&self.path))? {
                     leaves[j].push(leaf);
                     j += 1;
                 }
@@ -229,17 +222,16 @@ impl ParquetTable {
                 w.close()
             })
             .collect::<Result<_, _>>()
-            .map_err(self.err())?;
-        let path = &self.path;
-        let err = |source| ExportError::Parquet {
-            path: path.clone(),
-            source,
-        };
-        let mut rg = self.writer.next_row_group().map_err(err)?;
+            .map_err(parquet_err(&self.path))?;
+        let mut rg = self
+            .writer
+            .next_row_group()
+            .map_err(parquet_err(&self.path))?;
         for c in chunks {
-            c.append_to_row_group(&mut rg).map_err(err)?;
+            c.append_to_row_group(&mut rg)
+                .map_err(parquet_err(&self.path))?;
         }
-        rg.close().map_err(err)?;
+        rg.close().map_err(parquet_err(&self.path))?;
         self.row_groups += 1;
         Ok(())
     }
@@ -249,10 +241,7 @@ impl ParquetTable {
         self.writer
             .close()
             .map(|_| ())
-            .map_err(|source| ExportError::Parquet {
-                path: self.path,
-                source,
-            })
+            .map_err(parquet_err(&self.path))
     }
 }
 
@@ -398,6 +387,13 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
     }
 }
 
+fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> ExportError + '_ {
+    move |source| ExportError::Parquet {
+        path: path.to_owned(),
+        source,
+    }
+}
+
 /// The partition column: in partitioned files it lives in the folder name, not in the file.
 pub const PARTITION_COLUMN: &str = "report_year";
 
@@ -442,15 +438,11 @@ fn open_table(
             }
         }
         let props = props.build();
-        let err = |source| ExportError::Parquet {
-            path: p.clone(),
-            source,
-        };
         // the ArrowWriter sets the file up (Parquet schema, the Arrow schema in the footer);
         // row groups are then encoded by `ParquetTable` itself
         let (writer, factory) = ArrowWriter::try_new(f, schema.clone(), Some(props))
             .and_then(|w| w.into_serialized_writer())
-            .map_err(err)?;
+            .map_err(parquet_err(&p))?;
         Some(ParquetTable {
             path: p,
             schema: schema.clone(),

@@ -317,8 +317,6 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         .iter()
         .map(|_| Float64Builder::with_capacity(reports.len()))
         .collect();
-    let pos: nianbao_vocab::FastMap<&str, usize> =
-        keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
     let mut row: Vec<Option<f64>> = vec![None; keys.len()];
     for r in reports {
         id.append_value(&r.source.report_id);
@@ -328,8 +326,8 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         template.append_option(r.template.map(|t| t.as_str()));
         row.iter_mut().for_each(|v| *v = None);
         for c in &r.cells {
-            if let Some(&i) = pos.get(c.key) {
-                row[i] = c.value;
+            if let Some(def) = Vocabulary::get().cell(c.key) {
+                row[def.position] = c.value;
             }
         }
         for (b, v) in cols.iter_mut().zip(&row) {

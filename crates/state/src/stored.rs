@@ -78,20 +78,6 @@ struct StoredCell {
     source: Option<String>,
 }
 
-/// Canonical key → its position in `Vocabulary::all_keys`, built once.
-fn key_positions() -> &'static nianbao_vocab::FastMap<&'static str, u16> {
-    static POSITIONS: std::sync::OnceLock<nianbao_vocab::FastMap<&'static str, u16>> =
-        std::sync::OnceLock::new();
-    POSITIONS.get_or_init(|| {
-        let all = Vocabulary::get().all_keys();
-        let mut m = nianbao_vocab::FastMap::default();
-        for (i, k) in all.iter().enumerate() {
-            m.insert(*k, u16::try_from(i).expect("fewer than 65,536 cell keys"));
-        }
-        m
-    })
-}
-
 #[derive(Serialize, Deserialize)]
 struct StoredFinding {
     rule: String,
@@ -109,13 +95,13 @@ impl StoredReport {
     /// The stored form; `None` for a cell key outside the vocabulary (not cached then: the
     /// document is simply read again next time).
     pub(crate) fn from_report(r: &Report) -> Option<StoredReport> {
-        let positions = key_positions();
+        let v = Vocabulary::get();
         let cells = r
             .cells
             .iter()
             .map(|c| {
                 Some(StoredCell {
-                    key: *positions.get(c.key)?,
+                    key: u16::try_from(v.cell(c.key)?.position).ok()?,
                     value: bits(c.value),
                     raw: c.raw.clone(),
                     status: CellStatus::ALL.iter().position(|s| *s == c.status)? as u8,

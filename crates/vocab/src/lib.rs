@@ -201,6 +201,9 @@ pub struct CellDef {
     pub row: &'static RowDef,
     /// The column.
     pub column: &'static ColumnDef,
+    /// Its position in [`Vocabulary::all_keys`] (the wide table's column order; the state
+    /// stores a cell's key as this number).
+    pub position: usize,
 }
 
 /// Builds a canonical cell key.
@@ -529,6 +532,7 @@ fn index() -> &'static Index {
                                         key,
                                         row: r,
                                         column: c,
+                                        position: ix.all.len(),
                                     },
                                 );
                                 ix.all.push(key);
@@ -557,6 +561,14 @@ pub fn fmt_number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_cell_knows_its_position_in_all_keys() {
+        let v = Vocabulary::get();
+        for (i, k) in v.all_keys().iter().enumerate() {
+            assert_eq!(v.cell(k).unwrap().position, i, "{k}");
+        }
+    }
 
     #[test]
     fn row_keys_are_the_keys_of_columns_for() {
