@@ -1,13 +1,28 @@
 //! Readings of one table row: how the numbers found under a row label can be placed in the
 //! row's columns.
 //!
-//! When the count matches, the row reads as stated. Otherwise every reading is generated —
-//! digits split apart (flattened tables), extra numbers dropped, missing cells inserted — and
-//! only those that satisfy the row's identities (`总计` = sum of its parts) survive. The caller
-//! decides: one distinct reading is a repair, several are ambiguous unless other identities
-//! settle them.
+//! When the count matches, the row reads as stated. Otherwise *every* reading the text allows
+//! is generated, under this damage model (README, "How it works"; ACCURACY.md):
+//!
+//! - **digit runs**: a number glued to its neighbours with no space or cell boundary
+//!   (`予以公开270020130`, `5（三）`) may hold the digits of several adjacent cells; a piece has
+//!   no leading zero unless it is `0`. A number that stands alone between spaces or in its own
+//!   cell is one cell's value.
+//! - **glued signs**: a dash glued before digits (`35-15`, `—3`) is a minus sign (only in a
+//!   signed column: 本年增/减) or a blank marker of its own cell.
+//! - **surplus numbers** (a stray column): when the row shows more numbers than columns, any
+//!   of the pieces may be the surplus — together with every split of the runs.
+//! - **missing cells**: when even the finest split gives fewer pieces than columns, blank cells
+//!   may have been left out anywhere — again together with every split.
+//!
+//! A run that can fill every column is assumed to hide no unmarked blank cell, and a row that
+//! shows no more numbers than columns no surplus. Only readings whose counts are whole numbers
+//! ≥ 0 (signed columns: whole numbers) and that satisfy the row's identities (`总计` = sum of its
+//! parts) survive. If the enumeration would exceed its budget it stops and says so
+//! ([`Readings::truncated`]): the caller must then treat the row as ambiguous, never pick.
 
 use crate::tokens::Kind;
+use nianbao_vocab::ValueKind;
 
 /// A number or blank found in a row's stretch of the document.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,12 +31,16 @@ pub struct Item<'a> {
     pub tok: usize,
     /// `Num`, `Blank` or `Empty`.
     pub kind: Kind,
-    /// The number.
+    /// The number (for a glued dash, without its sign).
     pub value: Option<f64>,
     /// The digits, when the number is a plain unsigned integer.
     pub digits: Option<&'a str>,
     /// Source text.
     pub raw: &'a str,
+    /// Glued to its neighbours: its digits may be a run of several cells.
+    pub glued: bool,
+    /// A dash glued before it: minus sign or blank marker.
+    pub dash: bool,
 }
 
 impl<'a> Item<'a> {
@@ -32,6 +51,18 @@ impl<'a> Item<'a> {
             raw: Some(self.raw),
             tok: Some(self.tok),
         }
+    }
+
+    /// The digits when they may be split into several cells.
+    fn run(&self) -> Option<&'a str> {
+        self.digits
+            .filter(|d| self.kind == Kind::Num && self.glued && d.len() >= 2)
+    }
+
+    /// Fewest and most pieces (cells) this item can give.
+    fn pieces(&self) -> (usize, usize) {
+        let digits = self.run().map_or(1, str::len);
+        (1, digits + usize::from(self.dash))
     }
 }
 
@@ -46,6 +77,12 @@ pub struct CellRead<'a> {
     pub tok: Option<usize>,
 }
 
+const NULL_CELL: CellRead<'static> = CellRead {
+    value: None,
+    raw: None,
+    tok: None,
+};
+
 /// How the readings were made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -53,11 +90,11 @@ pub enum Mode {
     Exact,
     /// As many cells (numbers, blanks and empty cells between them) as columns.
     Positional,
-    /// Digits run together, split apart.
+    /// Digits run together, or a glued dash: split apart / read as a sign.
     Split,
-    /// Fewer numbers than columns; blanks inserted.
+    /// Fewer numbers than columns; blanks inserted (with every split of the runs).
     Insert,
-    /// More numbers than columns; some dropped.
+    /// More numbers than columns; some dropped (with every split of the runs).
     Drop,
     /// No number at all under the label.
     Empty,
@@ -78,13 +115,35 @@ pub struct Readings<'a> {
     pub note: Option<String>,
     /// How many numbers and blank markers were found under the label.
     pub found: usize,
+    /// The enumeration hit its budget: `candidates` is incomplete and must not be chosen from.
+    pub truncated: bool,
 }
 
-const MAX_CANDIDATES: usize = 200;
-const MAX_STEPS: usize = 2_000_000;
+/// Most distinct readings kept for one row before it is declared "too many readings".
+pub const MAX_CANDIDATES: usize = 4_096;
+/// Most search steps for one row.
+pub const MAX_STEPS: usize = 1_000_000;
 
-/// Reads the items under a row with `k` columns and the given sum groups.
-pub fn read_row<'a>(items: &[Item<'a>], k: usize, groups: &[Group]) -> Readings<'a> {
+fn fixed<'a>(mode: Mode, reading: Vec<CellRead<'a>>, found: usize) -> Readings<'a> {
+    Readings {
+        mode,
+        candidates: vec![reading],
+        note: None,
+        found,
+        truncated: false,
+    }
+}
+
+/// Reads the items under a row whose columns hold `cols` kinds, with the given sum groups.
+/// `grid`: the items are the cells of one table row (HTML/DOCX), so an empty cell at either
+/// end is a blank cell of the row, not an artefact of the text.
+pub fn read_row<'a>(
+    items: &[Item<'a>],
+    cols: &[ValueKind],
+    groups: &[Group],
+    grid: bool,
+) -> Readings<'a> {
+    let k = cols.len();
     let values: Vec<&Item> = items.iter().filter(|i| i.kind != Kind::Empty).collect();
     let n = values.len();
     let stated = |v: &[&Item<'a>]| -> Vec<CellRead<'a>> { v.iter().map(|i| i.stated()).collect() };
@@ -94,79 +153,321 @@ pub fn read_row<'a>(items: &[Item<'a>], k: usize, groups: &[Group]) -> Readings<
             candidates: vec![],
             note: None,
             found: 0,
+            truncated: false,
         };
     }
-    if n == k {
-        return Readings {
-            mode: Mode::Exact,
-            candidates: vec![stated(&values)],
-            note: None,
-            found: n,
-        };
+    let has_dash = values.iter().any(|i| i.dash);
+    if n == k && !has_dash {
+        return fixed(Mode::Exact, stated(&values), n);
     }
-    if n < k && items.len() == k {
-        // Exactly one cell per column (a table row from HTML/DOCX, or a tab-separated row):
-        // the empty cells are the blank ones.
-        let all: Vec<&Item> = items.iter().collect();
-        return Readings {
-            mode: Mode::Positional,
-            candidates: vec![stated(&all)],
-            note: None,
-            found: n,
+    if n < k && !has_dash {
+        // One cell per column: the empty cells are the blank ones. Empty cells at the ends of
+        // a text row may be artefacts (trailing tabs), so only a row of grid cells, or empty
+        // cells between the first and the last value, count as placed.
+        let first = items.iter().position(|i| i.kind != Kind::Empty).unwrap_or(0);
+        let last = items.iter().rposition(|i| i.kind != Kind::Empty).unwrap_or(0);
+        let cells: Option<Vec<&Item>> = if grid && items.len() == k {
+            Some(items.iter().collect())
+        } else if last + 1 - first == k {
+            Some(items[first..=last].iter().collect())
+        } else {
+            None
         };
-    }
-    if n < k {
-        // Empty cells between the first and last value may be the row's blank cells.
-        let first = items
-            .iter()
-            .position(|i| i.kind != Kind::Empty)
-            .unwrap_or(0);
-        let last = items
-            .iter()
-            .rposition(|i| i.kind != Kind::Empty)
-            .unwrap_or(0);
-        let inner: Vec<&Item> = items[first..=last].iter().collect();
-        if inner.len() == k {
-            return Readings {
-                mode: Mode::Positional,
-                candidates: vec![stated(&inner)],
-                note: None,
-                found: n,
-            };
+        if let Some(cells) = cells {
+            let reading = stated(&cells);
+            if settle(&mut reading.clone(), groups) {
+                return fixed(Mode::Positional, reading, n);
+            }
         }
-        let split = split_readings(&values, k, groups);
-        if !split.is_empty() {
-            return finish(Mode::Split, split, n);
-        }
-        return finish(Mode::Insert, insert_readings(&values, k, groups), n);
     }
-    finish(Mode::Drop, drop_readings(&values, k, groups), n)
+    enumerate(&values, cols, groups)
 }
 
-fn finish(mode: Mode, mut c: Vec<Vec<CellRead>>, found: usize) -> Readings {
-    let mut seen: Vec<Vec<Option<f64>>> = Vec::new();
-    c.retain(|r| {
-        let v: Vec<Option<f64>> = r.iter().map(|x| x.value).collect();
-        if seen.contains(&v) {
-            false
-        } else {
-            seen.push(v);
-            true
-        }
-    });
-    let note = c
-        .is_empty()
-        .then(|| "no reading satisfies the row's identities".to_owned());
+/// Every reading of the model (module doc) that satisfies the row's identities.
+fn enumerate<'a>(values: &[&Item<'a>], cols: &[ValueKind], groups: &[Group]) -> Readings<'a> {
+    let k = cols.len();
+    let n = values.len();
+    let p_max: usize = values.iter().map(|i| i.pieces().1).sum();
+    let allow_drop = n > k;
+    let mode = if allow_drop {
+        Mode::Drop
+    } else if p_max < k {
+        Mode::Insert
+    } else {
+        Mode::Split
+    };
+    let mut e = Enum {
+        values,
+        cols,
+        groups,
+        allow_drop,
+        max_inserts: k.saturating_sub(n),
+        allow_insert: p_max < k,
+        out: Vec::new(),
+        seen: std::collections::HashSet::new(),
+        memo: std::collections::HashSet::new(),
+        steps: 0,
+        truncated: false,
+        // rest_hi[i]: most pieces items i.. can give
+        rest_hi: {
+            let mut v = vec![0usize; n + 1];
+            for i in (0..n).rev() {
+                v[i] = v[i + 1] + values[i].pieces().1;
+            }
+            v
+        },
+    };
+    let mut cur = Vec::with_capacity(k + 1);
+    e.item(0, &mut cur, 0);
+    let truncated = e.truncated;
+    let candidates = e.out;
+    let note = if truncated {
+        Some(format!(
+            "too many readings: the search stopped after {} steps and {} readings",
+            e.steps,
+            candidates.len()
+        ))
+    } else if candidates.is_empty() {
+        Some("no reading satisfies the row's identities".to_owned())
+    } else {
+        None
+    };
     Readings {
         mode,
-        candidates: c,
+        candidates,
         note,
-        found,
+        found: n,
+        truncated,
     }
+}
+
+struct Enum<'c, 'a> {
+    values: &'c [&'c Item<'a>],
+    cols: &'c [ValueKind],
+    groups: &'c [Group],
+    allow_drop: bool,
+    allow_insert: bool,
+    max_inserts: usize,
+    out: Vec<Vec<CellRead<'a>>>,
+    seen: std::collections::HashSet<Vec<u64>>,
+    steps: usize,
+    truncated: bool,
+    rest_hi: Vec<usize>,
+    /// States already explored: (item, digit offset, sign, inserted, cells so far). What can
+    /// follow depends only on these, so a state reached twice adds no new reading.
+    memo: std::collections::HashSet<(usize, usize, bool, usize, Vec<u64>)>,
+}
+
+/// −v, with −0 read as 0.
+fn negate(v: f64) -> f64 {
+    if v == 0.0 {
+        0.0
+    } else {
+        -v
+    }
+}
+
+fn fits(kind: ValueKind, v: Option<f64>) -> bool {
+    let Some(v) = v else { return true };
+    let whole = (v - v.round()).abs() < 1e-9;
+    match kind {
+        ValueKind::Count => whole && v >= 0.0,
+        ValueKind::Signed => whole,
+        ValueKind::Amount => v >= 0.0,
+    }
+}
+
+impl<'a> Enum<'_, 'a> {
+    /// Whether this state was explored before (and records it).
+    fn again(&mut self, i: usize, from: usize, neg: bool, ins: usize, cur: &[CellRead]) -> bool {
+        let key: Vec<u64> = cur
+            .iter()
+            .map(|c| c.value.map_or(u64::MAX, f64::to_bits))
+            .collect();
+        !self.memo.insert((i, from, neg, ins, key))
+    }
+
+    fn stop(&mut self) -> bool {
+        self.steps += 1;
+        if self.steps > MAX_STEPS || self.out.len() >= MAX_CANDIDATES {
+            self.truncated = true;
+        }
+        self.truncated
+    }
+
+    /// Whether `cur` can still be completed to `k` cells from item `i` on (with `extra` more
+    /// pieces of the current item still to come).
+    fn feasible(&self, i: usize, extra: usize, cur: &[CellRead], inserted: usize) -> bool {
+        let k = self.cols.len();
+        let need = k.saturating_sub(cur.len());
+        if cur.len() > k {
+            return false;
+        }
+        let hi = self.rest_hi[i] + extra;
+        let lo = if self.allow_drop {
+            0
+        } else {
+            (self.values.len() - i) + usize::from(extra > 0)
+        };
+        let ins = if self.allow_insert {
+            self.max_inserts - inserted
+        } else {
+            0
+        };
+        lo <= need && need <= hi + ins
+    }
+
+    /// Places `cell` (or drops it, when surplus is allowed), then continues with `next`.
+    fn place(
+        &mut self,
+        cell: CellRead<'a>,
+        cur: &mut Vec<CellRead<'a>>,
+        inserted: usize,
+        next: &mut dyn FnMut(&mut Self, &mut Vec<CellRead<'a>>, usize),
+    ) {
+        let k = self.cols.len();
+        if cur.len() < k && fits(self.cols[cur.len()], cell.value) {
+            cur.push(cell.clone());
+            if group_closed_ok(cur, self.groups) {
+                next(self, cur, inserted);
+            }
+            cur.pop();
+        }
+        if self.allow_drop {
+            next(self, cur, inserted);
+        }
+    }
+
+    /// Reads item `i` onwards.
+    fn item(&mut self, i: usize, cur: &mut Vec<CellRead<'a>>, inserted: usize) {
+        if self.stop() || self.again(i, usize::MAX, false, inserted, cur) {
+            return;
+        }
+        // a missing (blank) cell here
+        if self.allow_insert && inserted < self.max_inserts && cur.len() < self.cols.len() {
+            cur.push(NULL_CELL);
+            if group_closed_ok(cur, self.groups) && self.feasible(i, 0, cur, inserted + 1) {
+                self.item(i, cur, inserted + 1);
+            }
+            cur.pop();
+        }
+        if i == self.values.len() {
+            if cur.len() == self.cols.len() {
+                self.complete(cur);
+            }
+            return;
+        }
+        if !self.feasible(i, 0, cur, inserted) {
+            return;
+        }
+        let it = self.values[i];
+        if it.dash {
+            // minus sign: the first piece is negative
+            self.digits(i, 0, true, cur, inserted);
+            // blank marker: a blank cell, then the number
+            self.place(NULL_CELL, cur, inserted, &mut |e, cur, ins| {
+                e.digits(i, 0, false, cur, ins)
+            });
+        } else {
+            self.digits(i, 0, false, cur, inserted);
+        }
+    }
+
+    /// Reads the digits of item `i` from byte `from` (pieces of a run, or the whole number).
+    fn digits(
+        &mut self,
+        i: usize,
+        from: usize,
+        negative: bool,
+        cur: &mut Vec<CellRead<'a>>,
+        inserted: usize,
+    ) {
+        if self.stop() || self.again(i, from, negative, inserted, cur) {
+            return;
+        }
+        let it = self.values[i];
+        let Some(d) = it.run() else {
+            let mut cell = it.stated();
+            if negative {
+                cell.value = cell.value.map(negate);
+            }
+            self.place(cell, cur, inserted, &mut |e, cur, ins| e.item(i + 1, cur, ins));
+            return;
+        };
+        let bytes = d.as_bytes();
+        for end in from + 1..=d.len() {
+            if end - from > 1 && bytes[from] == b'0' {
+                break;
+            }
+            let left = d.len() - end;
+            let piece = &d[from..end];
+            let mut value: Option<f64> = piece.parse().ok();
+            if negative {
+                value = value.map(negate);
+            }
+            // raw: the piece, with the dash when it carries the sign
+            let ds = it.raw.find(d).unwrap_or(0);
+            let raw = if negative {
+                it.raw.get(..ds + end)
+            } else {
+                it.raw.get(ds + from..ds + end)
+            };
+            let cell = CellRead {
+                value,
+                raw,
+                tok: Some(it.tok),
+            };
+            if left == 0 {
+                self.place(cell, cur, inserted, &mut |e, cur, ins| e.item(i + 1, cur, ins));
+            } else {
+                self.place(cell, cur, inserted, &mut |e, cur, ins| {
+                    if e.feasible(i + 1, left, cur, ins) {
+                        e.digits(i, end, false, cur, ins)
+                    }
+                });
+            }
+        }
+    }
+
+    fn complete(&mut self, cur: &[CellRead<'a>]) {
+        let mut r = cur.to_vec();
+        if !settle(&mut r, self.groups) {
+            return;
+        }
+        if !r.iter().zip(self.cols).all(|(c, k)| fits(*k, c.value)) {
+            return;
+        }
+        let key: Vec<u64> = r
+            .iter()
+            .map(|c| c.value.map_or(u64::MAX, f64::to_bits))
+            .collect();
+        if self.seen.insert(key) {
+            self.out.push(r);
+        }
+    }
+}
+
+/// Checks the group that `cur`'s last cell closes, if it is fully known.
+fn group_closed_ok(cur: &[CellRead], groups: &[Group]) -> bool {
+    let len = cur.len();
+    groups
+        .iter()
+        .filter(|g| g.end == len && !g.is_empty())
+        .all(|g| {
+            let vals: Option<Vec<f64>> = cur[g.clone()].iter().map(|c| c.value).collect();
+            match vals {
+                Some(v) => {
+                    let (parts, total) = v.split_at(v.len() - 1);
+                    (parts.iter().sum::<f64>() - total[0]).abs() < 1e-6
+                }
+                None => true,
+            }
+        })
 }
 
 /// Checks the sum groups of a full reading, filling cells the groups force. Returns false when
-/// a group is violated or a forced value would be negative or fractional.
+/// a group is violated or a forced value would be negative or fractional. Several blank
+/// parts of a group whose known parts already make the total are 0 (counts are ≥ 0).
 pub fn settle(cells: &mut [CellRead], groups: &[Group]) -> bool {
     for g in groups {
         if g.end > cells.len() || g.is_empty() {
@@ -211,234 +512,37 @@ pub fn settle(cells: &mut [CellRead], groups: &[Group]) -> bool {
     true
 }
 
-fn group_ok(cells: &[CellRead], groups: &[Group]) -> bool {
-    // Checks only the groups that are complete and fully known.
-    groups.iter().all(|g| {
-        if g.end > cells.len() || g.is_empty() {
-            return true;
-        }
-        let vals: Option<Vec<f64>> = cells[g.clone()].iter().map(|c| c.value).collect();
-        match vals {
-            Some(v) => {
-                let (parts, total) = v.split_at(v.len() - 1);
-                (parts.iter().sum::<f64>() - total[0]).abs() < 1e-6
-            }
-            None => true,
-        }
-    })
-}
-
-fn split_readings<'a>(values: &[&Item<'a>], k: usize, groups: &[Group]) -> Vec<Vec<CellRead<'a>>> {
-    let splittable =
-        |i: &Item| i.kind == Kind::Num && i.digits.as_ref().is_some_and(|d| d.len() >= 2);
-    if !values.iter().any(|i| splittable(i)) {
-        return vec![];
-    }
-    let max_pieces: usize = values
-        .iter()
-        .map(|i| {
-            if splittable(i) {
-                i.digits.as_ref().map_or(1, |d| d.len())
-            } else {
-                1
-            }
-        })
-        .sum();
-    if max_pieces < k {
-        return vec![];
-    }
-    let mut out = Vec::new();
-    let mut cur: Vec<CellRead> = Vec::new();
-    let mut steps = 0usize;
-    struct Ctx<'c, 'a> {
-        values: &'c [&'c Item<'a>],
-        k: usize,
-        groups: &'c [Group],
-        out: &'c mut Vec<Vec<CellRead<'a>>>,
-        steps: &'c mut usize,
-    }
-    fn rest_bounds(values: &[&Item], from: usize) -> (usize, usize) {
-        let mut lo = 0;
-        let mut hi = 0;
-        for i in &values[from..] {
-            lo += 1;
-            hi += match (&i.kind, &i.digits) {
-                (Kind::Num, Some(d)) if d.len() >= 2 => d.len(),
-                _ => 1,
-            };
-        }
-        (lo, hi)
-    }
-    fn dfs<'a>(c: &mut Ctx<'_, 'a>, item: usize, pos: usize, cur: &mut Vec<CellRead<'a>>) {
-        *c.steps += 1;
-        if *c.steps > MAX_STEPS || c.out.len() >= MAX_CANDIDATES {
-            return;
-        }
-        if !group_ok(cur, c.groups) {
-            return;
-        }
-        if item == c.values.len() {
-            if cur.len() == c.k {
-                c.out.push(cur.clone());
-            }
-            return;
-        }
-        let it = c.values[item];
-        let digits = match (&it.kind, &it.digits) {
-            (Kind::Num, Some(d)) if d.len() >= 2 => Some(*d),
-            _ => None,
-        };
-        match digits {
-            None => {
-                let (lo, hi) = rest_bounds(c.values, item + 1);
-                if cur.len() + 1 + lo > c.k || cur.len() + 1 + hi < c.k {
-                    return;
-                }
-                cur.push(CellRead {
-                    value: it.value,
-                    raw: Some(it.raw),
-                    tok: Some(it.tok),
-                });
-                dfs(c, item + 1, 0, cur);
-                cur.pop();
-            }
-            Some(d) => {
-                let bytes = d.as_bytes();
-                let (lo, hi) = rest_bounds(c.values, item + 1);
-                for e in pos + 1..=d.len() {
-                    let piece = &d[pos..e];
-                    if piece.len() > 1 && bytes[pos] == b'0' {
-                        break;
-                    }
-                    let digits_left = d.len() - e;
-                    let (lo_here, hi_here) = if digits_left == 0 {
-                        (0, 0)
-                    } else {
-                        (1, digits_left)
-                    };
-                    if cur.len() + 1 + lo_here + lo > c.k || cur.len() + 1 + hi_here + hi < c.k {
-                        continue;
-                    }
-                    cur.push(CellRead {
-                        value: piece.parse().ok(),
-                        raw: Some(piece),
-                        tok: Some(it.tok),
-                    });
-                    if e == d.len() {
-                        dfs(c, item + 1, 0, cur);
-                    } else {
-                        dfs(c, item, e, cur);
-                    }
-                    cur.pop();
-                }
-            }
-        }
-    }
-    let mut ctx = Ctx {
-        values,
-        k,
-        groups,
-        out: &mut out,
-        steps: &mut steps,
-    };
-    dfs(&mut ctx, 0, 0, &mut cur);
-    out.retain_mut(|r| settle(r, groups));
-    out
-}
-
-fn combinations(n: usize, r: usize, limit: usize) -> Vec<Vec<usize>> {
-    let mut out = Vec::new();
-    let mut idx: Vec<usize> = (0..r).collect();
-    if r > n {
-        return out;
-    }
-    loop {
-        out.push(idx.clone());
-        if out.len() >= limit {
-            return out;
-        }
-        let mut i = r;
-        loop {
-            if i == 0 {
-                return out;
-            }
-            i -= 1;
-            if idx[i] != i + n - r {
-                break;
-            }
-            if i == 0 && idx[0] == n - r {
-                return out;
-            }
-        }
-        idx[i] += 1;
-        for j in i + 1..r {
-            idx[j] = idx[j - 1] + 1;
-        }
-    }
-}
-
-fn insert_readings<'a>(values: &[&Item<'a>], k: usize, groups: &[Group]) -> Vec<Vec<CellRead<'a>>> {
-    let mut out = Vec::new();
-    for blanks in combinations(k, k - values.len(), 20_000) {
-        let mut it = values.iter();
-        let mut r: Vec<CellRead> = (0..k)
-            .map(|i| {
-                if blanks.contains(&i) {
-                    CellRead {
-                        value: None,
-                        raw: None,
-                        tok: None,
-                    }
-                } else {
-                    it.next().expect("k - blanks values").stated()
-                }
-            })
-            .collect();
-        if settle(&mut r, groups) {
-            out.push(r);
-        }
-    }
-    out
-}
-
-fn drop_readings<'a>(values: &[&Item<'a>], k: usize, groups: &[Group]) -> Vec<Vec<CellRead<'a>>> {
-    let mut out = Vec::new();
-    for dropped in combinations(values.len(), values.len() - k, 20_000) {
-        let mut r: Vec<CellRead> = values
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !dropped.contains(i))
-            .map(|(_, v)| v.stated())
-            .collect();
-        if settle(&mut r, groups) {
-            out.push(r);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Items from words: `*` marks a glued number (a run), a leading `~` a glued dash.
     fn items<'a>(words: &[&'a str]) -> Vec<Item<'a>> {
         words
             .iter()
             .enumerate()
             .map(|(i, w)| {
+                let glued = w.starts_with('*');
+                let w = w.trim_start_matches('*');
+                let dash = w.starts_with('~');
+                let w = w.trim_start_matches('~');
                 let num = w.parse::<f64>().ok();
                 Item {
                     tok: i,
                     kind: if num.is_some() {
                         Kind::Num
+                    } else if w.is_empty() {
+                        Kind::Empty
                     } else {
                         Kind::Blank
                     },
                     value: num,
                     digits: num
                         .filter(|_| w.chars().all(|c| c.is_ascii_digit()))
-                        .map(|_| *w),
+                        .map(|_| w),
                     raw: w,
+                    glued,
+                    dash,
                 }
             })
             .collect()
@@ -449,28 +553,36 @@ mod tests {
             .map(|c| c.iter().map(|x| x.value).collect())
             .collect()
     }
+    fn counts(k: usize) -> Vec<ValueKind> {
+        vec![ValueKind::Count; k]
+    }
     #[allow(clippy::single_range_in_vec_init)]
     const ROW: &[Group] = &[0..7];
 
     #[test]
     fn flattened_row_splits_uniquely_by_its_total() {
-        let r = read_row(&items(&["640020470"]), 7, ROW);
+        let r = read_row(&items(&["*640020470"]), &counts(7), ROW, false);
         assert_eq!(r.mode, Mode::Split);
         assert_eq!(vals(&r), [[64.0, 0.0, 0.0, 2.0, 0.0, 4.0, 70.0].map(Some)]);
-        let r = read_row(&items(&["500000", "5"]), 7, ROW);
+        let r = read_row(&items(&["*500000", "*5"]), &counts(7), ROW, false);
         assert_eq!(vals(&r), [[5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0].map(Some)]);
     }
 
     #[test]
     fn flattened_row_with_two_splits_is_left_to_the_column_identities() {
-        let r = read_row(&items(&["270020130"]), 7, ROW);
+        let r = read_row(&items(&["*270020130"]), &counts(7), ROW, false);
         assert_eq!(r.candidates.len(), 2, "{:?}", vals(&r));
         assert!(vals(&r).contains(&[27.0, 0.0, 0.0, 2.0, 0.0, 1.0, 30.0].map(Some).to_vec()));
     }
 
     #[test]
     fn part_four_seventeen_digits_split_by_three_totals() {
-        let r = read_row(&items(&["10203120001200000"]), 15, &[0..5, 5..10, 10..15]);
+        let r = read_row(
+            &items(&["*10203120001200000"]),
+            &counts(15),
+            &[0..5, 5..10, 10..15],
+            false,
+        );
         let want: Vec<Option<f64>> = [
             1.0, 0.0, 2.0, 0.0, 3.0, 12.0, 0.0, 0.0, 0.0, 12.0, 0.0, 0.0, 0.0, 0.0, 0.0,
         ]
@@ -482,23 +594,97 @@ mod tests {
     #[test]
     fn extra_or_missing_numbers_are_repaired_only_when_unique() {
         // 8 zeros for 7 columns: every reading is the same.
-        let r = read_row(&items(&["0"; 8]), 7, ROW);
+        let r = read_row(&items(&["0"; 8]), &counts(7), ROW, false);
         assert_eq!((r.mode, r.candidates.len()), (Mode::Drop, 1));
         // 6 numbers for 7 columns with a nonzero: several placements remain.
-        let r = read_row(&items(&["5", "0", "0", "0", "0", "5"]), 7, ROW);
+        let r = read_row(&items(&["5", "0", "0", "0", "0", "5"]), &counts(7), ROW, false);
         assert_eq!(r.mode, Mode::Insert);
         assert!(r.candidates.len() > 1);
         // 3 + 0 + ... : the identity pins the missing total
-        let r = read_row(&items(&["3", "1", "0", "0", "0", "0"]), 7, ROW);
+        let r = read_row(&items(&["3", "1", "0", "0", "0", "0"]), &counts(7), ROW, false);
         assert!(vals(&r).contains(&[3.0, 1.0, 0.0, 0.0, 0.0, 0.0, 4.0].map(Some).to_vec()));
     }
 
     #[test]
     fn three_columns_without_identity_stay_ambiguous() {
-        let r = read_row(&items(&["693665"]), 3, &[]);
+        let r = read_row(&items(&["*693665"]), &counts(3), &[], false);
         assert!(r.candidates.len() > 1);
         assert!(vals(&r).contains(&vec![Some(69.0), Some(3.0), Some(665.0)]));
-        let r = read_row(&items(&["000"]), 3, &[]);
+        let r = read_row(&items(&["*000"]), &counts(3), &[], false);
         assert_eq!(vals(&r), [[Some(0.0); 3]]);
+    }
+
+    /// Issue 19.1: a number between spaces is not a digit run; the missing cell may be any.
+    #[test]
+    fn issue_19_1_a_lone_number_is_not_split_and_both_insertions_are_candidates() {
+        let r = read_row(&items(&["2", "2", "2", "2", "0", "19"]), &counts(7), ROW, false);
+        assert_eq!(r.mode, Mode::Insert);
+        let v = vals(&r);
+        assert!(v.contains(&[2.0, 2.0, 2.0, 2.0, 0.0, 19.0, 27.0].map(Some).to_vec()));
+        assert!(!v.iter().any(|c| c.contains(&Some(9.0))), "19 was split: {v:?}");
+        assert!(v.len() > 1);
+    }
+
+    /// Issue 13 (surplus and a run together): both explanations are considered.
+    #[test]
+    fn surplus_and_runs_together() {
+        // 8 numbers for 7 columns, the last glued: drop any one, split any.
+        let r = read_row(
+            &items(&["1", "0", "0", "0", "9", "0", "0", "*10"]),
+            &counts(7),
+            ROW,
+            false,
+        );
+        assert_eq!(r.mode, Mode::Drop);
+        let v = vals(&r);
+        assert!(v.contains(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0].map(Some).to_vec()));
+        assert!(v.contains(&[1.0, 0.0, 0.0, 9.0, 0.0, 0.0, 10.0].map(Some).to_vec()));
+    }
+
+    #[test]
+    fn a_glued_dash_is_a_sign_only_in_a_signed_column() {
+        let signed = [ValueKind::Count, ValueKind::Signed];
+        // 35-15 for (prev_year_items, change): 35 | −15
+        let r = read_row(&items(&["*35", "*~15"]), &signed, &[], false);
+        assert_eq!(vals(&r), [[Some(35.0), Some(-15.0)]]);
+        // in two count columns the dash cannot be a sign: 35 | (blank) | 15 is one too many
+        let r = read_row(&items(&["*35", "*~15"]), &counts(2), &[], false);
+        assert!(r.candidates.is_empty());
+        // three columns: 35 | − | 15 or 3 | 5 | −15 ...
+        let kinds = [ValueKind::Count, ValueKind::Signed, ValueKind::Signed];
+        let r = read_row(&items(&["*35", "*~15"]), &kinds, &[], false);
+        let v = vals(&r);
+        assert!(v.contains(&vec![Some(35.0), None, Some(15.0)]), "{v:?}");
+        assert!(v.contains(&vec![Some(35.0), Some(-1.0), Some(5.0)]), "{v:?}");
+    }
+
+    #[test]
+    fn trailing_empty_cells_of_text_are_not_trusted_but_grid_cells_are() {
+        let its = items(&["1", "0", "0", "0", "0", "0", ""]);
+        let r = read_row(&its, &counts(7), ROW, true);
+        assert_eq!(r.mode, Mode::Positional);
+        let r = read_row(&its, &counts(7), ROW, false);
+        assert_eq!(r.mode, Mode::Insert);
+        assert_eq!(vals(&r), [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0].map(Some)]);
+    }
+
+    #[test]
+    fn a_positional_reading_must_satisfy_the_row() {
+        // 6 5 0 1 0 12 and an empty cell: total blank would be 24, but with the identity the
+        // row stays open between the placements of the missing cell.
+        let its = items(&["6", "", "5", "0", "1", "0", "12"]);
+        let r = read_row(&its, &counts(7), ROW, true);
+        assert_eq!(r.mode, Mode::Positional);
+        let its = items(&["6", "", "5", "0", "1", "0", "11"]);
+        let r = read_row(&its, &counts(7), ROW, true);
+        assert_ne!(r.mode, Mode::Positional);
+    }
+
+    #[test]
+    fn a_search_over_budget_says_so() {
+        let long = "*1".to_owned() + &"1".repeat(60);
+        let r = read_row(&items(&[long.as_str()]), &counts(30), &[], false);
+        assert!(r.truncated);
+        assert!(r.note.unwrap().contains("too many readings"));
     }
 }

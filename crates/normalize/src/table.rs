@@ -3,10 +3,10 @@
 //! lie between it and the next label, read them into the row's columns, settle what the row
 //! alone cannot settle with the column identities, and infer blank cells the identities force.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use nianbao_extract::Document;
-use nianbao_vocab::{OtherRows, RowDef, Section, Template, Vocabulary};
+use nianbao_vocab::{OtherRows, RowDef, Section, Template, ValueKind, Vocabulary};
 
 use crate::model::{Cell, CellStatus, Finding};
 use crate::readings::{read_row, CellRead, Group, Item, Mode, Readings};
@@ -163,18 +163,40 @@ fn groups_for(section: Section, k: usize) -> Vec<Group> {
     }
 }
 
+/// The numbers, blanks and empty cells of a row's stretch of tokens. An empty cell counts only
+/// on a line that carries one of the row's numbers or blanks: the empty first cell of the next
+/// row's line (a merged first column) is not this row's.
 fn items_in<'a>(ctx: &Ctx<'a>, t_from: usize, t_to: usize) -> Vec<Item<'a>> {
-    ctx.tokens[t_from.min(t_to)..t_to]
+    let toks = &ctx.tokens[t_from.min(t_to)..t_to];
+    let value_lines: Vec<u32> = toks
         .iter()
+        .filter(|t| matches!(t.kind, Kind::Num | Kind::Blank))
+        .map(|t| t.line)
+        .collect();
+    toks.iter()
         .enumerate()
-        .filter(|(_, t)| matches!(t.kind, Kind::Num | Kind::Blank | Kind::Empty))
+        .filter(|(_, t)| match t.kind {
+            Kind::Num | Kind::Blank => true,
+            Kind::Empty => value_lines.contains(&t.line),
+            Kind::Text => false,
+        })
         .map(|(i, t)| Item {
             tok: t_from + i,
             kind: t.kind,
             value: t.value,
             digits: t.digits.as_deref(),
             raw: with_unit(&ctx.doc.text, t.start, t.end),
+            glued: t.glued,
+            dash: t.dash,
         })
+        .collect()
+}
+
+/// The kind of value each column of a row holds.
+fn kinds_of(keys: &[&str]) -> Vec<ValueKind> {
+    let v = Vocabulary::get();
+    keys.iter()
+        .map(|k| v.cell(k).map_or(ValueKind::Count, |c| c.column.kind))
         .collect()
 }
 
@@ -194,6 +216,8 @@ struct RowRead<'a> {
     chosen: Option<usize>,
     settled_by_columns: bool,
     table_missing: bool,
+    /// Why the row is left open (ambiguous), when it is.
+    open_note: Option<String>,
 }
 
 fn fmt_num(v: Option<f64>) -> String {
@@ -247,7 +271,8 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 }
                 continue;
             }
-            let readings = read_row(&items, keys.len(), &groups_for(section, keys.len()));
+            let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
+            let readings = read_row(&items, &kinds_of(&keys), &groups_for(section, keys.len()), grid);
             let anchor = Some(Anchor {
                 start: region.p_from,
                 end: region.p_from,
@@ -294,8 +319,9 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                     ctx.proj.tok_at(next, ctx.tokens.len())
                 };
                 let items = items_in(ctx, t_from, t_to.max(t_from));
-                let k = v.row_keys(t, r).len();
-                read_row(&items, k, &groups_for(section, k))
+                let keys = v.row_keys(t, r);
+                let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
+                read_row(&items, &kinds_of(keys), &groups_for(section, keys.len()), grid)
             });
             if let Some(a) = a.filter(|a| a.garbled) {
                 let seen = ctx.proj.slice(a.start, a.end);
@@ -387,6 +413,7 @@ fn row_read<'a>(
         chosen: None,
         settled_by_columns: false,
         table_missing: false,
+        open_note: None,
     }
 }
 
@@ -461,10 +488,20 @@ fn check_group_headings(
 }
 
 /// Settles rows with several readings by the column identities of the whole table.
+///
+/// An exact search, not a heuristic: the open rows are split into groups that share an
+/// identity; within a group, readings no combination can satisfy are pruned by interval
+/// bounds, then every combination that satisfies all identities is enumerated (with the same
+/// bounds). A row is settled only when exactly one of its readings occurs in the solutions and
+/// the search finished. A row no identity reaches, a search over its budget, a table whose own
+/// fixed cells already break an identity, or no solution at all: the row stays ambiguous with
+/// the reason in `open_note`.
 fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Identity]) {
     for r in reads.iter_mut() {
         if let Some(x) = &r.readings {
-            if x.candidates.len() == 1 {
+            if x.truncated {
+                r.open_note = x.note.clone();
+            } else if x.candidates.len() == 1 {
                 r.chosen = Some(0);
             }
         }
@@ -474,12 +511,14 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
             reads[i]
                 .readings
                 .as_ref()
-                .is_some_and(|x| x.candidates.len() > 1)
+                .is_some_and(|x| x.candidates.len() > 1 && !x.truncated)
         })
         .collect();
     if open.is_empty() {
         return;
     }
+    // Fixed values: chosen rows. Cells of open, truncated or missing rows, and blank cells,
+    // are unknown; an identity with an unknown fixed cell constrains nothing here.
     let mut known: HashMap<&str, f64> = HashMap::new();
     for r in reads.iter() {
         if let (Some(c), Some(x)) = (r.chosen, &r.readings) {
@@ -490,71 +529,322 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
             }
         }
     }
-    let open_keys: HashSet<&str> = open
-        .iter()
-        .flat_map(|&i| reads[i].keys.iter().copied())
-        .collect();
-    let relevant: Vec<&nianbao_vocab::Identity> = identities
-        .iter()
-        .filter(|id| id.keys().any(|k| open_keys.contains(k)))
-        .collect();
-    let sizes: Vec<usize> = open
-        .iter()
-        .map(|&i| reads[i].readings.as_ref().map_or(0, |x| x.candidates.len()))
-        .collect();
-    let total: usize = sizes
-        .iter()
-        .try_fold(1usize, |a, &b| a.checked_mul(b))
-        .unwrap_or(usize::MAX);
-    if total > 200_000 {
-        return;
+    let mut slot: HashMap<&str, (usize, usize)> = HashMap::new(); // key -> (open index, column)
+    for (j, &i) in open.iter().enumerate() {
+        for (c, k) in reads[i].keys.iter().enumerate() {
+            slot.insert(k, (j, c));
+        }
     }
-    let mut valid: Vec<Vec<usize>> = Vec::new();
-    let mut combo = vec![0usize; open.len()];
-    loop {
-        let mut vals = known.clone();
-        for (j, &i) in open.iter().enumerate() {
-            let x = reads[i].readings.as_ref().expect("open rows have readings");
-            for (k, cell) in reads[i].keys.iter().zip(&x.candidates[combo[j]]) {
-                if let Some(v) = cell.value {
-                    vals.insert(k, v);
+    // The table's own fixed cells must obey the identities before they can be evidence.
+    let broken: Vec<&nianbao_vocab::Identity> = identities
+        .iter()
+        .filter(|id| {
+            id.residual(|k| known.get(k).copied())
+                .is_some_and(|r| r.abs() > 1e-6)
+        })
+        .collect();
+    // Linear constraints over the open rows: const + Σ coeff·cell = 0.
+    let mut cons: Vec<Constraint> = Vec::new();
+    if broken.is_empty() {
+        for id in identities {
+            let mut c = Constraint {
+                constant: 0.0,
+                terms: Vec::new(),
+            };
+            let mut usable = true;
+            for (coeff, k) in id
+                .lhs
+                .iter()
+                .map(|k| (1.0, *k))
+                .chain(id.rhs.iter().map(|k| (-1.0, *k)))
+            {
+                if let Some(&(j, col)) = slot.get(k) {
+                    c.terms.push((j, col, coeff));
+                } else if let Some(v) = known.get(k) {
+                    c.constant += coeff * v;
+                } else {
+                    usable = false;
+                    break;
                 }
             }
-        }
-        let ok = relevant.iter().all(|id| {
-            id.residual(|k| vals.get(k).copied())
-                .is_none_or(|r| r.abs() < 1e-6)
-        });
-        if ok {
-            valid.push(combo.clone());
-            if valid.len() > 64 {
-                break;
+            if usable && !c.terms.is_empty() {
+                cons.push(c);
             }
-        }
-        // next combination
-        let mut j = 0;
-        loop {
-            if j == combo.len() {
-                break;
-            }
-            combo[j] += 1;
-            if combo[j] < sizes[j] {
-                break;
-            }
-            combo[j] = 0;
-            j += 1;
-        }
-        if j == combo.len() {
-            break;
         }
     }
+    let cands: Vec<Vec<Vec<Option<f64>>>> = open
+        .iter()
+        .map(|&i| {
+            reads[i]
+                .readings
+                .as_ref()
+                .map(|x| {
+                    x.candidates
+                        .iter()
+                        .map(|r| r.iter().map(|c| c.value).collect())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let outcome = solve(&cands, &cons);
     for (j, &i) in open.iter().enumerate() {
-        let choices: HashSet<usize> = valid.iter().map(|c| c[j]).collect();
-        if choices.len() == 1 {
-            reads[i].chosen = choices.into_iter().next();
-            reads[i].settled_by_columns = true;
+        let r = &mut reads[i];
+        match &outcome[j] {
+            Solved::Unique(c) => {
+                r.chosen = Some(*c);
+                r.settled_by_columns = true;
+            }
+            Solved::Open(why) => {
+                r.open_note = Some(if broken.is_empty() {
+                    why.clone()
+                } else {
+                    format!(
+                        "the table's own numbers break {} ({}), so its identities cannot settle the row",
+                        broken[0].rule,
+                        broken[0].describe()
+                    )
+                });
+            }
         }
     }
+}
+
+/// `constant + Σ coeff · value(row j, column)` must be 0.
+struct Constraint {
+    constant: f64,
+    terms: Vec<(usize, usize, f64)>,
+}
+
+/// What the column search says of an open row.
+#[derive(Debug, Clone, PartialEq)]
+enum Solved {
+    /// Exactly one reading occurs in the solutions.
+    Unique(usize),
+    /// Several, none, or the search could not finish: why.
+    Open(String),
+}
+
+/// Most search nodes for one group of rows.
+const MAX_NODES: usize = 2_000_000;
+
+/// The exact search over open rows' candidates (`cands[row][candidate][column]`).
+fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
+    let n = cands.len();
+    let mut out: Vec<Solved> = vec![Solved::Open(String::new()); n];
+    // The contribution of candidate c of row j to constraint i (None: a blank cell, unknown).
+    let contrib = |i: usize, j: usize, c: usize| -> Option<f64> {
+        cons[i]
+            .terms
+            .iter()
+            .filter(|t| t.0 == j)
+            .map(|t| cands[j][c][t.1].map(|v| v * t.2))
+            .sum()
+    };
+    // rows of each constraint, constraints of each row
+    let mut rows_of: Vec<Vec<usize>> = cons
+        .iter()
+        .map(|c| c.terms.iter().map(|t| t.0).collect())
+        .collect();
+    for r in &mut rows_of {
+        r.sort_unstable();
+        r.dedup();
+    }
+    let mut cons_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, rs) in rows_of.iter().enumerate() {
+        for &j in rs {
+            cons_of[j].push(i);
+        }
+    }
+    // groups of rows linked by constraints (union-find)
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], x: usize) -> usize {
+        let mut x = x;
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    for rs in &rows_of {
+        for w in rs.windows(2) {
+            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+            parent[a] = b;
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: HashMap<usize, usize> = HashMap::new();
+    for j in 0..n {
+        let root = find(&mut parent, j);
+        let g = *group_of.entry(root).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(j);
+    }
+    for rows in groups {
+        if rows.iter().all(|&j| cons_of[j].is_empty()) {
+            for &j in &rows {
+                out[j] = Solved::Open(
+                    "no identity of the table reaches the row, so nothing can choose among its readings"
+                        .into(),
+                );
+            }
+            continue;
+        }
+        let group_cons: Vec<usize> = {
+            let mut v: Vec<usize> = rows.iter().flat_map(|&j| cons_of[j].clone()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        // live candidates, pruned by interval bounds to a fixpoint
+        let mut live: Vec<Vec<usize>> = (0..n).map(|j| (0..cands[j].len()).collect()).collect();
+        let range = |live: &[Vec<usize>], i: usize, j: usize| -> (f64, f64) {
+            let mut lo = f64::INFINITY;
+            let mut hi = f64::NEG_INFINITY;
+            for &c in &live[j] {
+                match contrib(i, j, c) {
+                    Some(v) => {
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    }
+                    None => return (f64::NEG_INFINITY, f64::INFINITY),
+                }
+            }
+            (lo, hi)
+        };
+        loop {
+            let mut changed = false;
+            for &i in &group_cons {
+                for &j in &rows_of[i] {
+                    let (mut lo, mut hi) = (cons[i].constant, cons[i].constant);
+                    for &o in rows_of[i].iter().filter(|&&o| o != j) {
+                        let (a, b) = range(&live, i, o);
+                        lo += a;
+                        hi += b;
+                    }
+                    let before = live[j].len();
+                    live[j].retain(|&c| {
+                        contrib(i, j, c)
+                            .is_none_or(|v| lo + v <= 1e-6 && hi + v >= -1e-6)
+                    });
+                    changed |= live[j].len() != before;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if rows.iter().any(|&j| live[j].is_empty()) {
+            for &j in &rows {
+                out[j] = Solved::Open(
+                    "no combination of the rows' readings satisfies the column identities".into(),
+                );
+            }
+            continue;
+        }
+        // exhaustive search, fewest candidates first
+        let mut order = rows.clone();
+        order.sort_by_key(|&j| live[j].len());
+        let mut seen: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut assign: Vec<Option<usize>> = vec![None; n];
+        let mut nodes = 0usize;
+        let mut stopped = false;
+        #[allow(clippy::too_many_arguments)]
+        fn dfs(
+            d: usize,
+            order: &[usize],
+            live: &[Vec<usize>],
+            assign: &mut [Option<usize>],
+            seen: &mut [Vec<usize>],
+            nodes: &mut usize,
+            stopped: &mut bool,
+            ok: &dyn Fn(&[Option<usize>], usize) -> bool,
+        ) -> bool {
+            // returns true to stop (every row already has two readings, or the budget ran out)
+            *nodes += 1;
+            if *nodes > MAX_NODES {
+                *stopped = true;
+                return true;
+            }
+            if d == order.len() {
+                for &j in order {
+                    let c = assign[j].expect("assigned");
+                    if !seen[j].contains(&c) {
+                        seen[j].push(c);
+                    }
+                }
+                return order.iter().all(|&j| seen[j].len() >= 2);
+            }
+            let j = order[d];
+            for &c in &live[j] {
+                assign[j] = Some(c);
+                if ok(assign, j) && dfs(d + 1, order, live, assign, seen, nodes, stopped, ok) {
+                    assign[j] = None;
+                    return true;
+                }
+            }
+            assign[j] = None;
+            false
+        }
+        let ok = |assign: &[Option<usize>], j: usize| -> bool {
+            cons_of[j].iter().all(|&i| {
+                let (mut lo, mut hi) = (cons[i].constant, cons[i].constant);
+                for &o in &rows_of[i] {
+                    match assign[o] {
+                        Some(c) => match contrib(i, o, c) {
+                            Some(v) => {
+                                lo += v;
+                                hi += v;
+                            }
+                            None => return true,
+                        },
+                        None => {
+                            let (a, b) = range(&live, i, o);
+                            lo += a;
+                            hi += b;
+                        }
+                    }
+                }
+                lo <= 1e-6 && hi >= -1e-6
+            })
+        };
+        dfs(
+            0,
+            &order,
+            &live,
+            &mut assign,
+            &mut seen,
+            &mut nodes,
+            &mut stopped,
+            &ok,
+        );
+        for &j in &rows {
+            out[j] = if stopped {
+                Solved::Open(format!(
+                    "too many combinations of readings: the search stopped after {MAX_NODES} steps"
+                ))
+            } else {
+                match seen[j].as_slice() {
+                    [c] => Solved::Unique(*c),
+                    [] => Solved::Open(
+                        "no combination of the rows' readings satisfies the column identities"
+                            .into(),
+                    ),
+                    _ => Solved::Open(format!(
+                        "{} of its readings are consistent with the column identities",
+                        if seen[j].len() > 2 {
+                            "several".to_owned()
+                        } else {
+                            "two".to_owned()
+                        }
+                    )),
+                }
+            };
+        }
+    }
+    out
 }
 
 fn emit_row(
@@ -672,7 +962,10 @@ fn emit_row(
                         .collect()
                 };
                 let what = match mode {
-                    Mode::Split => format!("digits run together ({})", found.join(" ")),
+                    Mode::Split => format!(
+                        "digits run together or a glued sign ({})",
+                        found.join(" ")
+                    ),
                     Mode::Drop | Mode::Insert => {
                         format!("{} numbers for {} columns", readings.found, r.keys.len())
                     }
@@ -729,18 +1022,30 @@ fn emit_row(
                 .take(6)
                 .map(|c| fmt_reading(c))
                 .collect();
-            let msg = if cands.is_empty() {
+            let why = r
+                .open_note
+                .clone()
+                .or_else(|| readings.note.clone())
+                .unwrap_or_default();
+            let msg = if readings.truncated {
                 format!(
-                    "part {}: the row {}: the numbers {} do not fit its {} columns ({}); the cells are null",
+                    "part {}: the row {}: the numbers {} can be read into its {} columns in too many ways to check them all ({why}); the cells are null",
                     r.row.section.numeral(),
                     label,
                     raw.join(" "),
                     r.keys.len(),
-                    readings.note.clone().unwrap_or_default()
+                )
+            } else if cands.is_empty() {
+                format!(
+                    "part {}: the row {}: the numbers {} do not fit its {} columns ({why}); the cells are null",
+                    r.row.section.numeral(),
+                    label,
+                    raw.join(" "),
+                    r.keys.len(),
                 )
             } else {
                 format!(
-                    "part {}: the row {}: the numbers {} fit its {} columns in {} ways ({}{}); the cells are null",
+                    "part {}: the row {}: the numbers {} fit its {} columns in {} ways ({}{}); {why}; the cells are null",
                     r.row.section.numeral(),
                     label,
                     raw.join(" "),
@@ -806,82 +1111,164 @@ fn report_blanks(cells: &[Cell], findings: &mut Vec<Finding>) {
     }
 }
 
-/// Fills blank cells whose value the identities force, to a fixpoint.
+/// Fills blank cells whose value the identities force, to a fixpoint — and keeps a filled
+/// value only when every identity that reaches the cell agrees with it. When two identities
+/// force different values (or a filled value breaks another identity), the cell is null and
+/// `ambiguous`, with the candidates in the finding; the filling is then redone without it, so
+/// nothing is inferred from a value that was withdrawn. Several blanks are filled with 0 only
+/// in columns of counts (≥ 0).
 fn infer_blanks(
     cells: &mut [Cell],
     identities: &[nianbao_vocab::Identity],
     findings: &mut Vec<Finding>,
 ) {
+    let v = Vocabulary::get();
     let idx: nianbao_vocab::FastMap<&str, usize> =
         cells.iter().enumerate().map(|(i, c)| (c.key, i)).collect();
+    let non_negative = |key: &str| {
+        v.cell(key)
+            .is_some_and(|c| c.column.kind != ValueKind::Signed)
+    };
+    // cells withdrawn, with the values the identities put forward for them
+    let mut withdrawn: Vec<(usize, Vec<(f64, &'static str)>)> = Vec::new();
     loop {
-        let mut changed = false;
-        for id in identities {
-            let Some(pos): Option<Vec<usize>> = id.keys().map(|k| idx.get(k).copied()).collect()
-            else {
-                continue;
-            };
-            let unknown: Vec<usize> = pos
-                .iter()
-                .copied()
-                .filter(|&i| cells[i].value.is_none())
-                .collect();
-            if unknown.is_empty()
-                || unknown
+        let mut filled: Vec<(usize, f64, &'static str)> = Vec::new();
+        loop {
+            let mut changed = false;
+            for id in identities {
+                let Some(pos): Option<Vec<usize>> =
+                    id.keys().map(|k| idx.get(k).copied()).collect()
+                else {
+                    continue;
+                };
+                let unknown: Vec<usize> = pos
                     .iter()
-                    .any(|&i| cells[i].status != CellStatus::Blank)
-            {
-                continue;
-            }
-            let side = |keys: &[&str]| -> (f64, Vec<usize>) {
-                let mut s = 0.0;
-                let mut u = Vec::new();
-                for k in keys {
-                    let i = idx[*k];
-                    match cells[i].value {
-                        Some(v) => s += v,
-                        None => u.push(i),
-                    }
+                    .copied()
+                    .filter(|&i| cells[i].value.is_none())
+                    .collect();
+                if unknown.is_empty()
+                    || unknown.iter().any(|&i| {
+                        cells[i].status != CellStatus::Blank
+                            || withdrawn.iter().any(|(w, _)| *w == i)
+                    })
+                {
+                    continue;
                 }
-                (s, u)
+                let side = |keys: &[&str]| -> (f64, Vec<usize>) {
+                    let mut s = 0.0;
+                    let mut u = Vec::new();
+                    for k in keys {
+                        let i = idx[*k];
+                        match cells[i].value {
+                            Some(v) => s += v,
+                            None => u.push(i),
+                        }
+                    }
+                    (s, u)
+                };
+                let (ls, lu) = side(&id.lhs);
+                let (rs, ru) = side(&id.rhs);
+                let all_counts = |u: &[usize]| u.iter().all(|&i| non_negative(cells[i].key));
+                let fill: Vec<(usize, f64)> = match (lu.len(), ru.len()) {
+                    (1, 0) => vec![(lu[0], rs - ls)],
+                    (0, 1) => vec![(ru[0], ls - rs)],
+                    (0, _) if (ls - rs).abs() < 1e-9 && all_counts(&ru) => {
+                        ru.iter().map(|&i| (i, 0.0)).collect()
+                    }
+                    (_, 0) if (ls - rs).abs() < 1e-9 && all_counts(&lu) => {
+                        lu.iter().map(|&i| (i, 0.0)).collect()
+                    }
+                    _ => vec![],
+                };
+                if fill
+                    .iter()
+                    .any(|(_, v)| *v < -1e-9 || (v - v.round()).abs() > 1e-9)
+                {
+                    continue;
+                }
+                for (i, val) in fill {
+                    cells[i].value = Some(val.round());
+                    filled.push((i, val.round(), id.rule));
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // every identity that reaches a filled cell must hold
+        let mut bad: Vec<(usize, Vec<(f64, &'static str)>)> = Vec::new();
+        for id in identities {
+            let Some(res) = id.residual(|k| idx.get(k).and_then(|&i| cells[i].value)) else {
+                continue;
             };
-            let (ls, lu) = side(&id.lhs);
-            let (rs, ru) = side(&id.rhs);
-            let fill: Vec<(usize, f64)> = match (lu.len(), ru.len()) {
-                (1, 0) => vec![(lu[0], rs - ls)],
-                (0, 1) => vec![(ru[0], ls - rs)],
-                (0, _) if (ls - rs).abs() < 1e-9 => ru.iter().map(|&i| (i, 0.0)).collect(),
-                (_, 0) if (ls - rs).abs() < 1e-9 => lu.iter().map(|&i| (i, 0.0)).collect(),
-                _ => vec![],
-            };
-            if fill
-                .iter()
-                .any(|(_, v)| *v < -1e-9 || (v - v.round()).abs() > 1e-9)
-            {
+            if res.abs() < 1e-6 {
                 continue;
             }
-            for (i, v) in fill {
-                cells[i].value = Some(v.round());
+            for (i, val, rule) in &filled {
+                let key = cells[*i].key;
+                let other = if id.lhs.contains(&key) {
+                    val - res
+                } else if id.rhs.contains(&key) {
+                    val + res
+                } else {
+                    continue;
+                };
+                let entry = match bad.iter().position(|(b, _)| b == i) {
+                    Some(p) => &mut bad[p].1,
+                    None => {
+                        bad.push((*i, vec![(*val, *rule)]));
+                        &mut bad.last_mut().expect("pushed").1
+                    }
+                };
+                if !entry.iter().any(|(x, r)| *x == other && *r == id.rule) {
+                    entry.push((other, id.rule));
+                }
+            }
+        }
+        if bad.is_empty() {
+            for (i, val, rule) in filled {
                 cells[i].status = CellStatus::Inferred;
-                changed = true;
                 findings.push(
                     Finding::new(
                         "cell_inferred",
                         format!(
-                            "{} is blank in the document; the identity {} forces it to {}",
+                            "{} is blank in the document; the identity {rule} forces it to {}",
                             cells[i].key,
-                            id.rule,
-                            fmt_num(Some(v))
+                            fmt_num(Some(val))
                         ),
                     )
                     .at_key(cells[i].key)
-                    .numbers(Some(v), None)
+                    .numbers(Some(val), None)
                     .at(cells[i].source.clone()),
                 );
             }
-        }
-        if !changed {
             break;
         }
+        // withdraw every filled value and start again without the disputed cells
+        for (i, _, _) in &filled {
+            cells[*i].value = None;
+        }
+        withdrawn.extend(bad);
+    }
+    for (i, cands) in withdrawn {
+        cells[i].value = None;
+        cells[i].status = CellStatus::Ambiguous;
+        let said: Vec<String> = cands
+            .iter()
+            .map(|(x, rule)| format!("{rule} gives {}", fmt_num(Some(*x))))
+            .collect();
+        findings.push(
+            Finding::new(
+                "row_ambiguous",
+                format!(
+                    "{} is blank in the document and the identities disagree on its value ({}); it is null",
+                    cells[i].key,
+                    said.join(", ")
+                ),
+            )
+            .at_key(cells[i].key)
+            .at(cells[i].source.clone()),
+        );
     }
 }

@@ -31,6 +31,12 @@ pub struct Token {
     /// The number's digits when it is a plain unsigned integer (may be a run of several cells'
     /// digits in a flattened table).
     pub digits: Option<String>,
+    /// The number touches other text with no space or cell boundary between (`予以公开2700`,
+    /// `35-15`, `5（三）`): its digits may be several cells' digits run together.
+    pub glued: bool,
+    /// A dash is glued before the digits (`35-15`, `—3`): it is either a minus sign or a blank
+    /// marker of the cell before; `value` is the number without the sign.
+    pub dash: bool,
     /// 1-based line.
     pub line: u32,
     /// 1-based cell within the line (1 when the line is not split into cells).
@@ -58,8 +64,12 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
     let mut out = Vec::with_capacity(doc.lines.len() * 4);
     let mut scratch = Scratch::default();
     let celled = matches!(doc.layout, Layout::Tabbed | Layout::Piped | Layout::Grid);
-    for line in &doc.lines {
-        if is_page_number(doc.cell_text(&line.span)) {
+    let paged = doc.layout == Layout::PdfText || doc.format == nianbao_extract::Format::Pdf;
+    for (li, line) in doc.lines.iter().enumerate() {
+        if paged && is_page_number(doc.cell_text(&line.span)) && at_page_edge(doc, li) {
+            continue;
+        }
+        if is_rule_line(doc.cell_text(&line.span)) {
             continue;
         }
         let first = out.len();
@@ -85,6 +95,8 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
                     end: cell.end,
                     value: None,
                     digits: None,
+                    glued: false,
+                    dash: false,
                     line: line.number,
                     cell: ci as u32 + 1,
                     col: 0,
@@ -112,6 +124,38 @@ struct Place {
     base: usize,
     line: u32,
     cell: u32,
+}
+
+/// A line drawn under a table row: only runs of dashes (`---\t---\t---`, `————————`). One short
+/// run alone (`———`) is a blank cell (one cell per line), not a rule.
+fn is_rule_line(line: &str) -> bool {
+    let mut words = 0;
+    let mut longest = 0;
+    for w in line.split(|c: char| is_space(c) || c == '|') {
+        if w.is_empty() {
+            continue;
+        }
+        let n = w.chars().count();
+        if n < 3 || !w.chars().all(|c| matches!(c, '-' | '—' | '–' | '─' | '=' | '_')) {
+            return false;
+        }
+        words += 1;
+        longest = longest.max(n);
+    }
+    words > 1 || longest >= 5
+}
+
+/// Whether line `i` stands where a page number does: next to a page break (form feed), a
+/// blank line, or the start or end of the document. A number line between two table lines
+/// (`— 5 —` for a blank, 5 and a blank) is data.
+fn at_page_edge(doc: &Document, i: usize) -> bool {
+    let blankish = |j: usize| {
+        doc.lines
+            .get(j)
+            .is_none_or(|l| doc.cell_text(&l.span).trim().is_empty() || doc.cell_text(&l.span).contains('\x0c'))
+    };
+    let own = doc.cell_text(&doc.lines[i].span);
+    i == 0 || own.contains('\x0c') || blankish(i - 1) || blankish(i + 1)
 }
 
 /// A page number line of PDF text: `- 3 -`, `— 3 —`, `第 3 页`, `第3页 共5页`.
@@ -196,6 +240,38 @@ fn byte_end(text: &str, chars: &[(usize, char)], j: usize) -> usize {
     }
 }
 
+/// A dash that may be a minus sign when it stands right before digits: ASCII/full-width
+/// hyphen-minus (folded), U+2212 minus, en and em dash.
+fn is_dash(c: char) -> bool {
+    matches!(c, '-' | '\u{2212}' | '–' | '—')
+}
+
+/// Punctuation that may end a number's cell without being data (`117.`, `106、`, `12，`).
+fn is_trailing_punct(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '。' | '、' | ',' | '，' | ';' | '；' | ':' | '：' | ')' | '）' | '"' | '”'
+    )
+}
+
+/// A signed change written in words: `减少2` / `减2` → −2, `增加2` / `增2` → 2.
+fn worded_change(f: &[char]) -> Option<(f64, usize)> {
+    let prefixes: [(&[char], f64); 4] = [
+        (&['减', '少'], -1.0),
+        (&['增', '加'], 1.0),
+        (&['减'], -1.0),
+        (&['增'], 1.0),
+    ];
+    for (p, sign) in prefixes {
+        if f.len() > p.len() && f.starts_with(p) && f[p.len()..].iter().all(|c| c.is_ascii_digit())
+        {
+            let d: String = f[p.len()..].iter().collect();
+            return parse_digits(&d).map(|v| (sign * v, p.len()));
+        }
+    }
+    None
+}
+
 fn word(
     w: &[(usize, char)],
     text: &str,
@@ -207,7 +283,10 @@ fn word(
     let Place { base, line, cell } = at;
     let folded = &mut scratch.folded;
     folded.clear();
-    folded.extend(w.iter().map(|(_, c)| fold_width(*c)));
+    folded.extend(
+        w.iter()
+            .map(|(_, c)| if *c == '\u{2212}' { '-' } else { fold_width(*c) }),
+    );
     let start = base + w[0].0;
     let end = base + byte_end(text, w, w.len()).max(w[0].0);
     let tok = |kind, s, e, value, digits| Token {
@@ -216,6 +295,8 @@ fn word(
         end: e,
         value,
         digits,
+        glued: false,
+        dash: false,
         line,
         cell,
         col: 0,
@@ -226,6 +307,15 @@ fn word(
         out.push(tok(Kind::Blank, start, end, None, None));
         return;
     }
+    if folded.chars().count() >= 2 && folded.chars().all(|c| matches!(c, '-' | '—' | '–' | '─'))
+    {
+        // `———`, `---`: a blank cell written with a run of dashes; a long run is a rule
+        // drawn under a row.
+        if folded.chars().count() <= 4 {
+            out.push(tok(Kind::Blank, start, end, None, None));
+        }
+        return;
+    }
     if folded.len() >= 3 && folded.chars().all(|c| matches!(c, '-' | '=' | '_' | '—')) {
         return; // a separator rule under a table row
     }
@@ -234,6 +324,10 @@ fn word(
     f.extend(folded.chars());
     let n = f.len();
     let pos = |j: usize| base + byte_end(text, w, j);
+    if let Some((v, _)) = worded_change(f) {
+        out.push(tok(Kind::Num, start, end, Some(v), None));
+        return;
+    }
     let mut text_start: Option<usize> = None;
     let mut j = 0;
     let flush_text = |ts: &mut Option<usize>, upto: usize, out: &mut Vec<Token>| {
@@ -245,6 +339,8 @@ fn word(
                     end: pos(upto),
                     value: None,
                     digits: None,
+                    glued: false,
+                    dash: false,
                     line,
                     cell,
                     col: 0,
@@ -254,15 +350,19 @@ fn word(
     };
     while j < n {
         let c = f[j];
-        let signed = (c == '-' || c == '+') && j == 0 && j + 1 < n && f[j + 1].is_ascii_digit();
-        if c.is_ascii_digit() || signed {
+        let before_digit = j + 1 < n && f[j + 1].is_ascii_digit();
+        // `-3` at the start of a word is a negative number; a dash glued after other text or
+        // digits (`35-15`), or an en/em dash (`—3`), is a minus sign or a blank marker.
+        let certain_sign = matches!(c, '-' | '+') && j == 0 && before_digit;
+        let dash = !certain_sign && is_dash(c) && before_digit;
+        if c.is_ascii_digit() || certain_sign || dash {
             let ns = j;
-            let mut k = if signed { j + 1 } else { j };
+            let mut k = if certain_sign || dash { j + 1 } else { j };
             let ds = k;
             while k < n && f[k].is_ascii_digit() {
                 k += 1;
             }
-            let mut plain = !signed;
+            let mut plain = !certain_sign;
             // thousands separators: 1,234,567
             while k + 3 < n
                 && f[k] == ','
@@ -281,14 +381,18 @@ fn word(
                 plain = false;
             }
             let digits: String = f[ds..k].iter().filter(|c| c.is_ascii_digit()).collect();
-            // An item number: `1.` `2、` `3．` followed by label text (or the end of the word);
-            // or `(1)`. In flattened tables the item number sticks to the previous row's last
-            // value (`00000002.其他`): the last digit is the item number, the rest is data.
-            let item_mark =
-                k < n && matches!(f[k], '.' | '、') && (k + 1 == n || !f[k + 1].is_ascii_digit());
+            // An item number: `1.` `2、` `3．` followed by label text; or `(1)`. In flattened
+            // tables the item number sticks to the previous row's last value
+            // (`00000002.其他`): the last digit is the item number, the rest is data. A number
+            // that ends its word with punctuation (`117.`, `106、`) is a value.
+            let ends_word = k + 1 == n;
+            let item_mark = k < n
+                && matches!(f[k], '.' | '、')
+                && (k + 1 == n || !f[k + 1].is_ascii_digit())
+                && !(ends_word && digits.len() > 1);
             let paren_item =
                 ns > 0 && matches!(f[ns - 1], '(' | '（') && k < n && matches!(f[k], ')' | '）');
-            if plain && (item_mark || paren_item) {
+            if plain && !dash && (item_mark || paren_item) {
                 if digits.len() == 1 || paren_item {
                     if text_start.is_none() {
                         text_start = Some(ns);
@@ -305,6 +409,8 @@ fn word(
                     end: pos(k - 1),
                     value: parse_digits(data),
                     digits: Some(data.to_owned()),
+                    glued: true,
+                    dash: false,
                     line,
                     cell,
                     col: 0,
@@ -314,7 +420,9 @@ fn word(
                 continue;
             }
             flush_text(&mut text_start, ns, out);
-            let value = if plain {
+            // 万 after a number (not 万元, an amount's unit): ten thousand.
+            let wan = k < n && f[k] == '万' && f.get(k + 1) != Some(&'元');
+            let mut value = if plain {
                 parse_digits(&digits)
             } else {
                 let num = &mut scratch.num;
@@ -322,17 +430,24 @@ fn word(
                 num.extend(f[ns..k].iter().filter(|c| **c != ','));
                 num.parse::<f64>().ok()
             };
+            if wan {
+                value = value.map(|v| v * 10_000.0);
+            }
+            let end_k = if wan { k + 1 } else { k };
+            let glued = ns > 0 || (end_k < n && !f[end_k..].iter().all(|c| is_trailing_punct(*c)));
             out.push(Token {
                 kind: Kind::Num,
                 start: pos(ns),
-                end: pos(k),
+                end: pos(end_k),
                 value,
-                digits: if plain { Some(digits) } else { None },
+                digits: if plain && !wan { Some(digits) } else { None },
+                glued,
+                dash,
                 line,
                 cell,
                 col: 0,
             });
-            j = k;
+            j = end_k;
             continue;
         }
         if text_start.is_none() {
