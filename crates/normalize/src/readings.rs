@@ -41,6 +41,10 @@ pub struct Item<'a> {
     pub glued: bool,
     /// A dash glued before it: minus sign or blank marker.
     pub dash: bool,
+    /// The digits after the decimal point (`digits` is then the whole part).
+    pub frac: Option<&'a str>,
+    /// How many dash characters the glued dash has (`—-6`: 2).
+    pub dash_run: usize,
 }
 
 impl<'a> Item<'a> {
@@ -137,13 +141,26 @@ fn fixed<'a>(mode: Mode, reading: Vec<CellRead<'a>>, found: usize) -> Readings<'
 /// Reads the items under a row whose columns hold `cols` kinds, with the given sum groups.
 /// `grid`: the items are the cells of one table row (HTML/DOCX), so an empty cell at either
 /// end is a blank cell of the row, not an artefact of the text.
+/// `surplus`: the table shows a stray column elsewhere, so a row whose digits run together may
+/// hide a surplus number too.
 pub fn read_row<'a>(
     items: &[Item<'a>],
     cols: &[ValueKind],
     groups: &[Group],
     grid: bool,
+    surplus: bool,
 ) -> Readings<'a> {
     let k = cols.len();
+    // The row's cells: every cell of a grid row; in text, every cell up to the last value
+    // (empty cells after it may be artefacts: trailing tabs).
+    let last = items.iter().rposition(|i| i.kind != Kind::Empty).unwrap_or(0);
+    let cells: Vec<&Item<'a>> = if grid {
+        items.iter().collect()
+    } else if items.is_empty() {
+        vec![]
+    } else {
+        items[..=last].iter().collect()
+    };
     let values: Vec<&Item> = items.iter().filter(|i| i.kind != Kind::Empty).collect();
     let n = values.len();
     let stated = |v: &[&Item<'a>]| -> Vec<CellRead<'a>> { v.iter().map(|i| i.stated()).collect() };
@@ -156,39 +173,48 @@ pub fn read_row<'a>(
             truncated: false,
         };
     }
-    let has_dash = values.iter().any(|i| i.dash);
-    if n == k && !has_dash {
-        return fixed(Mode::Exact, stated(&values), n);
-    }
-    if n < k && !has_dash {
-        // One cell per column: the empty cells are the blank ones. Empty cells at the ends of
-        // a text row may be artefacts (trailing tabs), so only a row of grid cells, or empty
-        // cells between the first and the last value, count as placed.
-        let first = items.iter().position(|i| i.kind != Kind::Empty).unwrap_or(0);
-        let last = items.iter().rposition(|i| i.kind != Kind::Empty).unwrap_or(0);
-        let cells: Option<Vec<&Item>> = if grid && items.len() == k {
-            Some(items.iter().collect())
-        } else if last + 1 - first == k {
-            Some(items[first..=last].iter().collect())
-        } else {
-            None
-        };
-        if let Some(cells) = cells {
-            let reading = stated(&cells);
-            if settle(&mut reading.clone(), groups) {
-                return fixed(Mode::Positional, reading, n);
-            }
+    // When any number of the row is glued (a flattened row), every number of it may be a run,
+    // spaces or not: the spaces of flattened text mark some cell boundaries, not all. A
+    // number written with a leading zero (`020`) is always several cells.
+    let runs = values
+        .iter()
+        .any(|i| i.glued || i.digits.is_some_and(|d| d.len() > 1 && d.starts_with('0')));
+    let owned: Vec<Item<'a>> = cells
+        .iter()
+        .map(|i| {
+            let mut i = (*i).clone();
+            i.glued |= runs && i.kind == Kind::Num;
+            i
+        })
+        .collect();
+    let cells: Vec<&Item<'a>> = owned.iter().collect();
+    let has_dash = cells.iter().any(|i| i.dash);
+    let has_empty = cells.iter().any(|i| i.kind == Kind::Empty);
+    if cells.len() == k && !has_dash && !(surplus && runs) {
+        let reading = stated(&cells);
+        if !has_empty {
+            return fixed(Mode::Exact, reading, n);
+        }
+        // one cell per column, the empty ones blank
+        if settle(&mut reading.clone(), groups) {
+            return fixed(Mode::Positional, reading, n);
         }
     }
-    enumerate(&values, cols, groups)
+    enumerate(&cells, cols, groups, surplus && runs, n)
 }
 
 /// Every reading of the model (module doc) that satisfies the row's identities.
-fn enumerate<'a>(values: &[&Item<'a>], cols: &[ValueKind], groups: &[Group]) -> Readings<'a> {
+fn enumerate<'a>(
+    values: &[&Item<'a>],
+    cols: &[ValueKind],
+    groups: &[Group],
+    surplus: bool,
+    found: usize,
+) -> Readings<'a> {
     let k = cols.len();
     let n = values.len();
     let p_max: usize = values.iter().map(|i| i.pieces().1).sum();
-    let allow_drop = n > k;
+    let allow_drop = n > k || surplus;
     let mode = if allow_drop {
         Mode::Drop
     } else if p_max < k {
@@ -202,7 +228,7 @@ fn enumerate<'a>(values: &[&Item<'a>], cols: &[ValueKind], groups: &[Group]) -> 
         groups,
         allow_drop,
         max_inserts: k.saturating_sub(n),
-        allow_insert: p_max < k,
+        allow_insert: p_max < k && !allow_drop,
         out: Vec::new(),
         seen: std::collections::HashSet::new(),
         memo: std::collections::HashSet::new(),
@@ -236,7 +262,7 @@ fn enumerate<'a>(values: &[&Item<'a>], cols: &[ValueKind], groups: &[Group]) -> 
         mode,
         candidates,
         note,
-        found: n,
+        found,
         truncated,
     }
 }
@@ -362,14 +388,22 @@ impl<'a> Enum<'_, 'a> {
         }
         let it = self.values[i];
         if it.dash {
-            // minus sign: the first piece is negative
-            self.digits(i, 0, true, cur, inserted);
+            // minus sign: the first piece is negative (a longer run of dashes: a blank marker,
+            // then the minus sign, as in `—-6`)
+            if it.dash_run > 1 {
+                self.place(NULL_CELL, cur, inserted, &mut |e, cur, ins| {
+                    e.digits(i, 0, true, cur, ins)
+                });
+            } else {
+                self.digits(i, 0, true, cur, inserted);
+            }
             // blank marker: a blank cell, then the number
             self.place(NULL_CELL, cur, inserted, &mut |e, cur, ins| {
                 e.digits(i, 0, false, cur, ins)
             });
         } else {
-            self.digits(i, 0, false, cur, inserted);
+            let minus = it.value.is_some_and(|v| v < 0.0);
+            self.digits(i, 0, minus, cur, inserted);
         }
     }
 
@@ -388,9 +422,9 @@ impl<'a> Enum<'_, 'a> {
         let it = self.values[i];
         let Some(d) = it.run() else {
             let mut cell = it.stated();
-            if negative {
-                cell.value = cell.value.map(negate);
-            }
+            cell.value = cell
+                .value
+                .map(|v| if negative { negate(v.abs()) } else { v.abs() });
             self.place(cell, cur, inserted, &mut |e, cur, ins| e.item(i + 1, cur, ins));
             return;
         };
@@ -401,16 +435,22 @@ impl<'a> Enum<'_, 'a> {
             }
             let left = d.len() - end;
             let piece = &d[from..end];
-            let mut value: Option<f64> = piece.parse().ok();
+            // the last piece of a decimal number carries its fraction
+            let frac = it.frac.filter(|_| left == 0);
+            let mut value: Option<f64> = match frac {
+                Some(fr) => format!("{piece}.{fr}").parse().ok(),
+                None => piece.parse().ok(),
+            };
             if negative {
                 value = value.map(negate);
             }
-            // raw: the piece, with the dash when it carries the sign
+            // raw: the piece, with the dash when it carries the sign, the fraction when it ends
             let ds = it.raw.find(d).unwrap_or(0);
-            let raw = if negative {
-                it.raw.get(..ds + end)
+            let tail = frac.map_or(0, |f| f.len() + 1);
+            let raw = if negative && from == 0 {
+                it.raw.get(..ds + end + tail)
             } else {
-                it.raw.get(ds + from..ds + end)
+                it.raw.get(ds + from..ds + end + tail)
             };
             let cell = CellRead {
                 value,
@@ -543,6 +583,8 @@ mod tests {
                     raw: w,
                     glued,
                     dash,
+                    frac: None,
+                    dash_run: usize::from(dash),
                 }
             })
             .collect()
@@ -561,16 +603,16 @@ mod tests {
 
     #[test]
     fn flattened_row_splits_uniquely_by_its_total() {
-        let r = read_row(&items(&["*640020470"]), &counts(7), ROW, false);
+        let r = read_row(&items(&["*640020470"]), &counts(7), ROW, false, false);
         assert_eq!(r.mode, Mode::Split);
         assert_eq!(vals(&r), [[64.0, 0.0, 0.0, 2.0, 0.0, 4.0, 70.0].map(Some)]);
-        let r = read_row(&items(&["*500000", "*5"]), &counts(7), ROW, false);
+        let r = read_row(&items(&["*500000", "*5"]), &counts(7), ROW, false, false);
         assert_eq!(vals(&r), [[5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0].map(Some)]);
     }
 
     #[test]
     fn flattened_row_with_two_splits_is_left_to_the_column_identities() {
-        let r = read_row(&items(&["*270020130"]), &counts(7), ROW, false);
+        let r = read_row(&items(&["*270020130"]), &counts(7), ROW, false, false);
         assert_eq!(r.candidates.len(), 2, "{:?}", vals(&r));
         assert!(vals(&r).contains(&[27.0, 0.0, 0.0, 2.0, 0.0, 1.0, 30.0].map(Some).to_vec()));
     }
@@ -581,6 +623,7 @@ mod tests {
             &items(&["*10203120001200000"]),
             &counts(15),
             &[0..5, 5..10, 10..15],
+            false,
             false,
         );
         let want: Vec<Option<f64>> = [
@@ -594,30 +637,30 @@ mod tests {
     #[test]
     fn extra_or_missing_numbers_are_repaired_only_when_unique() {
         // 8 zeros for 7 columns: every reading is the same.
-        let r = read_row(&items(&["0"; 8]), &counts(7), ROW, false);
+        let r = read_row(&items(&["0"; 8]), &counts(7), ROW, false, false);
         assert_eq!((r.mode, r.candidates.len()), (Mode::Drop, 1));
         // 6 numbers for 7 columns with a nonzero: several placements remain.
-        let r = read_row(&items(&["5", "0", "0", "0", "0", "5"]), &counts(7), ROW, false);
+        let r = read_row(&items(&["5", "0", "0", "0", "0", "5"]), &counts(7), ROW, false, false);
         assert_eq!(r.mode, Mode::Insert);
         assert!(r.candidates.len() > 1);
         // 3 + 0 + ... : the identity pins the missing total
-        let r = read_row(&items(&["3", "1", "0", "0", "0", "0"]), &counts(7), ROW, false);
+        let r = read_row(&items(&["3", "1", "0", "0", "0", "0"]), &counts(7), ROW, false, false);
         assert!(vals(&r).contains(&[3.0, 1.0, 0.0, 0.0, 0.0, 0.0, 4.0].map(Some).to_vec()));
     }
 
     #[test]
     fn three_columns_without_identity_stay_ambiguous() {
-        let r = read_row(&items(&["*693665"]), &counts(3), &[], false);
+        let r = read_row(&items(&["*693665"]), &counts(3), &[], false, false);
         assert!(r.candidates.len() > 1);
         assert!(vals(&r).contains(&vec![Some(69.0), Some(3.0), Some(665.0)]));
-        let r = read_row(&items(&["*000"]), &counts(3), &[], false);
+        let r = read_row(&items(&["*000"]), &counts(3), &[], false, false);
         assert_eq!(vals(&r), [[Some(0.0); 3]]);
     }
 
     /// Issue 19.1: a number between spaces is not a digit run; the missing cell may be any.
     #[test]
     fn issue_19_1_a_lone_number_is_not_split_and_both_insertions_are_candidates() {
-        let r = read_row(&items(&["2", "2", "2", "2", "0", "19"]), &counts(7), ROW, false);
+        let r = read_row(&items(&["2", "2", "2", "2", "0", "19"]), &counts(7), ROW, false, false);
         assert_eq!(r.mode, Mode::Insert);
         let v = vals(&r);
         assert!(v.contains(&[2.0, 2.0, 2.0, 2.0, 0.0, 19.0, 27.0].map(Some).to_vec()));
@@ -634,6 +677,7 @@ mod tests {
             &counts(7),
             ROW,
             false,
+            false,
         );
         assert_eq!(r.mode, Mode::Drop);
         let v = vals(&r);
@@ -645,14 +689,14 @@ mod tests {
     fn a_glued_dash_is_a_sign_only_in_a_signed_column() {
         let signed = [ValueKind::Count, ValueKind::Signed];
         // 35-15 for (prev_year_items, change): 35 | −15
-        let r = read_row(&items(&["*35", "*~15"]), &signed, &[], false);
+        let r = read_row(&items(&["*35", "*~15"]), &signed, &[], false, false);
         assert_eq!(vals(&r), [[Some(35.0), Some(-15.0)]]);
         // in two count columns the dash cannot be a sign: 35 | (blank) | 15 is one too many
-        let r = read_row(&items(&["*35", "*~15"]), &counts(2), &[], false);
+        let r = read_row(&items(&["*35", "*~15"]), &counts(2), &[], false, false);
         assert!(r.candidates.is_empty());
         // three columns: 35 | − | 15 or 3 | 5 | −15 ...
         let kinds = [ValueKind::Count, ValueKind::Signed, ValueKind::Signed];
-        let r = read_row(&items(&["*35", "*~15"]), &kinds, &[], false);
+        let r = read_row(&items(&["*35", "*~15"]), &kinds, &[], false, false);
         let v = vals(&r);
         assert!(v.contains(&vec![Some(35.0), None, Some(15.0)]), "{v:?}");
         assert!(v.contains(&vec![Some(35.0), Some(-1.0), Some(5.0)]), "{v:?}");
@@ -661,9 +705,9 @@ mod tests {
     #[test]
     fn trailing_empty_cells_of_text_are_not_trusted_but_grid_cells_are() {
         let its = items(&["1", "0", "0", "0", "0", "0", ""]);
-        let r = read_row(&its, &counts(7), ROW, true);
+        let r = read_row(&its, &counts(7), ROW, true, false);
         assert_eq!(r.mode, Mode::Positional);
-        let r = read_row(&its, &counts(7), ROW, false);
+        let r = read_row(&its, &counts(7), ROW, false, false);
         assert_eq!(r.mode, Mode::Insert);
         assert_eq!(vals(&r), [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0].map(Some)]);
     }
@@ -673,17 +717,17 @@ mod tests {
         // 6 5 0 1 0 12 and an empty cell: total blank would be 24, but with the identity the
         // row stays open between the placements of the missing cell.
         let its = items(&["6", "", "5", "0", "1", "0", "12"]);
-        let r = read_row(&its, &counts(7), ROW, true);
+        let r = read_row(&its, &counts(7), ROW, true, false);
         assert_eq!(r.mode, Mode::Positional);
         let its = items(&["6", "", "5", "0", "1", "0", "11"]);
-        let r = read_row(&its, &counts(7), ROW, true);
+        let r = read_row(&its, &counts(7), ROW, true, false);
         assert_ne!(r.mode, Mode::Positional);
     }
 
     #[test]
     fn a_search_over_budget_says_so() {
         let long = "*1".to_owned() + &"1".repeat(60);
-        let r = read_row(&items(&[long.as_str()]), &counts(30), &[], false);
+        let r = read_row(&items(&[long.as_str()]), &counts(30), &[], false, false);
         assert!(r.truncated);
         assert!(r.note.unwrap().contains("too many readings"));
     }

@@ -87,7 +87,7 @@ fn find_anchors(
             if let Some(p) = proj.find(core, cursor, to) {
                 let end = p + core.chars().count();
                 found[i] = Some(Anchor {
-                    start: p,
+                    start: label_start(proj, r, core, p, cursor),
                     end,
                     garbled: false,
                 });
@@ -122,7 +122,7 @@ fn find_anchors(
             .find_map(|c| proj.find(c, lo, hi).map(|p| (p, c)))
         {
             found[i] = Some(Anchor {
-                start: p,
+                start: label_start(proj, r, core, p, lo),
                 end: p + core.chars().count(),
                 garbled: false,
             });
@@ -153,6 +153,30 @@ fn find_anchors(
         }
     }
     found
+}
+
+/// Where the label really starts when it was found by a shorter core (`大量反复申请` of
+/// `无正当理由大量反复申请`) because its first words are garbled: the characters before the match
+/// are the label's first words when at least half of them agree. In PDF text the row's
+/// numbers often stand inside the wrapped label, so the row must start at its first word.
+fn label_start(proj: &Projection, r: &RowDef, core: &str, p: usize, lo: usize) -> usize {
+    let full: Vec<char> = r.matches[0].chars().collect();
+    let core: Vec<char> = core.chars().collect();
+    let Some(o) = (0..full.len().saturating_sub(core.len()) + 1)
+        .find(|&o| full[o..].starts_with(&core))
+        .filter(|&o| o > 0)
+    else {
+        return p;
+    };
+    if p < lo + o {
+        return p;
+    }
+    let same = (0..o).filter(|&j| proj.chars[p - o + j] == full[j]).count();
+    if same * 2 >= o {
+        p - o
+    } else {
+        p
+    }
 }
 
 fn groups_for(section: Section, k: usize) -> Vec<Group> {
@@ -188,6 +212,16 @@ fn items_in<'a>(ctx: &Ctx<'a>, t_from: usize, t_to: usize) -> Vec<Item<'a>> {
             raw: with_unit(&ctx.doc.text, t.start, t.end),
             glued: t.glued,
             dash: t.dash,
+            frac: t.frac.as_deref(),
+            dash_run: if t.dash {
+                let raw = &ctx.doc.text[t.start..t.end];
+                raw.chars()
+                    .take_while(|c| matches!(c, '-' | '\u{2212}' | '–' | '—' | '－'))
+                    .count()
+                    .max(1)
+            } else {
+                0
+            },
         })
         .collect()
 }
@@ -272,7 +306,13 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 continue;
             }
             let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
-            let readings = read_row(&items, &kinds_of(&keys), &groups_for(section, keys.len()), grid);
+            let readings = read_row(
+                &items,
+                &kinds_of(&keys),
+                &groups_for(section, keys.len()),
+                grid,
+                false,
+            );
             let anchor = Some(Anchor {
                 start: region.p_from,
                 end: region.p_from,
@@ -305,24 +345,53 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 ),
             ));
         }
-        for (r, a) in rows.iter().zip(&anchors) {
-            let readings = a.map(|a| {
-                let t_from = ctx.proj.tok_at(a.start, ctx.tokens.len());
-                let next = bounds
-                    .iter()
-                    .copied()
-                    .find(|&b| b > a.start)
-                    .unwrap_or(region.p_to);
-                let t_to = if next >= region.p_to {
-                    region.t_to
-                } else {
-                    ctx.proj.tok_at(next, ctx.tokens.len())
-                };
-                let items = items_in(ctx, t_from, t_to.max(t_from));
-                let keys = v.row_keys(t, r);
-                let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
-                read_row(&items, &kinds_of(keys), &groups_for(section, keys.len()), grid)
-            });
+        let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
+        let row_items: Vec<Option<Vec<Item>>> = anchors
+            .iter()
+            .map(|a| {
+                a.map(|a| {
+                    let t_from = ctx.proj.tok_at(a.start, ctx.tokens.len());
+                    let next = bounds
+                        .iter()
+                        .copied()
+                        .find(|&b| b > a.start)
+                        .unwrap_or(region.p_to);
+                    let t_to = if next >= region.p_to {
+                        region.t_to
+                    } else {
+                        ctx.proj.tok_at(next, ctx.tokens.len())
+                    };
+                    items_in(ctx, t_from, t_to.max(t_from))
+                })
+            })
+            .collect();
+        let read = |surplus: bool| -> Vec<Option<Readings>> {
+            rows.iter()
+                .zip(&row_items)
+                .map(|(r, items)| {
+                    items.as_ref().map(|items| {
+                        let keys = v.row_keys(t, r);
+                        read_row(
+                            items,
+                            &kinds_of(keys),
+                            &groups_for(section, keys.len()),
+                            grid,
+                            surplus,
+                        )
+                    })
+                })
+                .collect()
+        };
+        let mut all_readings = read(false);
+        // A stray column shows in some row (more cells than columns, or no reading at all):
+        // then any row of the table whose digits run together may hide a surplus number too.
+        let stray = all_readings.iter().flatten().any(|x| {
+            x.mode == Mode::Drop || (x.mode != Mode::Empty && x.candidates.is_empty())
+        });
+        if stray {
+            all_readings = read(true);
+        }
+        for ((r, a), readings) in rows.iter().zip(&anchors).zip(all_readings) {
             if let Some(a) = a.filter(|a| a.garbled) {
                 let seen = ctx.proj.slice(a.start, a.end);
                 findings.push(
@@ -379,6 +448,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
 
     let identities = v.identities(t, other);
     resolve_with_columns(&mut reads, identities);
+    withdraw_inconsistent_repairs(&mut reads, identities);
 
     // Emit cells.
     let mut cells = Vec::new();
@@ -605,6 +675,48 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
                         broken[0].describe()
                     )
                 });
+            }
+        }
+    }
+}
+
+/// A repair must agree with every identity of the table that reaches it: a repaired row in an
+/// identity that the final numbers break is withdrawn (ambiguous, with the identity named). A
+/// repair that only its own row could check is not trusted against a table that says otherwise.
+fn withdraw_inconsistent_repairs(reads: &mut [RowRead], identities: &[nianbao_vocab::Identity]) {
+    let repaired = |r: &RowRead| {
+        r.chosen.is_some()
+            && r
+                .readings
+                .as_ref()
+                .is_some_and(|x| !matches!(x.mode, Mode::Exact | Mode::Positional))
+    };
+    let mut values: HashMap<&str, f64> = HashMap::new();
+    for r in reads.iter() {
+        if let (Some(c), Some(x)) = (r.chosen, &r.readings) {
+            for (k, cell) in r.keys.iter().zip(&x.candidates[c]) {
+                if let Some(v) = cell.value {
+                    values.insert(k, v);
+                }
+            }
+        }
+    }
+    for id in identities {
+        let broken = id
+            .residual(|k| values.get(k).copied())
+            .is_some_and(|r| r.abs() > 1e-6);
+        if !broken {
+            continue;
+        }
+        for r in reads.iter_mut() {
+            if repaired(r) && r.keys.iter().any(|k| id.keys().any(|x| x == *k)) {
+                r.chosen = None;
+                r.settled_by_columns = false;
+                r.open_note = Some(format!(
+                    "its only reading breaks the identity {} of the table ({})",
+                    id.rule,
+                    id.describe()
+                ));
             }
         }
     }

@@ -37,6 +37,8 @@ pub struct Token {
     /// A dash is glued before the digits (`35-15`, `—3`): it is either a minus sign or a blank
     /// marker of the cell before; `value` is the number without the sign.
     pub dash: bool,
+    /// For a decimal number, the digits after the point (`digits` then holds the whole part).
+    pub frac: Option<String>,
     /// 1-based line.
     pub line: u32,
     /// 1-based cell within the line (1 when the line is not split into cells).
@@ -97,6 +99,7 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
                     digits: None,
                     glued: false,
                     dash: false,
+                    frac: None,
                     line: line.number,
                     cell: ci as u32 + 1,
                     col: 0,
@@ -297,6 +300,7 @@ fn word(
         digits,
         glued: false,
         dash: false,
+        frac: None,
         line,
         cell,
         col: 0,
@@ -341,6 +345,7 @@ fn word(
                     digits: None,
                     glued: false,
                     dash: false,
+                    frac: None,
                     line,
                     cell,
                     col: 0,
@@ -350,19 +355,54 @@ fn word(
     };
     while j < n {
         let c = f[j];
-        let before_digit = j + 1 < n && f[j + 1].is_ascii_digit();
+        // a run of dashes: `—`, `——`, `-`
+        let run_end = if is_dash(c) {
+            (j..n).find(|&x| !is_dash(f[x])).unwrap_or(n)
+        } else {
+            j
+        };
+        let before_digit = run_end < n && run_end > j && f[run_end].is_ascii_digit();
         // `-3` at the start of a word is a negative number; a dash glued after other text or
         // digits (`35-15`), or an en/em dash (`—3`), is a minus sign or a blank marker.
-        let certain_sign = matches!(c, '-' | '+') && j == 0 && before_digit;
-        let dash = !certain_sign && is_dash(c) && before_digit;
+        let certain_sign = matches!(c, '-' | '+')
+            && j == 0
+            && j + 1 < n
+            && f[j + 1].is_ascii_digit();
+        let dash = !certain_sign && before_digit;
+        if run_end > j && !before_digit && j > 0 && f[j - 1].is_ascii_digit() {
+            // a blank marker glued after a number (`12—行政处罚`): a blank cell
+            flush_text(&mut text_start, j, out);
+            out.push(Token {
+                kind: Kind::Blank,
+                start: pos(j),
+                end: pos(run_end),
+                value: None,
+                digits: None,
+                glued: true,
+                dash: false,
+                frac: None,
+                line,
+                cell,
+                col: 0,
+            });
+            j = run_end;
+            continue;
+        }
         if c.is_ascii_digit() || certain_sign || dash {
             let ns = j;
-            let mut k = if certain_sign || dash { j + 1 } else { j };
+            let mut k = if certain_sign {
+                j + 1
+            } else if dash {
+                run_end
+            } else {
+                j
+            };
             let ds = k;
             while k < n && f[k].is_ascii_digit() {
                 k += 1;
             }
             let mut plain = !certain_sign;
+            let mut thousands = false;
             // thousands separators: 1,234,567
             while k + 3 < n
                 && f[k] == ','
@@ -371,16 +411,26 @@ fn word(
             {
                 k += 4;
                 plain = false;
+                thousands = true;
             }
+            let int_end = k;
             // decimal part
+            let mut frac: Option<String> = None;
             if k + 1 < n && f[k] == '.' && f[k + 1].is_ascii_digit() {
                 k += 1;
+                let fs = k;
                 while k < n && f[k].is_ascii_digit() {
                     k += 1;
                 }
                 plain = false;
+                if !thousands {
+                    frac = Some(f[fs..k].iter().collect());
+                }
             }
             let digits: String = f[ds..k].iter().filter(|c| c.is_ascii_digit()).collect();
+            // the whole part's digits, for a signed or decimal number (a run may end in it)
+            let int_digits: Option<String> = (!thousands && (certain_sign || frac.is_some()))
+                .then(|| f[ds..int_end].iter().collect());
             // An item number: `1.` `2、` `3．` followed by label text; or `(1)`. In flattened
             // tables the item number sticks to the previous row's last value
             // (`00000002.其他`): the last digit is the item number, the rest is data. A number
@@ -389,12 +439,29 @@ fn word(
             let item_mark = k < n
                 && matches!(f[k], '.' | '、')
                 && (k + 1 == n || !f[k + 1].is_ascii_digit())
-                && !(ends_word && digits.len() > 1);
+                && !(ends_word && (digits.len() > 1 || numeric_context));
             let paren_item =
                 ns > 0 && matches!(f[ns - 1], '(' | '（') && k < n && matches!(f[k], ')' | '）');
-            if plain && !dash && (item_mark || paren_item) {
+            if plain && (item_mark || paren_item) {
                 if digits.len() == 1 || paren_item {
-                    if text_start.is_none() {
+                    if dash {
+                        // `—8.属于…`: a blank cell, then the next row's item number
+                        flush_text(&mut text_start, ns, out);
+                        out.push(Token {
+                            kind: Kind::Blank,
+                            start: pos(ns),
+                            end: pos(ds),
+                            value: None,
+                            digits: None,
+                            glued: true,
+                            dash: false,
+                            frac: None,
+                            line,
+                            cell,
+                            col: 0,
+                        });
+                        text_start = Some(ds);
+                    } else if text_start.is_none() {
                         text_start = Some(ns);
                     }
                     j = k;
@@ -410,7 +477,8 @@ fn word(
                     value: parse_digits(data),
                     digits: Some(data.to_owned()),
                     glued: true,
-                    dash: false,
+                    dash,
+                    frac: None,
                     line,
                     cell,
                     col: 0,
@@ -440,9 +508,16 @@ fn word(
                 start: pos(ns),
                 end: pos(end_k),
                 value,
-                digits: if plain && !wan { Some(digits) } else { None },
+                digits: if wan {
+                    None
+                } else if plain {
+                    Some(digits)
+                } else {
+                    int_digits
+                },
                 glued,
                 dash,
+                frac: if wan { None } else { frac },
                 line,
                 cell,
                 col: 0,

@@ -17,6 +17,7 @@
 use nianbao_vocab::fmt_number;
 use std::path::Path;
 
+pub mod adversarial;
 mod markup;
 
 use nianbao_vocab::{cell_key, Section, Template, Vocabulary};
@@ -92,6 +93,7 @@ const UNITS: [(&str, &str); 5] = [
     ("人民政府办公室", "政府办"),
 ];
 
+#[derive(Clone)]
 struct Row {
     label: String,
     values: Vec<Option<String>>,
