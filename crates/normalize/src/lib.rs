@@ -61,7 +61,7 @@ fn heading_patterns() -> &'static [Regex; 6] {
             r"^一(?:总体情况|概述|总体概况|基本情况|概况)",
             r"^二主动公开(?:政府)?信息",
             r"^三收到和(?:处理|答复)(?:政府信息公开)?申请",
-            r"^四[^一二三五六]{0,14}?行政复议",
+            r"^四[^一二三五六]{0,14}?行政.{0,2}?复议",
             r"^五[^一二三四六]{0,10}?(?:存在的?(?:主要)?问题|主要问题)",
             r"^六其他需要报告",
         ]
@@ -107,9 +107,27 @@ fn find_headings(doc: &Document, proj: &Projection) -> Vec<Heading> {
         if let Some(h) = found {
             from = h.end;
             out.push(h);
+        } else if i == 3 {
+            // Part 四's heading garbled or missing: its table's own header words find it
+            // (行政复议 … 结果维持 after part 三).
+            if let Some(h) = table_four_by_header(proj, from) {
+                from = h.end;
+                out.push(h);
+            }
         }
     }
     out
+}
+
+/// Part 四 found by its header: `行政复议` followed within a few words by `结果维持`.
+fn table_four_by_header(proj: &Projection, from: usize) -> Option<Heading> {
+    let review = proj.find("行政复议", from, proj.chars.len())?;
+    let upheld = proj.find("结果维持", review, proj.chars.len())?;
+    (upheld - review <= 16).then_some(Heading {
+        part: 4,
+        start: review,
+        end: review,
+    })
 }
 
 fn detect_template(proj: &Projection, year: Option<i32>) -> Template {

@@ -66,7 +66,10 @@ impl<'a> Item<'a> {
     /// Fewest and most pieces (cells) this item can give.
     fn pieces(&self) -> (usize, usize) {
         let digits = self.run().map_or(1, str::len);
-        (1, digits + usize::from(self.dash))
+        if self.kind == Kind::Blank {
+            return (1, self.dash_run.max(1));
+        }
+        (1, digits + if self.dash { self.dash_run.max(1) } else { 0 })
     }
 }
 
@@ -126,7 +129,7 @@ pub struct Readings<'a> {
 /// Most distinct readings kept for one row before it is declared "too many readings".
 pub const MAX_CANDIDATES: usize = 4_096;
 /// Most search steps for one row.
-pub const MAX_STEPS: usize = 1_000_000;
+pub const MAX_STEPS: usize = 200_000;
 
 fn fixed<'a>(mode: Mode, reading: Vec<CellRead<'a>>, found: usize) -> Readings<'a> {
     Readings {
@@ -388,23 +391,45 @@ impl<'a> Enum<'_, 'a> {
         }
         let it = self.values[i];
         if it.dash {
-            // minus sign: the first piece is negative (a longer run of dashes: a blank marker,
-            // then the minus sign, as in `—-6`)
-            if it.dash_run > 1 {
-                self.place(NULL_CELL, cur, inserted, &mut |e, cur, ins| {
+            // A glued run of m dashes before digits: b blank markers (1 ≤ b ≤ m: `——` may be
+            // one blank or two) and the number; or b blanks (0 ≤ b < m) and a minus sign.
+            let m = it.dash_run.max(1);
+            for b in 0..m {
+                self.blanks(b, cur, inserted, &mut |e, cur, ins| {
                     e.digits(i, 0, true, cur, ins)
                 });
-            } else {
-                self.digits(i, 0, true, cur, inserted);
             }
-            // blank marker: a blank cell, then the number
-            self.place(NULL_CELL, cur, inserted, &mut |e, cur, ins| {
-                e.digits(i, 0, false, cur, ins)
-            });
+            for b in 1..=m {
+                self.blanks(b, cur, inserted, &mut |e, cur, ins| {
+                    e.digits(i, 0, false, cur, ins)
+                });
+            }
+        } else if it.kind == Kind::Blank && it.glued && it.dash_run > 1 {
+            // `——` glued between numbers: one blank marker, or several
+            for b in 1..=it.dash_run {
+                self.blanks(b, cur, inserted, &mut |e, cur, ins| e.item(i + 1, cur, ins));
+            }
         } else {
             let minus = it.value.is_some_and(|v| v < 0.0);
             self.digits(i, 0, minus, cur, inserted);
         }
+    }
+
+    /// Places `count` blank cells, then continues with `next`.
+    fn blanks(
+        &mut self,
+        count: usize,
+        cur: &mut Vec<CellRead<'a>>,
+        inserted: usize,
+        next: &mut dyn FnMut(&mut Self, &mut Vec<CellRead<'a>>, usize),
+    ) {
+        if count == 0 {
+            next(self, cur, inserted);
+            return;
+        }
+        self.place(NULL_CELL, cur, inserted, &mut |e, cur, ins| {
+            e.blanks(count - 1, cur, ins, next)
+        });
     }
 
     /// Reads the digits of item `i` from byte `from` (pieces of a run, or the whole number).

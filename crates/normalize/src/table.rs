@@ -213,7 +213,7 @@ fn items_in<'a>(ctx: &Ctx<'a>, t_from: usize, t_to: usize) -> Vec<Item<'a>> {
             glued: t.glued,
             dash: t.dash,
             frac: t.frac.as_deref(),
-            dash_run: if t.dash {
+            dash_run: if t.dash || (t.kind == Kind::Blank && t.glued) {
                 let raw = &ctx.doc.text[t.start..t.end];
                 raw.chars()
                     .take_while(|c| matches!(c, '-' | '\u{2212}' | '–' | '—' | '－'))
@@ -738,14 +738,15 @@ enum Solved {
 }
 
 /// Most search nodes for one group of rows.
-const MAX_NODES: usize = 2_000_000;
+const MAX_NODES: usize = 500_000;
 
 /// The exact search over open rows' candidates (`cands[row][candidate][column]`).
 fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
     let n = cands.len();
     let mut out: Vec<Solved> = vec![Solved::Open(String::new()); n];
-    // The contribution of candidate c of row j to constraint i (None: a blank cell, unknown).
-    let contrib = |i: usize, j: usize, c: usize| -> Option<f64> {
+    // The contribution of candidate c of row j to constraint i (None: a blank cell, unknown),
+    // computed once: table[i][position of j among the constraint's rows][c].
+    let contrib_of = |i: usize, j: usize, c: usize| -> Option<f64> {
         cons[i]
             .terms
             .iter()
@@ -768,6 +769,16 @@ fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
             cons_of[j].push(i);
         }
     }
+    let table: Vec<HashMap<usize, Vec<Option<f64>>>> = rows_of
+        .iter()
+        .enumerate()
+        .map(|(i, rs)| {
+            rs.iter()
+                .map(|&j| (j, (0..cands[j].len()).map(|c| contrib_of(i, j, c)).collect()))
+                .collect()
+        })
+        .collect();
+    let contrib = |i: usize, j: usize, c: usize| -> Option<f64> { table[i][&j][c] };
     // groups of rows linked by constraints (union-find)
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], x: usize) -> usize {
@@ -856,7 +867,17 @@ fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
             }
             continue;
         }
-        // exhaustive search, fewest candidates first
+        // exhaustive search, fewest candidates first; the ranges of the live candidates are
+        // computed once
+        let ranges: Vec<HashMap<usize, (f64, f64)>> = (0..cons.len())
+            .map(|i| {
+                if group_cons.contains(&i) {
+                    rows_of[i].iter().map(|&o| (o, range(&live, i, o))).collect()
+                } else {
+                    HashMap::new()
+                }
+            })
+            .collect();
         let mut order = rows.clone();
         order.sort_by_key(|&j| live[j].len());
         let mut seen: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -913,7 +934,7 @@ fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
                             None => return true,
                         },
                         None => {
-                            let (a, b) = range(&live, i, o);
+                            let (a, b) = ranges[i][&o];
                             lo += a;
                             hi += b;
                         }
