@@ -171,6 +171,15 @@ fn run(cli: Cli) -> Result<i32> {
 /// (computed by `build.rs`), so a new parser re-reads everything by itself.
 const PARSER_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
 
+/// The state key of a run: the parser key and what PDF readings depend on outside this binary
+/// (the `pdftotext` found, its version and arguments: issue 19, case 10).
+fn state_key(pdf: &nianbao_extract::PdfOptions) -> String {
+    let id = nianbao_extract::reader_identity(pdf);
+    let digest = Sha256::digest(id.as_bytes());
+    let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{PARSER_KEY}-pdf{short}")
+}
+
 /// Splits a chunk into the pieces its tables are encoded and written in: by report year when
 /// `partitioned` (stable: input order within a year, years in order), else in input order;
 /// then into runs of at most [`PIECE_REPORTS`]. Each report keeps its position in the chunk.
@@ -537,7 +546,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let store = if cfg.incremental {
         let dir = cfg.state_dir();
         Some(
-            nianbao_state::Store::open(&dir, PARSER_KEY)
+            nianbao_state::Store::open(&dir, &state_key(&cfg.pdf.read_options().pdf))
                 .with_context(|| format!("opening the state directory {}", dir.display()))?,
         )
     } else {

@@ -114,6 +114,10 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Vec<Block>, ExtractError> 
     let mut stack: Vec<Frame> = vec![Frame::Body(Vec::new())];
     let mut para: Option<String> = None;
     let mut in_text = false;
+    // Text that is not the value: hidden (`w:vanish`), superscript (footnote marks), moved away
+    // (`w:moveFrom`, a tracked move's old place). Deleted text is `w:delText`, never read.
+    let mut run_hidden = false;
+    let mut moved_from = 0usize;
     loop {
         let ev = reader.read_event().map_err(|e| ExtractError::Corrupt {
             format: "DOCX",
@@ -126,6 +130,8 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Vec<Block>, ExtractError> 
             Event::Eof => break,
             Event::Start(e) => match e.local_name().as_ref() {
                 "p" => para = Some(String::new()),
+                "r" => run_hidden = false,
+                "moveFrom" => moved_from += 1,
                 "t" => in_text = true,
                 "tbl" => {
                     flush(&mut para, &mut stack);
@@ -144,7 +150,15 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Vec<Block>, ExtractError> 
                 })),
                 name => empty_element(name, &e, &mut stack, &mut para),
             },
-            Event::Empty(e) => empty_element(e.local_name().as_ref(), &e, &mut stack, &mut para),
+            Event::Empty(e) => {
+                let on = val(&e).is_none_or(|v| v != "0" && v != "false");
+                match e.local_name().as_ref() {
+                    "vanish" | "webHidden" if on => run_hidden = true,
+                    "vertAlign" if val(&e).as_deref() == Some("superscript") => run_hidden = true,
+                    name => empty_element(name, &e, &mut stack, &mut para),
+                }
+            }
+            Event::Text(_) | Event::GeneralRef(_) if run_hidden || moved_from > 0 => {}
             Event::Text(t) if in_text => {
                 if let Some(p) = para.as_mut() {
                     p.push_str(&t.xml10_content());
@@ -163,6 +177,8 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Vec<Block>, ExtractError> 
             }
             Event::End(e) => match e.local_name().as_ref() {
                 "t" => in_text = false,
+                "r" => run_hidden = false,
+                "moveFrom" => moved_from = moved_from.saturating_sub(1),
                 "p" => flush(&mut para, &mut stack),
                 "tc" => {
                     flush(&mut para, &mut stack);
@@ -201,9 +217,10 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Vec<Block>, ExtractError> 
 
 fn empty_element(name: &str, e: &BytesStart, stack: &mut [Frame], para: &mut Option<String>) {
     match name {
+        // a tab separates like a line break: `297<w:tab/>3` is two numbers, never 2973
         "tab" => {
             if let Some(p) = para.as_mut() {
-                p.push(' ');
+                p.push('\n');
             }
         }
         "br" | "cr" => {

@@ -50,23 +50,40 @@ impl TCell {
     }
 
     /// The text of a cell: its paragraphs joined without separator (a label wrapped over
-    /// two paragraphs is one label), digits split by white space joined.
+    /// two paragraphs is one label) — but numbers in separate paragraphs stay separate
+    /// (`84<br>6` is two numbers, never 846); digits split by white space within a paragraph
+    /// joined.
     fn text(&self) -> String {
+        let paras: Vec<&str> = self
+            .content
+            .iter()
+            .filter_map(|b| match b {
+                Block::Para(p) => Some(p.trim()),
+                Block::Table(_) => None,
+            })
+            .filter(|p| !p.is_empty())
+            .collect();
+        let numeric = |p: &str| {
+            p.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-'))
+        };
         let mut s = String::new();
-        for b in &self.content {
-            if let Block::Para(p) = b {
-                s.push_str(p.trim());
+        for (i, p) in paras.iter().enumerate() {
+            if i > 0 && numeric(p) && numeric(paras[i - 1]) {
+                s.push('\u{3000}');
             }
+            s.push_str(p);
         }
         let s = s.replace(['\t', '\n', '\r'], " ");
         let s = s.trim();
         if !s.is_empty()
+            && !s.contains('\u{3000}')
             && s.chars()
                 .all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '.' | ',' | '-'))
         {
             s.chars().filter(|c| !c.is_whitespace()).collect()
         } else {
-            s.to_owned()
+            s.replace('\u{3000}', " ")
         }
     }
 }

@@ -16,6 +16,9 @@ const SKIP: &[&str] = &[
     "head", "script", "style", "noscript", "template", "nav", "footer", "aside", "form", "button",
     "select", "option", "textarea", "iframe", "svg", "object", "embed", "canvas", "video", "audio",
     "map",
+    // struck-out and deleted text, footnote marks: not the value (`<del>9</del><ins>84</ins>`,
+    // `84<sup>1</sup>`)
+    "del", "s", "strike", "sup",
 ];
 
 /// Elements that start and end a paragraph.
@@ -117,7 +120,10 @@ fn hidden_style(style: Option<&str>) -> bool {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_lowercase();
-        s.contains("display:none") || s.contains("visibility:hidden")
+        s.contains("display:none")
+            || s.contains("visibility:hidden")
+            || s.contains("text-decoration:line-through")
+            || s.contains("text-decoration-line:line-through")
     })
 }
 
@@ -142,6 +148,10 @@ fn read_table(table: NodeRef<'_, Node>) -> Table {
             let Node::Element(e) = td.value() else {
                 continue;
             };
+            // a hidden cell is not part of the table as shown
+            if e.attr("hidden").is_some() || hidden_style(e.attr("style")) {
+                continue;
+            }
             let span = |a: &str| {
                 e.attr(a)
                     .and_then(|v| v.trim().trim_end_matches(';').parse::<usize>().ok())
@@ -163,12 +173,16 @@ fn read_table(table: NodeRef<'_, Node>) -> Table {
             t.rows.push(cells);
         }
     };
+    let shown = |n: NodeRef<'_, Node>| match n.value() {
+        Node::Element(e) => e.attr("hidden").is_none() && !hidden_style(e.attr("style")),
+        _ => false,
+    };
     for (c, name) in element_children(table) {
         match name {
-            "tr" => add_row(c),
+            "tr" if shown(c) => add_row(c),
             "thead" | "tbody" | "tfoot" => {
                 for (tr, n) in element_children(c) {
-                    if n == "tr" {
+                    if n == "tr" && shown(tr) {
                         add_row(tr);
                     }
                 }

@@ -36,7 +36,7 @@ mod html;
 mod pdf;
 
 pub use docx::{MAX_ENTRIES as DOCX_MAX_ENTRIES, MAX_XML_BYTES as DOCX_MAX_XML_BYTES};
-pub use pdf::PdfOptions;
+pub use pdf::{reader_identity, PdfOptions};
 
 /// The file format found by looking at the bytes (not the file name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -41,6 +41,54 @@ impl Default for PdfOptions {
 const MAX_TEXT: u64 = 64 << 20;
 
 /// Runs `pdftotext -layout` on the bytes; pages are separated by form feeds (`\x0c`).
+/// The arguments every run passes to the reader (part of [`reader_identity`]).
+const READER_ARGS: &str = "-layout -enc UTF-8 -eol unix -q";
+
+/// What a PDF's reading depends on besides its bytes: the program as found (path, size and
+/// modification time of the file), the version it reports and the arguments nianbao passes.
+/// The incremental state keys cached readings by it, so another `[pdf] program` or an
+/// upgraded poppler re-reads every PDF instead of reusing old readings. When the program
+/// cannot be found the identity says so (PDFs are then unreadable and never cached).
+pub fn reader_identity(opts: &PdfOptions) -> String {
+    let found = if opts.program.contains('/') {
+        Some(std::path::PathBuf::from(&opts.program))
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(&opts.program))
+                .find(|p| p.is_file())
+        })
+    };
+    let file = found
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs());
+            format!("{} bytes, modified {mtime}", m.len())
+        })
+        .unwrap_or_else(|| "not found".into());
+    let version = Command::new(&opts.program)
+        .arg("-v")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .ok()
+        .map(|o| {
+            let mut t = String::from_utf8_lossy(&o.stderr).into_owned();
+            t.push_str(&String::from_utf8_lossy(&o.stdout));
+            t.lines().next().unwrap_or("").trim().to_owned()
+        })
+        .unwrap_or_default();
+    format!(
+        "program={} ({file}); version={version}; args={READER_ARGS}",
+        found.map_or_else(|| opts.program.clone(), |p| p.display().to_string())
+    )
+}
+
 pub(crate) fn to_text(bytes: &[u8], opts: &PdfOptions) -> Result<String, ExtractError> {
     let missing = || ExtractError::ToolMissing {
         tool: "pdftotext",
@@ -48,7 +96,7 @@ pub(crate) fn to_text(bytes: &[u8], opts: &PdfOptions) -> Result<String, Extract
     };
     // `sh` applies the memory limit, then becomes pdftotext; exit 127 = program not found.
     let script = format!(
-        "ulimit -v {} 2>/dev/null; exec \"$0\" -layout -enc UTF-8 -eol unix -q - -",
+        "ulimit -v {} 2>/dev/null; exec \"$0\" {READER_ARGS} - -",
         opts.max_memory_mib * 1024
     );
     let mut child = Command::new("sh")

@@ -156,7 +156,10 @@ pub fn read_row<'a>(
     let k = cols.len();
     // The row's cells: every cell of a grid row; in text, every cell up to the last value
     // (empty cells after it may be artefacts: trailing tabs).
-    let last = items.iter().rposition(|i| i.kind != Kind::Empty).unwrap_or(0);
+    let last = items
+        .iter()
+        .rposition(|i| i.kind != Kind::Empty)
+        .unwrap_or(0);
     let cells: Vec<&Item<'a>> = if grid {
         items.iter().collect()
     } else if items.is_empty() {
@@ -450,7 +453,9 @@ impl<'a> Enum<'_, 'a> {
             cell.value = cell
                 .value
                 .map(|v| if negative { negate(v.abs()) } else { v.abs() });
-            self.place(cell, cur, inserted, &mut |e, cur, ins| e.item(i + 1, cur, ins));
+            self.place(cell, cur, inserted, &mut |e, cur, ins| {
+                e.item(i + 1, cur, ins)
+            });
             return;
         };
         let bytes = d.as_bytes();
@@ -483,7 +488,9 @@ impl<'a> Enum<'_, 'a> {
                 tok: Some(it.tok),
             };
             if left == 0 {
-                self.place(cell, cur, inserted, &mut |e, cur, ins| e.item(i + 1, cur, ins));
+                self.place(cell, cur, inserted, &mut |e, cur, ins| {
+                    e.item(i + 1, cur, ins)
+                });
             } else {
                 self.place(cell, cur, inserted, &mut |e, cur, ins| {
                     if e.feasible(i + 1, left, cur, ins) {
@@ -665,11 +672,23 @@ mod tests {
         let r = read_row(&items(&["0"; 8]), &counts(7), ROW, false, false);
         assert_eq!((r.mode, r.candidates.len()), (Mode::Drop, 1));
         // 6 numbers for 7 columns with a nonzero: several placements remain.
-        let r = read_row(&items(&["5", "0", "0", "0", "0", "5"]), &counts(7), ROW, false, false);
+        let r = read_row(
+            &items(&["5", "0", "0", "0", "0", "5"]),
+            &counts(7),
+            ROW,
+            false,
+            false,
+        );
         assert_eq!(r.mode, Mode::Insert);
         assert!(r.candidates.len() > 1);
         // 3 + 0 + ... : the identity pins the missing total
-        let r = read_row(&items(&["3", "1", "0", "0", "0", "0"]), &counts(7), ROW, false, false);
+        let r = read_row(
+            &items(&["3", "1", "0", "0", "0", "0"]),
+            &counts(7),
+            ROW,
+            false,
+            false,
+        );
         assert!(vals(&r).contains(&[3.0, 1.0, 0.0, 0.0, 0.0, 0.0, 4.0].map(Some).to_vec()));
     }
 
@@ -685,11 +704,20 @@ mod tests {
     /// Issue 19.1: a number between spaces is not a digit run; the missing cell may be any.
     #[test]
     fn issue_19_1_a_lone_number_is_not_split_and_both_insertions_are_candidates() {
-        let r = read_row(&items(&["2", "2", "2", "2", "0", "19"]), &counts(7), ROW, false, false);
+        let r = read_row(
+            &items(&["2", "2", "2", "2", "0", "19"]),
+            &counts(7),
+            ROW,
+            false,
+            false,
+        );
         assert_eq!(r.mode, Mode::Insert);
         let v = vals(&r);
         assert!(v.contains(&[2.0, 2.0, 2.0, 2.0, 0.0, 19.0, 27.0].map(Some).to_vec()));
-        assert!(!v.iter().any(|c| c.contains(&Some(9.0))), "19 was split: {v:?}");
+        assert!(
+            !v.iter().any(|c| c.contains(&Some(9.0))),
+            "19 was split: {v:?}"
+        );
         assert!(v.len() > 1);
     }
 
@@ -724,7 +752,10 @@ mod tests {
         let r = read_row(&items(&["*35", "*~15"]), &kinds, &[], false, false);
         let v = vals(&r);
         assert!(v.contains(&vec![Some(35.0), None, Some(15.0)]), "{v:?}");
-        assert!(v.contains(&vec![Some(35.0), Some(-1.0), Some(5.0)]), "{v:?}");
+        assert!(
+            v.contains(&vec![Some(35.0), Some(-1.0), Some(5.0)]),
+            "{v:?}"
+        );
     }
 
     #[test]

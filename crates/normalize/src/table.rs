@@ -385,9 +385,10 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         let mut all_readings = read(false);
         // A stray column shows in some row (more cells than columns, or no reading at all):
         // then any row of the table whose digits run together may hide a surplus number too.
-        let stray = all_readings.iter().flatten().any(|x| {
-            x.mode == Mode::Drop || (x.mode != Mode::Empty && x.candidates.is_empty())
-        });
+        let stray = all_readings
+            .iter()
+            .flatten()
+            .any(|x| x.mode == Mode::Drop || (x.mode != Mode::Empty && x.candidates.is_empty()));
         if stray {
             all_readings = read(true);
         }
@@ -455,12 +456,60 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
     for r in &reads {
         emit_row(ctx, r, &mut cells, &mut findings, other);
     }
+    amounts_in_yuan(ctx, regions, &mut cells, &mut findings);
     infer_blanks(&mut cells, identities, &mut findings);
     report_blanks(&cells, &mut findings);
     Tables {
         cells,
         findings,
         other,
+    }
+}
+
+/// The 2021 format's fee amount is in 万元. When the header says the unit is 元
+/// (`本年收费金额（单位：元）`) or the cell is written `8188900元`, the number is yuan: it is
+/// converted to 万元, with an `amount_unit` finding — never kept as written under a 万元 key.
+fn amounts_in_yuan(
+    ctx: &Ctx,
+    regions: &HashMap<Section, Option<Region>>,
+    cells: &mut [Cell],
+    findings: &mut Vec<Finding>,
+) {
+    let header_yuan = regions
+        .get(&Section::S2)
+        .copied()
+        .flatten()
+        .is_some_and(|r| ctx.proj.find("金额单位元", r.p_from, r.p_to).is_some());
+    for c in cells.iter_mut().filter(|c| c.column == "amount_10k_yuan") {
+        let Some(x) = c.value else { continue };
+        let cell_yuan = c
+            .raw
+            .as_deref()
+            .is_some_and(|r| r.ends_with('元') && !r.ends_with("万元"));
+        if !(header_yuan || cell_yuan) {
+            continue;
+        }
+        let wan = (x / 10_000.0 * 1e6).round() / 1e6;
+        c.value = Some(wan);
+        let why = if cell_yuan {
+            format!("the cell is written {}", c.raw.as_deref().unwrap_or(""))
+        } else {
+            "the header gives the unit as 元 (本年收费金额（单位：元）)".to_owned()
+        };
+        findings.push(
+            Finding::new(
+                "amount_unit",
+                format!(
+                    "part 二: {} is in 万元 but {why}: {} 元 recorded as {} 万元",
+                    c.key,
+                    fmt_num(Some(x)),
+                    fmt_num(Some(wan))
+                ),
+            )
+            .at_key(c.key)
+            .numbers(Some(wan), Some(x))
+            .at(c.source.clone()),
+        );
     }
 }
 
@@ -686,8 +735,7 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
 fn withdraw_inconsistent_repairs(reads: &mut [RowRead], identities: &[nianbao_vocab::Identity]) {
     let repaired = |r: &RowRead| {
         r.chosen.is_some()
-            && r
-                .readings
+            && r.readings
                 .as_ref()
                 .is_some_and(|x| !matches!(x.mode, Mode::Exact | Mode::Positional))
     };
@@ -774,7 +822,12 @@ fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
         .enumerate()
         .map(|(i, rs)| {
             rs.iter()
-                .map(|&j| (j, (0..cands[j].len()).map(|c| contrib_of(i, j, c)).collect()))
+                .map(|&j| {
+                    (
+                        j,
+                        (0..cands[j].len()).map(|c| contrib_of(i, j, c)).collect(),
+                    )
+                })
                 .collect()
         })
         .collect();
@@ -849,8 +902,7 @@ fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
                     }
                     let before = live[j].len();
                     live[j].retain(|&c| {
-                        contrib(i, j, c)
-                            .is_none_or(|v| lo + v <= 1e-6 && hi + v >= -1e-6)
+                        contrib(i, j, c).is_none_or(|v| lo + v <= 1e-6 && hi + v >= -1e-6)
                     });
                     changed |= live[j].len() != before;
                 }
@@ -872,7 +924,10 @@ fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
         let ranges: Vec<HashMap<usize, (f64, f64)>> = (0..cons.len())
             .map(|i| {
                 if group_cons.contains(&i) {
-                    rows_of[i].iter().map(|&o| (o, range(&live, i, o))).collect()
+                    rows_of[i]
+                        .iter()
+                        .map(|&o| (o, range(&live, i, o)))
+                        .collect()
                 } else {
                     HashMap::new()
                 }
@@ -1067,7 +1122,25 @@ fn emit_row(
             let reading = &readings.candidates[c];
             let repaired = !matches!(mode, Mode::Exact | Mode::Positional);
             for (k, cell) in r.keys.iter().zip(reading) {
-                let status = if repaired {
+                // a cell that holds several numbers has no value of its own
+                let several = cell.value.is_none()
+                    && cell
+                        .raw
+                        .is_some_and(|x| x.chars().any(|c| c.is_ascii_digit()));
+                let status = if several {
+                    findings.push(
+                        Finding::new(
+                            "row_ambiguous",
+                            format!(
+                                "{k}: the cell holds several numbers ({}); it is null",
+                                cell.raw.unwrap_or("")
+                            ),
+                        )
+                        .at_key(k)
+                        .at(loc(cell.tok)),
+                    );
+                    CellStatus::Ambiguous
+                } else if repaired {
                     CellStatus::Repaired
                 } else if cell.value.is_some() {
                     CellStatus::Stated
@@ -1095,10 +1168,9 @@ fn emit_row(
                         .collect()
                 };
                 let what = match mode {
-                    Mode::Split => format!(
-                        "digits run together or a glued sign ({})",
-                        found.join(" ")
-                    ),
+                    Mode::Split => {
+                        format!("digits run together or a glued sign ({})", found.join(" "))
+                    }
                     Mode::Drop | Mode::Insert => {
                         format!("{} numbers for {} columns", readings.found, r.keys.len())
                     }

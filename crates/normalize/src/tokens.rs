@@ -90,6 +90,23 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
                 &mut scratch,
                 &mut out,
             );
+            // Two numbers in one cell (`84<br>6`, `297 3`): one cell whose value is unknown,
+            // never glued into one number.
+            if celled
+                && multi
+                && out.len() >= before + 2
+                && out[before..].iter().all(|t| t.kind == Kind::Num)
+            {
+                let (start, end) = (out[before].start, out[out.len() - 1].end);
+                out.truncate(before + 1);
+                let t = &mut out[before];
+                t.end = end.max(start);
+                t.value = None;
+                t.digits = None;
+                t.frac = None;
+                t.glued = false;
+                t.dash = false;
+            }
             if celled && multi && out.len() == before && text.trim().is_empty() {
                 out.push(Token {
                     kind: Kind::Empty,
@@ -139,7 +156,11 @@ fn is_rule_line(line: &str) -> bool {
             continue;
         }
         let n = w.chars().count();
-        if n < 3 || !w.chars().all(|c| matches!(c, '-' | '—' | '–' | '─' | '=' | '_')) {
+        if n < 3
+            || !w
+                .chars()
+                .all(|c| matches!(c, '-' | '—' | '–' | '─' | '=' | '_'))
+        {
             return false;
         }
         words += 1;
@@ -153,9 +174,9 @@ fn is_rule_line(line: &str) -> bool {
 /// (`— 5 —` for a blank, 5 and a blank) is data.
 fn at_page_edge(doc: &Document, i: usize) -> bool {
     let blankish = |j: usize| {
-        doc.lines
-            .get(j)
-            .is_none_or(|l| doc.cell_text(&l.span).trim().is_empty() || doc.cell_text(&l.span).contains('\x0c'))
+        doc.lines.get(j).is_none_or(|l| {
+            doc.cell_text(&l.span).trim().is_empty() || doc.cell_text(&l.span).contains('\x0c')
+        })
     };
     let own = doc.cell_text(&doc.lines[i].span);
     i == 0 || own.contains('\x0c') || blankish(i - 1) || blankish(i + 1)
@@ -286,10 +307,13 @@ fn word(
     let Place { base, line, cell } = at;
     let folded = &mut scratch.folded;
     folded.clear();
-    folded.extend(
-        w.iter()
-            .map(|(_, c)| if *c == '\u{2212}' { '-' } else { fold_width(*c) }),
-    );
+    folded.extend(w.iter().map(|(_, c)| {
+        if *c == '\u{2212}' {
+            '-'
+        } else {
+            fold_width(*c)
+        }
+    }));
     let start = base + w[0].0;
     let end = base + byte_end(text, w, w.len()).max(w[0].0);
     let tok = |kind, s, e, value, digits| Token {
@@ -364,13 +388,12 @@ fn word(
         let before_digit = run_end < n && run_end > j && f[run_end].is_ascii_digit();
         // `-3` at the start of a word is a negative number; a dash glued after other text or
         // digits (`35-15`), or an en/em dash (`—3`), is a minus sign or a blank marker.
-        let certain_sign = matches!(c, '-' | '+')
-            && j == 0
-            && j + 1 < n
-            && f[j + 1].is_ascii_digit();
+        let certain_sign =
+            matches!(c, '-' | '+') && j == 0 && j + 1 < n && f[j + 1].is_ascii_digit();
         let dash = !certain_sign && before_digit;
-        if run_end > j && !before_digit && j > 0 && f[j - 1].is_ascii_digit() {
-            // a blank marker glued after a number (`12—行政处罚`): a blank cell
+        if run_end > j && !before_digit && (j > 0 || run_end < n) {
+            // a blank marker glued to a number or a label (`12—行政处罚`, `其他处理—`): a blank
+            // cell of flattened text
             flush_text(&mut text_start, j, out);
             out.push(Token {
                 kind: Kind::Blank,

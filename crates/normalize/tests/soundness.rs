@@ -11,12 +11,17 @@ fn no_wrong_value_on_adversarial_documents() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(3000);
-    let (tallies, wrongs) = adversarial::run(20261130, 0, n);
+    let (tallies, wrongs, _) = adversarial::run(20261130, n);
     println!("{}", adversarial::table(&tallies));
     let shown: Vec<String> = wrongs
         .iter()
         .take(30)
-        .map(|w| format!("{} {}: want {} got {} ({})", w.doc, w.key, w.want, w.got, w.status))
+        .map(|w| {
+            format!(
+                "{} {}: want {} got {} ({})",
+                w.doc, w.key, w.want, w.got, w.status
+            )
+        })
         .collect();
     assert!(
         wrongs.is_empty(),

@@ -98,7 +98,14 @@ fn pick<'a>(rng: &mut Rng, xs: &[&'a str]) -> &'a str {
 
 /// Damage kinds that make sense for a layout.
 fn damages_for(layout: &str) -> Vec<&'static str> {
-    let mut d = vec!["clean", "signs", "blank_cell", "typos", "header_spaces", "stray_column"];
+    let mut d = vec![
+        "clean",
+        "signs",
+        "blank_cell",
+        "typos",
+        "header_spaces",
+        "stray_column",
+    ];
     match layout {
         "flattened" => d.extend(["runs", "runs_spaced"]),
         "pdf_text" => d.extend(["missing_cell", "page_number", "repeated_label"]),
@@ -121,7 +128,10 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
         "{}{}{}",
         pick(&mut rng, &["青山", "白水", "云岭", "明湖", "松原", "东川"]),
         pick(&mut rng, &["县", "区", "市"]),
-        pick(&mut rng, &["科学技术局", "教育局", "民政局", "人民政府办公室"])
+        pick(
+            &mut rng,
+            &["科学技术局", "教育局", "民政局", "人民政府办公室"]
+        )
     );
     let options = damages_for(layout);
     let mut damage: Vec<&'static str> = vec![options[rng.below(options.len() as u64) as usize]];
@@ -162,8 +172,7 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
             "regulation" | "licensing" | "punishment" | "admin_fee" | "central_procurement"
         ) {
             s2.push(hdr("第二十条"));
-            let head: Vec<Option<String>> =
-                cols.iter().map(|c| Some(c.label.to_owned())).collect();
+            let head: Vec<Option<String>> = cols.iter().map(|c| Some(c.label.to_owned())).collect();
             s2.push(row("信息内容", head));
         }
         let mut vals = Vec::new();
@@ -223,7 +232,13 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
         .map(|a| outcome.iter().map(|o| grid[o][a]).sum())
         .collect();
     let forward: Vec<f64> = (0..6)
-        .map(|a| if results[a] > 0.0 { rng.below(5) as f64 } else { 0.0 })
+        .map(|a| {
+            if results[a] > 0.0 {
+                rng.below(5) as f64
+            } else {
+                0.0
+            }
+        })
         .collect();
     let over: Vec<f64> = (0..6)
         .map(|a| rng.below(forward[a] as u64 + results[a] as u64 + 1).min(9) as f64)
@@ -297,7 +312,12 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
             _ => {}
         }
         if has("repeated_label") && ri == 9 {
-            s3.extend(s3_header.iter().skip(1).map(|r| row(&r.label, r.values.clone())));
+            s3.extend(
+                s3_header
+                    .iter()
+                    .skip(1)
+                    .map(|r| row(&r.label, r.values.clone())),
+            );
         }
         let mut cells = Vec::new();
         for (c, x) in s3cols.iter().zip(&vals) {
@@ -321,7 +341,15 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
     // Part 四.
     let mut s4vals: Vec<Option<String>> = Vec::new();
     for r in v.rows(t, Section::S4) {
-        let parts: Vec<f64> = (0..4).map(|_| if rng.below(2) == 0 { 0.0 } else { rng.below(40) as f64 }).collect();
+        let parts: Vec<f64> = (0..4)
+            .map(|_| {
+                if rng.below(2) == 0 {
+                    0.0
+                } else {
+                    rng.below(40) as f64
+                }
+            })
+            .collect();
         let total: f64 = parts.iter().sum();
         for (c, x) in ["upheld", "corrected", "other", "pending", "total"]
             .iter()
@@ -337,10 +365,17 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
         row("行政复议", vec![Some("行政诉讼".into())]),
         row(
             &s4head("结果维持"),
-            ["结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"]
-                .iter()
-                .map(|s| Some(s4head(s)))
-                .collect(),
+            [
+                "结果纠正",
+                "其他结果",
+                "尚未审结",
+                "总计",
+                "未经复议直接起诉",
+                "复议后起诉",
+            ]
+            .iter()
+            .map(|s| Some(s4head(s)))
+            .collect(),
         ),
         row("", s4vals),
     ];
@@ -445,7 +480,10 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
             format!("{agency}{year}年政府信息公开工作年度报告\n"),
             format!("一、总体情况\n{intro}\n"),
         ];
-        parts.push(format!("二、主动公开政府信息情况\n{}\n", render(&mut rng, &s2)));
+        parts.push(format!(
+            "二、主动公开政府信息情况\n{}\n",
+            render(&mut rng, &s2)
+        ));
         parts.push(format!(
             "三、收到和处理政府信息公开申请情况\n{}\n",
             render(&mut rng, &s3)
@@ -454,7 +492,10 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
         parts.push("五、存在的主要问题及改进情况\n无。\n".into());
         parts.push("六、其他需要报告的事项\n无。\n".into());
         let text = if flat {
-            parts.iter().map(|p| p.replace('\n', " ")).collect::<String>()
+            parts
+                .iter()
+                .map(|p| p.replace('\n', " "))
+                .collect::<String>()
         } else {
             parts.join("\n")
         };

@@ -271,7 +271,8 @@ fn check_report(
                 .at(c.source.map(str::to_owned)),
             ));
         }
-        if def.column.kind == ValueKind::Amount {
+        // (the 万元 fee column is converted while reading, with its own finding)
+        if def.column.kind == ValueKind::Amount && def.column.key != "amount_10k_yuan" {
             // The amount columns are in 万元; a cell written as `251000元` is in yuan.
             if let Some(r) = c.raw.filter(|r| r.contains('元') && !r.contains("万元")) {
                 per_cell.push((

@@ -63,7 +63,7 @@ pub const RULES: &[Rule] = &[
     // validation: values
     r("negative_value", Error, "A count or amount is below zero (only 本年增/减 may be negative)."),
     r("non_integer_count", Error, "A count column holds a number with a fraction."),
-    r("amount_unit", Warning, "An amount cell (万元 column) is written with another unit, e.g. `251000元`; the number is kept as written."),
+    r("amount_unit", Warning, "An amount is written in 元: in the 万元 fee column (`amount_10k_yuan`, by the header `（单位：元）` or a cell like `8188900元`) it is converted to 万元; in other amount columns (e.g. `251000元`) it is kept as written."),
     r("prose_mismatch", Warning, "A number stated in part 一 (申请 received, 予以公开, 无法提供, 行政复议, 均获维持 …) contradicts the table cells it summarises."),
     // validation: completeness and plausibility
     r("missing_section", Warning, "One of the parts 一 to 六 was not found."),

@@ -92,18 +92,73 @@ pub fn check(d: &AdvDoc, tallies: &mut BTreeMap<(String, String), Tally>, wrongs
     }
 }
 
-/// Runs documents `from..to` of a seed.
+/// Merges the counts of `b` into `a`.
+pub fn merge(a: &mut BTreeMap<(String, String), Tally>, b: BTreeMap<(String, String), Tally>) {
+    for (k, v) in b {
+        let e = a.entry(k).or_default();
+        e.docs += v.docs;
+        e.shown += v.shown;
+        e.recovered += v.recovered;
+        e.ambiguous += v.ambiguous;
+        e.wrong += v.wrong;
+        e.inferred += v.inferred;
+        e.meta_wrong += v.meta_wrong;
+    }
+}
+
+/// Reads documents `0..n` of a seed on every core; returns the counts, the wrong values and
+/// the slowest documents (seconds, name).
+#[allow(clippy::type_complexity)]
 pub fn run(
     seed: u64,
-    from: usize,
-    to: usize,
-) -> (BTreeMap<(String, String), Tally>, Vec<Wrong>) {
+    n: usize,
+) -> (
+    BTreeMap<(String, String), Tally>,
+    Vec<Wrong>,
+    Vec<(f64, String)>,
+) {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut tallies = BTreeMap::new();
+                    let mut wrongs = Vec::new();
+                    let mut slow: Vec<(f64, String)> = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        let d = generate(seed, i);
+                        let t0 = std::time::Instant::now();
+                        check(&d, &mut tallies, &mut wrongs);
+                        slow.push((t0.elapsed().as_secs_f64(), d.name.clone()));
+                        slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+                        slow.truncate(5);
+                    }
+                    (tallies, wrongs, slow)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker"))
+            .collect()
+    });
     let mut tallies = BTreeMap::new();
     let mut wrongs = Vec::new();
-    for i in from..to {
-        check(&generate(seed, i), &mut tallies, &mut wrongs);
+    let mut slow = Vec::new();
+    for (t, w, s) in results {
+        merge(&mut tallies, t);
+        wrongs.extend(w);
+        slow.extend(s);
     }
-    (tallies, wrongs)
+    wrongs.sort_by(|a: &Wrong, b: &Wrong| (&a.doc, &a.key).cmp(&(&b.doc, &b.key)));
+    slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+    slow.truncate(5);
+    (tallies, wrongs, slow)
 }
 
 /// The table of ACCURACY.md.

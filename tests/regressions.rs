@@ -1,0 +1,592 @@
+//! Regression tests named after the issues that found them, written as data: each case is a
+//! small document and what the real `nianbao` binary must write for it — the right value, or
+//! null with a finding; never a wrong number. All cases are built in one run of the binary.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+/// What the output must say of a cell.
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    /// Exactly this value.
+    Value(f64),
+    /// Null, whatever the status.
+    Null,
+    /// This value, or null (ambiguous is allowed).
+    ValueOrNull(f64),
+}
+
+struct Case {
+    /// File name: the issue and case it comes from.
+    name: &'static str,
+    bytes: Vec<u8>,
+    cells: Vec<(&'static str, Want)>,
+    /// (rule, a piece of its message) that must be reported.
+    findings: Vec<(&'static str, &'static str)>,
+}
+
+fn case(
+    name: &'static str,
+    text: String,
+    cells: &[(&'static str, Want)],
+    findings: &[(&'static str, &'static str)],
+) -> Case {
+    Case {
+        name,
+        bytes: text.into_bytes(),
+        cells: cells.to_vec(),
+        findings: findings.to_vec(),
+    }
+}
+
+const S3_ROWS_2021: &[&str] = &[
+    "（一）予以公开",
+    "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+    "（三）不予公开",
+    "1.属于国家秘密",
+    "2.其他法律行政法规禁止公开",
+    "3.危及“三安全一稳定”",
+    "4.保护第三方合法权益",
+    "5.属于三类内部事务信息",
+    "6.属于四类过程性信息",
+    "7.属于行政执法案卷",
+    "8.属于行政查询事项",
+    "（四）无法提供",
+    "1.本机关不掌握相关政府信息",
+    "2.没有现成信息需要另行制作",
+    "3.补正后申请内容仍不明确",
+    "（五）不予处理",
+    "1.信访举报投诉类申请",
+    "2.重复申请",
+    "3.要求提供公开出版物",
+    "4.无正当理由大量反复申请",
+    "5.要求行政机关确认或重新出具已获取信息",
+    "（六）其他处理",
+    "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    "3.其他",
+];
+
+/// A 2021-format tabbed report: `s3` maps a row label to its tab-joined line (default zeros),
+/// `sep` joins the cells of a row.
+fn report_2021(s2: &str, s3: &[(&str, &str)], s4: &str, sep: &str) -> String {
+    let zeros = vec!["0"; 7].join(sep);
+    let mut t = String::from("明湖县教育局2024年政府信息公开工作年度报告\n一、总体情况\n本报告统计期限为2024年1月1日至2024年12月31日。\n二、主动公开政府信息情况\n");
+    t.push_str(s2);
+    t.push_str("\n三、收到和处理政府信息公开申请情况\n申请人情况\t自然人\t法人或其他组织\t总计\n\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\n");
+    let line = |label: &str, default: &str| -> String {
+        s3.iter()
+            .find(|(l, _)| *l == label)
+            .map_or_else(|| format!("{label}{sep}{default}"), |(_, v)| v.to_string())
+    };
+    t.push_str(&line("一、本年新收政府信息公开申请数量", &zeros));
+    t.push('\n');
+    t.push_str(&line("二、上年结转政府信息公开申请数量", &zeros));
+    t.push_str("\n三、本年度办理结果\n");
+    for r in S3_ROWS_2021 {
+        if matches!(
+            *r,
+            "（三）不予公开" | "（四）无法提供" | "（五）不予处理" | "（六）其他处理"
+        ) {
+            t.push_str(r);
+        } else {
+            t.push_str(&line(r, &zeros));
+        }
+        t.push('\n');
+    }
+    t.push_str(&line("（七）总计", &zeros));
+    t.push('\n');
+    t.push_str(&line("四、结转下年度继续办理", &zeros));
+    t.push_str("\n四、政府信息公开行政复议、行政诉讼情况\n行政复议\t行政诉讼\n结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t未经复议直接起诉\t复议后起诉\n");
+    t.push_str(s4);
+    t.push_str("\n五、存在的主要问题及改进情况\n无。\n六、其他需要报告的事项\n无。\n");
+    t
+}
+
+const S2_2021: &str = "规章\t0\t0\t5\n行政规范性文件\t1\t0\t3\n行政许可\t12\n行政处罚\t7\n行政强制\t0\n行政事业性收费\t1.5";
+const S4_ZEROS: &str = "0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0";
+
+/// A 2019-format report with the given part 二 lines (parts 三 and 四 zeros).
+fn report_2019(s2: &str) -> String {
+    let r = report_2021(s2, &[], S4_ZEROS, "\t");
+    r.replace("2024年", "2020年")
+        .replace("2024年1月1日至2024年12月31日", "2020年1月1日至2020年12月31日")
+        .replace(
+            "（六）其他处理\n1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t0\t0\t0\t0\t0\t0\t0\n2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请\t0\t0\t0\t0\t0\t0\t0\n3.其他\t0\t0\t0\t0\t0\t0\t0",
+            "（六）其他处理\t0\t0\t0\t0\t0\t0\t0",
+        )
+}
+
+const S2_2019_HEAD: &str = "第二十条第（一）项\n信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n规章\t0\t0\t0\n规范性文件\t0\t0\t0\n第二十条第（五）项\n信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n";
+const S2_2019_TAIL: &str = "\n其他对外管理服务事项\t0\t0\t0\n行政处罚\t0\t0\t0\n行政强制\t0\t0\t0\n行政事业性收费\t0\t0\n政府集中采购\t0\t0";
+
+fn html(rows: &str) -> String {
+    format!(
+        "<html><head><meta charset=\"utf-8\"><title>明湖县教育局2024年政府信息公开工作年度报告</title></head><body>\
+         <h1>明湖县教育局2024年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>本报告统计期限为2024年1月1日至2024年12月31日。</p>\
+         <p>二、主动公开政府信息情况</p><table>{rows}</table>\
+         <p>三、收到和处理政府信息公开申请情况</p><p>四、政府信息公开行政复议、行政诉讼情况</p>\
+         <p>五、存在的主要问题及改进情况</p><p>无。</p><p>六、其他需要报告的事项</p><p>无。</p></body></html>"
+    )
+}
+
+/// A DOCX whose body is one part-二 table; `cells` are the raw `w:tc` contents of the 规章 row.
+fn docx(regulation_cells: &[&str]) -> Vec<u8> {
+    let p = |t: &str| format!("<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
+    let tc = |inner: &str| format!("<w:tc>{inner}</w:tc>");
+    let row = |cells: Vec<String>| format!("<w:tr>{}</w:tr>", cells.concat());
+    let mut body = String::new();
+    for line in [
+        "明湖县教育局2024年政府信息公开工作年度报告",
+        "一、总体情况",
+        "本报告统计期限为2024年1月1日至2024年12月31日。",
+        "二、主动公开政府信息情况",
+    ] {
+        body.push_str(&p(line));
+    }
+    body.push_str("<w:tbl>");
+    body.push_str(&row([
+        "信息内容",
+        "本年制发件数",
+        "本年废止件数",
+        "现行有效件数",
+    ]
+    .iter()
+    .map(|t| tc(&p(t)))
+    .collect()));
+    let mut cells = vec![tc(&p("规章"))];
+    cells.extend(regulation_cells.iter().map(|c| tc(c)));
+    body.push_str(&row(cells));
+    body.push_str("</w:tbl>");
+    for line in [
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "无。",
+        "六、其他需要报告的事项",
+        "无。",
+    ] {
+        body.push_str(&p(line));
+    }
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default();
+        z.start_file("[Content_Types].xml", opts).unwrap();
+        z.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>").unwrap();
+        z.start_file("word/document.xml", opts).unwrap();
+        z.write_all(xml.as_bytes()).unwrap();
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+fn cases() -> Vec<Case> {
+    use Want::*;
+    let zeros7 = |sep: &str| vec!["0"; 7].join(sep);
+    let mut v = vec![
+        // 19.1: a number that stands alone is not a digit run; the missing cell may be any.
+        case(
+            "issue19_01_split_before_insert.txt",
+            report_2021(
+                S2_2021,
+                &[
+                    ("（一）予以公开", "（一）予以公开 2 2 2 2 0 19"),
+                    ("一、本年新收政府信息公开申请数量", "一、本年新收政府信息公开申请数量\t2\t2\t2\t2\t0\t19\t27"),
+                    ("（七）总计", "（七）总计\t2\t2\t2\t2\t0\t19\t27"),
+                ],
+                S4_ZEROS,
+                "\t",
+            ),
+            &[
+                ("s3.granted.natural_person", ValueOrNull(2.0)),
+                ("s3.granted.legal_service_org", ValueOrNull(0.0)),
+                ("s3.granted.other_org", ValueOrNull(19.0)),
+                ("s3.granted.total", ValueOrNull(27.0)),
+            ],
+            &[],
+        ),
+        // 19.2: the next row's leading empty cell is not this row's.
+        case(
+            "issue19_02_empty_cell_of_the_next_line.txt",
+            report_2021(
+                S2_2021,
+                &[
+                    ("（一）予以公开", "（一）予以公开\t6\t5\t0\t1\t0\t12"),
+                    (
+                        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+                        "\t（二）部分公开（区分处理的，只计这一情形，不计其他情形）\t0\t0\t0\t0\t0\t0\t0",
+                    ),
+                    ("一、本年新收政府信息公开申请数量", "一、本年新收政府信息公开申请数量\t6\t5\t0\t1\t0\t0\t12"),
+                    ("（七）总计", "（七）总计\t6\t5\t0\t1\t0\t0\t12"),
+                ],
+                S4_ZEROS,
+                "\t",
+            ),
+            &[
+                ("s3.granted.other_org", ValueOrNull(0.0)),
+                ("s3.granted.total", ValueOrNull(12.0)),
+                ("s3.granted.natural_person", ValueOrNull(6.0)),
+                ("s3.partially_granted.natural_person", Value(0.0)),
+            ],
+            &[],
+        ),
+        // 19.2: part 四 with its last total blank and no trailing tab: no shift.
+        case(
+            "issue19_02_part_four_last_total_blank.txt",
+            report_2021(
+                S2_2021,
+                &[],
+                "1\t0\t0\t0\t1\t0\t2\t0\t0\t2\t0\t0\t0\t3",
+                "\t",
+            ),
+            &[
+                ("s4.administrative_review.upheld", ValueOrNull(1.0)),
+                ("s4.litigation_direct.corrected", ValueOrNull(2.0)),
+                ("s4.litigation_after_review.pending", ValueOrNull(3.0)),
+                ("s4.litigation_after_review.total", ValueOrNull(3.0)),
+            ],
+            &[],
+        ),
+        // 19.5: a blank written ——— or --- is a cell; 19.6: trailing punctuation keeps its
+        // digits; 19.7: 万.
+        case(
+            "issue19_05_06_07_dashes_punctuation_wan.txt",
+            report_2021(
+                "规章\t———\t0\t117.\n行政规范性文件\t---\t1\t4\n行政许可\t106、\n行政处罚\t3万\n行政强制\t0\n行政事业性收费\t1.5",
+                &[],
+                S4_ZEROS,
+                "\t",
+            ),
+            &[
+                ("s2.regulation.issued", Null),
+                ("s2.regulation.repealed", Value(0.0)),
+                ("s2.regulation.in_force", Value(117.0)),
+                ("s2.normative_document.issued", Null),
+                ("s2.normative_document.repealed", Value(1.0)),
+                ("s2.normative_document.in_force", Value(4.0)),
+                ("s2.licensing.decisions", Value(106.0)),
+                ("s2.punishment.decisions", Value(30000.0)),
+            ],
+            &[],
+        ),
+        // 19.8: the unit in the header.
+        case(
+            "issue19_08_header_unit_yuan.txt",
+            report_2021(
+                "规章\t0\t0\t5\n行政规范性文件\t1\t0\t3\n行政许可\t12\n行政处罚\t7\n行政强制\t0\n信息内容\t本年收费金额（单位：元）\n行政事业性收费\t8188900",
+                &[],
+                S4_ZEROS,
+                "\t",
+            ),
+            &[("s2.admin_fee.amount_10k_yuan", Value(818.89))],
+            &[("amount_unit", "818.89")],
+        ),
+        // 19.9: two identities force different values on a blank: null, both named.
+        case(
+            "issue19_09_identities_disagree.txt",
+            report_2021(
+                S2_2021,
+                &[
+                    ("一、本年新收政府信息公开申请数量", "一、本年新收政府信息公开申请数量\t—\t44\t48\t1\t33\t27\t284"),
+                    ("（一）予以公开", "（一）予以公开\t130\t44\t48\t1\t33\t27\t283"),
+                    ("（七）总计", "（七）总计\t130\t44\t48\t1\t33\t27\t283"),
+                    ("四、结转下年度继续办理", "四、结转下年度继续办理\t0\t0\t0\t0\t0\t0\t1"),
+                ],
+                S4_ZEROS,
+                "\t",
+            ),
+            &[("s3.received_new.natural_person", Null)],
+            &[("row_ambiguous", "disagree")],
+        ),
+        // 19.3: Unicode minus and dashes in a signed column.
+        case(
+            "issue19_03_unicode_minus.txt",
+            report_2019(&format!(
+                "{S2_2019_HEAD}行政许可 | 316 | −3 | 0 |{}",
+                S2_2019_TAIL.replace("其他对外管理服务事项\t0\t0\t0", "其他对外管理服务事项 | 20 | －4 | 1 |").replace("行政处罚\t0\t0\t0", "行政处罚\t9\t减少2\t1")
+            )),
+            &[
+                ("s2.licensing.prev_year_items", Value(316.0)),
+                ("s2.licensing.change", Value(-3.0)),
+                ("s2.licensing.decisions", Value(0.0)),
+                ("s2.other_external_service.change", Value(-4.0)),
+                ("s2.punishment.change", Value(-2.0)),
+            ],
+            &[],
+        ),
+        // 19.4: a data line that looks like a page number is data outside page edges.
+        case(
+            "issue19_04_dashed_number_line.txt",
+            report_2019(&format!("{S2_2019_HEAD}行政许可\n— 5 —{S2_2019_TAIL}")),
+            &[
+                ("s2.licensing.prev_year_items", Null),
+                ("s2.licensing.change", Value(5.0)),
+                ("s2.licensing.decisions", Null),
+            ],
+            &[],
+        ),
+        // 19.11 and 20.A: hidden, struck-out, deleted and superscript text is not the value;
+        // two numbers in one cell are ambiguous.
+        case(
+            "issue19_11_issue20_a_html_cells.html",
+            html(
+                "<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>\
+                 <tr><td>规章</td><td><del>9</del><ins>84</ins></td><td style=\"display:none\">9</td><td><s>7</s>2</td><td>5<sup>1</sup></td></tr>\
+                 <tr><td>行政规范性文件</td><td><span style=\"text-decoration: line-through\">3</span>1</td><td><strike>8</strike>0</td><td>84<br>6</td></tr>\
+                 <tr hidden><td>行政许可</td><td>99</td></tr>\
+                 <tr><td>行政许可</td><td><p>1</p><p>2</p></td></tr>",
+            ),
+            &[
+                ("s2.regulation.issued", Value(84.0)),
+                ("s2.regulation.repealed", Value(2.0)),
+                ("s2.regulation.in_force", Value(5.0)),
+                ("s2.normative_document.issued", Value(1.0)),
+                ("s2.normative_document.repealed", Value(0.0)),
+                ("s2.normative_document.in_force", Null),
+                ("s2.licensing.decisions", Null),
+            ],
+            &[("row_ambiguous", "several numbers")],
+        ),
+    ];
+    // 20.A 4–7: DOCX hidden, moved, superscript text; tab, break and two paragraphs.
+    let r = |t: &str| format!("<w:r><w:t>{t}</w:t></w:r>");
+    let para = |runs: &str| format!("<w:p>{runs}</w:p>");
+    v.push(Case {
+        name: "issue20_a_docx_hidden_moved_superscript.docx",
+        bytes: docx(&[
+            &para(&format!(
+                "<w:r><w:rPr><w:vanish/></w:rPr><w:t>9</w:t></w:r>{}",
+                r("297")
+            )),
+            &para(&format!("<w:moveFrom>{}</w:moveFrom>{}", r("5"), r("3"))),
+            &para(&format!(
+                "{}<w:r><w:rPr><w:vertAlign w:val=\"superscript\"/></w:rPr><w:t>1</w:t></w:r>",
+                r("12")
+            )),
+        ]),
+        cells: vec![
+            ("s2.regulation.issued", Want::Value(297.0)),
+            ("s2.regulation.repealed", Want::Value(3.0)),
+            ("s2.regulation.in_force", Want::Value(12.0)),
+        ],
+        findings: vec![],
+    });
+    v.push(Case {
+        name: "issue20_a_docx_two_numbers_in_a_cell.docx",
+        bytes: docx(&[
+            &para(&format!("{}<w:r><w:tab/></w:r>{}", r("297"), r("3"))),
+            &para(&format!("{}<w:r><w:br/></w:r>{}", r("4"), r("1"))),
+            &format!("{}{}", para(&r("6")), para(&r("2"))),
+        ]),
+        cells: vec![
+            ("s2.regulation.issued", Want::Null),
+            ("s2.regulation.repealed", Want::Null),
+            ("s2.regulation.in_force", Want::Null),
+        ],
+        findings: vec![("row_ambiguous", "several numbers")],
+    });
+    let _ = zeros7;
+    v
+}
+
+fn read(path: &Path) -> Vec<RecordBatch> {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+fn col<'a>(b: &'a RecordBatch, c: &str) -> &'a StringArray {
+    b.column_by_name(c)
+        .unwrap()
+        .as_any()
+        .downcast_ref()
+        .unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nianbao-reg-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn every_regression_case_is_right_or_null_with_a_finding() {
+    let dir = tmp("cases");
+    let input = dir.join("in");
+    let out = dir.join("out");
+    std::fs::create_dir_all(&input).unwrap();
+    let cases = cases();
+    for c in &cases {
+        std::fs::write(input.join(c.name), &c.bytes).unwrap();
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .arg("build")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut cells: HashMap<(String, String), (Option<f64>, String)> = HashMap::new();
+    for b in read(&out.join("cells.parquet")) {
+        let v: &Float64Array = b
+            .column_by_name("value")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            cells.insert(
+                (
+                    col(&b, "document").value(i).to_owned(),
+                    col(&b, "key").value(i).to_owned(),
+                ),
+                (
+                    (!v.is_null(i)).then(|| v.value(i)),
+                    col(&b, "status").value(i).to_owned(),
+                ),
+            );
+        }
+    }
+    let mut findings: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for b in read(&out.join("findings.parquet")) {
+        for i in 0..b.num_rows() {
+            findings
+                .entry(col(&b, "document").value(i).to_owned())
+                .or_default()
+                .push((
+                    col(&b, "rule").value(i).to_owned(),
+                    col(&b, "message").value(i).to_owned(),
+                ));
+        }
+    }
+    let mut errors = Vec::new();
+    for c in &cases {
+        for (key, want) in &c.cells {
+            let got = cells.get(&(c.name.to_owned(), (*key).to_owned()));
+            let ok = match (want, got) {
+                (Want::Value(x), Some((Some(y), _))) => (x - y).abs() < 1e-6,
+                (Want::Null, Some((None, _))) => true,
+                (Want::ValueOrNull(_), Some((None, _))) => true,
+                (Want::ValueOrNull(x), Some((Some(y), _))) => (x - y).abs() < 1e-6,
+                _ => false,
+            };
+            if !ok {
+                errors.push(format!("{} {key}: want {want:?}, got {got:?}", c.name));
+            }
+        }
+        for (rule, needle) in &c.findings {
+            let found = findings
+                .get(c.name)
+                .is_some_and(|fs| fs.iter().any(|(r, m)| r == rule && m.contains(needle)));
+            if !found {
+                errors.push(format!(
+                    "{}: no {rule} finding mentioning {needle:?}; findings: {:?}",
+                    c.name,
+                    findings.get(c.name)
+                ));
+            }
+        }
+    }
+    if std::env::var_os("NIANBAO_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+/// 19.10: the incremental state keys PDF readings by the reader program too: with another
+/// `[pdf] program`, the next run re-reads the PDFs (stale readings were kept before).
+#[test]
+fn issue19_10_another_pdf_reader_invalidates_cached_readings() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp("pdfkey");
+    let input = dir.join("in");
+    let out = dir.join("out");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(
+        input.join("report.pdf"),
+        b"%PDF-1.4\n% a stand-in: the reader below ignores it\n",
+    )
+    .unwrap();
+    let reader = |name: &str, in_force: u32| -> PathBuf {
+        let p = dir.join(name);
+        let text = report_2021(
+            &S2_2021.replace("规章\t0\t0\t5", &format!("规章 0 0 {in_force}")),
+            &[],
+            S4_ZEROS,
+            " ",
+        );
+        std::fs::write(
+            &p,
+            format!("#!/bin/sh\ncat >/dev/null\ncat <<'EOF'\n{text}\nEOF\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    };
+    let a = reader("reader-a.sh", 5);
+    let b = reader("reader-b.sh", 8);
+    let in_force = |program: &Path| -> Option<f64> {
+        let cfg = dir.join("p.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "input = '{}'\noutput = '{}'\n[pdf]\nprogram = '{}'\n",
+                input.display(),
+                out.display(),
+                program.display()
+            ),
+        )
+        .unwrap();
+        let run = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .args(["build", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let mut v = None;
+        for batch in read(&out.join("cells.parquet")) {
+            let vals: &Float64Array = batch
+                .column_by_name("value")
+                .unwrap()
+                .as_any()
+                .downcast_ref()
+                .unwrap();
+            for i in 0..batch.num_rows() {
+                if col(&batch, "key").value(i) == "s2.regulation.in_force" && !vals.is_null(i) {
+                    v = Some(vals.value(i));
+                }
+            }
+        }
+        v
+    };
+    assert_eq!(in_force(&a), Some(5.0));
+    assert_eq!(
+        in_force(&b),
+        Some(8.0),
+        "the second reader's text was not read"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
