@@ -4,6 +4,7 @@
 //! validate → export (sinks), chunk by chunk so memory stays flat, each chunk parsed on all cores.
 
 mod config;
+mod eval;
 mod inputs;
 mod inspect;
 mod ledger;
@@ -66,6 +67,20 @@ enum Command {
         /// The document.
         file: PathBuf,
     },
+    /// Score a built dataset against gold files (the format of ../shared/expected): stated
+    /// cells right, wrong and missed, documents all right, metadata right; every wrong cell
+    /// with its source location.
+    Eval {
+        /// Folder of gold files (`*.json`, one per document).
+        #[arg(long)]
+        gold: PathBuf,
+        /// The dataset folder `nianbao build` wrote.
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Print the scores as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a synthetic corpus (for samples, tests and benchmarks) with a gold file per document.
     Synth {
         /// Folder to write into.
@@ -125,6 +140,11 @@ fn run(cli: Cli) -> Result<i32> {
             cfg.validate()?;
             build(&cfg, json)
         }
+        Command::Eval {
+            gold,
+            dataset,
+            json,
+        } => eval::eval(&gold, &dataset, json),
         Command::Inspect { file } => {
             inspect::inspect(&file, &config::PdfConfig::default().read_options())?;
             Ok(0)

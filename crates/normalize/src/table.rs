@@ -188,8 +188,9 @@ fn groups_for(section: Section, k: usize) -> Vec<Group> {
 }
 
 /// The numbers, blanks and empty cells of a row's stretch of tokens. An empty cell counts only
-/// on a line that carries one of the row's numbers or blanks: the empty first cell of the next
-/// row's line (a merged first column) is not this row's.
+/// on a line that carries one of the row's numbers or blanks, and never as the first cell of
+/// its line (the label column): the empty first cell of the next row's line (a merged first
+/// column) is not this row's.
 fn items_in<'a>(ctx: &Ctx<'a>, t_from: usize, t_to: usize) -> Vec<Item<'a>> {
     let toks = &ctx.tokens[t_from.min(t_to)..t_to];
     let value_lines: Vec<u32> = toks
@@ -201,7 +202,8 @@ fn items_in<'a>(ctx: &Ctx<'a>, t_from: usize, t_to: usize) -> Vec<Item<'a>> {
         .enumerate()
         .filter(|(_, t)| match t.kind {
             Kind::Num | Kind::Blank => true,
-            Kind::Empty => value_lines.contains(&t.line),
+            // the first cell of a line is the label column, not a value
+            Kind::Empty => t.cell > 1 && value_lines.contains(&t.line),
             Kind::Text => false,
         })
         .map(|(i, t)| Item {
