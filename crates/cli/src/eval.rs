@@ -124,7 +124,8 @@ pub fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
         bail!("{} holds no gold files (*.json)", gold.display());
     }
     let (mut stated, mut right, mut wrong, mut missed) = (0usize, 0usize, 0usize, 0usize);
-    let (mut docs, mut docs_right, mut meta_right, mut not_found) = (0usize, 0usize, 0usize, 0usize);
+    let (mut docs, mut docs_right, mut meta_right, mut not_found) =
+        (0usize, 0usize, 0usize, 0usize);
     let mut wrong_list: Vec<Value> = Vec::new();
     let mut per_doc: Vec<Value> = Vec::new();
     for gf in &gold_files {
@@ -213,9 +214,16 @@ pub fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
         }));
     }
     wrong_list.sort_by(|a, b| {
-        (a["document"].as_str(), a["key"].as_str()).cmp(&(b["document"].as_str(), b["key"].as_str()))
+        (a["document"].as_str(), a["key"].as_str())
+            .cmp(&(b["document"].as_str(), b["key"].as_str()))
     });
-    let pct = |a: usize, b: usize| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            0.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
     if json_out {
         let summary = json!({
             "documents": docs, "documents_not_in_dataset": not_found,

@@ -58,7 +58,14 @@ pub fn find_title(lines: &[&str]) -> Option<String> {
             .or_else(|| l.strip_prefix("标题："))
             .unwrap_or(l)
             .trim();
-        if l.chars().count() > 80 || l.starts_with("一、") {
+        // a title is not a sentence (`本报告根据《…条例》编制，所列数据统计期限为…`) nor a
+        // breadcrumb (`当前位置：首页 > … > 2025年`)
+        if l.chars().count() > 80
+            || l.starts_with("一、")
+            || l.contains(['《', '，', '。', '>', '＞'])
+            || l.contains("当前位置")
+            || l.contains("根据")
+        {
             continue;
         }
         let has_year = first_year(l).is_some();
@@ -91,16 +98,63 @@ fn strip_spaces(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The agency named in a title: the words before the year.
+/// An agency is a name, not a sentence: no book-title marks, no sentence punctuation, none of
+/// the words of the report's boilerplate (根据 … 编制, 统计期限), at most 40 characters.
+pub fn is_agency_name(a: &str) -> bool {
+    let n = a.chars().count();
+    (2..=40).contains(&n)
+        && !a.contains(['《', '》', '，', '。', '；', '：', ',', ';', ':', '、'])
+        && !["根据", "编制", "期限", "统计", "本报告", "所列", "数据"]
+            .iter()
+            .any(|w| a.contains(w))
+}
+
+/// The agency part of a title's text before the year: brackets (`【…】`) removed, cut before
+/// `关于` (`…办公室关于印发…`), the report's own words dropped from its end
+/// (`…科学技术局政府信息公开工作`), and only when what is left is a name.
+fn clean_agency(a: &str) -> Option<String> {
+    let mut a: &str = a.trim();
+    a = a
+        .trim_start_matches(['【', '[', '〔'])
+        .trim_end_matches(['】', ']', '〕']);
+    if let Some(i) = a.find("关于") {
+        if i > 0 {
+            a = &a[..i];
+        } else {
+            a = &a["关于".len()..];
+        }
+    }
+    loop {
+        let before = a;
+        for tail in [
+            "政府信息公开工作",
+            "政务公开工作",
+            "信息公开工作",
+            "政府信息公开",
+            "政务公开",
+            "信息公开",
+            "工作",
+            "的",
+            "（",
+            "(",
+        ] {
+            a = a.strip_suffix(tail).unwrap_or(a);
+        }
+        if a == before {
+            break;
+        }
+    }
+    let a = a.trim_end_matches(['【', '】']);
+    is_agency_name(a).then(|| a.to_owned())
+}
+
+/// The agency named in a title: the words before the year (cleaned by `clean_agency`), or
+/// after it in year-first titles.
 pub fn agency_from_title(title: &str) -> Option<String> {
     let (_, at) = first_year(title)?;
     let a = strip_spaces(&title[..at]);
-    let a = a
-        .trim_start_matches("关于")
-        .trim_end_matches('的')
-        .trim_end_matches(['（', '(']);
     if a.chars().count() >= 2 {
-        return Some(a.to_owned());
+        return clean_agency(&a);
     }
     // `2019年上海市人民政府办公厅政府信息公开工作年度报告`: the agency follows the year.
     let rest = strip_spaces(&title[at..]);
@@ -110,8 +164,7 @@ pub fn agency_from_title(title: &str) -> Option<String> {
         .iter()
         .filter_map(|m| rest.find(m))
         .min()?;
-    let a = &rest[..end];
-    (a.chars().count() >= 2).then(|| a.to_owned())
+    clean_agency(&rest[..end])
 }
 
 /// The full name of a district or county agency whose title leaves out its city: the body
@@ -123,7 +176,7 @@ pub fn prefix_region(short: &str, body: &str) -> Option<String> {
     }
     let mut counts: Vec<(String, usize)> = Vec::new();
     for (i, _) in body.match_indices(short) {
-        let before: Vec<char> = body[..i].chars().rev().take(4).collect();
+        let before: Vec<char> = body[..i].chars().rev().take(7).collect();
         // two or three name characters and 市 (or 州/盟) right before the short name
         if !before
             .first()
@@ -131,17 +184,20 @@ pub fn prefix_region(short: &str, body: &str) -> Option<String> {
         {
             continue;
         }
+        // the city's whole name (淮安, 石家庄, 乌鲁木齐): back to a province, a boundary or a
+        // function word; longer than four characters is not a city name we can trust
         let name: Vec<char> = before[1..]
             .iter()
             .take_while(|c| {
-                ('\u{4e00}'..='\u{9fff}').contains(*c) && !"由在为是和与及对向于".contains(**c)
+                ('\u{4e00}'..='\u{9fff}').contains(*c)
+                    && !"由在为是和与及对向于年度月日的了我本省区".contains(**c)
             })
             .copied()
             .collect();
-        if name.len() < 2 {
+        if name.len() < 2 || name.len() > 4 {
             continue;
         }
-        let region: String = name[..2]
+        let region: String = name
             .iter()
             .rev()
             .chain(std::iter::once(&before[0]))
@@ -196,7 +252,8 @@ pub fn agency_from_paragraph(p: &str) -> Option<String> {
                 .rev()
                 .map(|e| chars[..e].iter().collect::<String>())
                 .find(|l| SUFFIXES.iter().any(|x| l.ends_with(x)));
-            return Some(longer.unwrap_or(s));
+            let name = longer.unwrap_or(s);
+            return is_agency_name(&name).then_some(name);
         }
     }
     None

@@ -124,6 +124,8 @@ pub struct Readings<'a> {
     pub found: usize,
     /// The enumeration hit its budget: `candidates` is incomplete and must not be chosen from.
     pub truncated: bool,
+    /// How many cells the row shows beyond its columns (a stray column's evidence).
+    pub excess: usize,
 }
 
 /// Most distinct readings kept for one row before it is declared "too many readings".
@@ -138,35 +140,42 @@ fn fixed<'a>(mode: Mode, reading: Vec<CellRead<'a>>, found: usize) -> Readings<'
         note: None,
         found,
         truncated: false,
+        excess: 0,
     }
 }
 
 /// Reads the items under a row whose columns hold `cols` kinds, with the given sum groups.
 /// `grid`: the items are the cells of one table row (HTML/DOCX), so an empty cell at either
 /// end is a blank cell of the row, not an artefact of the text.
-/// `surplus`: the table shows a stray column elsewhere, so a row whose digits run together may
-/// hide a surplus number too.
+/// `surplus`: how many stray cells the table shows in its other rows (0: none). Then a row may
+/// hide as many surplus pieces (in a run of digits, or beside a real blank cell at its end).
 pub fn read_row<'a>(
     items: &[Item<'a>],
     cols: &[ValueKind],
     groups: &[Group],
     grid: bool,
-    surplus: bool,
+    surplus: usize,
 ) -> Readings<'a> {
     let k = cols.len();
-    // The row's cells: every cell of a grid row; in text, every cell up to the last value
-    // (empty cells after it may be artefacts: trailing tabs).
+    // The row's cells: every cell of a grid row; in text, every cell up to the last value.
+    // Empty cells after it may be artefacts (trailing tabs): dropped at no cost, or — when
+    // the table shows a stray column — real blank cells.
     let last = items
         .iter()
         .rposition(|i| i.kind != Kind::Empty)
         .unwrap_or(0);
-    let cells: Vec<&Item<'a>> = if grid {
-        items.iter().collect()
-    } else if items.is_empty() {
-        vec![]
+    let main_len = if grid || items.is_empty() {
+        items.len()
     } else {
-        items[..=last].iter().collect()
+        last + 1
     };
+    let cells: Vec<&Item<'a>> = if grid || surplus > 0 {
+        items.iter().collect()
+    } else {
+        items[..main_len].iter().collect()
+    };
+    let trailing = cells.len() > main_len;
+    let excess = main_len.saturating_sub(k);
     let values: Vec<&Item> = items.iter().filter(|i| i.kind != Kind::Empty).collect();
     let n = values.len();
     let stated = |v: &[&Item<'a>]| -> Vec<CellRead<'a>> { v.iter().map(|i| i.stated()).collect() };
@@ -177,6 +186,7 @@ pub fn read_row<'a>(
             note: None,
             found: 0,
             truncated: false,
+            excess: 0,
         };
     }
     // When any number of the row is glued (a flattened row), every number of it may be a run,
@@ -196,8 +206,9 @@ pub fn read_row<'a>(
     let cells: Vec<&Item<'a>> = owned.iter().collect();
     let has_dash = cells.iter().any(|i| i.dash);
     let has_empty = cells.iter().any(|i| i.kind == Kind::Empty);
-    if cells.len() == k && !has_dash && !(surplus && runs) {
-        let reading = stated(&cells);
+    let hidden_surplus = surplus > 0 && (runs || trailing);
+    if main_len == k && !has_dash && !hidden_surplus {
+        let reading = stated(&cells[..k]);
         if !has_empty {
             return fixed(Mode::Exact, reading, n);
         }
@@ -206,21 +217,31 @@ pub fn read_row<'a>(
             return fixed(Mode::Positional, reading, n);
         }
     }
-    enumerate(&cells, cols, groups, surplus && runs, n)
+    let drops = if excess > 0 || hidden_surplus {
+        excess.max(surplus)
+    } else {
+        0
+    };
+    let mut r = enumerate(&cells, cols, groups, drops, main_len, n);
+    r.excess = excess;
+    r
 }
 
 /// Every reading of the model (module doc) that satisfies the row's identities.
+/// `drops`: how many pieces may be surplus (0: none); cells from `trailing_from` on are empty
+/// cells after the last value, dropped at no cost.
 fn enumerate<'a>(
     values: &[&Item<'a>],
     cols: &[ValueKind],
     groups: &[Group],
-    surplus: bool,
+    drops: usize,
+    trailing_from: usize,
     found: usize,
 ) -> Readings<'a> {
     let k = cols.len();
     let n = values.len();
     let p_max: usize = values.iter().map(|i| i.pieces().1).sum();
-    let allow_drop = n > k || surplus;
+    let allow_drop = drops > 0;
     let mode = if allow_drop {
         Mode::Drop
     } else if p_max < k {
@@ -233,6 +254,8 @@ fn enumerate<'a>(
         cols,
         groups,
         allow_drop,
+        max_drops: drops,
+        trailing_from,
         max_inserts: k.saturating_sub(n),
         allow_insert: p_max < k && !allow_drop,
         out: Vec::new(),
@@ -270,6 +293,7 @@ fn enumerate<'a>(
         note,
         found,
         truncated,
+        excess: 0,
     }
 }
 
@@ -278,6 +302,11 @@ struct Enum<'c, 'a> {
     cols: &'c [ValueKind],
     groups: &'c [Group],
     allow_drop: bool,
+    /// Most pieces dropped as surplus (counted in the `inserted` slot of the search state,
+    /// which insertion uses only when dropping is off).
+    max_drops: usize,
+    /// Items from here on are trailing empty cells, dropped at no cost.
+    trailing_from: usize,
     allow_insert: bool,
     max_inserts: usize,
     out: Vec<Vec<CellRead<'a>>>,
@@ -357,6 +386,18 @@ impl<'a> Enum<'_, 'a> {
         inserted: usize,
         next: &mut dyn FnMut(&mut Self, &mut Vec<CellRead<'a>>, usize),
     ) {
+        self.place_or_drop(cell, false, cur, inserted, next);
+    }
+
+    /// [`Self::place`]; `free`: a trailing empty cell, dropped at no cost.
+    fn place_or_drop(
+        &mut self,
+        cell: CellRead<'a>,
+        free: bool,
+        cur: &mut Vec<CellRead<'a>>,
+        inserted: usize,
+        next: &mut dyn FnMut(&mut Self, &mut Vec<CellRead<'a>>, usize),
+    ) {
         let k = self.cols.len();
         if cur.len() < k && fits(self.cols[cur.len()], cell.value) {
             cur.push(cell.clone());
@@ -365,8 +406,10 @@ impl<'a> Enum<'_, 'a> {
             }
             cur.pop();
         }
-        if self.allow_drop {
+        if free {
             next(self, cur, inserted);
+        } else if self.allow_drop && inserted < self.max_drops {
+            next(self, cur, inserted + 1);
         }
     }
 
@@ -453,7 +496,8 @@ impl<'a> Enum<'_, 'a> {
             cell.value = cell
                 .value
                 .map(|v| if negative { negate(v.abs()) } else { v.abs() });
-            self.place(cell, cur, inserted, &mut |e, cur, ins| {
+            let free = i >= self.trailing_from;
+            self.place_or_drop(cell, free, cur, inserted, &mut |e, cur, ins| {
                 e.item(i + 1, cur, ins)
             });
             return;
@@ -635,16 +679,16 @@ mod tests {
 
     #[test]
     fn flattened_row_splits_uniquely_by_its_total() {
-        let r = read_row(&items(&["*640020470"]), &counts(7), ROW, false, false);
+        let r = read_row(&items(&["*640020470"]), &counts(7), ROW, false, 0);
         assert_eq!(r.mode, Mode::Split);
         assert_eq!(vals(&r), [[64.0, 0.0, 0.0, 2.0, 0.0, 4.0, 70.0].map(Some)]);
-        let r = read_row(&items(&["*500000", "*5"]), &counts(7), ROW, false, false);
+        let r = read_row(&items(&["*500000", "*5"]), &counts(7), ROW, false, 0);
         assert_eq!(vals(&r), [[5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0].map(Some)]);
     }
 
     #[test]
     fn flattened_row_with_two_splits_is_left_to_the_column_identities() {
-        let r = read_row(&items(&["*270020130"]), &counts(7), ROW, false, false);
+        let r = read_row(&items(&["*270020130"]), &counts(7), ROW, false, 0);
         assert_eq!(r.candidates.len(), 2, "{:?}", vals(&r));
         assert!(vals(&r).contains(&[27.0, 0.0, 0.0, 2.0, 0.0, 1.0, 30.0].map(Some).to_vec()));
     }
@@ -656,7 +700,7 @@ mod tests {
             &counts(15),
             &[0..5, 5..10, 10..15],
             false,
-            false,
+            0,
         );
         let want: Vec<Option<f64>> = [
             1.0, 0.0, 2.0, 0.0, 3.0, 12.0, 0.0, 0.0, 0.0, 12.0, 0.0, 0.0, 0.0, 0.0, 0.0,
@@ -669,7 +713,7 @@ mod tests {
     #[test]
     fn extra_or_missing_numbers_are_repaired_only_when_unique() {
         // 8 zeros for 7 columns: every reading is the same.
-        let r = read_row(&items(&["0"; 8]), &counts(7), ROW, false, false);
+        let r = read_row(&items(&["0"; 8]), &counts(7), ROW, false, 0);
         assert_eq!((r.mode, r.candidates.len()), (Mode::Drop, 1));
         // 6 numbers for 7 columns with a nonzero: several placements remain.
         let r = read_row(
@@ -677,7 +721,7 @@ mod tests {
             &counts(7),
             ROW,
             false,
-            false,
+            0,
         );
         assert_eq!(r.mode, Mode::Insert);
         assert!(r.candidates.len() > 1);
@@ -687,17 +731,17 @@ mod tests {
             &counts(7),
             ROW,
             false,
-            false,
+            0,
         );
         assert!(vals(&r).contains(&[3.0, 1.0, 0.0, 0.0, 0.0, 0.0, 4.0].map(Some).to_vec()));
     }
 
     #[test]
     fn three_columns_without_identity_stay_ambiguous() {
-        let r = read_row(&items(&["*693665"]), &counts(3), &[], false, false);
+        let r = read_row(&items(&["*693665"]), &counts(3), &[], false, 0);
         assert!(r.candidates.len() > 1);
         assert!(vals(&r).contains(&vec![Some(69.0), Some(3.0), Some(665.0)]));
-        let r = read_row(&items(&["*000"]), &counts(3), &[], false, false);
+        let r = read_row(&items(&["*000"]), &counts(3), &[], false, 0);
         assert_eq!(vals(&r), [[Some(0.0); 3]]);
     }
 
@@ -709,7 +753,7 @@ mod tests {
             &counts(7),
             ROW,
             false,
-            false,
+            0,
         );
         assert_eq!(r.mode, Mode::Insert);
         let v = vals(&r);
@@ -724,32 +768,54 @@ mod tests {
     /// Issue 13 (surplus and a run together): both explanations are considered.
     #[test]
     fn surplus_and_runs_together() {
-        // 8 numbers for 7 columns, the last glued: drop any one, split any.
+        // 8 numbers for 7 columns, the last glued: one stray cell, any run split.
         let r = read_row(
             &items(&["1", "0", "0", "0", "9", "0", "0", "*10"]),
             &counts(7),
             ROW,
             false,
-            false,
+            0,
         );
         assert_eq!(r.mode, Mode::Drop);
         let v = vals(&r);
-        assert!(v.contains(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0].map(Some).to_vec()));
         assert!(v.contains(&[1.0, 0.0, 0.0, 9.0, 0.0, 0.0, 10.0].map(Some).to_vec()));
+        // splitting 10 would make a second surplus cell: one stray column is one cell
+        assert!(!v.contains(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0].map(Some).to_vec()));
+        // a table with a stray column elsewhere: a run may hide the row's surplus cell
+        let r = read_row(&items(&["*10200013"]), &counts(7), ROW, false, 1);
+        let v = vals(&r);
+        assert!(
+            v.contains(&[1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 3.0].map(Some).to_vec()),
+            "{v:?}"
+        );
+        // ... and a trailing empty cell may be a real blank beside it
+        let r = read_row(
+            &items(&["1", "0", "0", "7", "0", "0", "1", ""]),
+            &counts(7),
+            ROW,
+            false,
+            1,
+        );
+        let v = vals(&r);
+        assert!(
+            v.contains(&[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0].map(Some).to_vec()),
+            "{v:?}"
+        );
+        assert!(v.len() > 1);
     }
 
     #[test]
     fn a_glued_dash_is_a_sign_only_in_a_signed_column() {
         let signed = [ValueKind::Count, ValueKind::Signed];
         // 35-15 for (prev_year_items, change): 35 | −15
-        let r = read_row(&items(&["*35", "*~15"]), &signed, &[], false, false);
+        let r = read_row(&items(&["*35", "*~15"]), &signed, &[], false, 0);
         assert_eq!(vals(&r), [[Some(35.0), Some(-15.0)]]);
         // in two count columns the dash cannot be a sign: 35 | (blank) | 15 is one too many
-        let r = read_row(&items(&["*35", "*~15"]), &counts(2), &[], false, false);
+        let r = read_row(&items(&["*35", "*~15"]), &counts(2), &[], false, 0);
         assert!(r.candidates.is_empty());
         // three columns: 35 | − | 15 or 3 | 5 | −15 ...
         let kinds = [ValueKind::Count, ValueKind::Signed, ValueKind::Signed];
-        let r = read_row(&items(&["*35", "*~15"]), &kinds, &[], false, false);
+        let r = read_row(&items(&["*35", "*~15"]), &kinds, &[], false, 0);
         let v = vals(&r);
         assert!(v.contains(&vec![Some(35.0), None, Some(15.0)]), "{v:?}");
         assert!(
@@ -761,9 +827,9 @@ mod tests {
     #[test]
     fn trailing_empty_cells_of_text_are_not_trusted_but_grid_cells_are() {
         let its = items(&["1", "0", "0", "0", "0", "0", ""]);
-        let r = read_row(&its, &counts(7), ROW, true, false);
+        let r = read_row(&its, &counts(7), ROW, true, 0);
         assert_eq!(r.mode, Mode::Positional);
-        let r = read_row(&its, &counts(7), ROW, false, false);
+        let r = read_row(&its, &counts(7), ROW, false, 0);
         assert_eq!(r.mode, Mode::Insert);
         assert_eq!(vals(&r), [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0].map(Some)]);
     }
@@ -773,17 +839,17 @@ mod tests {
         // 6 5 0 1 0 12 and an empty cell: total blank would be 24, but with the identity the
         // row stays open between the placements of the missing cell.
         let its = items(&["6", "", "5", "0", "1", "0", "12"]);
-        let r = read_row(&its, &counts(7), ROW, true, false);
+        let r = read_row(&its, &counts(7), ROW, true, 0);
         assert_eq!(r.mode, Mode::Positional);
         let its = items(&["6", "", "5", "0", "1", "0", "11"]);
-        let r = read_row(&its, &counts(7), ROW, true, false);
+        let r = read_row(&its, &counts(7), ROW, true, 0);
         assert_ne!(r.mode, Mode::Positional);
     }
 
     #[test]
     fn a_search_over_budget_says_so() {
         let long = "*1".to_owned() + &"1".repeat(60);
-        let r = read_row(&items(&[long.as_str()]), &counts(30), &[], false, false);
+        let r = read_row(&items(&[long.as_str()]), &counts(30), &[], false, 0);
         assert!(r.truncated);
         assert!(r.note.unwrap().contains("too many readings"));
     }

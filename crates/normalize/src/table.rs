@@ -313,7 +313,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 &kinds_of(&keys),
                 &groups_for(section, keys.len()),
                 grid,
-                false,
+                0,
             );
             let anchor = Some(Anchor {
                 start: region.p_from,
@@ -367,7 +367,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 })
             })
             .collect();
-        let read = |surplus: bool| -> Vec<Option<Readings>> {
+        let read = |surplus: usize| -> Vec<Option<Readings>> {
             rows.iter()
                 .zip(&row_items)
                 .map(|(r, items)| {
@@ -384,15 +384,25 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 })
                 .collect()
         };
-        let mut all_readings = read(false);
+        let mut all_readings = read(0);
         // A stray column shows in some row (more cells than columns, or no reading at all):
-        // then any row of the table whose digits run together may hide a surplus number too.
+        // then any row of the table whose digits run together, or that ends in empty cells,
+        // may hide as many surplus cells.
         let stray = all_readings
             .iter()
             .flatten()
-            .any(|x| x.mode == Mode::Drop || (x.mode != Mode::Empty && x.candidates.is_empty()));
-        if stray {
-            all_readings = read(true);
+            .filter(|x| x.excess > 0)
+            .map(|x| x.excess)
+            .min()
+            .or_else(|| {
+                all_readings
+                    .iter()
+                    .flatten()
+                    .any(|x| x.mode != Mode::Empty && x.candidates.is_empty() && !x.truncated)
+                    .then_some(1)
+            });
+        if let Some(s) = stray {
+            all_readings = read(s);
         }
         for ((r, a), readings) in rows.iter().zip(&anchors).zip(all_readings) {
             if let Some(a) = a.filter(|a| a.garbled) {
