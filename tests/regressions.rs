@@ -28,6 +28,8 @@ struct Case {
     cells: Vec<(&'static str, Want)>,
     /// (rule, a piece of its message) that must be reported.
     findings: Vec<(&'static str, &'static str)>,
+    /// `reports` columns that must hold these values (None: null).
+    meta: Vec<(&'static str, Option<&'static str>)>,
 }
 
 fn case(
@@ -41,6 +43,7 @@ fn case(
         bytes: text.into_bytes(),
         cells: cells.to_vec(),
         findings: findings.to_vec(),
+        meta: vec![],
     }
 }
 
@@ -379,6 +382,7 @@ fn cases() -> Vec<Case> {
             ("s2.regulation.in_force", Want::Value(12.0)),
         ],
         findings: vec![],
+        meta: vec![],
     });
     v.push(Case {
         name: "issue20_a_docx_two_numbers_in_a_cell.docx",
@@ -393,7 +397,68 @@ fn cases() -> Vec<Case> {
             ("s2.regulation.in_force", Want::Null),
         ],
         findings: vec![("row_ambiguous", "several numbers")],
+        meta: vec![],
     });
+    // 13.4 and 20.C: metadata. A sentence is never an agency; titles give names.
+    let base = report_2021(S2_2021, &[], S4_ZEROS, "\t");
+    let titled =
+        |title: &str| base.replacen("明湖县教育局2024年政府信息公开工作年度报告", title, 1);
+    let meta_case = |name: &'static str,
+                     text: String,
+                     meta: &[(&'static str, Option<&'static str>)],
+                     findings: &[(&'static str, &'static str)]| Case {
+        name,
+        bytes: text.into_bytes(),
+        cells: vec![("s2.regulation.in_force", Want::Value(5.0))],
+        findings: findings.to_vec(),
+        meta: meta.to_vec(),
+    };
+    v.push(meta_case(
+        "issue13_sentence_is_not_an_agency.txt",
+        titled("本报告根据《中华人民共和国政府信息公开条例》编制，所列数据统计期限为2024年1月1日至2024年12月31日。"),
+        &[("agency", None), ("report_year", Some("2024"))],
+        &[("missing_agency", "")],
+    ));
+    v.push(meta_case(
+        "issue20_c09_city_prefix.txt",
+        titled("长安区人民政府2024年政府信息公开工作年度报告")
+            .replace("本报告统计期限", "石家庄市长安区人民政府本报告统计期限"),
+        &[
+            ("agency", Some("石家庄市长安区人民政府")),
+            ("agency_in_title", Some("长安区人民政府")),
+        ],
+        &[],
+    ));
+    v.push(meta_case(
+        "issue20_c10_words_after_the_name.txt",
+        titled("明湖县科学技术局政府信息公开工作2024年度报告"),
+        &[
+            ("agency", Some("明湖县科学技术局")),
+            ("report_year", Some("2024")),
+        ],
+        &[],
+    ));
+    v.push(meta_case(
+        "issue20_c10_brackets.txt",
+        titled("【明湖县民政局】2024年政府信息公开工作年度报告"),
+        &[("agency", Some("明湖县民政局"))],
+        &[],
+    ));
+    v.push(meta_case(
+        "issue20_c10_notice.txt",
+        titled("明湖县人民政府办公室关于印发明湖县2024年政府信息公开工作年度报告的通知"),
+        &[("agency", Some("明湖县人民政府办公室"))],
+        &[],
+    ));
+    v.push(meta_case(
+        "issue20_c11_breadcrumb.txt",
+        format!(
+            "当前位置：首页 > 政府信息公开 > 年报 > 2024年\n{}",
+            titled("明湖县民政局2024年政府信息公开工作年度报告")
+        ),
+        &[("agency", Some("明湖县民政局"))],
+        &[],
+    ));
     let _ = zeros7;
     v
 }
@@ -478,8 +543,45 @@ fn every_regression_case_is_right_or_null_with_a_finding() {
                 ));
         }
     }
+    let mut reports: HashMap<String, HashMap<String, Option<String>>> = HashMap::new();
+    for b in read(&out.join("reports.parquet")) {
+        let year: &arrow_array::Int32Array = b
+            .column_by_name("report_year")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            let mut m = HashMap::new();
+            for f in [
+                "agency",
+                "agency_in_title",
+                "published_on",
+                "template",
+                "status",
+            ] {
+                let a = col(&b, f);
+                m.insert(f.to_owned(), (!a.is_null(i)).then(|| a.value(i).to_owned()));
+            }
+            m.insert(
+                "report_year".into(),
+                (!year.is_null(i)).then(|| year.value(i).to_string()),
+            );
+            reports.insert(col(&b, "document").value(i).to_owned(), m);
+        }
+    }
     let mut errors = Vec::new();
     for c in &cases {
+        for (field, want) in &c.meta {
+            let got = reports
+                .get(c.name)
+                .and_then(|m| m.get(*field))
+                .cloned()
+                .flatten();
+            if got.as_deref() != *want {
+                errors.push(format!("{} {field}: want {want:?}, got {got:?}", c.name));
+            }
+        }
         for (key, want) in &c.cells {
             let got = cells.get(&(c.name.to_owned(), (*key).to_owned()));
             let ok = match (want, got) {
@@ -589,4 +691,116 @@ fn issue19_10_another_pdf_reader_invalidates_cached_readings() {
         "the second reader's text was not read"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn eval_json(gold: &Path, dataset: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(["eval", "--json", "--gold"])
+        .arg(gold)
+        .arg("--dataset")
+        .arg(dataset)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn build_into(input: &Path, output: &Path) {
+    let run = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .arg("build")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// Issue 13: `nianbao eval` scores a dataset against gold files, and lists a wrong cell with
+/// its source location.
+#[test]
+fn eval_scores_a_dataset_and_names_wrong_cells() {
+    let dir = tmp("eval");
+    let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
+    nianbao_synth::write_corpus(
+        &input,
+        Some(&gold),
+        10,
+        11,
+        false,
+        &["tabbed", "piped", "html"],
+    )
+    .unwrap();
+    build_into(&input, &out);
+    let s = eval_json(&gold, &out);
+    assert_eq!(s["documents"], 10);
+    assert_eq!(s["wrong"], 0, "{s:#}");
+    assert_eq!(s["missed"], 0);
+    assert_eq!(s["documents_all_right"], 10);
+    let stated = s["stated_cells"].as_u64().unwrap();
+    assert!(stated > 1000);
+    // tamper with one gold number: eval must count it wrong and say where the cell is
+    let first = std::fs::read_dir(&gold)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    let mut g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    let key = "s3.received_new.total";
+    let was = g["values"][key].as_f64().unwrap();
+    g["values"][key] = serde_json::json!(was + 1.0);
+    std::fs::write(&first, serde_json::to_string(&g).unwrap()).unwrap();
+    let s = eval_json(&gold, &out);
+    assert_eq!(s["wrong"], 1);
+    assert_eq!(s["right"].as_u64().unwrap(), stated - 1);
+    assert_eq!(s["documents_all_right"], 9);
+    let w = &s["wrong_cells"][0];
+    assert_eq!(w["key"], key);
+    assert_eq!(w["got"].as_f64(), Some(was));
+    assert!(w["source"].as_str().is_some_and(|x| !x.is_empty()), "{w}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `nianbao eval` on the shared gold files: every real report right (skipped without
+/// ../shared).
+#[test]
+fn eval_on_the_shared_gold_files() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    if !shared.is_dir() {
+        eprintln!("SKIPPED: ../shared is absent, the eval conformance check did not run");
+        return;
+    }
+    let pdf = Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    for (docs, gold, n) in [
+        ("seeds", "expected", 5),
+        ("corpus/docs", "corpus/expected", 3),
+    ] {
+        let out = tmp(&format!("evalshared-{n}"));
+        build_into(&shared.join(docs), &out);
+        let s = eval_json(&shared.join(gold), &out);
+        assert_eq!(s["documents"], n);
+        assert_eq!(s["wrong"], 0, "{s:#}");
+        if pdf || docs == "seeds" {
+            assert_eq!(s["documents_all_right"], n, "{s:#}");
+            assert_eq!(s["missed"], 0);
+        } else {
+            eprintln!(
+                "SKIPPED: the PDF of {docs} needs pdftotext; only the other documents were checked"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }
