@@ -21,3 +21,12 @@ bench count="20000":
 sample:
     rm -f data/raw/synth_*
     cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 24 --seed 2026
+
+# Differential soundness run: adversarial documents with known truth (default 100,000) in every
+# layout and damage kind; prints the table of ACCURACY.md and fails on any wrong value.
+soundness count="100000" seed="20261130":
+    cargo run --release -p nianbao-normalize --example soundness -- {{count}} {{seed}}
+
+# Score a built dataset against a folder of gold files (`nianbao eval`).
+eval gold dataset:
+    cargo run --release -p nianbao-cli -- eval --gold {{gold}} --dataset {{dataset}}

@@ -399,6 +399,32 @@ fn cases() -> Vec<Case> {
         findings: vec![("row_ambiguous", "several numbers")],
         meta: vec![],
     });
+    // 20.B: a 2019-format part 二 with the 2021 format's part 三: （六） is not squashed.
+    v.push(case(
+        "issue20_b_mixed_templates.txt",
+        report_2021(
+            &format!("{S2_2019_HEAD}行政许可\t3\t1\t4{S2_2019_TAIL}"),
+            &[
+                (
+                    "一、本年新收政府信息公开申请数量",
+                    "一、本年新收政府信息公开申请数量\t3\t0\t0\t0\t0\t0\t3",
+                ),
+                ("（一）予以公开", "（一）予以公开\t2\t0\t0\t0\t0\t0\t2"),
+                ("3.其他", "3.其他\t1\t0\t0\t0\t0\t0\t1"),
+                ("（七）总计", "（七）总计\t3\t0\t0\t0\t0\t0\t3"),
+            ],
+            S4_ZEROS,
+            "\t",
+        ),
+        &[
+            ("s2.licensing.change", Want::Value(1.0)),
+            ("s3.granted.total", Want::Value(2.0)),
+            ("s3.results_total.total", Want::Value(3.0)),
+            ("s3.other_processing.natural_person", Want::Null),
+            ("s3.other_processing.total", Want::Null),
+        ],
+        &[("mixed_template", "2021 format")],
+    ));
     // 13.4 and 20.C: metadata. A sentence is never an agency; titles give names.
     let base = report_2021(S2_2021, &[], S4_ZEROS, "\t");
     let titled =

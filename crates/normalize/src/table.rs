@@ -367,11 +367,40 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 })
             })
             .collect();
+        // A 2019-format report whose part 三 has the 2021 format's three items under （六）:
+        // the single 其他处理 row of 2019 is their sum, which the document does not state.
+        let items_2021 = section == Section::S3
+            && t == Template::Y2019
+            && ["逾期不补正", "缴纳费用"]
+                .iter()
+                .any(|w| ctx.proj.find(w, region.p_from, region.p_to).is_some());
+        if items_2021 {
+            findings.push(
+                Finding::new(
+                    "mixed_template",
+                    "part 三 gives （六）其他处理 as the three items 1.–3. of the 2021 format in a 2019-format report; the 2019 row 其他处理 (their sum) is not stated, its cells are null",
+                )
+                .at_row("（六）其他处理"),
+            );
+        }
         let read = |surplus: usize| -> Vec<Option<Readings>> {
             rows.iter()
                 .zip(&row_items)
                 .map(|(r, items)| {
                     items.as_ref().map(|items| {
+                        if items_2021 && r.key == "other_processing" {
+                            return Readings {
+                                mode: Mode::Drop,
+                                candidates: vec![],
+                                note: Some(
+                                    "the document gives the 2021 format's three items instead of this row"
+                                        .into(),
+                                ),
+                                found: items.len(),
+                                truncated: false,
+                                excess: 0,
+                            };
+                        }
                         let keys = v.row_keys(t, r);
                         read_row(
                             items,
@@ -398,7 +427,12 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 all_readings
                     .iter()
                     .flatten()
-                    .any(|x| x.mode != Mode::Empty && x.candidates.is_empty() && !x.truncated)
+                    .any(|x| {
+                        x.mode != Mode::Empty
+                            && x.candidates.is_empty()
+                            && !x.truncated
+                            && x.note.as_deref().is_none_or(|n| !n.contains("2021 format"))
+                    })
                     .then_some(1)
             });
         if let Some(s) = stray {

@@ -68,6 +68,7 @@ pub const RULES: &[Rule] = &[
     // validation: completeness and plausibility
     r("missing_section", Warning, "One of the parts 一 to 六 was not found."),
     r("missing_table", Warning, "A statistical table (part 二, 三 or 四) was not found; its cells are null with status `missing`."),
+    r("mixed_template", Warning, "A table is in the other national format than the report (e.g. a 2019-format report whose part 三 gives （六）其他处理 as the three items of the 2021 format): the cells that do not exist in the report's format are not guessed; they are null with status `ambiguous`."),
     r("missing_row", Warning, "A row of the template was not found; its cells are null with status `missing`."),
     r("missing_column_header", Warning, "The table header does not name a column of the template."),
     r("missing_group_heading", Info, "A group heading of part 三 (（三）不予公开, （四）无法提供, （五）不予处理) is absent before its items."),
