@@ -30,3 +30,8 @@ soundness count="100000" seed="20261130":
 # Score a built dataset against a folder of gold files (`nianbao eval`).
 eval gold dataset:
     cargo run --release -p nianbao-cli -- eval --gold {{gold}} --dataset {{dataset}}
+
+# Coverage-guided fuzzing (cargo-fuzz, stable toolchain, no sanitizer): every target for
+# `secs` seconds. `cargo install cargo-fuzz` first.
+fuzz secs="20":
+    cd fuzz && for t in decode html docx table; do cargo fuzz run -s none -O $t -- -max_total_time={{secs}} -max_len=4096 || exit 1; done

@@ -485,6 +485,57 @@ fn cases() -> Vec<Case> {
         &[("agency", Some("明湖县民政局"))],
         &[],
     ));
+    // 20.12: dates in other notations; the end of a period is not a signing date.
+    for (name, tail, want) in [
+        (
+            "issue20_c12_date_dots.txt",
+            "明湖县教育局\n2025.01.25\n",
+            Some("2025-01-25"),
+        ),
+        (
+            "issue20_c12_date_slashes.txt",
+            "明湖县教育局\n2025/1/25\n",
+            Some("2025-01-25"),
+        ),
+        (
+            "issue20_c12_date_dashes.txt",
+            "明湖县教育局\n2025-01-25\n",
+            Some("2025-01-25"),
+        ),
+        (
+            "issue20_c12_date_mixed_zero.txt",
+            "明湖县教育局\n二0二五年一月二十五日\n",
+            Some("2025-01-25"),
+        ),
+        (
+            "issue20_c12_date_yuanyue.txt",
+            "明湖县教育局\n二〇二五年元月二十五日\n",
+            Some("2025-01-25"),
+        ),
+        (
+            "issue20_c12_period_end_is_no_date.txt",
+            "数据截至2024年12月31日\n",
+            None,
+        ),
+    ] {
+        v.push(meta_case(
+            name,
+            format!("{base}{tail}"),
+            &[("published_on", want)],
+            if want.is_none() {
+                &[("missing_published_on", "")]
+            } else {
+                &[]
+            },
+        ));
+    }
+    // 20.13: a title year that contradicts the 统计期限 sentence is flagged.
+    v.push(meta_case(
+        "issue20_c13_year_conflict.txt",
+        titled("明湖县教育局2025年政府信息公开工作年度报告"),
+        &[("report_year", Some("2025"))],
+        &[("year_conflict", "2024")],
+    ));
     let _ = zeros7;
     v
 }

@@ -232,6 +232,34 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         ));
     }
     report.published_on = meta::published_on(&doc.text);
+    match (&report.published_on, report.report_year) {
+        (None, _) => report.findings.push(Finding::new(
+            "missing_published_on",
+            "no signing or publication date at the end of the report; published_on is null",
+        )),
+        (Some(d), Some(y)) if d.as_str() <= format!("{y:04}-12-30").as_str() => {
+            report.findings.push(Finding::new(
+                "published_on_implausible",
+                format!("the report for {y} is dated {d}, before the end of its reporting year"),
+            ));
+        }
+        _ => {}
+    }
+    if let (Some(y), Some(p)) = (
+        title
+            .as_deref()
+            .and_then(|t| meta::first_year(t).map(|(y, _)| y)),
+        meta::year_from_period(&doc.text),
+    ) {
+        if y != p {
+            report.findings.push(Finding::new(
+                "year_conflict",
+                format!(
+                    "the title says {y} but the 统计期限 sentence says {p}; report_year is the title's {y}"
+                ),
+            ));
+        }
+    }
     let head_text = &doc.text[..first_heading_off];
     let mut cut = doc.text.len().saturating_sub(600);
     while !doc.text.is_char_boundary(cut) {

@@ -19,8 +19,10 @@ fn cn_digit(c: char) -> Option<u32> {
         .position(|d| d == c)
         .map(|p| p as u32)
         .or(match c {
-            '零' | '○' => Some(0),
+            '零' | '○' | 'Ｏ' | 'O' => Some(0),
             '两' => Some(2),
+            // `二0二六年`: ASCII digits mixed into a year written in characters
+            '0'..='9' => c.to_digit(10),
             _ => None,
         })
 }
@@ -334,13 +336,26 @@ pub fn published_on(text: &str) -> Option<String> {
     static DATE: OnceLock<Regex> = OnceLock::new();
     let date = re(
         &DATE,
-        r"((?:19|20)\d{2}|[二〇零○一三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日",
+        r"((?:19|20)\d{2}|[二〇零○Ｏ0一三四五六七八九]{4})\s*年\s*(\d{1,2}|元|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日",
     );
+    static NUMERIC: OnceLock<Regex> = OnceLock::new();
+    // `2026.01.25`, `2026/1/25`, `2026-01-25`
+    let numeric = re(
+        &NUMERIC,
+        r"((?:19|20)\d{2})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{1,2})(?:\D|$)",
+    );
+    // The end of a period (`数据截至2025年12月31日`, `统计期限…至…`) is not a signing date.
+    let period = |l: &str| ["截至", "截止", "期限", "至"].iter().any(|w| l.contains(w));
     // The last six non-empty lines, read from the end (not the whole text's lines collected).
     let last_lines = text.lines().rev().map(str::trim).filter(|l| !l.is_empty());
     for l in last_lines.take(6) {
-        if l.chars().count() <= 30 {
+        if l.chars().count() <= 30 && !period(l) {
             if let Some(c) = date.captures_iter(l).last() {
+                if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
+                    return Some(d);
+                }
+            }
+            if let Some(c) = numeric.captures_iter(l).last() {
                 if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
                     return Some(d);
                 }
@@ -353,8 +368,10 @@ pub fn published_on(text: &str) -> Option<String> {
         cut -= 1;
     }
     if let Some(c) = date.captures_iter(&text[cut..]).last() {
-        let rest = text[cut..][c.get(0).map_or(0, |m| m.end())..].trim();
-        if rest.chars().count() <= 12 {
+        let m = c.get(0).map_or(0..0, |m| m.range());
+        let rest = text[cut..][m.end..].trim();
+        let before: String = text[cut..][..m.start].chars().rev().take(4).collect();
+        if rest.chars().count() <= 12 && !period(&before) {
             if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
                 return Some(d);
             }
@@ -374,6 +391,7 @@ fn cn_small(s: &str) -> Option<u32> {
     }
     let c: Vec<char> = s.chars().collect();
     match c.as_slice() {
+        ['元'] => Some(1),
         ['十'] => Some(10),
         ['十', d] => Some(10 + cn_digit(*d)?),
         [d, '十'] => Some(cn_digit(*d)? * 10),

@@ -157,9 +157,9 @@ pub fn read_row<'a>(
     surplus: usize,
 ) -> Readings<'a> {
     let k = cols.len();
-    // The row's cells: every cell of a grid row; in text, every cell up to the last value.
-    // Empty cells after it may be artefacts (trailing tabs): dropped at no cost, or — when
-    // the table shows a stray column — real blank cells.
+    // The row's cells: every cell of a grid row; in text, every cell up to the last value, then
+    // the empty cells after it, which may be artefacts (trailing tabs, dropped at no cost) or
+    // real blank cells.
     let last = items
         .iter()
         .rposition(|i| i.kind != Kind::Empty)
@@ -169,11 +169,7 @@ pub fn read_row<'a>(
     } else {
         last + 1
     };
-    let cells: Vec<&Item<'a>> = if grid || surplus > 0 {
-        items.iter().collect()
-    } else {
-        items[..main_len].iter().collect()
-    };
+    let cells: Vec<&Item<'a>> = items.iter().collect();
     let trailing = cells.len() > main_len;
     let excess = main_len.saturating_sub(k);
     let values: Vec<&Item> = items.iter().filter(|i| i.kind != Kind::Empty).collect();
@@ -368,7 +364,8 @@ impl<'a> Enum<'_, 'a> {
         let lo = if self.allow_drop {
             0
         } else {
-            (self.values.len() - i) + usize::from(extra > 0)
+            // every item gives at least one piece, but trailing empty cells none
+            self.trailing_from.saturating_sub(i) + usize::from(extra > 0)
         };
         let ins = if self.allow_insert {
             self.max_inserts - inserted
@@ -825,13 +822,20 @@ mod tests {
     }
 
     #[test]
-    fn trailing_empty_cells_of_text_are_not_trusted_but_grid_cells_are() {
+    fn trailing_empty_cells_of_text_may_be_artefacts_but_grid_cells_are_cells() {
         let its = items(&["1", "0", "0", "0", "0", "0", ""]);
         let r = read_row(&its, &counts(7), ROW, true, 0);
         assert_eq!(r.mode, Mode::Positional);
+        // text: the trailing empty cell is a blank (the total, forced to 1) or an artefact
         let r = read_row(&its, &counts(7), ROW, false, 0);
-        assert_eq!(r.mode, Mode::Insert);
         assert_eq!(vals(&r), [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0].map(Some)]);
+        // `0 —3` and a trailing empty cell in (count, signed, count): −3 with a blank, or a
+        // blank marker and 3: both readings remain (issue 19's case 5 family)
+        let kinds = [ValueKind::Count, ValueKind::Signed, ValueKind::Count];
+        let r = read_row(&items(&["0", "~3", ""]), &kinds, &[], false, 0);
+        let v = vals(&r);
+        assert!(v.contains(&vec![Some(0.0), Some(-3.0), None]), "{v:?}");
+        assert!(v.contains(&vec![Some(0.0), None, Some(3.0)]), "{v:?}");
     }
 
     #[test]

@@ -753,6 +753,35 @@ fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_vocab::Iden
         })
         .collect();
     let outcome = solve(&cands, &cons);
+    // No combination of the open rows' readings fits: some fixed number is wrong, or the
+    // document breaks its identities. A repair among the fixed rows that share an identity
+    // with such a row is then not trusted.
+    let infeasible: Vec<&str> = open
+        .iter()
+        .zip(&outcome)
+        .filter(|(_, o)| matches!(o, Solved::Open(w) if w.starts_with("no combination")))
+        .flat_map(|(&i, _)| reads[i].keys.iter().copied())
+        .collect();
+    if !infeasible.is_empty() {
+        let linked: Vec<&str> = identities
+            .iter()
+            .filter(|id| id.keys().any(|k| infeasible.contains(&k)))
+            .flat_map(|id| id.keys())
+            .collect();
+        for r in reads.iter_mut() {
+            let repaired = r.chosen.is_some()
+                && r.readings
+                    .as_ref()
+                    .is_some_and(|x| !matches!(x.mode, Mode::Exact | Mode::Positional));
+            if repaired && r.keys.iter().any(|k| linked.contains(k)) {
+                r.chosen = None;
+                r.open_note = Some(
+                    "its only reading leaves no combination of the table's other rows that satisfies the column identities"
+                        .into(),
+                );
+            }
+        }
+    }
     for (j, &i) in open.iter().enumerate() {
         let r = &mut reads[i];
         match &outcome[j] {
@@ -796,9 +825,14 @@ fn withdraw_inconsistent_repairs(reads: &mut [RowRead], identities: &[nianbao_vo
         }
     }
     for id in identities {
-        let broken = id
-            .residual(|k| values.get(k).copied())
-            .is_some_and(|r| r.abs() > 1e-6);
+        // Cells not known yet are counts ≥ 0: a side with an unknown cell has no upper bound.
+        let side = |keys: &[&str]| -> (f64, bool) {
+            let known: f64 = keys.iter().filter_map(|k| values.get(k)).sum();
+            (known, keys.iter().any(|k| !values.contains_key(k)))
+        };
+        let (l, l_open) = side(&id.lhs);
+        let (r, r_open) = side(&id.rhs);
+        let broken = (l > r + 1e-6 && !r_open) || (r > l + 1e-6 && !l_open);
         if !broken {
             continue;
         }
