@@ -485,6 +485,27 @@ fn cases() -> Vec<Case> {
         &[("agency", Some("明湖县民政局"))],
         &[],
     ));
+    // 20.14: a UTF-8 page with one broken byte is UTF-8 with a replacement, not mojibake.
+    let page = html(
+        "<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>\
+         <tr><td>规章</td><td>3</td><td>0</td><td>5</td></tr>",
+    );
+    let at = page.find("本报告统计期限").unwrap();
+    let mut bytes = page.into_bytes();
+    bytes.insert(at, 0xFF);
+    v.push(Case {
+        name: "issue20_d14_utf8_with_a_broken_byte.html",
+        bytes,
+        cells: vec![
+            ("s2.regulation.issued", Want::Value(3.0)),
+            ("s2.regulation.in_force", Want::Value(5.0)),
+        ],
+        findings: vec![("decoding_damaged", "1 invalid")],
+        meta: vec![
+            ("agency", Some("明湖县教育局")),
+            ("report_year", Some("2024")),
+        ],
+    });
     // 20.12: dates in other notations; the end of a period is not a signing date.
     for (name, tail, want) in [
         (
@@ -880,4 +901,44 @@ fn eval_on_the_shared_gold_files() {
         }
         let _ = std::fs::remove_dir_all(&out);
     }
+}
+
+/// 20.15: a dangling symlink and a symlink loop in the input folder are listed as unreadable
+/// with the reason; the run goes on and publishes the rest.
+#[test]
+fn issue20_15_broken_links_are_listed_not_fatal() {
+    let dir = tmp("links");
+    let (input, out) = (dir.join("in"), dir.join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(
+        input.join("report.txt"),
+        report_2021(S2_2021, &[], S4_ZEROS, "\t"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere.txt"), input.join("dangling.txt")).unwrap();
+    std::os::unix::fs::symlink(&input, input.join("loop")).unwrap();
+    build_into(&input, &out);
+    let mut reasons = HashMap::new();
+    for b in read(&out.join("reports.parquet")) {
+        for i in 0..b.num_rows() {
+            let r = col(&b, "reason");
+            reasons.insert(
+                col(&b, "document").value(i).to_owned(),
+                (
+                    col(&b, "status").value(i).to_owned(),
+                    (!r.is_null(i)).then(|| r.value(i).to_owned()),
+                ),
+            );
+        }
+    }
+    assert_ne!(reasons["report.txt"].0, "unreadable");
+    assert_eq!(reasons["dangling.txt"].0, "unreadable");
+    assert!(reasons["dangling.txt"]
+        .1
+        .as_deref()
+        .unwrap()
+        .contains("target does not exist"));
+    assert_eq!(reasons["loop"].0, "unreadable");
+    assert!(reasons["loop"].1.as_deref().unwrap().contains("loop"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -36,9 +36,21 @@ impl Inputs {
             .into_iter()
             .filter_entry(visible)
         {
-            let e = e.with_context(|| format!("listing {}", root.display()))?;
-            if e.file_type().is_file() {
-                let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+            // An entry that cannot be followed (a dangling symlink, a symlink loop, a folder
+            // without permission) is still an input: reading it fails, and it is listed as
+            // unreadable with the reason, instead of stopping the whole run.
+            let (path, is_file) = match &e {
+                Ok(e) => (e.path().to_owned(), e.file_type().is_file()),
+                Err(err) => match err.path() {
+                    Some(p) if p != root => (p.to_owned(), true),
+                    _ => {
+                        return Err(e.unwrap_err())
+                            .with_context(|| format!("listing {}", root.display()))
+                    }
+                },
+            };
+            if is_file {
+                let rel = path.strip_prefix(root).unwrap_or(&path);
                 let parts: Vec<_> = rel.components().map(|c| c.as_os_str()).collect();
                 let lossless = parts.iter().all(|p| p.to_str().is_some());
                 let rel = parts
@@ -46,7 +58,7 @@ impl Inputs {
                     .map(|p| p.to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                found.push((rel, (!lossless).then(|| e.path().to_owned())));
+                found.push((rel, (!lossless).then(|| path.clone())));
             }
         }
         found.sort_by(|a, b| a.0.cmp(&b.0));

@@ -349,7 +349,17 @@ pub fn read_document(path: &Path, rel: &str, opts: &ReadOptions) -> Report {
                 sha256: String::new(),
                 bytes: 0,
             };
-            return Report::unreadable(src, "unknown", format!("cannot read the file: {e}"));
+            let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            let why = if link && !path.exists() {
+                format!("a symbolic link whose target does not exist ({e})")
+            } else if link && path.is_dir() {
+                "a symbolic link to a folder that contains it (a loop); not followed".to_owned()
+            } else if path.is_dir() {
+                "a folder that cannot be listed".to_owned()
+            } else {
+                format!("cannot read the file: {e}")
+            };
+            return Report::unreadable(src, "unknown", why);
         }
     };
     report_from_bytes(&bytes, rel, opts)

@@ -433,6 +433,10 @@ fn is_bad_control(c: char) -> bool {
     (c < ' ' && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) || c == '\u{7f}'
 }
 
+/// The encoding name of a UTF-8 text in which a few invalid byte sequences were replaced by
+/// U+FFFD (the reader reports it with a `decoding_damaged` finding).
+pub const UTF8_DAMAGED: &str = "UTF-8 (invalid bytes replaced)";
+
 /// Decodes bytes, returning the text and the name of the encoding used.
 pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ExtractError> {
     if bytes.is_empty() {
@@ -449,6 +453,20 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ExtractError> {
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok((s.to_owned(), "UTF-8"));
+    }
+    // UTF-8 with a few broken byte sequences (a page cut mid-character, one bad byte): UTF-8
+    // with U+FFFD in their place, named so the reader reports it — never a legacy-encoding
+    // guess that turns the whole text into mojibake. Text in GBK and other legacy encodings
+    // is invalid UTF-8 almost everywhere, so a handful of errors cannot come from them.
+    let lossy = String::from_utf8_lossy(bytes);
+    let replaced = lossy.chars().filter(|&c| c == '\u{fffd}').count();
+    let cjk = lossy
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .take(20)
+        .count();
+    if replaced <= (bytes.len() / 10_000).max(3) && cjk >= 20 {
+        return Ok((lossy.into_owned(), UTF8_DAMAGED));
     }
     // Fast path for the common case: text that decodes as GB18030 without errors and then
     // reads as a disclosure report (信息公开 is mojibake under any other legacy encoding, e.g.

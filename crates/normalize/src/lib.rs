@@ -279,6 +279,13 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
             ),
         ));
     }
+    if doc.encoding == nianbao_extract::UTF8_DAMAGED {
+        let n = doc.text.chars().filter(|&c| c == '\u{fffd}').count();
+        report.findings.push(Finding::new(
+            "decoding_damaged",
+            format!("the document is UTF-8 with {n} invalid byte sequence(s), replaced by U+FFFD"),
+        ));
+    }
     if doc.layout == Layout::Flattened {
         report.findings.push(Finding::new(
             "flattened_table",
