@@ -942,3 +942,86 @@ fn issue20_15_broken_links_are_listed_not_fatal() {
     assert!(reasons["loop"].1.as_deref().unwrap().contains("loop"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// 20.16: the nothing-changed skip checks the published files: a deleted table or a damaged
+/// CSV makes the next run rebuild instead of saying "unchanged".
+#[test]
+fn issue20_16_a_damaged_dataset_is_rebuilt_not_skipped() {
+    let dir = tmp("skip");
+    let (input, out) = (dir.join("in"), dir.join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(
+        input.join("report.txt"),
+        report_2021(S2_2021, &[], S4_ZEROS, "\t"),
+    )
+    .unwrap();
+    let run = || -> serde_json::Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .args(["build", "--json", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    // the inputs must look older than the 2-second window in which mtimes are not trusted
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(run()["unchanged"], false);
+    assert_eq!(run()["unchanged"], true, "an unchanged run should skip");
+    std::fs::remove_file(out.join("cells.parquet")).unwrap();
+    assert_eq!(run()["unchanged"], false, "a deleted table was not rebuilt");
+    assert!(out.join("cells.parquet").is_file());
+    assert_eq!(run()["unchanged"], true);
+    let csv = out.join("reports.csv");
+    let mut text = std::fs::read(&csv).unwrap();
+    text.truncate(text.len() / 2);
+    // the published files are read-only links into a generation: replace, don't write through
+    std::fs::remove_file(&csv).unwrap();
+    std::fs::write(&csv, text).unwrap();
+    assert_eq!(run()["unchanged"], false, "a damaged CSV was not rebuilt");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// 20.17: with the state folder deleted and the inputs unchanged, the next run counts nothing
+/// added or changed (it compares with the published manifest), and says what was removed.
+#[test]
+fn issue20_17_a_deleted_state_does_not_make_everything_new() {
+    let dir = tmp("state");
+    let (input, out) = (dir.join("in"), dir.join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    for n in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(
+            input.join(n),
+            report_2021(S2_2021, &[], S4_ZEROS, "\t").replace("明湖县", n),
+        )
+        .unwrap();
+    }
+    let run = || -> serde_json::Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .args(["build", "--json", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    assert_eq!(run()["added"], 3);
+    std::fs::remove_dir_all(dir.join(".out.state")).unwrap();
+    std::fs::write(input.join("b.txt"), "changed").unwrap();
+    std::fs::remove_file(input.join("c.txt")).unwrap();
+    let s = run();
+    assert_eq!(
+        (
+            s["added"].as_u64(),
+            s["changed"].as_u64(),
+            s["removed"].as_u64()
+        ),
+        (Some(0), Some(1), Some(1)),
+        "{s}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

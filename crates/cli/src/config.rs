@@ -158,4 +158,13 @@ mod tests {
             .contains("would replace"));
         assert!(toml::from_str::<Config>("inptu = 'x'").is_err());
     }
+
+    /// Issue 20, case 17: a `[formats]` table may name just the format it turns off.
+    #[test]
+    fn a_formats_table_may_name_one_format() {
+        let c: Config = toml::from_str("[formats]\ncsv = false\n").unwrap();
+        assert!(c.formats.parquet && !c.formats.csv);
+        let c: Config = toml::from_str("[formats]\nparquet = false\n").unwrap();
+        assert!(!c.formats.parquet && c.formats.csv);
+    }
 }

@@ -592,7 +592,11 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     // The previous index is read and the next one written in path order as the chunks go, so
     // neither is ever whole in memory (a million entries were ~400 MB); `live` keeps the
     // contents still in use (32 bytes each) to prune the state at the end.
-    let mut old_index = OldIndex::new(store.as_ref().map(nianbao_state::Store::read_index));
+    let mut old_index = match &store {
+        Some(s) if !s.has_index() => OldIndex::from_manifest(&cfg.output)
+            .unwrap_or_else(|| OldIndex::new(Some(s.read_index()))),
+        _ => OldIndex::new(store.as_ref().map(nianbao_state::Store::read_index)),
+    };
     let mut new_index = store
         .as_ref()
         .map(nianbao_state::Store::index_writer)
@@ -649,7 +653,10 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             for (g, old) in got.into_iter().zip(&old) {
                 match old {
                     None => changes.added += 1,
-                    Some(seen) if seen.sha256 != g.report.source.sha256 => changes.changed += 1,
+                    // (a manifest entry holds the report id, a prefix of the hash)
+                    Some(seen) if !g.report.source.sha256.starts_with(&seen.sha256) => {
+                        changes.changed += 1
+                    }
                     Some(_) => {}
                 }
                 if g.parsed {
@@ -815,7 +822,7 @@ fn sha_bytes(hex: &str) -> Option<[u8; 32]> {
 
 /// The previous run's index, walked alongside the inputs (both in path order).
 struct OldIndex {
-    entries: Option<std::iter::Peekable<nianbao_state::IndexReader>>,
+    entries: Option<std::iter::Peekable<Box<dyn Iterator<Item = (String, nianbao_state::Seen)>>>>,
     /// Entries passed over: files no longer among the inputs.
     removed: usize,
 }
@@ -823,9 +830,42 @@ struct OldIndex {
 impl OldIndex {
     fn new(reader: Option<nianbao_state::IndexReader>) -> OldIndex {
         OldIndex {
-            entries: reader.map(Iterator::peekable),
+            entries: reader.map(|r| {
+                (Box::new(r) as Box<dyn Iterator<Item = (String, nianbao_state::Seen)>>).peekable()
+            }),
             removed: 0,
         }
+    }
+
+    /// The inputs of the published dataset's manifest, for a run whose state was deleted:
+    /// documents are then counted added, changed or removed against what was published (by
+    /// report id, the first 16 hex digits of the content hash), not all "added".
+    fn from_manifest(output: &Path) -> Option<OldIndex> {
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(output.join("manifest.json")).ok()?).ok()?;
+        let mut entries: Vec<(String, nianbao_state::Seen)> = m["inputs"]
+            .as_array()?
+            .iter()
+            .filter_map(|i| {
+                Some((
+                    i["document"].as_str()?.to_owned(),
+                    nianbao_state::Seen {
+                        size: 0,
+                        mtime_ns: 0,
+                        sha256: i["report_id"].as_str().unwrap_or("").to_owned(),
+                    },
+                ))
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(OldIndex {
+            entries: Some(
+                (Box::new(entries.into_iter())
+                    as Box<dyn Iterator<Item = (String, nianbao_state::Seen)>>)
+                    .peekable(),
+            ),
+            removed: 0,
+        })
     }
 
     /// The entry of `rel`; call with increasing paths. Entries before it are removed files.
@@ -861,9 +901,20 @@ fn unchanged_since_last_run(
 ) -> Option<serde_json::Value> {
     let prev: serde_json::Value = serde_json::from_slice(&store.last_run()?).ok()?;
     let generation = std::fs::read_link(&cfg.output).ok()?;
-    if prev["generation"] != serde_json::json!(generation)
-        || !cfg.output.join("manifest.json").is_file()
-    {
+    if prev["generation"] != serde_json::json!(generation) {
+        return None;
+    }
+    // The published files must still be the ones the manifest lists, at their sizes: a
+    // deleted or damaged table is rebuilt, never reported as unchanged (issue 20, case 16).
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cfg.output.join("manifest.json")).ok()?).ok()?;
+    let intact = manifest["outputs"].as_array()?.iter().all(|o| {
+        let (Some(file), Some(bytes)) = (o["file"].as_str(), o["bytes"].as_u64()) else {
+            return false;
+        };
+        std::fs::metadata(cfg.output.join(file)).is_ok_and(|m| m.len() == bytes)
+    });
+    if !intact {
         return None;
     }
     let stats: Vec<Option<(u64, u128)>> = (0..inputs.len())

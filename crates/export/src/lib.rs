@@ -57,10 +57,16 @@ use rayon::prelude::*;
 /// Which files to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Formats {
-    /// `TABLE.parquet`, zstd-compressed.
+    /// `TABLE.parquet`, zstd-compressed (default on: a `[formats]` table may name one format).
+    #[serde(default = "yes")]
     pub parquet: bool,
-    /// `TABLE.csv`, UTF-8 with a header row.
+    /// `TABLE.csv`, UTF-8 with a header row (default on).
+    #[serde(default = "yes")]
     pub csv: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Why the dataset could not be written. Messages name the path.
@@ -365,17 +371,21 @@ fn close_table(
         None => (name.clone(), name.clone()),
     };
     let mut outputs = Vec::new();
+    // each file's size, so that a run can tell the published files are still the ones written
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).map_err(io(p));
     if let Some(p) = t.parquet {
+        let path = p.path.clone();
         p.close()?;
-        outputs.push(
-            serde_json::json!({"table": name, "file": format!("{stem}.parquet"), "rows": t.rows}),
-        );
+        outputs.push(serde_json::json!({
+            "table": name, "file": format!("{stem}.parquet"), "rows": t.rows, "bytes": size(&path)?,
+        }));
     }
     if let Some((p, mut w)) = t.csv {
         w.flush().map_err(io(&p))?;
-        outputs.push(
-            serde_json::json!({"table": name, "file": format!("{csv_stem}.csv"), "rows": t.rows}),
-        );
+        drop(w);
+        outputs.push(serde_json::json!({
+            "table": name, "file": format!("{csv_stem}.csv"), "rows": t.rows, "bytes": size(&p)?,
+        }));
     }
     Ok((outputs, t.rows))
 }

@@ -157,6 +157,11 @@ impl Store {
         removed
     }
 
+    /// Whether an index of a previous run exists (a new or deleted state has none).
+    pub fn has_index(&self) -> bool {
+        self.dir.join("index.tsv").is_file()
+    }
+
     /// The index of the previous run, one entry at a time in path order (the order it was
     /// written in), so that a million entries are never in memory at once. Empty when there is
     /// none; it stops early at a line out of order (those files are then simply re-hashed).

@@ -190,7 +190,13 @@ pub fn cross_report(
     let same = by_agency_year
         .clone()
         .lazy()
-        .filter(col("n").gt(lit(1)).and(col("doc").neq(col("first"))))
+        // a copy of the first document is a duplicate of it, not a report with other content
+        .filter(
+            col("n")
+                .gt(lit(1))
+                .and(col("doc").neq(col("first")))
+                .and(col("content").neq(col("first"))),
+        )
         .select([col("doc"), col("first"), col("agency")])
         .collect()?;
     for i in 0..same.height() {
@@ -331,6 +337,33 @@ mod tests {
             ]
         );
         assert_eq!((out[0].1.expected, out[0].1.actual), (Some(3.0), Some(2.0)));
+    }
+
+    /// Issue 20, case 17: a copy of the first report of its agency and year is "same content
+    /// as" it, and not also "with different content".
+    #[test]
+    fn a_copy_of_the_first_report_is_not_also_a_different_one() {
+        let facts = [
+            fact(0, 0, "甲局", 2021, 0.0, 0.0),
+            fact(1, 0, "甲局", 2021, 0.0, 0.0), // a copy of a
+            fact(2, 2, "甲局", 2021, 0.0, 0.0), // another 甲局 2021 report
+        ];
+        let out: Vec<(u32, String)> = cross_report(&facts, &Table)
+            .unwrap()
+            .iter()
+            .map(|c| (c.doc, c.finding(&Table).message))
+            .collect();
+        assert_eq!(
+            out,
+            [
+                (1, "same content as a.txt".to_owned()),
+                (
+                    2,
+                    "a.txt is also the 甲局 report for the same year, with different content"
+                        .to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]
