@@ -78,7 +78,7 @@ const S3_ROWS_2021: &[&str] = &[
 /// A 2021-format tabbed report: `s3` maps a row label to its tab-joined line (default zeros),
 /// `sep` joins the cells of a row.
 fn report_2021(s2: &str, s3: &[(&str, &str)], s4: &str, sep: &str) -> String {
-    let zeros = vec!["0"; 7].join(sep);
+    let zeros = ["0"; 7].join(sep);
     let mut t = String::from("明湖县教育局2024年政府信息公开工作年度报告\n一、总体情况\n本报告统计期限为2024年1月1日至2024年12月31日。\n二、主动公开政府信息情况\n");
     t.push_str(s2);
     t.push_str("\n三、收到和处理政府信息公开申请情况\n申请人情况\t自然人\t法人或其他组织\t总计\n\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\n");
@@ -194,7 +194,6 @@ fn docx(regulation_cells: &[&str]) -> Vec<u8> {
 
 fn cases() -> Vec<Case> {
     use Want::*;
-    let zeros7 = |sep: &str| vec!["0"; 7].join(sep);
     let mut v = vec![
         // 19.1: a number that stands alone is not a digit run; the missing cell may be any.
         case(
@@ -557,7 +556,6 @@ fn cases() -> Vec<Case> {
         &[("report_year", Some("2025"))],
         &[("year_conflict", "2024")],
     ));
-    let _ = zeros7;
     v
 }
 

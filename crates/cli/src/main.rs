@@ -821,8 +821,11 @@ fn sha_bytes(hex: &str) -> Option<[u8; 32]> {
 }
 
 /// The previous run's index, walked alongside the inputs (both in path order).
+/// Previous entries, in path order: the state's index, or the published manifest's inputs.
+type Entries = Box<dyn Iterator<Item = (String, nianbao_state::Seen)>>;
+
 struct OldIndex {
-    entries: Option<std::iter::Peekable<Box<dyn Iterator<Item = (String, nianbao_state::Seen)>>>>,
+    entries: Option<std::iter::Peekable<Entries>>,
     /// Entries passed over: files no longer among the inputs.
     removed: usize,
 }
@@ -859,11 +862,7 @@ impl OldIndex {
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         Some(OldIndex {
-            entries: Some(
-                (Box::new(entries.into_iter())
-                    as Box<dyn Iterator<Item = (String, nianbao_state::Seen)>>)
-                    .peekable(),
-            ),
+            entries: Some((Box::new(entries.into_iter()) as Entries).peekable()),
             removed: 0,
         })
     }

@@ -381,7 +381,6 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
     ];
 
     // Missing cells (spaced layouts): one cell of a few rows left out; trailing punctuation.
-    let mut s3 = s3;
     if has("missing_cell") {
         for r in s3.iter_mut().filter(|r| r.values.len() == 7) {
             if rng.below(4) == 0 {
