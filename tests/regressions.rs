@@ -1023,3 +1023,72 @@ fn issue20_17_a_deleted_state_does_not_make_everything_new() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn nianbao(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Issue 16: the output inside the input folder is never read back; per-run flags; exit codes
+/// and messages that name what the user gave.
+#[test]
+fn issue16_first_hour_of_a_new_user() {
+    let dir = tmp("newuser");
+    let input = dir.join("reports");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(
+        input.join("a.txt"),
+        report_2021(S2_2021, &[], S4_ZEROS, "\t"),
+    )
+    .unwrap();
+    let out = input.join("out");
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let build = |extra: &[&str]| -> serde_json::Value {
+        let mut a = vec![
+            os("build"),
+            os("--json"),
+            os("--input"),
+            input.clone().into(),
+            os("--output"),
+            out.clone().into(),
+        ];
+        a.extend(extra.iter().map(|x| os(x)));
+        let refs: Vec<&std::ffi::OsStr> = a.iter().map(|x| x.as_os_str()).collect();
+        let o = nianbao(&refs);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    assert_eq!(build(&[])["documents"], 1);
+    // the second run does not list out/*.parquet as (unreadable) documents
+    let s = build(&["--full"]);
+    assert_eq!(s["documents"], 1, "{s}");
+    assert_eq!(s["parsed"], 1, "--full reads every document again: {s}");
+    // --no-csv and --partition-by-year
+    build(&["--full", "--no-csv", "--partition-by-year"]);
+    assert!(!out.join("cells.csv").exists() && !out.join("csv").exists());
+    assert!(out.join("cells/report_year=2024/part-0.parquet").is_file());
+    // inspect on a missing file: one line, exit 1
+    let o = nianbao(&[&os("inspect"), &os("/nonexistent/report.txt")]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/report.txt"));
+    // an unwritable output is named as given, its cause once
+    let o = nianbao(&[
+        &os("build"),
+        &os("--input"),
+        input.as_os_str(),
+        &os("--output"),
+        &os("/proc/nope/out"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("/proc/nope/out") && !err.contains(".lock"),
+        "{err}"
+    );
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

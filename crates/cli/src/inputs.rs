@@ -19,8 +19,9 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Lists the documents under `root`, recursively, skipping hidden files and folders.
-    pub fn list(root: &Path) -> Result<Inputs> {
+    /// Lists the documents under `root`, recursively, skipping hidden files and folders and
+    /// the paths in `skip` (the dataset's own output when it lies inside the input folder).
+    pub fn list(root: &Path, skip: &[PathBuf]) -> Result<Inputs> {
         if !root.is_dir() {
             bail!(
                 "the input folder {} does not exist or is not a folder",
@@ -28,8 +29,14 @@ impl Inputs {
             );
         }
         let mut found: Vec<(String, Option<PathBuf>)> = Vec::new();
+        let skip: Vec<PathBuf> = skip
+            .iter()
+            .filter_map(|p| std::path::absolute(p).ok())
+            .collect();
         let visible = |e: &walkdir::DirEntry| {
-            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+            e.depth() == 0
+                || (!e.file_name().to_string_lossy().starts_with('.')
+                    && !std::path::absolute(e.path()).is_ok_and(|p| skip.contains(&p)))
         };
         for e in walkdir::WalkDir::new(root)
             .follow_links(true)
@@ -118,12 +125,12 @@ mod tests {
         ] {
             std::fs::write(root.join(f), b"x").unwrap();
         }
-        let inputs = Inputs::list(root).unwrap();
+        let inputs = Inputs::list(root, &[]).unwrap();
         let rels: Vec<&str> = (0..inputs.len()).map(|i| inputs.rel(i)).collect();
         // bytewise: "a.txt" < "a/b/c.txt" ('.' < '/'), whatever the walk order was
         assert_eq!(rels, ["a.txt", "a/b/c.txt", "a/x.html", "z.txt"]);
         assert_eq!(inputs.path(1), root.join("a/b/c.txt"));
         assert!(inputs.path(1).is_file());
-        assert!(Inputs::list(&root.join("missing")).is_err());
+        assert!(Inputs::list(&root.join("missing"), &[]).is_err());
     }
 }

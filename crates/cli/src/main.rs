@@ -60,6 +60,18 @@ enum Command {
         /// Print the summary as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Read every document again, ignoring the incremental state (`incremental = false`).
+        #[arg(long)]
+        full: bool,
+        /// Write every table in Hive partitions by report year (`partition_by_year = true`).
+        #[arg(long)]
+        partition_by_year: bool,
+        /// Do not write CSV files (Parquet only).
+        #[arg(long)]
+        no_csv: bool,
+        /// Do not write Parquet files (CSV only).
+        #[arg(long)]
+        no_parquet: bool,
     },
     /// Show what was read from one document: the cells by canonical row and column, each
     /// value's status, and the findings.
@@ -110,7 +122,16 @@ fn main() {
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("nianbao: error: {e:#}");
+            // the chain of causes, each once (library messages already name their cause)
+            let mut msg = e.to_string();
+            for cause in e.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(": ");
+                    msg.push_str(&c);
+                }
+            }
+            eprintln!("nianbao: error: {msg}");
             1
         }
     };
@@ -125,6 +146,10 @@ fn run(cli: Cli) -> Result<i32> {
             config,
             strict,
             json,
+            full,
+            partition_by_year,
+            no_csv,
+            no_parquet,
         } => {
             let mut cfg = match &config {
                 Some(p) => Config::load(p)?,
@@ -137,6 +162,10 @@ fn run(cli: Cli) -> Result<i32> {
                 cfg.output = o;
             }
             cfg.strict |= strict;
+            cfg.incremental &= !full;
+            cfg.partition_by_year |= partition_by_year;
+            cfg.formats.csv &= !no_csv;
+            cfg.formats.parquet &= !no_parquet;
             cfg.validate()?;
             build(&cfg, json)
         }
@@ -146,6 +175,9 @@ fn run(cli: Cli) -> Result<i32> {
             json,
         } => eval::eval(&gold, &dataset, json),
         Command::Inspect { file } => {
+            if !file.is_file() {
+                bail!("{}: no such file", file.display());
+            }
             inspect::inspect(&file, &config::PdfConfig::default().read_options())?;
             Ok(0)
         }
@@ -559,7 +591,19 @@ fn write_chunks(
 fn build(cfg: &Config, json: bool) -> Result<i32> {
     let started = Instant::now();
     let started_unix = now_unix();
-    let inputs = inputs::Inputs::list(&cfg.input)?;
+    // The dataset's own output is never an input (its generations, state and lock are hidden
+    // siblings, skipped like every hidden entry).
+    let inside = std::path::absolute(&cfg.output)
+        .ok()
+        .zip(std::path::absolute(&cfg.input).ok())
+        .is_some_and(|(o, i)| o.starts_with(&i));
+    if inside && !json {
+        eprintln!(
+            "nianbao: note: the output {} is inside the input folder; it is not read as input",
+            cfg.output.display()
+        );
+    }
+    let inputs = inputs::Inputs::list(&cfg.input, std::slice::from_ref(&cfg.output))?;
     let read_opts = cfg.pdf.read_options();
     // One writer per output; a killed run's leftovers are cleaned before anything else.
     let lock = nianbao_export::lock(&cfg.output)?;

@@ -66,15 +66,16 @@ impl OutputLock {
 
 /// Takes the lock of `output`, or fails at once when another run holds it.
 pub fn lock(output: &Path) -> Result<OutputLock, ExportError> {
+    // errors name the output the user chose, not the lock file beside it
     let (parent, _) = split(output);
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    std::fs::create_dir_all(&parent).map_err(io(output))?;
     let path = sibling(output, "lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(io(&path))?;
+        .map_err(io(output))?;
     match file.try_lock() {
         Ok(()) => Ok(OutputLock { _file: file, path }),
         Err(std::fs::TryLockError::WouldBlock) => Err(ExportError::Locked {
@@ -125,8 +126,9 @@ pub fn recover(output: &Path, _lock: &OutputLock) -> Result<Vec<String>, ExportE
         if let Some(newest) = all.last() {
             switch(output, newest)?;
             done.push(format!(
-                "re-linked {} to the newest complete dataset",
-                output.display()
+                "{} was missing: the previous dataset was restored from {} (build with --full to rebuild it from the documents)",
+                output.display(),
+                newest
             ));
         }
     }
