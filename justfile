@@ -2,7 +2,11 @@
 
 # Build the dataset from data/raw into data/out (pipelines/default.toml).
 build-dataset:
-    cargo run --quiet -p nianbao-cli -- build --config pipelines/default.toml
+    cargo run --release --quiet -p nianbao-cli -- build --config pipelines/default.toml
+
+# Install the `nianbao` command (optimized) into ~/.cargo/bin.
+install:
+    cargo install --path crates/cli --locked
 
 # Run every test (unit, conformance, end-to-end through the binary).
 test:
