@@ -67,6 +67,7 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
     let mut scratch = Scratch::default();
     let celled = matches!(doc.layout, Layout::Tabbed | Layout::Piped | Layout::Grid);
     let paged = doc.layout == Layout::PdfText || doc.format == nianbao_extract::Format::Pdf;
+    let piped = doc.layout == Layout::Piped;
     for (li, line) in doc.lines.iter().enumerate() {
         if paged && is_page_number(doc.cell_text(&line.span)) && at_page_edge(doc, li) {
             continue;
@@ -107,7 +108,11 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
                 t.glued = false;
                 t.dash = false;
             }
-            if celled && multi && out.len() == before && text.trim().is_empty() {
+            // `| a | b |`: the empty piece after the closing pipe is not a cell
+            let closing_pipe = piped
+                && ci + 1 == line.cells.len()
+                && doc.cell_text(&line.span).trim_end().ends_with('|');
+            if celled && multi && out.len() == before && text.trim().is_empty() && !closing_pipe {
                 out.push(Token {
                     kind: Kind::Empty,
                     start: cell.start,
