@@ -505,6 +505,62 @@ fn cases() -> Vec<Case> {
             ("report_year", Some("2024")),
         ],
     });
+    // Issue 17: a saved CMS article page whose body has no title line and no signing date:
+    // the page's meta tags give agency, year, published_on, source_url and site_id_code.
+    let body = report_2021(S2_2021, &[], S4_ZEROS, "\t")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.contains('\t'))
+        .map(|l| format!("<p class=\"MsoNormal\"><span style=\"font-family:仿宋\">{l}</span></p>"))
+        .collect::<String>();
+    let cms = format!(
+        "<!-- saved from url=(0061)https://www.mh.gov.cn/zwgk/ndbg/202503/t20250310_97791.htm -->\n\
+         <html><head><meta charset=\"utf-8\">\
+         <meta name=\"SiteName\" content=\"明湖县人民政府\"/>\
+         <meta name=\"SiteDomain\" content=\"www.mh.gov.cn\"/>\
+         <meta name=\"SiteIDCode\" content=\"3301270001\"/>\
+         <meta name=\"ColumnName\" content=\"政府信息公开年报\"/>\
+         <meta name=\"ArticleTitle\" content=\"明湖县教育局2024年度政府信息公开工作年度报告\"/>\
+         <meta name=\"PubDate\" content=\"2025-03-10 15:35\"/>\
+         <meta name=\"ContentSource\" content=\"明湖县教育局\"/>\
+         <meta name=\"Url\" content=\"https://www.mh.gov.cn/zwgk/ndbg/202503/t20250310_97791.htm\"/>\
+         <title>明湖县教育局2024年度政府信息公开工作年度报告_政府信息公开年报_明湖县人民政府</title></head>\
+         <body><div class=\"header\"><a href=\"/\">首页</a> <a href=\"/zwgk\">政务公开</a></div>\
+         <nav>当前位置：首页 &gt; 政务公开 &gt; 政府信息公开年报</nav>\
+         <div class=\"info\"><span>来源：明湖县教育局</span> <span>分享到：微信 微博</span></div>\
+         <div class=\"TRS_Editor\">{body}</div>\
+         <aside>相关链接 <a href=\"#\">国务院</a></aside><footer>主办：明湖县人民政府办公室 网站标识码：3301270001</footer></body></html>"
+    );
+    v.push(Case {
+        name: "issue17_cms_article_page.html",
+        bytes: cms.into_bytes(),
+        cells: vec![],
+        findings: vec![("page_metadata", "PubDate")],
+        meta: vec![
+            ("agency", Some("明湖县教育局")),
+            ("report_year", Some("2024")),
+            ("published_on", Some("2025-03-10")),
+            (
+                "source_url",
+                Some("https://www.mh.gov.cn/zwgk/ndbg/202503/t20250310_97791.htm"),
+            ),
+            ("site_id_code", Some("3301270001")),
+            ("site_name", Some("明湖县人民政府")),
+            ("content_source", Some("明湖县教育局")),
+        ],
+    });
+    // pages without these tags behave as before: no source_url, no site fields
+    v.push(meta_case(
+        "issue17_plain_text_has_no_page_fields.txt",
+        base.clone(),
+        &[
+            ("source_url", None),
+            ("site_id_code", None),
+            ("site_name", None),
+            ("agency", Some("明湖县教育局")),
+        ],
+        &[],
+    ));
     // 20.12: dates in other notations; the end of a period is not a signing date.
     for (name, tail, want) in [
         (
@@ -655,6 +711,10 @@ fn every_regression_case_is_right_or_null_with_a_finding() {
                 "published_on",
                 "template",
                 "status",
+                "source_url",
+                "site_name",
+                "site_id_code",
+                "content_source",
             ] {
                 let a = col(&b, f);
                 m.insert(f.to_owned(), (!a.is_null(i)).then(|| a.value(i).to_owned()));

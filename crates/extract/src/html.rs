@@ -54,6 +54,68 @@ const BLOCKS: &[&str] = &[
     "title",
 ];
 
+/// The page's own metadata: CMS `<meta>` tags, `<title>`, the saved-from address.
+pub(crate) fn page_meta(text: &str) -> crate::PageMeta {
+    let html = Html::parse_document(text);
+    let mut m = crate::PageMeta::default();
+    let clean = |s: &str| {
+        let s = collapse_ws(s);
+        (!s.is_empty()).then_some(s)
+    };
+    for node in html.tree.root().descendants() {
+        match node.value() {
+            Node::Element(e) if e.name() == "meta" => {
+                let key = e
+                    .attr("name")
+                    .or_else(|| e.attr("property"))
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let Some(v) = e.attr("content").and_then(clean) else {
+                    continue;
+                };
+                let slot = match key.as_str() {
+                    "articletitle" => &mut m.article_title,
+                    "sitename" => &mut m.site_name,
+                    "sitedomain" => &mut m.site_domain,
+                    "siteidcode" => &mut m.site_id_code,
+                    "columnname" => &mut m.column_name,
+                    "pubdate" | "publishdate" | "firstpublishedtime" => &mut m.pub_date,
+                    "contentsource" | "source" => &mut m.content_source,
+                    "url" | "og:url" => &mut m.url,
+                    _ => continue,
+                };
+                slot.get_or_insert(v);
+            }
+            Node::Element(e) if e.name() == "link" && e.attr("rel") == Some("canonical") => {
+                if let Some(h) = e.attr("href").and_then(clean) {
+                    m.url.get_or_insert(h);
+                }
+            }
+            Node::Element(e) if e.name() == "title" && m.title.is_none() => {
+                let t: String = node
+                    .children()
+                    .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                    .collect();
+                m.title = clean(&t);
+            }
+            Node::Comment(c) => {
+                // `<!-- saved from url=(0066)https://… -->`, written by browsers
+                if let Some(i) = c.find("saved from url=") {
+                    let rest = &c[i + "saved from url=".len()..];
+                    let rest = rest.trim_start_matches(|ch: char| {
+                        ch == '(' || ch.is_ascii_digit() || ch == ')'
+                    });
+                    if let Some(u) = rest.split_whitespace().next() {
+                        m.url.get_or_insert(u.to_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    m
+}
+
 /// Reads an HTML page as blocks.
 pub(crate) fn read_blocks(text: &str) -> Vec<Block> {
     let html = Html::parse_document(text);

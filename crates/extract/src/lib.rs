@@ -132,6 +132,31 @@ pub struct Line {
     pub cols: Vec<u32>,
 }
 
+/// What a saved web page says about itself, outside the report's text: the `<meta>` tags that
+/// government site CMSs put in every article page, the `<title>`, and the address of a saved
+/// page (`<!-- saved from url=… -->`). All `None` for other formats.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageMeta {
+    /// `<title>`.
+    pub title: Option<String>,
+    /// `<meta name="ArticleTitle">`.
+    pub article_title: Option<String>,
+    /// `<meta name="SiteName">`.
+    pub site_name: Option<String>,
+    /// `<meta name="SiteDomain">`.
+    pub site_domain: Option<String>,
+    /// `<meta name="SiteIDCode">`: the government website identification code.
+    pub site_id_code: Option<String>,
+    /// `<meta name="ColumnName">`.
+    pub column_name: Option<String>,
+    /// `<meta name="PubDate">` (or `publishdate`, `firstpublishedtime`).
+    pub pub_date: Option<String>,
+    /// `<meta name="ContentSource">` (or `source`).
+    pub content_source: Option<String>,
+    /// `<meta name="Url">`, `og:url`, a canonical link, or the saved-from comment.
+    pub url: Option<String>,
+}
+
 /// A decoded document.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -145,6 +170,8 @@ pub struct Document {
     pub lines: Vec<Line>,
     /// The apparent table layout.
     pub layout: Layout,
+    /// A web page's own metadata (empty for other formats).
+    pub page: PageMeta,
 }
 
 impl Document {
@@ -283,6 +310,7 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             }
             let layout = detect_layout(&text, &lines);
             Ok(Document {
+                page: PageMeta::default(),
                 format: Format::Pdf,
                 encoding: "UTF-8",
                 text,
@@ -318,7 +346,8 @@ fn read_text(bytes: &[u8]) -> Result<Document, ExtractError> {
     }
     if looks_like_html(&text) {
         let blocks = html::read_blocks(&text);
-        let doc = from_blocks(Format::Html, encoding, &blocks);
+        let mut doc = from_blocks(Format::Html, encoding, &blocks);
+        doc.page = html::page_meta(&text);
         if doc.text.trim().is_empty() {
             return Err(ExtractError::Empty);
         }
@@ -334,6 +363,7 @@ fn read_text(bytes: &[u8]) -> Result<Document, ExtractError> {
     let lines = split_lines(&text);
     let layout = detect_layout(&text, &lines);
     Ok(Document {
+        page: PageMeta::default(),
         format: Format::Text,
         encoding,
         text,
@@ -350,6 +380,7 @@ fn from_blocks(format: Format, encoding: &'static str, blocks: &[grid::Block]) -
         detect_layout(&r.text, &r.lines)
     };
     Document {
+        page: PageMeta::default(),
         format,
         encoding,
         text: r.text,

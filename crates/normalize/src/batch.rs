@@ -56,7 +56,11 @@ fn make_reports_schema() -> SchemaRef {
         f("agency_in_title", DataType::Utf8, true, "The agency as the title words it, when that differs from `agency` (e.g. an abbreviation); else null."),
         f("report_year", DataType::Int32, true, "The year the report covers (from the title, the 统计期限 sentence or the first paragraph)."),
         f("template", DataType::Utf8, true, "National table format actually used: 2019 (国办公开办函〔2019〕60号) or 2021 (〔2021〕30号)."),
-        f("published_on", DataType::Utf8, true, "Signing date at the end of the report, or the page's 发布时间, as YYYY-MM-DD."),
+        f("published_on", DataType::Utf8, true, "Signing date at the end of the report, or the page's 发布时间 / PubDate, as YYYY-MM-DD."),
+        f("source_url", DataType::Utf8, true, "A saved web page's own address (`<meta name=\"Url\">`, og:url, canonical link, or the browser's saved-from comment); null otherwise."),
+        f("site_name", DataType::Utf8, true, "The government site that published the page (`<meta name=\"SiteName\">`); null otherwise."),
+        f("site_id_code", DataType::Utf8, true, "The government website identification code (`<meta name=\"SiteIDCode\">`, e.g. 3590000001); null otherwise."),
+        f("content_source", DataType::Utf8, true, "The office the page names as its source (`<meta name=\"ContentSource\">`); null otherwise."),
         f("status", DataType::Utf8, false, "ok (no finding above info), warning, error (at least one error finding) or unreadable."),
         f("n_findings", DataType::UInt32, false, "Number of findings for this report in `findings`."),
         f("reason", DataType::Utf8, true, "Why the document could not be read, when status is unreadable."),
@@ -213,6 +217,10 @@ pub fn reports_batch_rows<'a>(
     let mut year = Int32Builder::new();
     let mut template = StringBuilder::new();
     let mut published = StringBuilder::new();
+    let mut url = StringBuilder::new();
+    let mut site = StringBuilder::new();
+    let mut site_id = StringBuilder::new();
+    let mut content_source = StringBuilder::new();
     let mut status = StringBuilder::new();
     let mut n = UInt32Builder::new();
     let mut reason = StringBuilder::new();
@@ -230,6 +238,10 @@ pub fn reports_batch_rows<'a>(
         year.append_option(r.report_year);
         template.append_option(r.template.map(|t| t.as_str()));
         published.append_option(r.published_on.as_deref());
+        url.append_option(r.source_url.as_deref());
+        site.append_option(r.site_name.as_deref());
+        site_id.append_option(r.site_id_code.as_deref());
+        content_source.append_option(r.content_source.as_deref());
         status.append_value(row.status.as_str());
         n.append_value(row.n_findings);
         reason.append_option(r.unreadable.as_deref());
@@ -249,6 +261,10 @@ pub fn reports_batch_rows<'a>(
             Arc::new(year.finish()),
             Arc::new(template.finish()),
             Arc::new(published.finish()),
+            Arc::new(url.finish()),
+            Arc::new(site.finish()),
+            Arc::new(site_id.finish()),
+            Arc::new(content_source.finish()),
             Arc::new(status.finish()),
             Arc::new(n.finish()),
             Arc::new(reason.finish()),

@@ -38,6 +38,9 @@ use nianbao_vocab::{Section, Template, Vocabulary, PART_NUMERALS};
 use regex::Regex;
 
 pub use model::{Cell, CellStatus, Finding, Prose, Report, ReportStatus, Source};
+/// The encoding name of a UTF-8 text read with a few invalid bytes replaced (re-exported for
+/// the stages after this one).
+pub use nianbao_extract::UTF8_DAMAGED;
 use table::{Ctx, Region};
 use tokens::{Projection, Token};
 
@@ -173,8 +176,31 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
 
     // Metadata.
     let head_lines: Vec<&str> = doc.text[..first_heading_off].lines().collect();
-    let title = meta::find_title(&head_lines)
+    let page = &doc.page;
+    report.source_url = page.url.clone();
+    report.site_name = page.site_name.clone();
+    report.site_id_code = page.site_id_code.clone();
+    report.content_source = page.content_source.clone();
+    let body_title = meta::find_title(&head_lines)
         .or_else(|| meta::find_title(&doc.text.lines().take(12).collect::<Vec<_>>()));
+    // A saved article page whose body has no title line: the page's own title (the CMS's
+    // ArticleTitle, then <title>) names the report.
+    let page_title = body_title.is_none().then(|| {
+        [&page.article_title, &page.title]
+            .into_iter()
+            .flatten()
+            .find_map(|t| meta::find_title(&[t.as_str()]))
+    });
+    let page_title = page_title.flatten();
+    if let Some(t) = &page_title {
+        report.findings.push(Finding::new(
+            "page_metadata",
+            format!(
+                "the report has no title line; agency and year come from the page's title: {t}"
+            ),
+        ));
+    }
+    let title = body_title.or(page_title);
     let body_start = headings
         .iter()
         .find(|h| h.part == 1)
@@ -226,12 +252,33 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         ));
     }
     if report.agency.is_none() {
+        // the page's stated source office, then the site, when they are names
+        if let Some(a) = [&page.content_source, &page.site_name]
+            .into_iter()
+            .flatten()
+            .find(|a| meta::is_agency_name(a))
+        {
+            report.findings.push(Finding::new(
+                "page_metadata",
+                format!("no agency in the report's text; the page's metadata names {a}"),
+            ));
+            report.agency = Some(a.clone());
+        }
+    }
+    if report.agency.is_none() {
         report.findings.push(Finding::new(
             "missing_agency",
             "no agency name in the title or the first paragraph",
         ));
     }
-    report.published_on = meta::published_on(&doc.text);
+    report.published_on = meta::published_on(&doc.text).or_else(|| {
+        let d = meta::page_date(page.pub_date.as_deref()?)?;
+        report.findings.push(Finding::new(
+            "page_metadata",
+            format!("no signing date in the report; published_on is the page's PubDate {d}"),
+        ));
+        Some(d)
+    });
     match (&report.published_on, report.report_year) {
         (None, _) => report.findings.push(Finding::new(
             "missing_published_on",

@@ -401,6 +401,17 @@ fn cn_small(s: &str) -> Option<u32> {
     }
 }
 
+/// A page's publication time (`2025-03-10 15:35`, `2025/3/10`) as `YYYY-MM-DD`.
+pub fn page_date(s: &str) -> Option<String> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = re(
+        &R,
+        r"^\s*((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})",
+    );
+    let c = r.captures(s)?;
+    ymd(&c[1], &c[2], &c[3])
+}
+
 fn ymd(y: &str, m: &str, d: &str) -> Option<String> {
     let y = parse_year(y)?;
     let m = cn_small(m)?;

@@ -237,6 +237,14 @@ pub struct Report {
     pub template: Option<Template>,
     /// Signing date, `YYYY-MM-DD`.
     pub published_on: Option<String>,
+    /// A saved web page's own address (`<meta name="Url">`, canonical link, saved-from comment).
+    pub source_url: Option<String>,
+    /// The site that published the page (`<meta name="SiteName">`).
+    pub site_name: Option<String>,
+    /// The government website identification code (`<meta name="SiteIDCode">`).
+    pub site_id_code: Option<String>,
+    /// The page's stated source office (`<meta name="ContentSource">`, `来源：…`).
+    pub content_source: Option<String>,
     /// Canonical cells.
     pub cells: Vec<Cell>,
     /// Parts 一 to 六 as text.
@@ -271,6 +279,10 @@ impl Report {
             report_year: None,
             template: None,
             published_on: None,
+            source_url: None,
+            site_name: None,
+            site_id_code: None,
+            content_source: None,
             cells: Vec::new(),
             sections: Vec::new(),
             findings: Vec::new(),

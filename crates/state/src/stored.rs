@@ -20,6 +20,7 @@ const LAYOUTS: &[&str] = &[
 ];
 const ENCODINGS: &[&str] = &[
     "UTF-8",
+    nianbao_normalize::UTF8_DAMAGED,
     "UTF-16LE",
     "UTF-16BE",
     "GB18030",
@@ -61,6 +62,10 @@ pub(crate) struct StoredReport {
     report_year: Option<i32>,
     template: Option<String>,
     published_on: Option<String>,
+    source_url: Option<String>,
+    site_name: Option<String>,
+    site_id_code: Option<String>,
+    content_source: Option<String>,
     cells: Vec<StoredCell>,
     sections: Vec<(u8, String, String)>,
     findings: Vec<StoredFinding>,
@@ -118,6 +123,10 @@ impl StoredReport {
             report_year: r.report_year,
             template: r.template.map(|t| t.as_str().to_owned()),
             published_on: r.published_on.clone(),
+            source_url: r.source_url.clone(),
+            site_name: r.site_name.clone(),
+            site_id_code: r.site_id_code.clone(),
+            content_source: r.content_source.clone(),
             cells,
             sections: r
                 .sections
@@ -163,6 +172,10 @@ impl StoredReport {
             None => None,
         };
         r.published_on = self.published_on;
+        r.source_url = self.source_url;
+        r.site_name = self.site_name;
+        r.site_id_code = self.site_id_code;
+        r.content_source = self.content_source;
         let all = v.all_keys();
         for c in self.cells {
             let def = v.cell(all.get(usize::from(c.key))?)?;

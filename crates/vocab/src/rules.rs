@@ -72,6 +72,7 @@ pub const RULES: &[Rule] = &[
     r("published_on_implausible", Warning, "The signing date lies before the end of the reporting year (a report for year Y is signed after 31 December of Y)."),
     r("year_conflict", Warning, "The title's year and the 统计期限 sentence's year differ; `report_year` keeps the title's."),
     r("decoding_damaged", Warning, "The document is UTF-8 with a few invalid byte sequences; they are replaced by U+FFFD (encoding `UTF-8 (invalid bytes replaced)`), and a number beside one may be incomplete."),
+    r("page_metadata", Info, "A saved web page's own metadata (`<meta name=ArticleTitle/PubDate/ContentSource/SiteName>`, `<title>`) supplied what the report's text lacks: the title, the agency or the publication date."),
     r("mixed_template", Warning, "A table is in the other national format than the report (e.g. a 2019-format report whose part 三 gives （六）其他处理 as the three items of the 2021 format): the cells that do not exist in the report's format are not guessed; they are null with status `ambiguous`."),
     r("missing_row", Warning, "A row of the template was not found; its cells are null with status `missing`."),
     r("missing_column_header", Warning, "The table header does not name a column of the template."),
