@@ -29,8 +29,14 @@ fn main() {
             w.doc, w.key, w.want, w.got, w.status
         );
     }
+    let meta: usize = tallies
+        .iter()
+        .filter(|((_, d), _)| d == "all")
+        .map(|(_, t)| t.meta_wrong)
+        .sum();
     println!("wrong values: {}", wrongs.len());
-    if !wrongs.is_empty() {
+    println!("documents with wrong metadata: {meta}");
+    if !wrongs.is_empty() || meta > 0 {
         std::process::exit(1);
     }
 }

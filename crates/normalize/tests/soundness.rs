@@ -29,6 +29,13 @@ fn no_wrong_value_on_adversarial_documents() {
         wrongs.len(),
         shown.join("\n")
     );
+    // metadata (agency, year, template) of every generated document, title variants included
+    let meta: usize = tallies
+        .iter()
+        .filter(|((_, d), _)| d == "all")
+        .map(|(_, t)| t.meta_wrong)
+        .sum();
+    assert_eq!(meta, 0, "documents with wrong metadata");
     // the test can fail: the generator does produce recoverable and damaged cells
     let all: usize = tallies.values().map(|t| t.recovered).sum();
     assert!(all > 0);

@@ -20,6 +20,9 @@
 //! | `trailing_punct` | a value followed by punctuation (`117.`, `106、`) |
 //! | `merged_first_col` | lines of item rows start with an empty cell (tabbed) |
 //! | `repeated_label` | the column header repeated in the middle of part 三 |
+//! | `struck` | HTML cells with deleted, struck-out, hidden or superscript digits beside the value |
+//! | `mixed_template` | a 2019-format report whose part 三 gives （六） as the 2021 format's three items |
+//! | `title_variant` | titles worded `…局政府信息公开工作2024年度报告`, `【…局】2024年…`, `…关于印发…的通知` |
 //!
 //! ```
 //! let d = nianbao_synth::adversarial::generate(7, 3);
@@ -34,8 +37,11 @@ use nianbao_vocab::{cell_key, fmt_number, Section, Template, ValueKind, Vocabula
 use crate::{hdr, markup, render_row, row, Rng, Row};
 
 /// Every damage kind the generator applies.
-pub const DAMAGES: [&str; 13] = [
+pub const DAMAGES: [&str; 16] = [
     "clean",
+    "struck",
+    "mixed_template",
+    "title_variant",
     "runs",
     "runs_spaced",
     "signs",
@@ -105,8 +111,11 @@ fn damages_for(layout: &str) -> Vec<&'static str> {
         "typos",
         "header_spaces",
         "stray_column",
+        "mixed_template",
+        "title_variant",
     ];
     match layout {
+        "html" => d.push("struck"),
         "flattened" => d.extend(["runs", "runs_spaced"]),
         "pdf_text" => d.extend(["missing_cell", "page_number", "repeated_label"]),
         "tabbed" => d.extend(["trailing_punct", "merged_first_col", "repeated_label"]),
@@ -153,12 +162,26 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
     let mut shown = std::collections::BTreeSet::new();
     // which cells are blank / left out, decided as rows are rendered
     let blank_rate = if has("blank_cell") { 6 } else { 0 };
+    let struck = has("struck");
     let mut cell_text = |rng: &mut Rng, key: &str, x: f64, kind: ValueKind| -> Option<String> {
         if blank_rate > 0 && rng.below(blank_rate) == 0 && x == 0.0 {
             return None;
         }
         shown.insert(key.to_owned());
         let mut s = fmt_number(x);
+        if struck && rng.below(4) == 0 && x >= 0.0 {
+            let other = rng.below(10);
+            s = match rng.below(4) {
+                0 => format!("{}<del>{other}</del><ins>{s}</ins>", markup::RAW),
+                1 => format!("{}<s>{other}</s>{s}", markup::RAW),
+                2 => format!("{}{s}<sup>{other}</sup>", markup::RAW),
+                _ => format!(
+                    "{}<span style=\"display:none\">{other}</span>{s}",
+                    markup::RAW
+                ),
+            };
+            return Some(s);
+        }
         if kind == ValueKind::Signed && x < 0.0 && has("signs") {
             let m = pick(rng, &["-", "−", "－", "—"]);
             s = format!("{m}{}", fmt_number(-x));
@@ -300,9 +323,32 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
             .map(|(i, c)| if i == at { '口' } else { *c })
             .collect()
     };
+    let mixed = has("mixed_template") && t == Template::Y2019;
     for (ri, r) in s3rows.iter().enumerate() {
         let mut vals = grid[r.key].clone();
         vals.push(vals.iter().sum());
+        if mixed && r.key == "other_processing" {
+            // the truth keeps the 2019 row; the document shows the three 2021 items, the
+            // whole amount under 3.其他
+            for (c, x) in s3cols.iter().zip(&vals) {
+                truth.insert(cell_key(Section::S3, r.key, c.key), *x);
+            }
+            s3.push(hdr("（六）其他处理"));
+            let zeros: Vec<Option<String>> = vec![Some("0".into()); 7];
+            s3.push(row(
+                "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+                zeros.clone(),
+            ));
+            s3.push(row(
+                "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+                zeros,
+            ));
+            s3.push(row(
+                "3.其他",
+                vals.iter().map(|x| Some(fmt_number(*x))).collect(),
+            ));
+            continue;
+        }
         match r.key {
             "denied_state_secret" => s3.push(hdr("（三）不予公开")),
             "unable_not_held" => s3.push(hdr("（四）无法提供")),
@@ -405,13 +451,22 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
     } else {
         "四、政府信息公开行政复议、行政诉讼情况"
     };
+    let title = if has("title_variant") {
+        match rng.below(3) {
+            0 => format!("{agency}政府信息公开工作{year}年度报告"),
+            1 => format!("【{agency}】{year}年政府信息公开工作年度报告"),
+            _ => format!("{agency}关于印发{year}年政府信息公开工作年度报告的通知"),
+        }
+    } else {
+        format!("{agency}{year}年政府信息公开工作年度报告")
+    };
     let intro = format!(
         "{year}年，{agency}认真贯彻落实《中华人民共和国政府信息公开条例》，本报告统计期限为{year}年1月1日至{year}年12月31日。"
     );
     let bytes = if layout == "html" {
         let p = |s: &str| markup::Piece::Para(s.to_owned());
         let pieces = vec![
-            markup::Piece::Title(format!("{agency}{year}年政府信息公开工作年度报告")),
+            markup::Piece::Title(title.clone()),
             p("一、总体情况"),
             p(&intro),
             p("二、主动公开政府信息情况"),
@@ -475,10 +530,7 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
             }
             out.join(if flat { "" } else { "\n" })
         };
-        let mut parts: Vec<String> = vec![
-            format!("{agency}{year}年政府信息公开工作年度报告\n"),
-            format!("一、总体情况\n{intro}\n"),
-        ];
+        let mut parts: Vec<String> = vec![format!("{title}\n"), format!("一、总体情况\n{intro}\n")];
         parts.push(format!(
             "二、主动公开政府信息情况\n{}\n",
             render(&mut rng, &s2)

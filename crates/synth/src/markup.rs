@@ -93,8 +93,15 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// A cell value starting with this is written into the HTML as it is (not escaped).
+pub(crate) const RAW: &str = "\u{1}";
+
 /// Digits split over two spans, the way Word pastes them: `<span>12</span><span>3</span>`.
 fn spans(s: &str) -> String {
+    // the adversarial generator's raw markup (struck-out, hidden, superscript digits)
+    if let Some(raw) = s.strip_prefix(RAW) {
+        return raw.to_owned();
+    }
     if s.len() >= 3 && s.chars().all(|c| c.is_ascii_digit()) {
         let (a, b) = s.split_at(s.len() / 2);
         format!("<span>{a}</span><span lang=\"EN-US\">{b}</span>")
