@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_array::{Array, Float64Array, Int32Array, StringArray};
 use serde_json::Value;
+
+#[path = "common.rs"]
+mod common;
 
 /// Whether poppler's `pdftotext` is installed; PDF checks are skipped (and say so) without it.
 fn has_pdftotext() -> bool {
@@ -58,23 +60,7 @@ fn build_config(cfg: &Path) -> std::process::Output {
     bin().args(["build", "--config"]).arg(cfg).output().unwrap()
 }
 
-fn read(path: &Path) -> Vec<RecordBatch> {
-    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    ParquetRecordBatchReaderBuilder::try_new(f)
-        .unwrap()
-        .build()
-        .unwrap()
-        .map(|b| b.unwrap())
-        .collect()
-}
-
-fn s<'a>(b: &'a RecordBatch, c: &str) -> &'a StringArray {
-    b.column_by_name(c)
-        .unwrap()
-        .as_any()
-        .downcast_ref()
-        .unwrap()
-}
+use common::{col as s, read};
 
 fn opt(a: &StringArray, i: usize) -> Option<String> {
     (!a.is_null(i)).then(|| a.value(i).to_owned())
@@ -225,9 +211,7 @@ fn has_rule(ds: &Dataset, doc: &str, rule: &str, needle: &str) -> bool {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("nianbao-e2e-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    common::tmp_dir("e2e", name)
 }
 
 /// Synthetic reports in all five text layouts, three encodings, both templates, with

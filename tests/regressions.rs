@@ -7,8 +7,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_array::{Array, Float64Array};
+
+#[path = "common.rs"]
+mod common;
+use common::{col, read};
 
 /// What the output must say of a cell.
 #[derive(Debug, Clone, Copy)]
@@ -615,28 +618,8 @@ fn cases() -> Vec<Case> {
     v
 }
 
-fn read(path: &Path) -> Vec<RecordBatch> {
-    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    ParquetRecordBatchReaderBuilder::try_new(f)
-        .unwrap()
-        .build()
-        .unwrap()
-        .map(|b| b.unwrap())
-        .collect()
-}
-
-fn col<'a>(b: &'a RecordBatch, c: &str) -> &'a StringArray {
-    b.column_by_name(c)
-        .unwrap()
-        .as_any()
-        .downcast_ref()
-        .unwrap()
-}
-
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("nianbao-reg-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    common::tmp_dir("reg", name)
 }
 
 #[test]

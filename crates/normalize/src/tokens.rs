@@ -361,6 +361,20 @@ fn word(
         out.push(tok(Kind::Num, start, end, Some(v), None));
         return;
     }
+    // a blank marker glued to its neighbours (`12—`, `—8.`)
+    let glued_blank = |start, end| Token {
+        kind: Kind::Blank,
+        start,
+        end,
+        value: None,
+        digits: None,
+        glued: true,
+        dash: false,
+        frac: None,
+        line,
+        cell,
+        col: 0,
+    };
     let mut text_start: Option<usize> = None;
     let mut j = 0;
     let flush_text = |ts: &mut Option<usize>, upto: usize, out: &mut Vec<Token>| {
@@ -400,19 +414,7 @@ fn word(
             // a blank marker glued to a number or a label (`12—行政处罚`, `其他处理—`): a blank
             // cell of flattened text
             flush_text(&mut text_start, j, out);
-            out.push(Token {
-                kind: Kind::Blank,
-                start: pos(j),
-                end: pos(run_end),
-                value: None,
-                digits: None,
-                glued: true,
-                dash: false,
-                frac: None,
-                line,
-                cell,
-                col: 0,
-            });
+            out.push(glued_blank(pos(j), pos(run_end)));
             j = run_end;
             continue;
         }
@@ -475,19 +477,7 @@ fn word(
                     if dash {
                         // `—8.属于…`: a blank cell, then the next row's item number
                         flush_text(&mut text_start, ns, out);
-                        out.push(Token {
-                            kind: Kind::Blank,
-                            start: pos(ns),
-                            end: pos(ds),
-                            value: None,
-                            digits: None,
-                            glued: true,
-                            dash: false,
-                            frac: None,
-                            line,
-                            cell,
-                            col: 0,
-                        });
+                        out.push(glued_blank(pos(ns), pos(ds)));
                         text_start = Some(ds);
                     } else if text_start.is_none() {
                         text_start = Some(ns);

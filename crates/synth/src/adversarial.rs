@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 
 use nianbao_vocab::{cell_key, fmt_number, Section, Template, ValueKind, Vocabulary};
 
-use crate::{hdr, markup, render_row, row, Rng, Row};
+use crate::{hdr, markup, render_row, row, s3_rows, Rng, Row};
 
 /// Every damage kind the generator applies.
 pub const DAMAGES: [&str; 16] = [
@@ -219,20 +219,7 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
     }
 
     // Part 三.
-    let s3rows: Vec<_> = v
-        .rows(t, Section::S3)
-        .filter(|r| t == Template::Y2019 || r.key != "other_processing")
-        .collect();
-    let outcome: Vec<&str> = s3rows
-        .iter()
-        .map(|r| r.key)
-        .filter(|k| {
-            !matches!(
-                *k,
-                "received_new" | "carried_over" | "results_total" | "carried_forward"
-            )
-        })
-        .collect();
+    let (s3rows, outcome) = s3_rows(v, t);
     let mut grid: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     let busy = rng.below(4) + 1;
     for &o in &outcome {

@@ -123,6 +123,29 @@ pub fn generate_layouts(count: usize, seed: u64, defects: bool, layouts: &[&str]
         .collect()
 }
 
+/// The rows of part 三 a generated report of template `t` writes (2021: the three items of
+/// （六）, not the single row), and among them the outcome rows that add up to （七）总计.
+fn s3_rows(
+    v: &'static Vocabulary,
+    t: Template,
+) -> (Vec<&'static nianbao_vocab::RowDef>, Vec<&'static str>) {
+    let rows: Vec<_> = v
+        .rows(t, Section::S3)
+        .filter(|r| t == Template::Y2019 || r.key != "other_processing")
+        .collect();
+    let outcome = rows
+        .iter()
+        .map(|r| r.key)
+        .filter(|k| {
+            !matches!(
+                *k,
+                "received_new" | "carried_over" | "results_total" | "carried_forward"
+            )
+        })
+        .collect();
+    (rows, outcome)
+}
+
 fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
     let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
     let v = Vocabulary::get();
@@ -197,20 +220,7 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
     }
 
     // Part 三: outcome rows per applicant column, then the balance.
-    let s3rows: Vec<_> = v
-        .rows(t, Section::S3)
-        .filter(|r| t == Template::Y2019 || r.key != "other_processing")
-        .collect();
-    let outcome: Vec<&str> = s3rows
-        .iter()
-        .map(|r| r.key)
-        .filter(|k| {
-            !matches!(
-                *k,
-                "received_new" | "carried_over" | "results_total" | "carried_forward"
-            )
-        })
-        .collect();
+    let (s3rows, outcome) = s3_rows(v, t);
     let applicants = 6;
     let mut grid: std::collections::HashMap<&str, Vec<f64>> = std::collections::HashMap::new();
     for &o in &outcome {

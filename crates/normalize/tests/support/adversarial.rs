@@ -26,6 +26,19 @@ pub struct Tally {
     pub meta_wrong: usize,
 }
 
+impl Tally {
+    /// Adds the counts of `o`.
+    pub fn add(&mut self, o: &Tally) {
+        self.docs += o.docs;
+        self.shown += o.shown;
+        self.recovered += o.recovered;
+        self.ambiguous += o.ambiguous;
+        self.wrong += o.wrong;
+        self.inferred += o.inferred;
+        self.meta_wrong += o.meta_wrong;
+    }
+}
+
 /// One wrong value, for the failure message.
 #[derive(Debug, Clone)]
 pub struct Wrong {
@@ -79,30 +92,17 @@ pub fn check(d: &AdvDoc, tallies: &mut BTreeMap<(String, String), Tally>, wrongs
         t.meta_wrong += 1;
     }
     for damage in std::iter::once("all").chain(d.damage.iter().copied()) {
-        let e = tallies
+        tallies
             .entry((d.layout.to_owned(), damage.to_owned()))
-            .or_default();
-        e.docs += t.docs;
-        e.shown += t.shown;
-        e.recovered += t.recovered;
-        e.ambiguous += t.ambiguous;
-        e.wrong += t.wrong;
-        e.inferred += t.inferred;
-        e.meta_wrong += t.meta_wrong;
+            .or_default()
+            .add(&t);
     }
 }
 
 /// Merges the counts of `b` into `a`.
 pub fn merge(a: &mut BTreeMap<(String, String), Tally>, b: BTreeMap<(String, String), Tally>) {
     for (k, v) in b {
-        let e = a.entry(k).or_default();
-        e.docs += v.docs;
-        e.shown += v.shown;
-        e.recovered += v.recovered;
-        e.ambiguous += v.ambiguous;
-        e.wrong += v.wrong;
-        e.inferred += v.inferred;
-        e.meta_wrong += v.meta_wrong;
+        a.entry(k).or_default().add(&v);
     }
 }
 
