@@ -11,7 +11,8 @@
 //! - **glued signs**: a dash glued before digits (`35-15`, `—3`) is a minus sign (only in a
 //!   signed column: 本年增/减) or a blank marker of its own cell.
 //! - **surplus numbers** (a stray column): when the row shows more numbers than columns, any
-//!   of the pieces may be the surplus — together with every split of the runs.
+//!   of the pieces may be the surplus — together with every split of the runs (a surplus cut
+//!   from a run has at most [`MAX_STRAY_DIGITS`] digits).
 //! - **missing cells**: when even the finest split gives fewer pieces than columns, blank cells
 //!   may have been left out anywhere — again together with every split.
 //!
@@ -130,6 +131,8 @@ pub struct Readings<'a> {
 
 /// Most distinct readings kept for one row before it is declared "too many readings".
 pub const MAX_CANDIDATES: usize = 4_096;
+/// Most digits of a stray cell cut from a run of digits (see `Enum::place_or_keep`).
+pub const MAX_STRAY_DIGITS: usize = 4;
 /// Most search steps for one row.
 pub const MAX_STEPS: usize = 200_000;
 
@@ -387,6 +390,29 @@ impl<'a> Enum<'_, 'a> {
     }
 
     /// [`Self::place`]; `free`: a trailing empty cell, dropped at no cost.
+    /// [`Self::place`], but the cell may be dropped only when `droppable`.
+    fn place_or_keep(
+        &mut self,
+        cell: CellRead<'a>,
+        droppable: bool,
+        cur: &mut Vec<CellRead<'a>>,
+        inserted: usize,
+        next: &mut dyn FnMut(&mut Self, &mut Vec<CellRead<'a>>, usize),
+    ) {
+        if droppable {
+            self.place(cell, cur, inserted, next);
+            return;
+        }
+        let k = self.cols.len();
+        if cur.len() < k && fits(self.cols[cur.len()], cell.value) {
+            cur.push(cell);
+            if group_closed_ok(cur, self.groups) {
+                next(self, cur, inserted);
+            }
+            cur.pop();
+        }
+    }
+
     fn place_or_drop(
         &mut self,
         cell: CellRead<'a>,
@@ -528,12 +554,16 @@ impl<'a> Enum<'_, 'a> {
                 raw,
                 tok: Some(it.tok),
             };
+            // A stray cell hidden in a run is a short number: a piece of more than
+            // MAX_STRAY_DIGITS digits is never the surplus (it would swallow whole rows of
+            // digits that belong to a misplaced label).
+            let droppable = end - from <= MAX_STRAY_DIGITS;
             if left == 0 {
-                self.place(cell, cur, inserted, &mut |e, cur, ins| {
+                self.place_or_keep(cell, droppable, cur, inserted, &mut |e, cur, ins| {
                     e.item(i + 1, cur, ins)
                 });
             } else {
-                self.place(cell, cur, inserted, &mut |e, cur, ins| {
+                self.place_or_keep(cell, droppable, cur, inserted, &mut |e, cur, ins| {
                     if e.feasible(i + 1, left, cur, ins) {
                         e.digits(i, end, false, cur, ins)
                     }

@@ -132,17 +132,22 @@ fn find_anchors(
         if core.len() < 4 {
             continue;
         }
-        let mut best = (0usize, lo);
+        // best LCS score; among equal scores the window that shares the longest prefix with
+        // the label (`…公开申请|申请人逾期…`: the label starts at the second 申请, not in the
+        // end of the label before it)
+        let mut best = (0usize, 0usize, lo);
         for s in lo..hi {
             let w = &proj.chars[s..(s + core.len() + 2).min(hi)];
             if w.first() != Some(&core[0]) && w.get(1) != Some(&core[1]) {
                 continue;
             }
             let score = lcs(&core, w);
-            if score > best.0 {
-                best = (score, s);
+            let prefix = w.iter().zip(&core).take_while(|(a, b)| a == b).count();
+            if (score, prefix) > (best.0, best.1) {
+                best = (score, prefix, s);
             }
         }
+        let best = (best.0, best.2);
         if best.0 * 10 >= core.len() * 6 {
             let end = (best.1 + core.len()).min(hi);
             found[i] = Some(Anchor {
