@@ -467,6 +467,15 @@ fn cases() -> Vec<Case> {
         &[],
     ));
     v.push(meta_case(
+        "issue20_c10_name_over_two_lines.txt",
+        titled("明湖县科学技\n术局2024年政府信息公开工作年度报告"),
+        &[
+            ("agency", Some("明湖县科学技术局")),
+            ("report_year", Some("2024")),
+        ],
+        &[],
+    ));
+    v.push(meta_case(
         "issue20_c10_brackets.txt",
         titled("【明湖县民政局】2024年政府信息公开工作年度报告"),
         &[("agency", Some("明湖县民政局"))],

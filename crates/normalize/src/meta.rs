@@ -72,15 +72,31 @@ pub fn find_title(lines: &[&str]) -> Option<String> {
         }
         let has_year = first_year(l).is_some();
         if has_year && l.contains("报告") && l.contains("政府信息公开") {
-            // `洪泽区人民政府` on its own line above `2023年政府信息公开工作年度报告`
+            // `洪泽区人民政府` on its own line above `2023年政府信息公开工作年度报告`, or a
+            // name broken over two lines (`明湖县科学技` / `术局2024年…`)
             if let Some(prev) = i.checked_sub(1).and_then(|j| nonempty.get(j)) {
-                let starts_with_year = first_year(l).is_some_and(|(_, at)| at == 0);
-                if starts_with_year
-                    && first_year(prev).is_none()
+                let at = first_year(l).map_or(0, |(_, at)| at);
+                let prev = strip_spaces(prev);
+                let joined = format!("{prev}{}", strip_spaces(&l[..at]));
+                let name_like = |p: &str| {
+                    p.chars()
+                        .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || "（）()".contains(c))
+                };
+                let fragment = strip_spaces(&l[..at]);
+                let place = |p: &str| p.contains(['省', '市', '县', '区', '州', '旗', '盟']);
+                // the part before the year is nothing, or a piece too short to be a name
+                // (`术局`) while the joined name is one with its place
+                let broken = at == 0 || (fragment.chars().count() <= 3 && place(&joined));
+                if broken
+                    && first_year(&prev).is_none()
                     && prev.chars().count() <= 30
-                    && SUFFIXES.iter().any(|x| strip_spaces(prev).ends_with(x))
+                    && name_like(&prev)
+                    && !["首页", "当前位置", "网站", "栏目"]
+                        .iter()
+                        .any(|w| prev.contains(w))
+                    && SUFFIXES.iter().any(|x| joined.ends_with(x))
                 {
-                    return Some(format!("{}{l}", strip_spaces(prev)));
+                    return Some(format!("{prev}{l}"));
                 }
             }
             return Some(l.to_owned());
