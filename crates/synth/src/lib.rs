@@ -6,7 +6,9 @@
 //! templates, UTF-8 / GBK / UTF-16, made-up agencies and nonzero numbers that satisfy the
 //! identities — and, when defects are enabled, deliberate problems (a wrong total, a blank row,
 //! an extra number, a missing table, no title). Each document comes with a gold record in the
-//! format of the shared gold files. **Never:** copies text of real reports.
+//! format of the shared gold files. [`adversarial`] draws random truth tables and renders them
+//! with the damage real converters do, keeping the truth of every cell, for the differential
+//! soundness test (ACCURACY.md). **Never:** copies text of real reports.
 //!
 //! ```
 //! let docs = nianbao_synth::generate(3, 7, true);
