@@ -1,9 +1,10 @@
 //! Helpers shared by the end-to-end test files (`e2e.rs`, `regressions.rs`): reading the
 //! Parquet the binary writes, and scratch folders.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use arrow_array::{RecordBatch, StringArray};
+use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// Every batch of a Parquet file.
@@ -31,4 +32,50 @@ pub fn tmp_dir(prefix: &str, name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nianbao-{prefix}-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
+}
+
+/// Every cell of a dataset: (document, key) → (value, status).
+pub type Cells = HashMap<(String, String), (Option<f64>, String)>;
+
+/// The cells of the dataset in `out`.
+pub fn load_cells(out: &Path) -> Cells {
+    let mut cells = HashMap::new();
+    for b in read(&out.join("cells.parquet")) {
+        let v: &Float64Array = b
+            .column_by_name("value")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            cells.insert(
+                (
+                    col(&b, "document").value(i).to_owned(),
+                    col(&b, "key").value(i).to_owned(),
+                ),
+                (
+                    (!v.is_null(i)).then(|| v.value(i)),
+                    col(&b, "status").value(i).to_owned(),
+                ),
+            );
+        }
+    }
+    cells
+}
+
+/// The findings of the dataset in `out`: document → (rule, message).
+pub fn load_findings(out: &Path) -> HashMap<String, Vec<(String, String)>> {
+    let mut findings: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for b in read(&out.join("findings.parquet")) {
+        for i in 0..b.num_rows() {
+            findings
+                .entry(col(&b, "document").value(i).to_owned())
+                .or_default()
+                .push((
+                    col(&b, "rule").value(i).to_owned(),
+                    col(&b, "message").value(i).to_owned(),
+                ));
+        }
+    }
+    findings
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use arrow_array::{Array, Float64Array, Int32Array, StringArray};
+use arrow_array::{Array, Int32Array, StringArray};
 use serde_json::Value;
 
 #[path = "common.rs"]
@@ -67,7 +67,7 @@ fn opt(a: &StringArray, i: usize) -> Option<String> {
 }
 
 /// (document, key) → (value, status)
-type Cells = HashMap<(String, String), (Option<f64>, String)>;
+use common::Cells;
 
 struct Dataset {
     cells: Cells,
@@ -76,27 +76,7 @@ struct Dataset {
 }
 
 fn load(out: &Path) -> Dataset {
-    let mut cells = HashMap::new();
-    for b in read(&out.join("cells.parquet")) {
-        let v: &Float64Array = b
-            .column_by_name("value")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
-        for i in 0..b.num_rows() {
-            cells.insert(
-                (
-                    s(&b, "document").value(i).to_owned(),
-                    s(&b, "key").value(i).to_owned(),
-                ),
-                (
-                    (!v.is_null(i)).then(|| v.value(i)),
-                    s(&b, "status").value(i).to_owned(),
-                ),
-            );
-        }
-    }
+    let cells = common::load_cells(out);
     let mut reports = HashMap::new();
     for b in read(&out.join("reports.parquet")) {
         let y: &Int32Array = b
@@ -125,18 +105,7 @@ fn load(out: &Path) -> Dataset {
             reports.insert(s(&b, "document").value(i).to_owned(), m);
         }
     }
-    let mut findings: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for b in read(&out.join("findings.parquet")) {
-        for i in 0..b.num_rows() {
-            findings
-                .entry(s(&b, "document").value(i).to_owned())
-                .or_default()
-                .push((
-                    s(&b, "rule").value(i).to_owned(),
-                    s(&b, "message").value(i).to_owned(),
-                ));
-        }
-    }
+    let findings = common::load_findings(out);
     Dataset {
         cells,
         reports,

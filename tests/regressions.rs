@@ -654,39 +654,8 @@ fn every_regression_case_is_right_or_null_with_a_finding() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let mut cells: HashMap<(String, String), (Option<f64>, String)> = HashMap::new();
-    for b in read(&out.join("cells.parquet")) {
-        let v: &Float64Array = b
-            .column_by_name("value")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
-        for i in 0..b.num_rows() {
-            cells.insert(
-                (
-                    col(&b, "document").value(i).to_owned(),
-                    col(&b, "key").value(i).to_owned(),
-                ),
-                (
-                    (!v.is_null(i)).then(|| v.value(i)),
-                    col(&b, "status").value(i).to_owned(),
-                ),
-            );
-        }
-    }
-    let mut findings: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for b in read(&out.join("findings.parquet")) {
-        for i in 0..b.num_rows() {
-            findings
-                .entry(col(&b, "document").value(i).to_owned())
-                .or_default()
-                .push((
-                    col(&b, "rule").value(i).to_owned(),
-                    col(&b, "message").value(i).to_owned(),
-                ));
-        }
-    }
+    let cells = common::load_cells(&out);
+    let findings = common::load_findings(&out);
     let mut reports: HashMap<String, HashMap<String, Option<String>>> = HashMap::new();
     for b in read(&out.join("reports.parquet")) {
         let year: &arrow_array::Int32Array = b

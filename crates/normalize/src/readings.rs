@@ -131,7 +131,7 @@ pub struct Readings<'a> {
 
 /// Most distinct readings kept for one row before it is declared "too many readings".
 pub const MAX_CANDIDATES: usize = 4_096;
-/// Most digits of a stray cell cut from a run of digits (see `Enum::place_or_keep`).
+/// Most digits of a stray cell cut from a run of digits (see `Surplus::Never`).
 pub const MAX_STRAY_DIGITS: usize = 4;
 /// Most search steps for one row.
 pub const MAX_STEPS: usize = 200_000;
@@ -296,6 +296,17 @@ fn enumerate<'a>(
     }
 }
 
+/// Whether a piece may be dropped as a surplus cell.
+#[derive(Clone, Copy)]
+enum Surplus {
+    /// Yes, within the row's budget of stray cells.
+    Counted,
+    /// Yes, at no cost: an empty cell after the row's last value.
+    Free,
+    /// No: a long piece of a run (see [`MAX_STRAY_DIGITS`]).
+    Never,
+}
+
 struct Enum<'c, 'a> {
     values: &'c [&'c Item<'a>],
     cols: &'c [ValueKind],
@@ -378,7 +389,8 @@ impl<'a> Enum<'_, 'a> {
         lo <= need && need <= hi + ins
     }
 
-    /// Places `cell` (or drops it, when surplus is allowed), then continues with `next`.
+    /// Places `cell` (or drops it as a surplus cell, when surplus is allowed), then continues
+    /// with `next`.
     fn place(
         &mut self,
         cell: CellRead<'a>,
@@ -386,23 +398,18 @@ impl<'a> Enum<'_, 'a> {
         inserted: usize,
         next: &mut dyn FnMut(&mut Self, &mut Vec<CellRead<'a>>, usize),
     ) {
-        self.place_or_drop(cell, false, cur, inserted, next);
+        self.place_as(cell, Surplus::Counted, cur, inserted, next);
     }
 
-    /// [`Self::place`]; `free`: a trailing empty cell, dropped at no cost.
-    /// [`Self::place`], but the cell may be dropped only when `droppable`.
-    fn place_or_keep(
+    /// Places `cell`, or drops it as `surplus` says, then continues with `next`.
+    fn place_as(
         &mut self,
         cell: CellRead<'a>,
-        droppable: bool,
+        surplus: Surplus,
         cur: &mut Vec<CellRead<'a>>,
         inserted: usize,
         next: &mut dyn FnMut(&mut Self, &mut Vec<CellRead<'a>>, usize),
     ) {
-        if droppable {
-            self.place(cell, cur, inserted, next);
-            return;
-        }
         let k = self.cols.len();
         if cur.len() < k && fits(self.cols[cur.len()], cell.value) {
             cur.push(cell);
@@ -411,28 +418,12 @@ impl<'a> Enum<'_, 'a> {
             }
             cur.pop();
         }
-    }
-
-    fn place_or_drop(
-        &mut self,
-        cell: CellRead<'a>,
-        free: bool,
-        cur: &mut Vec<CellRead<'a>>,
-        inserted: usize,
-        next: &mut dyn FnMut(&mut Self, &mut Vec<CellRead<'a>>, usize),
-    ) {
-        let k = self.cols.len();
-        if cur.len() < k && fits(self.cols[cur.len()], cell.value) {
-            cur.push(cell.clone());
-            if group_closed_ok(cur, self.groups) {
-                next(self, cur, inserted);
+        match surplus {
+            Surplus::Free => next(self, cur, inserted),
+            Surplus::Counted if self.allow_drop && inserted < self.max_drops => {
+                next(self, cur, inserted + 1)
             }
-            cur.pop();
-        }
-        if free {
-            next(self, cur, inserted);
-        } else if self.allow_drop && inserted < self.max_drops {
-            next(self, cur, inserted + 1);
+            _ => {}
         }
     }
 
@@ -519,8 +510,12 @@ impl<'a> Enum<'_, 'a> {
             cell.value = cell
                 .value
                 .map(|v| if negative { negate(v.abs()) } else { v.abs() });
-            let free = i >= self.trailing_from;
-            self.place_or_drop(cell, free, cur, inserted, &mut |e, cur, ins| {
+            let surplus = if i >= self.trailing_from {
+                Surplus::Free
+            } else {
+                Surplus::Counted
+            };
+            self.place_as(cell, surplus, cur, inserted, &mut |e, cur, ins| {
                 e.item(i + 1, cur, ins)
             });
             return;
@@ -557,13 +552,17 @@ impl<'a> Enum<'_, 'a> {
             // A stray cell hidden in a run is a short number: a piece of more than
             // MAX_STRAY_DIGITS digits is never the surplus (it would swallow whole rows of
             // digits that belong to a misplaced label).
-            let droppable = end - from <= MAX_STRAY_DIGITS;
+            let surplus = if end - from <= MAX_STRAY_DIGITS {
+                Surplus::Counted
+            } else {
+                Surplus::Never
+            };
             if left == 0 {
-                self.place_or_keep(cell, droppable, cur, inserted, &mut |e, cur, ins| {
+                self.place_as(cell, surplus, cur, inserted, &mut |e, cur, ins| {
                     e.item(i + 1, cur, ins)
                 });
             } else {
-                self.place_or_keep(cell, droppable, cur, inserted, &mut |e, cur, ins| {
+                self.place_as(cell, surplus, cur, inserted, &mut |e, cur, ins| {
                     if e.feasible(i + 1, left, cur, ins) {
                         e.digits(i, end, false, cur, ins)
                     }

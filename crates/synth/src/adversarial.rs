@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 
 use nianbao_vocab::{cell_key, fmt_number, Section, Template, ValueKind, Vocabulary};
 
-use crate::{hdr, markup, render_row, row, s3_rows, Rng, Row};
+use crate::{hdr, markup, render_row, row, s3_header, s3_rows, Rng, Row};
 
 /// Every damage kind the generator applies.
 pub const DAMAGES: [&str; 16] = [
@@ -267,27 +267,7 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
         }
     };
     let spaced_header = has("header_spaces");
-    let s3_header = vec![
-        row(
-            "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-            vec![Some("申请人情况".into())],
-        ),
-        row(
-            "",
-            vec![
-                Some(header_words("自然人", spaced_header)),
-                Some("法人或其他组织".into()),
-                Some("总计".into()),
-            ],
-        ),
-        row(
-            "",
-            s3cols[1..6]
-                .iter()
-                .map(|c| Some(header_words(c.label, spaced_header)))
-                .collect(),
-        ),
-    ];
+    let s3_header = s3_header(&s3cols, &|w| header_words(w, spaced_header));
     let mut s3 = s3_header.clone();
     let stray_at = if has("stray_column") {
         Some(rng.below(8) as usize)

@@ -148,6 +148,29 @@ fn s3_rows(
     (rows, outcome)
 }
 
+/// The three header rows of part 三, each header word written by `word` (as it is, or broken
+/// by spaces for the adversarial generator).
+fn s3_header(s3cols: &[&nianbao_vocab::ColumnDef], word: &dyn Fn(&str) -> String) -> Vec<Row> {
+    vec![
+        row(
+            "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+            vec![Some("申请人情况".into())],
+        ),
+        row(
+            "",
+            vec![
+                Some(word("自然人")),
+                Some("法人或其他组织".into()),
+                Some("总计".into()),
+            ],
+        ),
+        row(
+            "",
+            s3cols[1..6].iter().map(|c| Some(word(c.label))).collect(),
+        ),
+    ]
+}
+
 fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
     let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
     let v = Vocabulary::get();
@@ -284,27 +307,7 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
     grid.insert("results_total", results);
     grid.insert("carried_forward", forward);
     let s3cols: Vec<_> = v.columns(t, Section::S3).collect();
-    let mut s3 = vec![
-        row(
-            "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-            vec![Some("申请人情况".into())],
-        ),
-        row(
-            "",
-            vec![
-                Some("自然人".into()),
-                Some("法人或其他组织".into()),
-                Some("总计".into()),
-            ],
-        ),
-        row(
-            "",
-            s3cols[1..6]
-                .iter()
-                .map(|c| Some(c.label.to_owned()))
-                .collect(),
-        ),
-    ];
+    let mut s3 = s3_header(&s3cols, &|w| w.to_owned());
     for r in &s3rows {
         let mut vals = grid[r.key].clone();
         vals.push(vals.iter().sum());
