@@ -909,6 +909,32 @@ fn eval_on_the_shared_gold_files() {
         build_into(&shared.join(docs), &out);
         let s = eval_json(&shared.join(gold), &out);
         assert_eq!(s["documents"], n);
+        // issue 14: every real report's region, from its agency name
+        let want: HashMap<&str, (&str, &str)> = HashMap::from([
+            ("000_9bb18307f9a892a7.txt", ("654200", "654200:科技局")),
+            ("001_1b29eabe76958ce6.txt", ("410505", "410505:科技局")),
+            ("002_3e8542fbe6658293.txt", ("650106", "650106:科技局")),
+            ("003_6edf186f1117d5aa.txt", ("653126", "653126:科技局")),
+            ("004_e80e7c09c77854af.txt", ("640402", "640402:科技局")),
+            ("001.pdf", ("320813", "320813:政府")),
+            ("004.html", ("310000", "310000:政府办公厅")),
+            ("020.txt", ("350128", "350128:政府")),
+        ]);
+        for b in common::read(&out.join("reports.parquet")) {
+            for i in 0..b.num_rows() {
+                let doc = common::col(&b, "document").value(i);
+                if doc.ends_with(".pdf") && !pdf {
+                    continue;
+                }
+                let (code, key) = want[doc];
+                let got = |c: &str| {
+                    let a = common::col(&b, c);
+                    (!a.is_null(i)).then(|| a.value(i).to_owned())
+                };
+                assert_eq!(got("adcode").as_deref(), Some(code), "{doc}");
+                assert_eq!(got("agency_key").as_deref(), Some(key), "{doc}");
+            }
+        }
         assert_eq!(s["wrong"], 0, "{s:#}");
         if pdf || docs == "seeds" {
             assert_eq!(s["documents_all_right"], n, "{s:#}");

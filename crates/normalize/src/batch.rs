@@ -33,6 +33,59 @@ fn document_field() -> Field {
     field
 }
 
+/// The agency's identity and region columns, shared by `reports` and `cells_wide`.
+fn agency_fields() -> Vec<Field> {
+    vec![
+        f("agency_key", DataType::Utf8, true, "The agency's identity across years: `ADCODE:NAME`, the name with full-width characters folded, a trailing bracketed note dropped, the division names of its region removed and common long forms shortened (科学技术局 → 科技局, 管委会办公室 → 管委会, 人民政府 → 政府); just NAME when the region is unknown. Group by it to follow an agency over years."),
+        f("province", DataType::Utf8, true, "省级 division of the agency (河南省, 新疆维吾尔自治区, 上海市); null when not known."),
+        f("prefecture", DataType::Utf8, true, "地级 division (安阳市, 塔城地区); null for municipalities' districts, counties under a province, and when not known or shared by several candidates (see the `region_ambiguous` finding)."),
+        f("county", DataType::Utf8, true, "县级 division (殷都区, 叶城县); null when the agency is above county level, or when not known or ambiguous."),
+        f("adcode", DataType::Utf8, true, "Six-digit GB/T 2260 code (as text) of the most specific division found: 410505, 654200, 310000."),
+        f("admin_level", DataType::Utf8, true, "The level of `adcode`: province, prefecture or county."),
+    ]
+}
+
+/// Appends the agency's identity and region columns (see [`agency_fields`]).
+#[derive(Default)]
+struct AgencyColumns {
+    key: StringBuilder,
+    province: StringBuilder,
+    prefecture: StringBuilder,
+    county: StringBuilder,
+    adcode: StringBuilder,
+    level: StringBuilder,
+}
+
+impl AgencyColumns {
+    fn append(&mut self, r: &Report) {
+        let g = &r.region;
+        self.key.append_option(r.agency_key());
+        self.province.append_option(g.province);
+        self.prefecture.append_option(g.prefecture);
+        self.county.append_option(g.county);
+        self.adcode.append_option(g.adcode);
+        self.level.append_option(g.level.map(|l| l.as_str()));
+    }
+
+    fn finish(mut self) -> [ArrayRef; 6] {
+        [
+            Arc::new(self.key.finish()),
+            Arc::new(self.province.finish()),
+            Arc::new(self.prefecture.finish()),
+            Arc::new(self.county.finish()),
+            Arc::new(self.adcode.finish()),
+            Arc::new(self.level.finish()),
+        ]
+    }
+}
+
+/// The `cells_wide` column of a cell key: the key with `_` for `.`
+/// (`s3.received_new.total` → `s3_received_new_total`), usable unquoted in SQL, pandas and
+/// polars.
+pub fn wide_column(key: &str) -> String {
+    key.replace('.', "_")
+}
+
 const ID: &str =
     "Stable id of the report: the first 16 hex digits of the SHA-256 of the document's bytes.";
 const DOC: &str = "Path of the document relative to the input folder, with / separators.";
@@ -44,7 +97,7 @@ pub fn reports_schema() -> SchemaRef {
 }
 
 fn make_reports_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
+    let mut fields = vec![
         f("report_id", DataType::Utf8, false, ID),
         document_field(),
         f("sha256", DataType::Utf8, false, "SHA-256 of the document's bytes, hex (compare with `sha256sum`)."),
@@ -54,6 +107,9 @@ fn make_reports_schema() -> SchemaRef {
         f("layout", DataType::Utf8, true, "How the tables appear in the text: tabbed, piped, pdf_text, cell_per_line, flattened, grid (HTML/DOCX table cells), prose."),
         f("agency", DataType::Utf8, true, "The agency, full name as the report states it."),
         f("agency_in_title", DataType::Utf8, true, "The agency as the title words it, when that differs from `agency` (e.g. an abbreviation); else null."),
+    ];
+    fields.extend(agency_fields());
+    fields.extend(vec![
         f("report_year", DataType::Int32, true, "The year the report covers (from the title, the 统计期限 sentence or the first paragraph)."),
         f("template", DataType::Utf8, true, "National table format actually used: 2019 (国办公开办函〔2019〕60号) or 2021 (〔2021〕30号)."),
         f("published_on", DataType::Utf8, true, "Signing date at the end of the report, or the page's 发布时间 / PubDate, as YYYY-MM-DD."),
@@ -64,7 +120,8 @@ fn make_reports_schema() -> SchemaRef {
         f("status", DataType::Utf8, false, "ok (no finding above info), warning, error (at least one error finding) or unreadable."),
         f("n_findings", DataType::UInt32, false, "Number of findings for this report in `findings`."),
         f("reason", DataType::Utf8, true, "Why the document could not be read, when status is unreadable."),
-    ]))
+    ]);
+    Arc::new(Schema::new(fields))
 }
 
 /// Schema of `cells`: one row per canonical cell of each report (long form).
@@ -162,15 +219,23 @@ fn make_cells_wide_schema() -> SchemaRef {
         f("report_id", DataType::Utf8, false, ID),
         document_field(),
         f("agency", DataType::Utf8, true, "As in reports."),
+    ];
+    fields.extend(agency_fields());
+    fields.extend([
         f("report_year", DataType::Int32, true, "As in reports."),
         f("template", DataType::Utf8, true, "As in reports."),
-    ];
-    for k in Vocabulary::get().all_keys() {
+    ]);
+    let v = Vocabulary::get();
+    for k in v.all_keys() {
+        let labels = v
+            .cell(k)
+            .map(|c| format!("{} / {}", c.row.label, c.column.label))
+            .unwrap_or_default();
         fields.push(f(
-            k,
+            &wide_column(k),
             DataType::Float64,
             true,
-            "The value of this cell key (null when unknown; status in `cells`).",
+            &format!("Cell `{k}` ({labels}): its value, null when unknown (status in `cells`)."),
         ));
     }
     Arc::new(Schema::new(fields))
@@ -214,6 +279,7 @@ pub fn reports_batch_rows<'a>(
     let mut layout = StringBuilder::new();
     let mut agency = StringBuilder::new();
     let mut agency_t = StringBuilder::new();
+    let mut agency_cols = AgencyColumns::default();
     let mut year = Int32Builder::new();
     let mut template = StringBuilder::new();
     let mut published = StringBuilder::new();
@@ -235,6 +301,7 @@ pub fn reports_batch_rows<'a>(
         layout.append_option(r.layout);
         agency.append_option(r.agency.as_deref());
         agency_t.append_option(r.agency_in_title.as_deref());
+        agency_cols.append(r);
         year.append_option(r.report_year);
         template.append_option(r.template.map(|t| t.as_str()));
         published.append_option(r.published_on.as_deref());
@@ -246,18 +313,19 @@ pub fn reports_batch_rows<'a>(
         n.append_value(row.n_findings);
         reason.append_option(r.unreadable.as_deref());
     }
-    batch(
-        reports_schema(),
-        vec![
-            Arc::new(id.finish()),
-            Arc::new(doc.finish()),
-            Arc::new(sha.finish()),
-            Arc::new(bytes.finish()),
-            Arc::new(format.finish()),
-            Arc::new(enc.finish()),
-            Arc::new(layout.finish()),
-            Arc::new(agency.finish()),
-            Arc::new(agency_t.finish()),
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(doc.finish()),
+        Arc::new(sha.finish()),
+        Arc::new(bytes.finish()),
+        Arc::new(format.finish()),
+        Arc::new(enc.finish()),
+        Arc::new(layout.finish()),
+        Arc::new(agency.finish()),
+        Arc::new(agency_t.finish()),
+    ];
+    columns.extend(agency_cols.finish());
+    columns.extend::<[ArrayRef; 10]>([
             Arc::new(year.finish()),
             Arc::new(template.finish()),
             Arc::new(published.finish()),
@@ -268,8 +336,8 @@ pub fn reports_batch_rows<'a>(
             Arc::new(status.finish()),
             Arc::new(n.finish()),
             Arc::new(reason.finish()),
-        ],
-    )
+        ]);
+    batch(reports_schema(), columns)
 }
 
 /// `cells` rows.
@@ -327,6 +395,7 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
     let mut id = StringBuilder::new();
     let mut doc = StringBuilder::new();
     let mut agency = StringBuilder::new();
+    let mut agency_cols = AgencyColumns::default();
     let mut year = Int32Builder::new();
     let mut template = StringBuilder::new();
     let mut cols: Vec<Float64Builder> = keys
@@ -338,6 +407,7 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         id.append_value(&r.source.report_id);
         doc.append_value(&r.source.document);
         agency.append_option(r.agency.as_deref());
+        agency_cols.append(r);
         year.append_option(r.report_year);
         template.append_option(r.template.map(|t| t.as_str()));
         row.iter_mut().for_each(|v| *v = None);
@@ -354,9 +424,9 @@ pub fn cells_wide_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
         Arc::new(id.finish()),
         Arc::new(doc.finish()),
         Arc::new(agency.finish()),
-        Arc::new(year.finish()),
-        Arc::new(template.finish()),
     ];
+    arrays.extend(agency_cols.finish());
+    arrays.extend::<[ArrayRef; 2]>([Arc::new(year.finish()), Arc::new(template.finish())]);
     arrays.extend(
         cols.into_iter()
             .map(|mut b| Arc::new(b.finish()) as ArrayRef),

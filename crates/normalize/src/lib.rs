@@ -271,6 +271,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
             "no agency name in the title or the first paragraph",
         ));
     }
+    region_of(&mut report, title.as_deref(), page, body);
     report.published_on = meta::published_on(&doc.text).or_else(|| {
         let d = meta::page_date(page.pub_date.as_deref()?)?;
         report.findings.push(Finding::new(
@@ -407,6 +408,59 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     report.cells = tables.cells;
     report.findings.extend(tables.findings);
     report
+}
+
+/// Sets the report's region from its agency, title, page metadata and body, with a finding for
+/// what was uncertain (see `nianbao_regions`).
+fn region_of(report: &mut Report, title: Option<&str>, page: &nianbao_extract::PageMeta, body: &str) {
+    use nianbao_regions::Note;
+    let names: Vec<&str> = [
+        report.agency.as_deref(),
+        report.agency_in_title.as_deref(),
+        title,
+        page.content_source.as_deref(),
+        page.site_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let found = nianbao_regions::resolve(&nianbao_regions::Evidence {
+        names: &names,
+        site_id_code: page.site_id_code.as_deref(),
+        url: page.url.as_deref(),
+        body,
+    });
+    report.region = found.region;
+    for note in found.notes {
+        let f = match note {
+            Note::Ambiguous { name, candidates } => Finding::new(
+                "region_ambiguous",
+                format!(
+                    "{name} may be {}: not guessed, that level of the region is null",
+                    candidates.join(", ")
+                ),
+            ),
+            Note::FromPage { what, region } => Finding::new(
+                "region_evidence",
+                format!("no division in the agency or title; the page's {what} names {region}"),
+            ),
+            Note::Mapped { name, now, why } => Finding::new(
+                "region_evidence",
+                format!("{name} is taken as today's {now}: {why}"),
+            ),
+            Note::PageDisagrees { code, names } => Finding::new(
+                "region_evidence",
+                format!(
+                    "the page's website identification code {code} names {names}; the region follows the agency's name"
+                ),
+            ),
+            Note::Unknown => Finding::new(
+                "region_unknown",
+                "no division is named in the agency, the title or the page's metadata",
+            ),
+        };
+        report.findings.push(f);
+    }
 }
 
 fn title_end(text: &str, start: usize, limit: usize) -> usize {

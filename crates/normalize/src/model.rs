@@ -245,6 +245,8 @@ pub struct Report {
     pub site_id_code: Option<String>,
     /// The page's stated source office (`<meta name="ContentSource">`, `来源：…`).
     pub content_source: Option<String>,
+    /// Where the agency is (province, prefecture, county, adcode; see `nianbao_regions`).
+    pub region: nianbao_regions::Region,
     /// Canonical cells.
     pub cells: Vec<Cell>,
     /// Parts 一 to 六 as text.
@@ -283,6 +285,7 @@ impl Report {
             site_name: None,
             site_id_code: None,
             content_source: None,
+            region: nianbao_regions::Region::default(),
             cells: Vec::new(),
             sections: Vec::new(),
             findings: Vec::new(),
@@ -296,6 +299,13 @@ impl Report {
             self.unreadable.is_some(),
             self.findings.iter().map(|f| f.severity).max(),
         )
+    }
+
+    /// The agency's identity across years (see `nianbao_regions::agency_key`).
+    pub fn agency_key(&self) -> Option<String> {
+        self.agency
+            .as_deref()
+            .map(|a| nianbao_regions::agency_key(a, &self.region))
     }
 
     /// The cell with a key.

@@ -66,6 +66,7 @@ pub(crate) struct StoredReport {
     site_name: Option<String>,
     site_id_code: Option<String>,
     content_source: Option<String>,
+    adcode: Option<String>,
     cells: Vec<StoredCell>,
     sections: Vec<(u8, String, String)>,
     findings: Vec<StoredFinding>,
@@ -127,6 +128,7 @@ impl StoredReport {
             site_name: r.site_name.clone(),
             site_id_code: r.site_id_code.clone(),
             content_source: r.content_source.clone(),
+            adcode: r.region.adcode.map(str::to_owned),
             cells,
             sections: r
                 .sections
@@ -176,6 +178,10 @@ impl StoredReport {
         r.site_name = self.site_name;
         r.site_id_code = self.site_id_code;
         r.content_source = self.content_source;
+        if let Some(code) = &self.adcode {
+            r.region = nianbao_regions::Region::of_code(code);
+            r.region.adcode?;
+        }
         let all = v.all_keys();
         for c in self.cells {
             let def = v.cell(all.get(usize::from(c.key))?)?;

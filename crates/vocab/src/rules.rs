@@ -83,6 +83,9 @@ pub const RULES: &[Rule] = &[
     r("template_year_mismatch", Warning, "The table format does not fit the report year (2019 format after 2020, or 2021 format before 2021)."),
     r("missing_report_year", Warning, "No report year was found in the title, the 统计期限 sentence or the first paragraph."),
     r("missing_agency", Warning, "No agency name was found."),
+    r("region_ambiguous", Info, "The agency's division name is shared by several divisions (鼓楼区, 朝阳区 …) and nothing else in the report or its page settles which: that level of the region is null; the levels all candidates share are kept. The candidates are listed."),
+    r("region_evidence", Info, "The region does not come from a division name as written: an old or zone name mapped to today's division (洪泽县 → 洪泽区, 平潭综合实验区 → 平潭县), the page's website identification code or address, or the code disagrees with the names (the names win)."),
+    r("region_unknown", Info, "No division is named in the agency, the title or the page's metadata (e.g. a central agency): the region columns are null."),
     r("duplicate_report", Warning, "Two documents are the same report (same content, or same agency and year)."),
     r("carry_over_mismatch", Warning, "Across years of one agency: 四、结转下年度 of year N differs from 二、上年结转 of year N+1."),
     // normalization: reading the document
