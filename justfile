@@ -21,10 +21,13 @@ lint:
 bench count="20000":
     bash scripts/bench.sh {{count}}
 
-# Regenerate the sample corpus in data/raw (synthetic, with deliberate defects).
+# Regenerate the sample corpus in data/raw: the multi-year panel corpus (real divisions'
+# agencies over 2019–2025 with deliberate breaks, gaps and duplicates) and its expected-agencies
+# list, plus two flattened reports (synthetic numbers throughout).
 sample:
-    rm -f data/raw/synth_*
-    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 24 --seed 2026
+    rm -f data/raw/synth_* data/raw/panel_*
+    cargo run --quiet -p nianbao-cli -- synth --panel --output data/raw --expected data/expected_agencies.csv --seed 2026
+    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 2 --layouts flattened --seed 2026
 
 # Differential soundness run: adversarial documents with known truth (default 100,000) in every
 # layout and damage kind; prints the table of ACCURACY.md and fails on any wrong value.

@@ -30,6 +30,10 @@ pub struct Config {
     /// Write every table Hive-style by report year (`cells/report_year=2024/part-0.parquet`),
     /// for large corpora; the year is then in the folder name, not in the files.
     pub partition_by_year: bool,
+    /// A CSV of the agencies expected to report every year (column `agency`, the name as
+    /// printed, or `agency_key`): the `coverage` table then lists each for every year of the
+    /// corpus, so "who has not reported for 2025" is one query.
+    pub expected_agencies: Option<PathBuf>,
 }
 
 /// `[pdf]`: the `pdftotext` subprocess.
@@ -83,6 +87,7 @@ impl Default for Config {
             incremental: true,
             state: None,
             partition_by_year: false,
+            expected_agencies: None,
         }
     }
 }
@@ -95,6 +100,22 @@ impl Config {
         let cfg: Config = toml::from_str(&text)
             .with_context(|| format!("{}: not a valid pipeline file", path.display()))?;
         Ok(cfg)
+    }
+
+    /// The files the config names besides the documents (their content shapes the dataset).
+    pub fn lists(&self) -> Vec<&Path> {
+        self.expected_agencies
+            .iter()
+            .map(PathBuf::as_path)
+            .collect()
+    }
+
+    /// The expected agencies as (agency_key, name), read from `expected_agencies`.
+    pub fn expected_agencies(&self) -> Result<Option<Vec<(String, String)>>> {
+        let Some(path) = &self.expected_agencies else {
+            return Ok(None);
+        };
+        read_expected(path).map(Some)
     }
 
     /// The state directory: `state`, or `.NAME.state` beside the output folder.
@@ -132,6 +153,57 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Reads an expected-agencies CSV: a header with `agency` (the name as printed; its key is
+/// computed as for reports) or `agency_key`, one agency per row.
+fn read_expected(path: &Path) -> Result<Vec<(String, String)>> {
+    let mut r = csv::Reader::from_path(path)
+        .with_context(|| format!("reading the expected agencies {}", path.display()))?;
+    let headers = r
+        .headers()
+        .with_context(|| format!("{}: no header line", path.display()))?
+        .clone();
+    let at = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+    };
+    let (name_at, key_at) = (at("agency"), at("agency_key"));
+    if name_at.is_none() && key_at.is_none() {
+        bail!(
+            "{}: expected a column `agency` (the agency's name) or `agency_key`; the header is {:?}",
+            path.display(),
+            headers.iter().collect::<Vec<_>>()
+        );
+    }
+    let mut out = Vec::new();
+    for (line, rec) in r.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}: line {}", path.display(), line + 2))?;
+        let name = name_at
+            .and_then(|i| rec.get(i))
+            .map(str::trim)
+            .unwrap_or("");
+        let key = match key_at.and_then(|i| rec.get(i)).map(str::trim) {
+            Some(k) if !k.is_empty() => k.to_owned(),
+            _ if !name.is_empty() => {
+                let region = nianbao_regions::resolve(&nianbao_regions::Evidence {
+                    names: &[name],
+                    ..Default::default()
+                })
+                .region;
+                nianbao_regions::agency_key(name, &region)
+            }
+            _ => continue,
+        };
+        let shown = if name.is_empty() {
+            key.clone()
+        } else {
+            name.to_owned()
+        };
+        out.push((key, shown));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use nianbao_export::{DatasetWriter, Spill};
 use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
-use nianbao_validate::cross::{CrossFinding, Names, ReportFacts};
+use nianbao_validate::cross::CrossFinding;
+use nianbao_validate::panel::{self, Lookup, Names, ReportFacts, YearFinding};
 use nianbao_vocab::Severity;
 
 use crate::inputs::Inputs;
@@ -31,7 +32,11 @@ pub struct Ledger {
     spill: Spill,
     /// Facts with `content` still unset, and the report id (64 bits of the SHA-256).
     facts: Vec<(ReportFacts, Option<u64>)>,
+    /// Agencies by `agency_key`, numbered in order of appearance.
     agencies: HashMap<String, u32>,
+    /// The key of each agency.
+    agency_keys: Vec<String>,
+    /// The name of each agency as first printed.
     agency_names: Vec<String>,
     /// Findings per rule so far.
     pub by_rule: BTreeMap<&'static str, usize>,
@@ -43,8 +48,8 @@ pub struct Prepared {
     rows: RecordBatch,
     /// Their facts, `agency` still unset.
     facts: Vec<(ReportFacts, Option<u64>)>,
-    /// Their agencies' names, to be numbered by the ledger.
-    agencies: Vec<Option<String>>,
+    /// Their agencies' keys and printed names, to be numbered by the ledger.
+    agencies: Vec<Option<(String, String)>>,
     /// The rule of each of their findings.
     rules: Vec<&'static str>,
 }
@@ -83,12 +88,30 @@ fn u32s<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a UInt32Array> {
         .with_context(|| format!("the spilled reports have no u32 column {name}"))
 }
 
-struct Lookup<'a> {
+struct Lookup_<'a> {
     documents: &'a Inputs,
     agencies: &'a [String],
+    keys: &'a [String],
+    /// Facts by document number, with the report id.
+    facts: &'a [(ReportFacts, Option<u64>)],
 }
 
-impl Names for Lookup<'_> {
+impl Lookup for Lookup_<'_> {
+    fn agency_key(&self, agency: u32) -> &str {
+        self.keys.get(agency as usize).map_or("", String::as_str)
+    }
+    fn report_id(&self, doc: u32) -> String {
+        self.facts
+            .get(doc as usize)
+            .and_then(|(_, id)| *id)
+            .map_or_else(String::new, |id| format!("{id:016x}"))
+    }
+    fn facts(&self, doc: u32) -> Option<&ReportFacts> {
+        self.facts.get(doc as usize).map(|(f, _)| f)
+    }
+}
+
+impl Names for Lookup_<'_> {
     fn document(&self, doc: u32) -> &str {
         let doc = doc as usize;
         if doc < self.documents.len() {
@@ -114,6 +137,7 @@ impl Ledger {
             spill,
             facts: Vec::new(),
             agencies: HashMap::new(),
+            agency_keys: Vec::new(),
             agency_names: Vec::new(),
             by_rule: BTreeMap::new(),
         })
@@ -143,27 +167,23 @@ impl Ledger {
         for (r, &doc) in reports.iter().zip(docs) {
             rules.extend(r.findings.iter().map(|f| f.rule));
             let worst = r.findings.iter().map(|f| f.severity).max();
+            let status = ReportStatus::of(r.unreadable.is_some(), worst);
             rows.push(batch::ReportRow {
                 report: r,
                 n_findings: r.findings.len() as u32,
-                status: ReportStatus::of(r.unreadable.is_some(), worst),
+                status,
             });
-            agencies.push(r.agency.clone());
-            let v = |k: &str| r.cell(k).and_then(|c| c.value);
+            agencies.push(r.agency_key().zip(r.agency.clone()));
             let id = (!r.source.sha256.is_empty())
                 .then(|| parse_id(&r.source.report_id))
                 .flatten();
-            facts.push((
-                ReportFacts {
-                    doc,
-                    content: None,
-                    agency: None,
-                    report_year: r.report_year,
-                    carried_forward: v("s3.carried_forward.total"),
-                    carried_over: v("s3.carried_over.total"),
-                },
-                id,
-            ));
+            let rank = match status {
+                ReportStatus::Ok => 0,
+                ReportStatus::Warning => 1,
+                ReportStatus::Error => 2,
+                ReportStatus::Unreadable => 3,
+            };
+            facts.push((ReportFacts::of(r, doc, rank), id));
         }
         let b = batch::reports_batch_rows(rows.into_iter())?;
         let mut columns = b.columns().to_vec();
@@ -182,12 +202,13 @@ impl Ledger {
             *self.by_rule.entry(rule).or_default() += 1;
         }
         for ((mut f, id), agency) in p.facts.into_iter().zip(p.agencies) {
-            f.agency = agency.map(|a| match self.agencies.get(&a) {
+            f.agency = agency.map(|(key, name)| match self.agencies.get(&key) {
                 Some(&n) => n,
                 None => {
                     let n = self.agency_names.len() as u32;
-                    self.agency_names.push(a.clone());
-                    self.agencies.insert(a, n);
+                    self.agency_names.push(name);
+                    self.agency_keys.push(key.clone());
+                    self.agencies.insert(key, n);
                     n
                 }
             });
@@ -205,32 +226,71 @@ impl Ledger {
         writer: &mut DatasetWriter,
         documents: &Inputs,
         dir: &Path,
+        expected: Option<&[(String, String)]>,
     ) -> Result<Closing> {
         let Ledger {
             spill,
             mut facts,
-            agency_names,
+            mut agencies,
+            mut agency_keys,
+            mut agency_names,
             mut by_rule,
-            ..
         } = self;
+        // the expected agencies (key, name), numbered like the others
+        let expected_ids: Option<Vec<u32>> = expected.map(|list| {
+            list.iter()
+                .map(|(key, name)| match agencies.get(key) {
+                    Some(&n) => n,
+                    None => {
+                        let n = agency_keys.len() as u32;
+                        agency_keys.push(key.clone());
+                        agency_names.push(name.clone());
+                        agencies.insert(key.clone(), n);
+                        n
+                    }
+                })
+                .collect()
+        });
+        drop(agencies);
         // Same report id, same content (the id is the dataset's identity of a document's
         // bytes); the first document in path order stands for it.
         facts.sort_by_key(|(f, _)| f.doc);
         let mut first: HashMap<u64, u32> = HashMap::new();
-        let facts: Vec<ReportFacts> = facts
-            .into_iter()
-            .map(|(mut f, id)| {
-                f.content = id.map(|id| *first.entry(id).or_insert(f.doc));
-                f
-            })
-            .collect();
+        for (f, id) in facts.iter_mut() {
+            f.content = id.map(|id| *first.entry(id).or_insert(f.doc));
+        }
         drop(first);
-        let names = Lookup {
+        let names = Lookup_ {
             documents,
             agencies: &agency_names,
+            keys: &agency_keys,
+            facts: &facts,
         };
-        let cross: Vec<CrossFinding> = nianbao_validate::cross_report(&facts, &names)?;
-        drop(facts);
+        let plain: Vec<ReportFacts> = facts.iter().map(|(f, _)| *f).collect();
+        let dups: Vec<CrossFinding> = nianbao_validate::cross_report(&plain, &names)?;
+        let built = panel::build_panel(&plain, expected_ids.as_deref());
+        drop(plain);
+        // the panel and its coverage, by year (one partition each when partitioned)
+        write_by_year(
+            writer,
+            "panel",
+            &built.rows,
+            |r| r.year,
+            |rows| panel::panel_batch(rows, &names),
+        )?;
+        write_by_year(
+            writer,
+            "coverage",
+            &built.coverage,
+            |r| r.year,
+            |rows| panel::coverage_batch(rows, &names),
+        )?;
+        let mut cross: Vec<AnyCross> = dups
+            .into_iter()
+            .map(AnyCross::Dup)
+            .chain(built.findings.into_iter().map(AnyCross::Year))
+            .collect();
+        cross.sort_by_key(AnyCross::doc);
         for c in &cross {
             *by_rule.entry(c.rule()).or_default() += 1;
         }
@@ -268,8 +328,8 @@ impl Ledger {
                 let mut count = n.value(i);
                 // `cross` is ordered by document: this document's findings are one run of it
                 let doc = docs.value(i);
-                let from = cross.partition_point(|c| c.doc < doc);
-                let to = from + cross[from..].partition_point(|c| c.doc == doc);
+                let from = cross.partition_point(|c| c.doc() < doc);
+                let to = from + cross[from..].partition_point(|c| c.doc() == doc);
                 if from < to {
                     let fs: Vec<Finding> =
                         cross[from..to].iter().map(|c| c.finding(&names)).collect();
@@ -349,6 +409,55 @@ impl Ledger {
             inputs: file,
         })
     }
+}
+
+/// A cross-report finding of either kind.
+enum AnyCross {
+    Dup(CrossFinding),
+    Year(YearFinding),
+}
+
+impl AnyCross {
+    fn doc(&self) -> u32 {
+        match self {
+            AnyCross::Dup(c) => c.doc,
+            AnyCross::Year(y) => y.doc,
+        }
+    }
+    fn rule(&self) -> &'static str {
+        match self {
+            AnyCross::Dup(c) => c.rule(),
+            AnyCross::Year(y) => y.rule(),
+        }
+    }
+    fn finding(&self, names: &dyn Names) -> Finding {
+        match self {
+            AnyCross::Dup(c) => c.finding(names),
+            AnyCross::Year(y) => y.finding(names),
+        }
+    }
+}
+
+/// Writes rows to a table in batches of one year each (sorted by year, stable).
+fn write_by_year<T>(
+    writer: &mut DatasetWriter,
+    table: &str,
+    rows: &[T],
+    year: impl Fn(&T) -> i32,
+    batch: impl Fn(&[T]) -> Result<RecordBatch, arrow_schema::ArrowError>,
+) -> Result<()>
+where
+    T: Clone,
+{
+    let mut sorted: Vec<T> = rows.to_vec();
+    sorted.sort_by_key(|r| year(r));
+    for group in sorted.chunk_by(|a, b| year(a) == year(b)) {
+        let y = year(&group[0]);
+        for piece in group.chunks(65_536) {
+            writer.write_in(table, Some(y), &batch(piece)?)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -114,6 +114,13 @@ enum Command {
         /// cell_per_line, flattened, html, docx, pdf.
         #[arg(long, value_delimiter = ',')]
         layouts: Vec<String>,
+        /// Write the multi-year panel corpus instead (real divisions' agencies over
+        /// 2019–2025 with deliberate breaks, gaps and duplicates; `--count` is ignored).
+        #[arg(long)]
+        panel: bool,
+        /// With --panel: also write the expected-agencies list (CSV) to this file.
+        #[arg(long)]
+        expected: Option<PathBuf>,
     },
 }
 
@@ -188,6 +195,8 @@ fn run(cli: Cli) -> Result<i32> {
             gold,
             clean,
             layouts,
+            panel,
+            expected,
         } => {
             if let Some(bad) = layouts
                 .iter()
@@ -198,19 +207,24 @@ fn run(cli: Cli) -> Result<i32> {
                     nianbao_synth::ALL_LAYOUTS.join(", ")
                 );
             }
-            let layouts: Vec<&str> = if layouts.is_empty() {
+            let layouts: Vec<&str> = if layouts.is_empty() && panel {
+                nianbao_synth::panel::LAYOUTS.to_vec()
+            } else if layouts.is_empty() {
                 nianbao_synth::ALL_LAYOUTS.to_vec()
             } else {
                 layouts.iter().map(String::as_str).collect()
             };
-            let n = nianbao_synth::write_corpus(
-                &output,
-                gold.as_deref(),
-                count,
-                seed,
-                !clean,
-                &layouts,
-            )
+            let n = if panel {
+                nianbao_synth::panel::write(
+                    &output,
+                    gold.as_deref(),
+                    expected.as_deref(),
+                    seed,
+                    &layouts,
+                )
+            } else {
+                nianbao_synth::write_corpus(&output, gold.as_deref(), count, seed, !clean, &layouts)
+            }
             .with_context(|| format!("writing the synthetic corpus to {}", output.display()))?;
             eprintln!("wrote {n} documents to {}", output.display());
             Ok(0)
@@ -523,7 +537,7 @@ fn encode_piece(
     })
 }
 
-const TABLES: [(&str, &str); 5] = [
+const TABLES: [(&str, &str); 7] = [
     (
         "reports",
         "One row per input document, including those that could not be read.",
@@ -541,6 +555,14 @@ const TABLES: [(&str, &str); 5] = [
         "findings",
         "Every problem found while reading and validating.",
     ),
+    (
+        "panel",
+        "One row per agency (`agency_key`) and year: the report chosen for it, why, its headline figures and their change since the year before.",
+    ),
+    (
+        "coverage",
+        "For every agency and every year from its first report to its last (every year of the corpus for agencies on the expected list): reported, duplicate or missing.",
+    ),
 ];
 
 fn schemas() -> Vec<(&'static str, &'static str, arrow_schema::SchemaRef)> {
@@ -552,6 +574,8 @@ fn schemas() -> Vec<(&'static str, &'static str, arrow_schema::SchemaRef)> {
                 "cells" => batch::cells_schema(),
                 "cells_wide" => batch::cells_wide_schema(),
                 "sections" => batch::sections_schema(),
+                "panel" => nianbao_validate::panel::panel_schema(),
+                "coverage" => nianbao_validate::panel::coverage_schema(),
                 _ => batch::findings_schema(),
             };
             (*n, *about, s)
@@ -747,7 +771,8 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     for table in ["cells", "cells_wide", "sections"] {
         writer.close(table)?;
     }
-    let mut closing = ledger.close(&mut writer, &inputs, &scratch)?;
+    let expected = cfg.expected_agencies()?;
+    let mut closing = ledger.close(&mut writer, &inputs, &scratch, expected.as_deref())?;
     let by_status = &closing.by_status;
     let by_rule = &closing.by_rule;
     let manifest = serde_json::json!({
@@ -827,10 +852,20 @@ impl Fingerprint {
         let mut h = Sha256::new();
         h.update(BUILD_KEY.as_bytes());
         h.update([0]);
-        let hash = serde_json::to_vec(cfg).ok().map(|c| {
+        let mut hash = serde_json::to_vec(cfg).ok().map(|c| {
             h.update(c);
             h
         });
+        // the lists the config names are part of the dataset too: their bytes, not their paths
+        for list in cfg.lists() {
+            match (std::fs::read(list), hash.as_mut()) {
+                (Ok(bytes), Some(h)) => {
+                    h.update([0]);
+                    h.update(Sha256::digest(&bytes));
+                }
+                _ => hash = None,
+            }
+        }
         Fingerprint { hash }
     }
 
@@ -1128,7 +1163,11 @@ mod tests {
 
     #[test]
     fn document_columns_ask_for_parquet_statistics_with_the_key_export_reads() {
-        for (name, _, schema) in super::schemas() {
+        // the tables written in document order (the panel's are by agency and year)
+        for (name, _, schema) in super::schemas()
+            .into_iter()
+            .filter(|(n, _, _)| !["panel", "coverage"].contains(n))
+        {
             let f = schema.field_with_name("document").unwrap();
             let asked = f.metadata().get(nianbao_export::STATISTICS_METADATA);
             assert_eq!(asked.map(String::as_str), Some("min_max"), "{name}");

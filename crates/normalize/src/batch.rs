@@ -15,6 +15,11 @@ use nianbao_vocab::Vocabulary;
 
 use crate::model::{Finding, Report};
 
+/// A field with its data-dictionary description.
+pub fn field(name: &str, dt: DataType, nullable: bool, description: &str) -> Field {
+    f(name, dt, nullable, description)
+}
+
 fn f(name: &str, dt: DataType, nullable: bool, description: &str) -> Field {
     Field::new(name, dt, nullable).with_metadata(HashMap::from([(
         "description".to_owned(),
@@ -35,8 +40,19 @@ fn document_field() -> Field {
 
 /// The agency's identity and region columns, shared by `reports` and `cells_wide`.
 fn agency_fields() -> Vec<Field> {
+    let mut v = vec![agency_key_field()];
+    v.extend(region_fields());
+    v
+}
+
+/// The `agency_key` column.
+pub fn agency_key_field() -> Field {
+    f("agency_key", DataType::Utf8, true, "The agency's identity across years: `ADCODE:NAME`, the name with full-width characters folded, a trailing bracketed note dropped, the division names of its region removed and common long forms shortened (科学技术局 → 科技局, 管委会办公室 → 管委会, 人民政府 → 政府); just NAME when the region is unknown. Group by it to follow an agency over years.")
+}
+
+/// The region columns (province, prefecture, county, adcode, admin_level).
+pub fn region_fields() -> Vec<Field> {
     vec![
-        f("agency_key", DataType::Utf8, true, "The agency's identity across years: `ADCODE:NAME`, the name with full-width characters folded, a trailing bracketed note dropped, the division names of its region removed and common long forms shortened (科学技术局 → 科技局, 管委会办公室 → 管委会, 人民政府 → 政府); just NAME when the region is unknown. Group by it to follow an agency over years."),
         f("province", DataType::Utf8, true, "省级 division of the agency (河南省, 新疆维吾尔自治区, 上海市); null when not known."),
         f("prefecture", DataType::Utf8, true, "地级 division (安阳市, 塔城地区); null for municipalities' districts, counties under a province, and when not known or shared by several candidates (see the `region_ambiguous` finding)."),
         f("county", DataType::Utf8, true, "县级 division (殷都区, 叶城县); null when the agency is above county level, or when not known or ambiguous."),
@@ -326,17 +342,17 @@ pub fn reports_batch_rows<'a>(
     ];
     columns.extend(agency_cols.finish());
     columns.extend::<[ArrayRef; 10]>([
-            Arc::new(year.finish()),
-            Arc::new(template.finish()),
-            Arc::new(published.finish()),
-            Arc::new(url.finish()),
-            Arc::new(site.finish()),
-            Arc::new(site_id.finish()),
-            Arc::new(content_source.finish()),
-            Arc::new(status.finish()),
-            Arc::new(n.finish()),
-            Arc::new(reason.finish()),
-        ]);
+        Arc::new(year.finish()),
+        Arc::new(template.finish()),
+        Arc::new(published.finish()),
+        Arc::new(url.finish()),
+        Arc::new(site.finish()),
+        Arc::new(site_id.finish()),
+        Arc::new(content_source.finish()),
+        Arc::new(status.finish()),
+        Arc::new(n.finish()),
+        Arc::new(reason.finish()),
+    ]);
     batch(reports_schema(), columns)
 }
 

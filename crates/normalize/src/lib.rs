@@ -412,7 +412,12 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
 
 /// Sets the report's region from its agency, title, page metadata and body, with a finding for
 /// what was uncertain (see `nianbao_regions`).
-fn region_of(report: &mut Report, title: Option<&str>, page: &nianbao_extract::PageMeta, body: &str) {
+fn region_of(
+    report: &mut Report,
+    title: Option<&str>,
+    page: &nianbao_extract::PageMeta,
+    body: &str,
+) {
     use nianbao_regions::Note;
     let names: Vec<&str> = [
         report.agency.as_deref(),

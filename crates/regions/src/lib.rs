@@ -151,11 +151,8 @@ impl Divisions {
             });
             parents.push(f[3]);
         }
-        let by_code: FastMap<&'static str, usize> = all
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.adcode, i))
-            .collect();
+        let by_code: FastMap<&'static str, usize> =
+            all.iter().enumerate().map(|(i, d)| (d.adcode, i)).collect();
         for (d, p) in all.iter_mut().zip(parents) {
             d.parent = by_code.get(p).copied();
         }
@@ -175,7 +172,10 @@ impl Divisions {
             if d.level != Level::County {
                 continue;
             }
-            let stem = d.name.strip_suffix('区').or_else(|| d.name.strip_suffix('市'));
+            let stem = d
+                .name
+                .strip_suffix('区')
+                .or_else(|| d.name.strip_suffix('市'));
             if let Some(stem) = stem.filter(|s| s.chars().count() >= 2) {
                 old.push((stem, i));
             }
@@ -498,14 +498,18 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
     let mut notes = Vec::new();
     let named: Vec<Vec<Mention>> = ev.names.iter().map(|n| d.mentions(n)).collect();
     let site = ev.site_id_code.and_then(|c| division_of_site_code(d, c));
-    let url_province = ev.url.and_then(province_of_url).and_then(|c| d.by_code.get(c).copied());
+    let url_province = ev
+        .url
+        .and_then(province_of_url)
+        .and_then(|c| d.by_code.get(c).copied());
     // The most trusted name that names a division decides the level; its deepest mention is
     // the report's own division (乌鲁木齐市头屯河区: 头屯河区).
     let Some(primary) = named.iter().find(|m| !m.is_empty()) else {
         // no name: the page's identification code, then its address
         for (what, at) in [
             (
-                ev.site_id_code.map(|c| format!("site identification code {c}")),
+                ev.site_id_code
+                    .map(|c| format!("site identification code {c}")),
                 site,
             ),
             (ev.url.map(|u| format!("address {u}")), url_province),
@@ -559,7 +563,10 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
         let kept: Vec<(usize, Via)> = cands
             .iter()
             .copied()
-            .filter(|&(c, _)| by.iter().any(|&a| (same || a != c) && d.is_ancestor_or_self(a, c)))
+            .filter(|&(c, _)| {
+                by.iter()
+                    .any(|&a| (same || a != c) && d.is_ancestor_or_self(a, c))
+            })
             .collect();
         if !kept.is_empty() {
             *cands = kept;
@@ -685,7 +692,7 @@ pub fn agency_key(agency: &str, region: &Region) -> String {
             let inner = &name[open + 1..close];
             let ms = d.mentions(inner);
             let only_ours = !ms.is_empty()
-                && ms.iter().all(|m| ours(m))
+                && ms.iter().all(&ours)
                 && ms.iter().map(|m| m.end - m.start).sum::<usize>() == inner.len();
             if !only_ours {
                 break;
@@ -727,11 +734,17 @@ mod tests {
     fn the_table_has_every_level_and_no_statistical_groupings() {
         let d = Divisions::get();
         assert_eq!(
-            d.all().iter().filter(|x| x.level == Level::Province).count(),
+            d.all()
+                .iter()
+                .filter(|x| x.level == Level::Province)
+                .count(),
             31
         );
         assert!(d.all().iter().all(|x| x.name != "市辖区" && x.name != "县"));
-        assert!(d.by_code("130171").is_none(), "NBS-only zone codes are dropped");
+        assert!(
+            d.by_code("130171").is_none(),
+            "NBS-only zone codes are dropped"
+        );
         assert_eq!(d.by_code("654200").map(|x| x.name), Some("塔城地区"));
         // districts of municipalities hang from the province
         let chaoyang = d.by_code("110105").unwrap();
@@ -767,7 +780,10 @@ mod tests {
             )
         );
         let r = by_names(&["上海市人民政府办公厅"]).region;
-        assert_eq!((r.province, r.level), (Some("上海市"), Some(Level::Province)));
+        assert_eq!(
+            (r.province, r.level),
+            (Some("上海市"), Some(Level::Province))
+        );
     }
 
     #[test]
@@ -780,7 +796,10 @@ mod tests {
         assert_eq!(code(&["北京市朝阳区人民政府"]), Some("110105"));
         assert_eq!(code(&["长春市朝阳区人民政府"]), Some("220104"));
         // a name later in the list settles it too (title, site name)
-        assert_eq!(code(&["朝阳区人民政府", "吉林省长春市朝阳区2024年报"]), Some("220104"));
+        assert_eq!(
+            code(&["朝阳区人民政府", "吉林省长春市朝阳区2024年报"]),
+            Some("220104")
+        );
     }
 
     #[test]
@@ -838,7 +857,16 @@ mod tests {
 
     #[test]
     fn agency_keys_stay_the_same_when_the_printed_name_varies() {
-        let key = |name: &str| agency_key(name, &resolve(&Evidence { names: &[name], ..Evidence::default() }).region);
+        let key = |name: &str| {
+            agency_key(
+                name,
+                &resolve(&Evidence {
+                    names: &[name],
+                    ..Evidence::default()
+                })
+                .region,
+            )
+        };
         assert_eq!(key("淮安市洪泽区人民政府"), key("洪泽区人民政府"));
         assert_eq!(
             key("洪泽区人民政府（淮安市人民政府办公室编制）"),
@@ -846,7 +874,10 @@ mod tests {
         );
         assert_eq!(key("塔城地区科学技术局"), key("塔城地区科技局"));
         assert_eq!(key("塔城地区科学技术局"), "654200:科技局");
-        assert_eq!(key("平潭综合实验区管委会办公室"), key("平潭综合实验区管理委员会"));
+        assert_eq!(
+            key("平潭综合实验区管委会办公室"),
+            key("平潭综合实验区管理委员会")
+        );
         assert_eq!(
             key("乌鲁木齐经济技术开发区（乌鲁木齐市头屯河区）科学技术局"),
             key("乌鲁木齐经济技术开发区(乌鲁木齐市头屯河区)科学技术局")
@@ -859,14 +890,20 @@ mod tests {
         assert_ne!(key("洪泽区人民政府"), key("洪泽区科学技术局"));
         assert_ne!(key("殷都区科学技术局"), key("原州区科学技术局"));
         // no region: the folded name
-        assert_eq!(agency_key("国家统计局（ＡＢ）", &Region::default()), "国家统计局");
+        assert_eq!(
+            agency_key("国家统计局（ＡＢ）", &Region::default()),
+            "国家统计局"
+        );
     }
 
     #[test]
     fn province_short_names_and_domains() {
         let r = by_names(&["新疆科技厅"]).region;
         assert_eq!((r.adcode, r.level), (Some("650000"), Some(Level::Province)));
-        assert_eq!(province_of_url("http://kjt.jiangsu.gov.cn/a"), Some("320000"));
+        assert_eq!(
+            province_of_url("http://kjt.jiangsu.gov.cn/a"),
+            Some("320000")
+        );
         assert_eq!(province_of_url("https://www.example.com/"), None);
     }
 }

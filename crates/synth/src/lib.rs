@@ -21,6 +21,7 @@ use std::path::Path;
 
 pub mod adversarial;
 mod markup;
+pub mod panel;
 
 use nianbao_vocab::{cell_key, Section, Template, Vocabulary};
 use serde_json::{json, Map, Value};
@@ -172,6 +173,17 @@ fn s3_header(s3cols: &[&nianbao_vocab::ColumnDef], word: &dyn Fn(&str) -> String
 }
 
 fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
+    one_with(i, seed, defects, layout, None)
+}
+
+/// Generates document `i`, following `plan` when given (the multi-year panel corpus).
+pub(crate) fn one_with(
+    i: usize,
+    seed: u64,
+    defects: bool,
+    layout: &str,
+    plan: Option<&panel::Plan>,
+) -> SynthDoc {
     let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
     let v = Vocabulary::get();
     let layout = ALL_LAYOUTS
@@ -180,23 +192,29 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
         .find(|l| *l == layout)
         .unwrap_or("tabbed");
     let flat = layout == "flattened";
-    let year = 2019 + rng.below(7) as i32;
-    let t = Template::for_year(year);
+    let mut year = 2019 + rng.below(7) as i32;
     let place = PLACES[rng.below(8) as usize];
     let level = LEVELS[rng.below(3) as usize];
     let (unit, short) = UNITS[rng.below(5) as usize];
-    let agency = format!("{place}{level}{unit}");
-    let title_agency = if rng.below(3) == 0 {
+    let mut agency = format!("{place}{level}{unit}");
+    let mut title_agency = if rng.below(3) == 0 {
         format!("{place}{level}{short}")
     } else {
         agency.clone()
     };
     // Defects: one kind per defective document.
-    let defect = if defects && !flat && i % 4 == 3 {
+    let mut defect = if defects && !flat && i % 4 == 3 {
         1 + rng.below(5)
     } else {
         0
     };
+    if let Some(p) = plan {
+        year = p.year;
+        agency = p.agency.clone();
+        title_agency = p.title_agency.clone();
+        defect = if flat { 0 } else { p.defect };
+    }
+    let t = Template::for_year(year);
     let cap = if flat { 1 } else { 30 };
 
     let mut values: Map<String, Value> = Map::new();
@@ -210,7 +228,7 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
     let mut s2 = Vec::new();
     for r in v.rows(t, Section::S2) {
         let cols = v.columns_for(t, r);
-        let vals: Vec<f64> = cols
+        let mut vals: Vec<f64> = cols
             .iter()
             .map(|c| match c.kind {
                 nianbao_vocab::ValueKind::Amount if !flat => (rng.below(100_000) as f64) / 100.0,
@@ -218,6 +236,10 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
                 _ => rng.count(if flat { 9 } else { 400 }) as f64,
             })
             .collect();
+        if let Some(p) = plan {
+            let keys: Vec<&str> = cols.iter().map(|c| c.key).collect();
+            p.continue_s2(r.key, &keys, &mut vals);
+        }
         let head: Vec<&str> = cols.iter().map(|c| c.label).collect();
         if matches!(
             r.key,
@@ -249,7 +271,9 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
     let applicants = 6;
     let mut grid: std::collections::HashMap<&str, Vec<f64>> = std::collections::HashMap::new();
     for &o in &outcome {
-        let busy = rng.below(3) == 0;
+        // a panel agency is busy every year, so its years differ by less than ×2 (a jump is
+        // then only where the plan puts one)
+        let busy = plan.is_some() || rng.below(3) == 0;
         let vals: Vec<f64> = (0..applicants)
             .map(|a| {
                 if busy && (a == 0 || rng.below(4) == 0) {
@@ -270,6 +294,11 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
         grid.get_mut("granted").expect("row")[0] = 1.0 + rng.below(3) as f64;
         grid.get_mut("unable_not_held").expect("row")[1] = rng.below(2) as f64;
     }
+    if let Some(p) = plan {
+        for g in grid.values_mut() {
+            g.iter_mut().for_each(|x| *x = (*x * p.scale).round());
+        }
+    }
     let blank_other = defect == 2 && t == Template::Y2021;
     if blank_other {
         grid.insert("other_other", vec![0.0; applicants]);
@@ -281,7 +310,7 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
     let results: Vec<f64> = (0..applicants)
         .map(|a| outcome.iter().map(|o| grid[o][a]).sum())
         .collect();
-    let forward: Vec<f64> = (0..applicants)
+    let mut forward: Vec<f64> = (0..applicants)
         .map(|a| {
             if results[a] > 0.0 && !flat {
                 rng.below(3) as f64
@@ -290,7 +319,7 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
             }
         })
         .collect();
-    let over: Vec<f64> = (0..applicants)
+    let mut over: Vec<f64> = (0..applicants)
         .map(|a| {
             if !flat {
                 rng.below(forward[a] as u64 + results[a] as u64 + 1).min(2) as f64
@@ -299,6 +328,16 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
             }
         })
         .collect();
+    if let Some(p) = plan {
+        // 上年结转 is last year's 结转下年度 (plus a deliberate break); 新收 stays ≥ 0
+        p.carry_over(&mut over);
+        for a in 0..applicants {
+            let short = over[a] - results[a] - forward[a];
+            if short > 0.0 {
+                forward[a] += short;
+            }
+        }
+    }
     let received: Vec<f64> = (0..applicants)
         .map(|a| results[a] + forward[a] - over[a])
         .collect();
@@ -410,7 +449,8 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
 
     // Assemble.
     let day = 1 + rng.below(28);
-    let published = format!("{}-01-{day:02}", year + 1);
+    let (month, day) = plan.and_then(|p| p.published).unwrap_or((1, day));
+    let published = format!("{}-{month:02}-{day:02}", year + 1);
     let mut parts: Vec<String> = Vec::new();
     if !no_title {
         parts.push(format!(
@@ -448,12 +488,15 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
         "五、存在的主要问题及改进情况\n信息公开的及时性有待提高，下一步将加强培训。\n".into(),
     );
     parts.push(format!(
-        "六、其他需要报告的事项\n本年度未收取信息处理费。\n{agency}\n{}年1月{day}日\n",
+        "六、其他需要报告的事项\n本年度未收取信息处理费。\n{agency}\n{}年{month}月{day}日\n",
         year + 1
     ));
     let (bytes, enc, ext) = if markup::LAYOUTS.contains(&layout) {
         let mut pieces: Vec<markup::Piece> = Vec::new();
-        if !no_title {
+        // a saved article page whose body has neither title nor signature (issue 17): the
+        // page's own metadata names the report
+        let bare = layout == "html" && plan.is_some_and(|p| p.bare_body && p.site.is_some());
+        if !no_title && !bare {
             pieces.push(markup::Piece::Title(format!(
                 "{title_agency}{year}年政府信息公开工作年度报告"
             )));
@@ -473,11 +516,22 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
         pieces.push(p("信息公开的及时性有待提高，下一步将加强培训。"));
         pieces.push(p("六、其他需要报告的事项"));
         pieces.push(p("本年度未收取信息处理费。"));
-        pieces.push(p(&agency));
-        pieces.push(p(&format!("{}年1月{day}日", year + 1)));
+        if !bare {
+            pieces.push(p(&agency));
+            pieces.push(p(&format!("{}年{month}月{day}日", year + 1)));
+        }
+        let chrome = plan.and_then(|p| p.chrome(&title_agency, year, &published));
         match layout {
-            "html" if i % 7 == 2 => (markup::html(&pieces, "gb2312"), "gbk", "html"),
-            "html" => (markup::html(&pieces, "utf-8"), "utf8", "html"),
+            "html" if i % 7 == 2 => (
+                markup::html_page(&pieces, "gb2312", chrome.as_ref()),
+                "gbk",
+                "html",
+            ),
+            "html" => (
+                markup::html_page(&pieces, "utf-8", chrome.as_ref()),
+                "utf8",
+                "html",
+            ),
             "docx" => (markup::docx(&pieces), "utf8", "docx"),
             _ => (markup::pdf(&pieces), "utf8", "pdf"),
         }
@@ -501,8 +555,11 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
             _ => (text.into_bytes(), "utf8", "txt"),
         }
     };
-    let name = format!("synth_{i:06}_{layout}_{}_{enc}.{ext}", t.as_str());
-    let gold = json!({
+    let name = match plan {
+        Some(p) => format!("{}_{layout}_{enc}.{ext}", p.name),
+        None => format!("synth_{i:06}_{layout}_{}_{enc}.{ext}", t.as_str()),
+    };
+    let mut gold = json!({
         "document": name,
         "agency": agency,
         "agency_in_title": if no_title || title_agency == agency { Value::Null } else { json!(title_agency) },
@@ -514,6 +571,13 @@ fn one(i: usize, seed: u64, defects: bool, layout: &str) -> SynthDoc {
         "ambiguous": {},
         "problems": problems,
     });
+    if let Some(p) = plan {
+        gold["adcode"] = json!(p.adcode);
+        if let Some((a, t)) = p.gold_agency {
+            gold["agency"] = json!(a);
+            gold["agency_in_title"] = json!(t);
+        }
+    }
     SynthDoc { name, bytes, gold }
 }
 

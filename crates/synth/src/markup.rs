@@ -113,13 +113,85 @@ fn spans(s: &str) -> String {
 }
 
 /// A saved web page holding the report.
+/// A government site's article page around a report (issue 17): the CMS's meta tags, header,
+/// navigation, sidebar, the article heading and its 来源/发布时间 line, share buttons, footer.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// `SiteName`.
+    pub site_name: String,
+    /// `SiteDomain`.
+    pub domain: String,
+    /// `SiteIDCode` (10 digits).
+    pub site_id_code: String,
+    /// `ArticleTitle`.
+    pub article_title: String,
+    /// `PubDate`, `YYYY-MM-DD HH:MM`.
+    pub pub_date: String,
+    /// `ContentSource`.
+    pub content_source: String,
+    /// `Url`.
+    pub url: String,
+}
+
+fn chrome_head(c: &Chrome, charset: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={charset}\">\n\
+         <meta name=\"SiteName\" content=\"{site}\"/>\n<meta name=\"SiteDomain\" content=\"{domain}\"/>\n\
+         <meta name=\"SiteIDCode\" content=\"{code}\"/>\n<meta name=\"ColumnName\" content=\"政府信息公开年报\"/>\n\
+         <meta name=\"ColumnType\" content=\"政府信息公开年报\"/>\n<meta name=\"ArticleTitle\" content=\"{title}\"/>\n\
+         <meta name=\"PubDate\" content=\"{date}\"/>\n<meta name=\"ContentSource\" content=\"{source}\"/>\n\
+         <meta name=\"Keywords\" content=\"年报,政府信息公开\"/>\n<meta name=\"Url\" content=\"{url}\"/>\n\
+         <title>{title}_{site}</title>\n<link rel=\"stylesheet\" href=\"/css/main.css\">\n\
+         <script src=\"/js/jquery.min.js\"></script><script>var shareTitle = \"<p>{title}</p>\";</script>\n\
+         </head><body>\n<div class=\"header\"><div class=\"logo\"><img src=\"/images/logo.png\" alt=\"{site}\"></div>\n\
+         <div class=\"search\"><input type=\"text\" placeholder=\"请输入关键字\"><button>搜索</button></div></div>\n\
+         <div class=\"nav\"><ul><li><a href=\"/\">首页</a></li><li><a href=\"/zwgk/\">政务公开</a></li>\
+         <li><a href=\"/hdjl/\">互动交流</a></li><li><a href=\"/zwfw/\">政务服务</a></li></ul></div>\n\
+         <div class=\"location\">当前位置：<a href=\"/\">首页</a> &gt; <a href=\"/zwgk/\">政务公开</a> &gt; \
+         <a href=\"/zwgk/ndbg/\">政府信息公开年报</a></div>\n\
+         <div class=\"sidebar\"><h3>政府信息公开</h3><ul><li><a href=\"/zwgk/zn/\">政府信息公开指南</a></li>\
+         <li><a href=\"/zwgk/zd/\">政府信息公开制度</a></li><li><a href=\"/zwgk/ndbg/\">政府信息公开年报</a></li></ul></div>\n\
+         <div class=\"main\"><div class=\"article-title\" style=\"text-align:center\">{title}</div>\n\
+         <div class=\"article-info\"><span>来源：{source}</span>&nbsp;&nbsp;<span>发布时间：{date}</span>&nbsp;&nbsp;\
+         <span>浏览次数：<script>document.write(1024)</script></span>&nbsp;&nbsp;<span>字号：[大 中 小]</span></div>\n\
+         <div class=\"TRS_Editor\"><div class=\"WordSection1\" style=\"layout-grid:15.6pt\">\n",
+        site = esc(&c.site_name),
+        domain = esc(&c.domain),
+        code = esc(&c.site_id_code),
+        title = esc(&c.article_title),
+        date = esc(&c.pub_date),
+        source = esc(&c.content_source),
+        url = esc(&c.url),
+    )
+}
+
+fn chrome_foot(c: &Chrome) -> String {
+    format!(
+        "</div></div>\n<div class=\"share\">分享到：<a href=\"#\">微信</a> <a href=\"#\">微博</a> <a href=\"#\">QQ空间</a></div>\n\
+         <div class=\"print\"><a href=\"javascript:window.print()\">【打印本页】</a> <a href=\"javascript:window.close()\">【关闭窗口】</a></div>\n\
+         </div>\n<div class=\"footer\"><p>主办单位：{site}　网站标识码：{code}</p>\
+         <p>ICP备案号：示ICP备00000000号　<a href=\"/sitemap/\">网站地图</a>　<a href=\"/lxwm/\">联系我们</a></p></div>\n\
+         </body></html>\n",
+        site = esc(&c.site_name),
+        code = esc(&c.site_id_code),
+    )
+}
+
 pub(crate) fn html(pieces: &[Piece], charset: &str) -> Vec<u8> {
-    let mut h = format!(
-        "<!DOCTYPE html>\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={charset}\">\
-         <title>政府信息公开</title><script>var x = \"<p>不是报告</p>\";</script></head><body>\n\
-         <nav><a href=\"/\">首页</a> &gt; <a href=\"/xxgk\">政府信息公开</a></nav>\n\
-         <div class=\"article\"><table class=\"layout\"><tr><td>\n"
-    );
+    html_page(pieces, charset, None)
+}
+
+/// An HTML page of the pieces; with `chrome`, a whole CMS article page around them.
+pub(crate) fn html_page(pieces: &[Piece], charset: &str, chrome: Option<&Chrome>) -> Vec<u8> {
+    let mut h = match chrome {
+        Some(c) => chrome_head(c, charset),
+        None => format!(
+            "<!DOCTYPE html>\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={charset}\">\
+             <title>政府信息公开</title><script>var x = \"<p>不是报告</p>\";</script></head><body>\n\
+             <nav><a href=\"/\">首页</a> &gt; <a href=\"/xxgk\">政府信息公开</a></nav>\n\
+             <div class=\"article\"><table class=\"layout\"><tr><td>\n"
+        ),
+    };
     for p in pieces {
         match p {
             Piece::Title(t) => h.push_str(&format!(
@@ -150,10 +222,13 @@ pub(crate) fn html(pieces: &[Piece], charset: &str) -> Vec<u8> {
             }
         }
     }
-    h.push_str(
-        "</td></tr></table></div>\n<div class=\"share\"><button>分享到微信</button></div>\n\
-         <footer>主办单位：示例政府网站 版权所有</footer>\n</body></html>\n",
-    );
+    match chrome {
+        Some(c) => h.push_str(&chrome_foot(c)),
+        None => h.push_str(
+            "</td></tr></table></div>\n<div class=\"share\"><button>分享到微信</button></div>\n\
+             <footer>主办单位：示例政府网站 版权所有</footer>\n</body></html>\n",
+        ),
+    }
     if charset == "utf-8" {
         h.into_bytes()
     } else {

@@ -1,37 +1,11 @@
 //! Cross-report checks over the whole dataset, where a dataframe is the natural tool:
-//! duplicates (same content, or same agency and year) and the carry-over chain between
-//! consecutive years of one agency (四、结转下年度 of year N = 二、上年结转 of year N+1).
+//! duplicates (same content, or same agency and year). The checks between an agency's years
+//! are the panel's (`crate::panel`).
 
 use nianbao_normalize::Finding;
 use polars::prelude::*;
 
-/// One report's facts needed across reports: a few numbers, so that a million of them fit
-/// in memory (names are looked up through [`Names`] only for the reports with a finding).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ReportFacts {
-    /// The report's document, as its position in the corpus ordered by path: of two
-    /// documents, the smaller number has the smaller path.
-    pub doc: u32,
-    /// The content: the `doc` of the first document with the same bytes (the same report
-    /// id), which is `doc` itself for the first; `None` when the file could not be read at all.
-    pub content: Option<u32>,
-    /// Agency, as a number the caller gives each distinct agency name.
-    pub agency: Option<u32>,
-    /// Report year.
-    pub report_year: Option<i32>,
-    /// `s3.carried_forward.total`.
-    pub carried_forward: Option<f64>,
-    /// `s3.carried_over.total`.
-    pub carried_over: Option<f64>,
-}
-
-/// Names behind the numbers of [`ReportFacts`], for the findings' messages.
-pub trait Names {
-    /// The path of document `doc`.
-    fn document(&self, doc: u32) -> &str;
-    /// The name of agency `agency`.
-    fn agency(&self, agency: u32) -> &str;
-}
+pub use crate::panel::{Names, ReportFacts};
 
 fn u32_at(df: &DataFrame, name: &str, i: usize) -> Result<u32, PolarsError> {
     df.column(name)?
@@ -65,17 +39,6 @@ pub enum CrossKind {
         /// The agency.
         agency: u32,
     },
-    /// 二、上年结转 of `year` differs from 四、结转下年度 of the year before.
-    CarryOver {
-        /// The report of the year before.
-        prev_doc: u32,
-        /// The report year of `doc`.
-        year: i32,
-        /// 四、结转下年度 总计 of the year before.
-        prev_forward: f64,
-        /// 二、上年结转 总计 of `year`.
-        carried_over: f64,
-    },
 }
 
 impl CrossFinding {
@@ -83,7 +46,6 @@ impl CrossFinding {
     pub fn rule(&self) -> &'static str {
         match self.kind {
             CrossKind::SameContent { .. } | CrossKind::SameAgencyYear { .. } => "duplicate_report",
-            CrossKind::CarryOver { .. } => "carry_over_mismatch",
         }
     }
 
@@ -102,30 +64,8 @@ impl CrossFinding {
                     names.agency(agency)
                 ),
             ),
-            CrossKind::CarryOver {
-                prev_doc,
-                year,
-                prev_forward,
-                carried_over,
-            } => Finding::new(
-                self.rule(),
-                format!(
-                    "二、上年结转 总计 of {year} is {carried_over} but 四、结转下年度 总计 of {} ({}) is {prev_forward}",
-                    year - 1,
-                    names.document(prev_doc),
-                ),
-            )
-            .at_key("s3.carried_over.total")
-            .numbers(Some(prev_forward), Some(carried_over)),
         }
     }
-}
-
-fn f64_at(df: &DataFrame, name: &str, i: usize) -> Result<f64, PolarsError> {
-    df.column(name)?
-        .f64()?
-        .get(i)
-        .ok_or_else(|| PolarsError::NoData(format!("null {name} in a cross-report result").into()))
 }
 
 /// Runs the cross-report checks. Returns the findings ordered by document, then rule, then
@@ -143,8 +83,6 @@ pub fn cross_report(
         "content" => facts.iter().map(|f| f.content).collect::<Vec<_>>(),
         "agency" => facts.iter().map(|f| f.agency).collect::<Vec<_>>(),
         "report_year" => facts.iter().map(|f| f.report_year).collect::<Vec<_>>(),
-        "carried_forward" => facts.iter().map(|f| f.carried_forward).collect::<Vec<_>>(),
-        "carried_over" => facts.iter().map(|f| f.carried_over).collect::<Vec<_>>(),
     )?;
 
     // Same content twice.
@@ -188,7 +126,6 @@ pub fn cross_report(
         ])
         .collect()?;
     let same = by_agency_year
-        .clone()
         .lazy()
         // a copy of the first document is a duplicate of it, not a report with other content
         .filter(
@@ -210,64 +147,6 @@ pub fn cross_report(
     }
     drop(same);
 
-    // Carry-over chain: year N's carried_forward vs year N+1's carried_over. Only agency-years
-    // with one report (one content; the first path of identical copies) take part, so the
-    // join is one-to-one: linear in the corpus, and never a guess between two reports.
-    let single = by_agency_year
-        .lazy()
-        .filter(col("n").eq(lit(1)).and(col("doc").eq(col("first"))))
-        .select([
-            col("doc"),
-            col("agency"),
-            col("report_year"),
-            col("carried_forward"),
-            col("carried_over"),
-        ])
-        .collect()?;
-    let prev = single.clone().lazy().select([
-        col("agency"),
-        (col("report_year") + lit(1)).alias("report_year"),
-        col("carried_forward").alias("prev_forward"),
-        col("doc").alias("prev_doc"),
-    ]);
-    let chain = single
-        .lazy()
-        .join(
-            prev,
-            [col("agency"), col("report_year")],
-            [col("agency"), col("report_year")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .filter(
-            col("prev_forward")
-                .is_not_null()
-                .and(col("carried_over").is_not_null())
-                .and(col("prev_forward").neq(col("carried_over"))),
-        )
-        .select([
-            col("doc"),
-            col("prev_doc"),
-            col("prev_forward"),
-            col("carried_over"),
-            col("report_year"),
-        ])
-        .collect()?;
-    for i in 0..chain.height() {
-        let year = chain
-            .column("report_year")?
-            .i32()?
-            .get(i)
-            .unwrap_or_default();
-        out.push(CrossFinding {
-            doc: u32_at(&chain, "doc", i)?,
-            kind: CrossKind::CarryOver {
-                prev_doc: u32_at(&chain, "prev_doc", i)?,
-                year,
-                prev_forward: f64_at(&chain, "prev_forward", i)?,
-                carried_over: f64_at(&chain, "carried_over", i)?,
-            },
-        });
-    }
     out.sort_by(|a, b| {
         a.doc
             .cmp(&b.doc)
@@ -297,24 +176,23 @@ mod tests {
     }
 
     /// `content` is the first document with the same bytes.
-    fn fact(doc: u32, content: u32, agency: &str, year: i32, fwd: f64, over: f64) -> ReportFacts {
+    fn fact(doc: u32, content: u32, agency: &str, year: i32) -> ReportFacts {
         ReportFacts {
             doc,
             content: Some(content),
             agency: AGENCIES.iter().position(|a| *a == agency).map(|i| i as u32),
             report_year: Some(year),
-            carried_forward: Some(fwd),
-            carried_over: Some(over),
+            ..ReportFacts::default()
         }
     }
 
     #[test]
-    fn finds_duplicates_and_broken_carry_over() {
+    fn finds_duplicates() {
         let facts = [
-            fact(0, 0, "甲局", 2022, 3.0, 0.0),
-            fact(1, 1, "甲局", 2023, 1.0, 2.0), // 2022 carried 3 forward, 2023 says 2 carried over
-            fact(2, 1, "甲局", 2023, 1.0, 2.0), // same content as b
-            fact(3, 3, "乙局", 2023, 0.0, 0.0),
+            fact(0, 0, "甲局", 2022),
+            fact(1, 1, "甲局", 2023), // 2022 carried 3 forward, 2023 says 2 carried over
+            fact(2, 1, "甲局", 2023), // same content as b
+            fact(3, 3, "乙局", 2023),
         ];
         let out: Vec<(u32, Finding)> = cross_report(&facts, &Table)
             .unwrap()
@@ -325,18 +203,7 @@ mod tests {
             .iter()
             .map(|(d, f)| (*d, f.rule, f.message.as_str()))
             .collect();
-        assert_eq!(
-            got,
-            [
-                (
-                    1,
-                    "carry_over_mismatch",
-                    "二、上年结转 总计 of 2023 is 2 but 四、结转下年度 总计 of 2022 (a.txt) is 3"
-                ),
-                (2, "duplicate_report", "same content as b.txt"),
-            ]
-        );
-        assert_eq!((out[0].1.expected, out[0].1.actual), (Some(3.0), Some(2.0)));
+        assert_eq!(got, [(2, "duplicate_report", "same content as b.txt")]);
     }
 
     /// Issue 20, case 17: a copy of the first report of its agency and year is "same content
@@ -344,9 +211,9 @@ mod tests {
     #[test]
     fn a_copy_of_the_first_report_is_not_also_a_different_one() {
         let facts = [
-            fact(0, 0, "甲局", 2021, 0.0, 0.0),
-            fact(1, 0, "甲局", 2021, 0.0, 0.0), // a copy of a
-            fact(2, 2, "甲局", 2021, 0.0, 0.0), // another 甲局 2021 report
+            fact(0, 0, "甲局", 2021),
+            fact(1, 0, "甲局", 2021), // a copy of a
+            fact(2, 2, "甲局", 2021), // another 甲局 2021 report
         ];
         let out: Vec<(u32, String)> = cross_report(&facts, &Table)
             .unwrap()
@@ -369,9 +236,9 @@ mod tests {
     #[test]
     fn same_agency_and_year_with_different_content_names_the_first_document() {
         let facts = [
-            fact(0, 0, "乙局", 2021, 0.0, 0.0),
-            fact(1, 1, "甲局", 2021, 0.0, 0.0),
-            fact(2, 2, "甲局", 2021, 0.0, 0.0),
+            fact(0, 0, "乙局", 2021),
+            fact(1, 1, "甲局", 2021),
+            fact(2, 2, "甲局", 2021),
             // unreadable files have no hash: never duplicates of each other
             ReportFacts {
                 doc: 3,
@@ -400,9 +267,9 @@ mod tests {
     #[test]
     fn two_findings_of_one_rule_on_a_document_come_in_message_order() {
         let facts = [
-            fact(0, 0, "甲局", 2021, 0.0, 0.0),
-            fact(1, 1, "甲局", 2021, 0.0, 0.0),
-            fact(2, 1, "甲局", 2021, 0.0, 0.0), // a copy of b, and a third 甲局 2021 report
+            fact(0, 0, "甲局", 2021),
+            fact(1, 1, "甲局", 2021),
+            fact(2, 1, "甲局", 2021), // a copy of b, and a third 甲局 2021 report
         ];
         let out = cross_report(&facts, &Table).unwrap();
         assert_eq!(
@@ -425,29 +292,5 @@ mod tests {
                 agency: 0
             }
         );
-    }
-
-    #[test]
-    fn the_carry_over_chain_skips_years_with_several_reports_and_stays_linear() {
-        // 2022 has two different reports: no chain from it (the duplicate finding says why)
-        let mut facts = vec![
-            fact(0, 0, "甲局", 2022, 3.0, 0.0),
-            fact(1, 1, "甲局", 2022, 5.0, 0.0),
-            fact(2, 2, "甲局", 2023, 1.0, 2.0),
-        ];
-        // many reports of one agency and year would make a many-to-many join explode
-        let mut doc = 3;
-        for _ in 0..3000 {
-            for (year, over) in [(2020, 1.0), (2021, 9.0)] {
-                facts.push(fact(doc, doc, "丙局", year, 1.0, over));
-                doc += 1;
-            }
-        }
-        let out = cross_report(&facts, &Table).unwrap();
-        assert!(
-            !out.iter().any(|c| c.rule() == "carry_over_mismatch"),
-            "{out:?}"
-        );
-        assert_eq!(out.len(), 1 + 2 * 2999);
     }
 }

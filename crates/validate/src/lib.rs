@@ -22,6 +22,7 @@
 //! ```
 
 pub mod cross;
+pub mod panel;
 pub mod prose;
 
 use nianbao_vocab::fmt_number;

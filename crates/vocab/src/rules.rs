@@ -87,7 +87,10 @@ pub const RULES: &[Rule] = &[
     r("region_evidence", Info, "The region does not come from a division name as written: an old or zone name mapped to today's division (洪泽县 → 洪泽区, 平潭综合实验区 → 平潭县), the page's website identification code or address, or the code disagrees with the names (the names win)."),
     r("region_unknown", Info, "No division is named in the agency, the title or the page's metadata (e.g. a central agency): the region columns are null."),
     r("duplicate_report", Warning, "Two documents are the same report (same content, or same agency and year)."),
-    r("carry_over_mismatch", Warning, "Across years of one agency: 四、结转下年度 of year N differs from 二、上年结转 of year N+1."),
+    r("carry_over_mismatch", Warning, "Across years of one agency (`agency_key`, the reports the `panel` chose): 四、结转下年度 of year N differs from 二、上年结转 of year N+1, in any applicant column; on the later report."),
+    r("in_force_continuity", Warning, "Across years (2021 format, part 二): 现行有效件数 of year N+1 differs from year N's plus 本年制发件数 minus 本年废止件数 of N+1; on the later report."),
+    r("items_continuity", Warning, "Across years (2019 format, part 二): 上一年项目数量 of year N+1 differs from year N's 上一年项目数量 plus 本年增/减; on the later report."),
+    r("implausible_jump", Info, "Across years: 新收申请, 办理结果总计 or 行政复议 总计 is ten times (or a tenth) of the year before, and the larger is at least 50: worth checking both reports."),
     // normalization: reading the document
     r("row_repaired", Warning, "A row had more or fewer numbers than columns, or digits run together; exactly one reading satisfies the identities and was used. The finding shows the evidence."),
     r("row_ambiguous", Warning, "A row's numbers cannot be placed with certainty; the cells are null with status `ambiguous` and the candidate readings are listed."),

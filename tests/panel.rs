@@ -1,0 +1,273 @@
+//! The analyst's panel end to end (issue 14): the multi-year synthetic corpus of
+//! `nianbao_synth::panel` (real divisions' agencies over 2019–2025, deliberate breaks, a gap,
+//! a stop, a copy, a second version, a jump, name variants) through the real binary, and the
+//! regions, `panel`, `coverage` and cross-year findings it must produce. Saved CMS pages
+//! (issue 17) are part of the corpus.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::process::Command;
+
+use arrow_array::{Array, BooleanArray, Float64Array, Int32Array, UInt32Array};
+use nianbao_synth::panel::{events, AGENCIES};
+
+#[path = "common.rs"]
+#[allow(dead_code)] // each test file uses some of the shared helpers
+mod common;
+use common::{col, read};
+
+fn build(input: &Path, out: &Path, expected: &Path) -> serde_json::Value {
+    let cfg = out.with_extension("toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "input = {:?}\noutput = {:?}\nexpected_agencies = {:?}\n",
+            input, out, expected
+        ),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(["build", "--json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// The document of an agency's year, as the corpus names it.
+fn doc_of(id: &str, year: i32) -> String {
+    format!("panel_{id}_{year}")
+}
+
+#[test]
+fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
+    let dir = common::tmp_dir("panel", "corpus");
+    let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
+    let expected = dir.join("expected.csv");
+    // every layout but PDF (this test needs no pdftotext)
+    let layouts = [
+        "tabbed",
+        "piped",
+        "pdf_text",
+        "cell_per_line",
+        "html",
+        "docx",
+    ];
+    let n =
+        nianbao_synth::panel::write(&input, Some(&gold), Some(&expected), 2026, &layouts).unwrap();
+    let summary = build(&input, &out, &expected);
+    assert_eq!(summary["documents"], n);
+
+    // Every cell and every document's metadata, region included, right (nianbao eval).
+    let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(["eval", "--json", "--gold"])
+        .arg(&gold)
+        .arg("--dataset")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["wrong"], 0, "{s:#}");
+    assert_eq!(s["documents_all_right"], n, "{s:#}");
+
+    // Regions and agency keys: every document of an agency has the agency's.
+    let mut keys: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    for b in read(&out.join("reports.parquet")) {
+        for i in 0..b.num_rows() {
+            let get = |c: &str| {
+                let a = col(&b, c);
+                (!a.is_null(i)).then(|| a.value(i).to_owned())
+            };
+            keys.insert(
+                col(&b, "document").value(i).to_owned(),
+                (get("agency_key"), get("adcode")),
+            );
+        }
+    }
+    for a in AGENCIES {
+        for &y in a.years {
+            for (doc, (key, code)) in keys.iter().filter(|(d, _)| d.starts_with(&doc_of(a.id, y))) {
+                assert_eq!(key.as_deref(), Some(a.key), "{doc}");
+                assert_eq!(code.as_deref(), a.adcode, "{doc}");
+            }
+        }
+    }
+
+    // The panel: one row per agency and year reported, the chosen report and why.
+    // (agency_key, year) → (document, n_reports, chosen_because, change of 新收 总计)
+    type Row = (String, u32, String, Option<f64>);
+    let mut panel: HashMap<(String, i32), Row> = HashMap::new();
+    for b in read(&out.join("panel.parquet")) {
+        let years: &Int32Array = b
+            .column_by_name("report_year")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        let n: &UInt32Array = b
+            .column_by_name("n_reports")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        let change: &Float64Array = b
+            .column_by_name("s3_received_new_total_change")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            panel.insert(
+                (col(&b, "agency_key").value(i).to_owned(), years.value(i)),
+                (
+                    col(&b, "document").value(i).to_owned(),
+                    n.value(i),
+                    col(&b, "chosen_because").value(i).to_owned(),
+                    (!change.is_null(i)).then(|| change.value(i)),
+                ),
+            );
+        }
+    }
+    let reported: usize = AGENCIES.iter().map(|a| a.years.len()).sum();
+    assert_eq!(panel.len(), reported);
+    let c = |id: &str| AGENCIES.iter().find(|a| a.id == id).unwrap().key.to_owned();
+    let (id, y) = events::REPUBLISHED;
+    let (doc, n, why, _) = &panel[&(c(id), y)];
+    assert!(doc.starts_with(&format!("{}_v2", doc_of(id, y))), "{doc}");
+    assert_eq!(
+        (*n, why.as_str()),
+        (2, "2 reports: the latest published (2023-03-15)")
+    );
+    let (id, y) = events::COPY;
+    let (doc, n, why, _) = &panel[&(c(id), y)];
+    assert!(doc.starts_with(&format!("{}_copy", doc_of(id, y))), "{doc}");
+    assert_eq!(
+        (*n, why.as_str()),
+        (2, "2 copies of one document: the first by path")
+    );
+    // after a gap there is no change; across consecutive years there is
+    assert_eq!(panel[&(c("b"), 2023)].3, None);
+    assert!(panel[&(c("b"), 2024)].3.is_some());
+
+    // Coverage: the gap, the stop, the never-reporting agency, the republished year.
+    let mut coverage: HashMap<(String, i32), (String, Option<bool>)> = HashMap::new();
+    for b in read(&out.join("coverage.parquet")) {
+        let years: &Int32Array = b
+            .column_by_name("report_year")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        let exp: &BooleanArray = b
+            .column_by_name("expected")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            coverage.insert(
+                (col(&b, "agency_key").value(i).to_owned(), years.value(i)),
+                (
+                    col(&b, "status").value(i).to_owned(),
+                    (!exp.is_null(i)).then(|| exp.value(i)),
+                ),
+            );
+        }
+    }
+    // every expected agency, every year of the corpus
+    assert_eq!(coverage.len(), AGENCIES.len() * 7);
+    for a in AGENCIES {
+        for y in 2019..=2025 {
+            let want = if (a.id, y) == events::REPUBLISHED {
+                "duplicate"
+            } else if a.years.contains(&y) {
+                "reported"
+            } else {
+                "missing"
+            };
+            assert_eq!(
+                coverage[&(a.key.to_owned(), y)],
+                (want.to_owned(), Some(true)),
+                "{} {y}",
+                a.name
+            );
+        }
+    }
+
+    // Cross-year findings: exactly the deliberate ones, on the later report.
+    let mut cross: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for b in read(&out.join("findings.parquet")) {
+        for i in 0..b.num_rows() {
+            let rule = col(&b, "rule").value(i);
+            if [
+                "carry_over_mismatch",
+                "in_force_continuity",
+                "items_continuity",
+                "implausible_jump",
+                "duplicate_report",
+            ]
+            .contains(&rule)
+            {
+                let doc = col(&b, "document").value(i);
+                let stem = doc.split('_').take(3).collect::<Vec<_>>().join("_");
+                let key = if col(&b, "key").is_null(i) {
+                    ""
+                } else {
+                    col(&b, "key").value(i)
+                };
+                cross.insert((stem, rule.to_owned(), key.to_owned()));
+            }
+        }
+    }
+    let e = |(id, y): (&str, i32), rule: &str, key: &str| {
+        (doc_of(id, y), rule.to_owned(), key.to_owned())
+    };
+    let want: BTreeSet<_> = [
+        e(
+            events::CARRY_BREAK,
+            "carry_over_mismatch",
+            "s3.carried_over.natural_person",
+        ),
+        e(
+            events::CARRY_BREAK,
+            "carry_over_mismatch",
+            "s3.carried_over.total",
+        ),
+        e(
+            events::IN_FORCE_BREAK,
+            "in_force_continuity",
+            "s2.normative_document.in_force",
+        ),
+        e(
+            events::ITEMS_BREAK,
+            "items_continuity",
+            "s2.licensing.prev_year_items",
+        ),
+        e(events::JUMP, "implausible_jump", "s3.received_new.total"),
+        e(events::JUMP, "implausible_jump", "s3.results_total.total"),
+        e(events::COPY, "duplicate_report", ""),
+        e(events::REPUBLISHED, "duplicate_report", ""),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(cross, want);
+
+    // Issue 17: the saved CMS page whose body has no title and no signature.
+    let (id, y) = events::BARE_PAGE;
+    for b in read(&out.join("reports.parquet")) {
+        for i in 0..b.num_rows() {
+            if !col(&b, "document").value(i).starts_with(&doc_of(id, y)) {
+                continue;
+            }
+            let get = |c: &str| col(&b, c).value(i).to_owned();
+            assert_eq!(get("agency"), "松原市民政局");
+            assert_eq!(get("published_on"), "2023-01-04");
+            assert_eq!(get("site_id_code"), "2207000001");
+            assert_eq!(get("site_name"), "松原市人民政府");
+            assert!(get("source_url").starts_with("https://www.jlsy.gov.cn/zwgk/ndbg/"));
+            assert_eq!(get("adcode"), "220700");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
