@@ -271,3 +271,149 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The cell of a document (by name prefix): (value, status, raw).
+fn cell(out: &Path, doc: &str, key: &str) -> (Option<f64>, String, Option<String>) {
+    for b in read(&out.join("cells.parquet")) {
+        let v: &Float64Array = b
+            .column_by_name("value")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            if col(&b, "document").value(i).starts_with(doc) && col(&b, "key").value(i) == key {
+                let raw = col(&b, "raw");
+                return (
+                    (!v.is_null(i)).then(|| v.value(i)),
+                    col(&b, "status").value(i).to_owned(),
+                    (!raw.is_null(i)).then(|| raw.value(i).to_owned()),
+                );
+            }
+        }
+    }
+    panic!("no cell {key} of {doc}");
+}
+
+fn sha_of(dir: &Path, prefix: &str) -> (String, std::path::PathBuf) {
+    use sha2::Digest;
+    let p = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    let h: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (h, p)
+}
+
+/// Issue 14.6: corrections are applied on every rebuild, incremental runs included; a
+/// correction whose document changed or whose key does not exist is reported, never applied
+/// silently; removing a correction restores what the document says.
+#[test]
+fn corrections_apply_on_every_rebuild_and_stale_ones_are_reported() {
+    let dir = common::tmp_dir("panel", "corrections");
+    let (input, out) = (dir.join("in"), dir.join("out"));
+    nianbao_synth::panel::write(&input, None, None, 7, &["tabbed", "piped"]).unwrap();
+    let (sha_a, path_a) = sha_of(&input, "panel_a_2025");
+    let (sha_b, _) = sha_of(&input, "panel_b_2024");
+    let key = "s3.received_new.total";
+    let cfg = dir.join("p.toml");
+    let list = dir.join("corrections.csv");
+    std::fs::write(
+        &cfg,
+        format!("input = {input:?}\noutput = {out:?}\ncorrections = {list:?}\n"),
+    )
+    .unwrap();
+    let run = || -> serde_json::Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .args(["build", "--json", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let write_list = |lines: &[String]| {
+        std::fs::write(
+            &list,
+            format!("sha256,key,value,note\n{}\n", lines.join("\n")),
+        )
+        .unwrap()
+    };
+    // first a run without corrections, to know what the document says
+    write_list(&[]);
+    run();
+    let (read_a, status, _) = cell(&out, "panel_a_2025", key);
+    assert_eq!(status, "stated");
+    let read_a = read_a.unwrap();
+    write_list(&[
+        format!("{sha_a},{key},999,\"checked against the printed original, p. 3\""),
+        // by report_id; a 2019-format key on a 2021-format report
+        format!(
+            "{},s2.licensing.prev_year_items,5,wrong template",
+            &sha_b[..16]
+        ),
+        format!("{},{key},1,a document that is not here", "ab".repeat(32)),
+        format!("{sha_a},s9.nothing.total,1,not a key"),
+    ]);
+    for round in 0..2 {
+        let s = run();
+        let c = &s["corrections"];
+        assert_eq!(c["read"], 3, "{s:#}");
+        let lines: Vec<u64> = c["not_applied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["line"].as_u64().unwrap())
+            .collect();
+        assert_eq!(lines, [4, 5], "round {round}: {c:#}");
+        let (v, status, raw) = cell(&out, "panel_a_2025", key);
+        assert_eq!(
+            (v, status.as_str()),
+            (Some(999.0), "corrected"),
+            "round {round}"
+        );
+        assert_eq!(raw.as_deref(), Some(read_a.to_string().as_str()));
+        let f = common::load_findings(&out);
+        let a = f
+            .iter()
+            .find(|(d, _)| d.starts_with("panel_a_2025"))
+            .unwrap()
+            .1;
+        assert!(
+            a.iter().any(|(r, m)| r == "correction_applied"
+                && m.contains("checked against the printed original, p. 3")),
+            "{a:?}"
+        );
+        let b = f
+            .iter()
+            .find(|(d, _)| d.starts_with("panel_b_2024"))
+            .unwrap()
+            .1;
+        assert!(
+            b.iter().any(|(r, _)| r == "correction_not_applied"),
+            "{b:?}"
+        );
+    }
+    // the correction removed: the document's own number is back (it was never cached corrected)
+    write_list(&[]);
+    run();
+    assert_eq!(cell(&out, "panel_a_2025", key).0, Some(read_a));
+    // the document changed: its correction no longer applies, and the run says so
+    write_list(&[format!("{sha_a},{key},999,checked")]);
+    let mut bytes = std::fs::read(&path_a).unwrap();
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(&path_a, bytes).unwrap();
+    let s = run();
+    assert_eq!(s["corrections"]["not_applied"][0]["line"], 2, "{s:#}");
+    assert!(s["corrections"]["not_applied"][0]["why"]
+        .as_str()
+        .unwrap()
+        .contains("changed or removed"));
+    assert_eq!(cell(&out, "panel_a_2025", key).0, Some(read_a));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -34,6 +34,9 @@ pub struct Config {
     /// printed, or `agency_key`): the `coverage` table then lists each for every year of the
     /// corpus, so "who has not reported for 2025" is one query.
     pub expected_agencies: Option<PathBuf>,
+    /// A CSV of cell corrections (columns sha256, key, value, note), applied on every
+    /// rebuild: the cell takes the value with status `corrected`.
+    pub corrections: Option<PathBuf>,
 }
 
 /// `[pdf]`: the `pdftotext` subprocess.
@@ -88,6 +91,7 @@ impl Default for Config {
             state: None,
             partition_by_year: false,
             expected_agencies: None,
+            corrections: None,
         }
     }
 }
@@ -106,6 +110,7 @@ impl Config {
     pub fn lists(&self) -> Vec<&Path> {
         self.expected_agencies
             .iter()
+            .chain(&self.corrections)
             .map(PathBuf::as_path)
             .collect()
     }

@@ -17,6 +17,7 @@ fn mark(s: CellStatus) -> &'static str {
         CellStatus::Repaired => "ʳ",
         CellStatus::Ambiguous => "?",
         CellStatus::Missing => "∅",
+        CellStatus::Corrected => "✎",
     }
 }
 

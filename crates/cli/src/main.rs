@@ -4,6 +4,7 @@
 //! validate → export (sinks), chunk by chunk so memory stays flat, each chunk parsed on all cores.
 
 mod config;
+mod corrections;
 mod eval;
 mod inputs;
 mod inspect;
@@ -287,6 +288,8 @@ struct Changes {
     retry: usize,
     parsed: usize,
     from_state: usize,
+    /// Documents the user's corrections changed.
+    corrected: usize,
 }
 
 /// A report and how it was obtained.
@@ -299,6 +302,8 @@ struct Got {
     /// Unreadable for a reason that may not last (the machine's, or the file could not be
     /// opened): read again next run, and no run is skipped while there is one.
     retry: bool,
+    /// The user's corrections changed it: read anew every run, never cached.
+    corrected: bool,
 }
 
 fn mtime_ns(m: &std::fs::Metadata) -> u128 {
@@ -335,8 +340,25 @@ fn get_report(
     opts: &ReadOptions,
     store: Option<&nianbao_state::Store>,
     seen: Option<&nianbao_state::Seen>,
+    corr: &corrections::Corrections,
+) -> Got {
+    let mut got = get_uncorrected(path, rel, opts, store, seen, corr);
+    got.corrected = corr.apply(&mut got.report);
+    got
+}
+
+/// [`get_report`] before the corrections: a document with corrections is never taken from
+/// the state (what is cached is always what the document says).
+fn get_uncorrected(
+    path: &Path,
+    rel: &str,
+    opts: &ReadOptions,
+    store: Option<&nianbao_state::Store>,
+    seen: Option<&nianbao_state::Seen>,
+    corr: &corrections::Corrections,
 ) -> Got {
     let meta = std::fs::metadata(path).ok();
+    let store = store.filter(|_| !seen.is_some_and(|s| corr.touches(&s.sha256)));
     if let (Some(store), Some(seen), Some(m)) = (store, seen, &meta) {
         if seen.size == m.len() && seen.mtime_ns == mtime_ns(m) {
             if let Ok(Some(r)) = store.get(&source(rel, seen.sha256.clone(), seen.size)) {
@@ -345,6 +367,7 @@ fn get_report(
                     parsed: false,
                     seen: Some(seen.clone()),
                     retry: false,
+                    corrected: false,
                 };
             }
         }
@@ -357,6 +380,7 @@ fn get_report(
                 parsed: true,
                 seen: None,
                 retry: true,
+                corrected: false,
             }
         }
     };
@@ -366,12 +390,14 @@ fn get_report(
         mtime_ns: trusted_mtime_ns(&m),
         sha256: src.sha256.clone(),
     });
+    let store = store.filter(|_| !corr.touches(&src.sha256));
     if let Some(Ok(Some(r))) = store.map(|s| s.get(&src)) {
         return Got {
             report: r,
             parsed: false,
             seen,
             retry: false,
+            corrected: false,
         };
     }
     let (report, retry) = read_bytes(&bytes, src, opts);
@@ -380,6 +406,7 @@ fn get_report(
         parsed: true,
         seen,
         retry,
+        corrected: false,
     }
 }
 
@@ -492,11 +519,13 @@ fn validate_into(
 }
 
 /// Validates the reports of a piece that were read now (`fresh[i]`; the others were validated
-/// when they were read), caches them in the state, and encodes the piece for every table.
+/// when they were read), caches those with `cache[i]` in the state (not the corrected ones),
+/// and encodes the piece for every table.
 /// `first_doc` is the number of the chunk's first document.
 fn encode_piece(
     piece: Vec<(usize, Report)>,
     fresh: &[bool],
+    cache: &[bool],
     first_doc: usize,
     store: Option<&nianbao_state::Store>,
     encoder: &nianbao_export::Encoder,
@@ -507,7 +536,7 @@ fn encode_piece(
     if idx.iter().any(|&i| fresh[i]) {
         validate_into(&mut reports, &cells, &sections, |k| fresh[idx[k]])?;
         if let Some(s) = store {
-            for (r, _) in reports.iter().zip(&idx).filter(|(_, &i)| fresh[i]) {
+            for (r, _) in reports.iter().zip(&idx).filter(|(_, &i)| cache[i]) {
                 s.put(r).with_context(|| {
                     format!("caching {} in the state directory", r.source.document)
                 })?;
@@ -628,6 +657,10 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         );
     }
     let inputs = inputs::Inputs::list(&cfg.input, std::slice::from_ref(&cfg.output))?;
+    let corr = match &cfg.corrections {
+        Some(p) => corrections::Corrections::load(p)?,
+        None => corrections::Corrections::default(),
+    };
     let read_opts = cfg.pdf.read_options();
     // One writer per output; a killed run's leftovers are cleaned before anything else.
     let lock = nianbao_export::lock(&cfg.output)?;
@@ -713,11 +746,19 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 .map(|i| {
                     let rel = inputs.rel(i);
                     let seen = old[i - chunk.start].as_ref();
-                    get_report(&inputs.path(i), rel, &read_opts, store.as_ref(), seen)
+                    get_report(
+                        &inputs.path(i),
+                        rel,
+                        &read_opts,
+                        store.as_ref(),
+                        seen,
+                        &corr,
+                    )
                 })
                 .collect();
             let mut reports: Vec<Report> = Vec::with_capacity(got.len());
             let mut fresh: Vec<bool> = Vec::with_capacity(got.len());
+            let mut cache: Vec<bool> = Vec::with_capacity(got.len());
             for (g, old) in got.into_iter().zip(&old) {
                 match old {
                     None => changes.added += 1,
@@ -733,6 +774,8 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                     changes.from_state += 1;
                 }
                 fresh.push(g.parsed);
+                cache.push(g.parsed && !g.corrected);
+                changes.corrected += usize::from(g.corrected);
                 if g.report.unreadable.is_some() {
                     changes.failed += 1;
                     changes.retry += usize::from(g.retry);
@@ -752,7 +795,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             // only appends the batches.
             let encoded: Vec<Piece> = pieces(reports, partitioned)
                 .into_par_iter()
-                .map(|p| encode_piece(p, &fresh, chunk.start, store.as_ref(), &encoder))
+                .map(|p| encode_piece(p, &fresh, &cache, chunk.start, store.as_ref(), &encoder))
                 .collect::<Result<_>>()?;
             if tx.send(encoded).is_err() {
                 break; // the writer stopped on an error: it is returned by join below
@@ -794,6 +837,10 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
         .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
     changes.removed = old_index.finish();
+    let corrections = cfg
+        .corrections
+        .is_some()
+        .then(|| corrections_summary(&corr, changes.corrected));
     if let (Some(s), Some(w)) = (&store, new_index) {
         w.commit().context("saving the state index")?;
         // What this run saw and published, so that a next run over the same inputs can skip.
@@ -809,6 +856,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 "by_status": &closing.by_status,
                 "findings_by_rule": &closing.by_rule,
                 "rows": &counts,
+                "corrections": &corrections,
             }),
             _ => serde_json::json!({}),
         };
@@ -834,7 +882,37 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         "output": cfg.output,
         "seconds": secs,
     });
+    let mut summary = summary;
+    if let Some(c) = corrections {
+        summary["corrections"] = c;
+    }
     print_summary(&summary, &closing.unreadable, json, cfg.strict)
+}
+
+/// What the run did with the user's corrections: how many documents they changed, and every
+/// correction not applied with why (its document is not among the inputs, or the line is not
+/// a correction).
+fn corrections_summary(corr: &corrections::Corrections, documents: usize) -> serde_json::Value {
+    let mut not_applied: Vec<serde_json::Value> = corr
+        .rejected
+        .iter()
+        .map(|(line, why)| serde_json::json!({"line": line, "why": why}))
+        .collect();
+    for c in corr.unmatched() {
+        not_applied.push(serde_json::json!({
+            "line": c.line,
+            "why": format!(
+                "no input document has the content {} (changed or removed?): {} not corrected",
+                c.sha256, c.key
+            ),
+        }));
+    }
+    not_applied.sort_by_key(|v| v["line"].as_u64());
+    serde_json::json!({
+        "read": corr.len(),
+        "documents_corrected": documents,
+        "not_applied": not_applied,
+    })
 }
 
 /// Everything a dataset's bytes depend on besides the documents and the pipeline: the version
@@ -1038,6 +1116,9 @@ fn skipped_run(
         m.remove("fingerprint");
         m.remove("generation");
         m.remove("unreadable");
+        if m.get("corrections").is_some_and(serde_json::Value::is_null) {
+            m.remove("corrections");
+        }
     }
     print_summary(&summary, &unreadable, json, cfg.strict)
 }
@@ -1109,6 +1190,20 @@ fn print_summary(
     );
     for (document, reason) in unreadable {
         eprintln!("  unreadable: {document}: {reason}");
+    }
+    if let Some(c) = summary.get("corrections").filter(|c| c.is_object()) {
+        eprintln!(
+            "  corrections: {} read, {} document(s) corrected",
+            c["read"].as_u64().unwrap_or(0),
+            c["documents_corrected"].as_u64().unwrap_or(0)
+        );
+        for n in c["not_applied"].as_array().into_iter().flatten() {
+            eprintln!(
+                "  correction not applied: line {}: {}",
+                n["line"],
+                n["why"].as_str().unwrap_or("")
+            );
+        }
     }
     let errors = by_status
         .iter()

@@ -18,17 +18,21 @@ pub enum CellStatus {
     Ambiguous,
     /// The row or table is absent from the document: null.
     Missing,
+    /// Set by the user's corrections file (`corrections` in the pipeline); `raw` keeps what
+    /// the document says, a `correction_applied` finding quotes the note.
+    Corrected,
 }
 
 impl CellStatus {
     /// Every status, in declaration order (the state stores a status as its position here).
-    pub const ALL: [CellStatus; 6] = [
+    pub const ALL: [CellStatus; 7] = [
         CellStatus::Stated,
         CellStatus::Blank,
         CellStatus::Inferred,
         CellStatus::Repaired,
         CellStatus::Ambiguous,
         CellStatus::Missing,
+        CellStatus::Corrected,
     ];
 
     /// The value of the `status` column.
@@ -40,6 +44,7 @@ impl CellStatus {
             CellStatus::Repaired => "repaired",
             CellStatus::Ambiguous => "ambiguous",
             CellStatus::Missing => "missing",
+            CellStatus::Corrected => "corrected",
         }
     }
 }

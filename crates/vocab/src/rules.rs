@@ -91,6 +91,9 @@ pub const RULES: &[Rule] = &[
     r("in_force_continuity", Warning, "Across years (2021 format, part 二): 现行有效件数 of year N+1 differs from year N's plus 本年制发件数 minus 本年废止件数 of N+1; on the later report."),
     r("items_continuity", Warning, "Across years (2019 format, part 二): 上一年项目数量 of year N+1 differs from year N's 上一年项目数量 plus 本年增/减; on the later report."),
     r("implausible_jump", Info, "Across years: 新收申请, 办理结果总计 or 行政复议 总计 is ten times (or a tenth) of the year before, and the larger is at least 50: worth checking both reports."),
+    // the user's corrections (pipeline `corrections`)
+    r("correction_applied", Info, "A cell was set by the pipeline's corrections file (status `corrected`, `raw` keeps the document's text); the message quotes the correction's note, `expected` is the corrected value and `actual` what was read."),
+    r("correction_not_applied", Warning, "A correction names a cell this report does not have (e.g. a 2019-format key on a 2021-format report); it was not applied."),
     // normalization: reading the document
     r("row_repaired", Warning, "A row had more or fewer numbers than columns, or digits run together; exactly one reading satisfies the identities and was used. The finding shows the evidence."),
     r("row_ambiguous", Warning, "A row's numbers cannot be placed with certainty; the cells are null with status `ambiguous` and the candidate readings are listed."),

@@ -1,0 +1,212 @@
+//! The user's corrections (`corrections = "corrections.csv"` in the pipeline): cells an
+//! analyst has checked against the document and fixed, applied on every rebuild.
+//!
+//! The file has a header and the columns `sha256` (the document's SHA-256, or its 16-digit
+//! `report_id`), `key` (a cell key), `value` (the number; empty for null) and `note` (why,
+//! quoted in the `correction_applied` finding). A corrected cell gets status `corrected` and
+//! keeps its `raw` text. A correction whose document is no longer among the inputs (its content
+//! changed, or it was removed) or whose key is not a cell key is never applied silently: the
+//! run lists it. A corrected document is read anew on every run and never cached in the
+//! incremental state, so removing a correction restores what the document says.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{bail, Context, Result};
+use nianbao_normalize::{CellStatus, Finding, Report};
+use nianbao_vocab::{fmt_number, Vocabulary};
+
+/// One line of the file.
+#[derive(Debug)]
+pub struct Correction {
+    /// Line number in the file (the header is line 1).
+    pub line: usize,
+    /// Lower-case hex: the full SHA-256 or its first 16 digits.
+    pub sha256: String,
+    /// The cell key.
+    pub key: &'static str,
+    /// The value (`None`: null).
+    pub value: Option<f64>,
+    /// Why.
+    pub note: String,
+    /// Whether a document with this content was among the inputs.
+    seen: AtomicBool,
+}
+
+/// The corrections of a run.
+#[derive(Debug, Default)]
+pub struct Corrections {
+    list: Vec<Correction>,
+    /// Corrections by the first 16 hex digits of their document's hash.
+    by_id: HashMap<String, Vec<usize>>,
+    /// Lines that are not corrections: (line, why).
+    pub rejected: Vec<(usize, String)>,
+}
+
+impl Corrections {
+    /// Reads the file.
+    pub fn load(path: &Path) -> Result<Corrections> {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .with_context(|| format!("reading the corrections {}", path.display()))?;
+        let headers = r
+            .headers()
+            .with_context(|| format!("{}: no header line", path.display()))?
+            .clone();
+        let at = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+        };
+        let (Some(sha_at), Some(key_at), Some(value_at)) = (at("sha256"), at("key"), at("value"))
+        else {
+            bail!(
+                "{}: expected the columns sha256, key, value and note; the header is {:?}",
+                path.display(),
+                headers.iter().collect::<Vec<_>>()
+            );
+        };
+        let note_at = at("note");
+        let v = Vocabulary::get();
+        let mut out = Corrections::default();
+        for (i, rec) in r.records().enumerate() {
+            let line = i + 2;
+            let rec = rec.with_context(|| format!("{}: line {line}", path.display()))?;
+            let get = |k: usize| rec.get(k).map(str::trim).unwrap_or("");
+            let sha = get(sha_at).to_ascii_lowercase();
+            if sha.is_empty() && get(key_at).is_empty() {
+                continue;
+            }
+            if !(sha.len() == 64 || sha.len() == 16) || !sha.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                out.rejected.push((
+                    line,
+                    format!(
+                        "sha256 {sha:?} is neither a SHA-256 (64 hex digits) nor a report_id (16)"
+                    ),
+                ));
+                continue;
+            }
+            let Some(key) = v.cell(get(key_at)).map(|c| c.key) else {
+                out.rejected.push((
+                    line,
+                    format!(
+                        "{:?} is not a cell key (see the vocabulary, e.g. s3.received_new.total)",
+                        get(key_at)
+                    ),
+                ));
+                continue;
+            };
+            let raw = get(value_at);
+            let value = if raw.is_empty() {
+                None
+            } else {
+                match raw.parse::<f64>() {
+                    Ok(x) if x.is_finite() => Some(x),
+                    _ => {
+                        out.rejected
+                            .push((line, format!("value {raw:?} is not a number")));
+                        continue;
+                    }
+                }
+            };
+            out.by_id
+                .entry(sha[..16].to_owned())
+                .or_default()
+                .push(out.list.len());
+            out.list.push(Correction {
+                line,
+                sha256: sha,
+                key,
+                value,
+                note: note_at.map(get).unwrap_or("").to_owned(),
+                seen: AtomicBool::new(false),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The corrections of a document's content.
+    fn of(&self, sha256: &str) -> Vec<&Correction> {
+        if sha256.len() < 16 {
+            return Vec::new();
+        }
+        self.by_id
+            .get(&sha256[..16])
+            .map(|ix| {
+                ix.iter()
+                    .map(|&i| &self.list[i])
+                    .filter(|c| sha256.starts_with(&c.sha256))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether a document with this content has corrections (it is then read anew and not
+    /// cached).
+    pub fn touches(&self, sha256: &str) -> bool {
+        !self.of(sha256).is_empty()
+    }
+
+    /// Applies the corrections of the report's content; returns whether there were any.
+    pub fn apply(&self, r: &mut Report) -> bool {
+        let mine = self.of(&r.source.sha256);
+        for c in &mine {
+            c.seen.store(true, Ordering::Relaxed);
+            let shown = c.value.map_or_else(|| "null".to_owned(), fmt_number);
+            let Some(cell) = r.cells.iter_mut().find(|x| x.key == c.key) else {
+                r.findings.push(
+                    Finding::new(
+                        "correction_not_applied",
+                        format!(
+                            "corrections line {}: this report has no cell {} (template {}); not applied",
+                            c.line,
+                            c.key,
+                            r.template.map_or("unknown", |t| t.as_str())
+                        ),
+                    )
+                    .at_key(c.key),
+                );
+                continue;
+            };
+            let was = cell.value;
+            cell.value = c.value;
+            cell.status = CellStatus::Corrected;
+            let source = cell.source.clone();
+            r.findings.push(
+                Finding::new(
+                    "correction_applied",
+                    format!(
+                        "corrections line {}: set to {shown} (read {}): {}",
+                        c.line,
+                        was.map_or_else(|| "null".to_owned(), fmt_number),
+                        if c.note.is_empty() {
+                            "(no note)"
+                        } else {
+                            &c.note
+                        }
+                    ),
+                )
+                .at_key(c.key)
+                .at(source)
+                .numbers(c.value, was),
+            );
+        }
+        !mine.is_empty()
+    }
+
+    /// Corrections whose document was not among the inputs, and why, after the run.
+    pub fn unmatched(&self) -> Vec<&Correction> {
+        self.list
+            .iter()
+            .filter(|c| !c.seen.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Number of corrections read.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+}
