@@ -253,6 +253,19 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
     .collect();
     assert_eq!(cross, want);
 
+    // summary.html: self-contained, with the coverage of the provinces and the findings.
+    let page = std::fs::read_to_string(out.join("summary.html")).unwrap();
+    for want in [
+        "湖南省",
+        "implausible_jump",
+        "s3_received_new_total",
+        "<svg",
+        "Coverage by province",
+    ] {
+        assert!(page.contains(want), "summary.html lacks {want}");
+    }
+    assert!(!page.contains("<script") && !page.contains("https://"));
+
     // Issue 17: the saved CMS page whose body has no title and no signature.
     let (id, y) = events::BARE_PAGE;
     for b in read(&out.join("reports.parquet")) {

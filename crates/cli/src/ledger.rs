@@ -40,6 +40,8 @@ pub struct Ledger {
     agency_names: Vec<String>,
     /// Findings per rule so far.
     pub by_rule: BTreeMap<&'static str, usize>,
+    /// Cells per status so far.
+    cells_by_status: BTreeMap<&'static str, usize>,
 }
 
 /// Some reports as the ledger keeps them (see [`Ledger::prepare`]).
@@ -52,6 +54,8 @@ pub struct Prepared {
     agencies: Vec<Option<(String, String)>>,
     /// The rule of each of their findings.
     rules: Vec<&'static str>,
+    /// Their cells per status.
+    cells_by_status: BTreeMap<&'static str, usize>,
 }
 
 /// What the end of the run reports.
@@ -66,6 +70,8 @@ pub struct Closing {
     pub unreadable: Vec<(String, String)>,
     /// The manifest's `inputs`, one JSON object per line, rewound.
     pub inputs: std::fs::File,
+    /// What `summary.html` shows (findings are the caller's to add).
+    pub summary: nianbao_export::summary::SummaryData,
 }
 
 /// The report id (16 hex digits) as a number.
@@ -140,6 +146,7 @@ impl Ledger {
             agency_keys: Vec::new(),
             agency_names: Vec::new(),
             by_rule: BTreeMap::new(),
+            cells_by_status: BTreeMap::new(),
         })
     }
 
@@ -164,7 +171,11 @@ impl Ledger {
         let mut facts = Vec::with_capacity(reports.len());
         let mut agencies = Vec::with_capacity(reports.len());
         let mut rules = Vec::new();
+        let mut cells_by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
         for (r, &doc) in reports.iter().zip(docs) {
+            for c in &r.cells {
+                *cells_by_status.entry(c.status.as_str()).or_default() += 1;
+            }
             rules.extend(r.findings.iter().map(|f| f.rule));
             let worst = r.findings.iter().map(|f| f.severity).max();
             let status = ReportStatus::of(r.unreadable.is_some(), worst);
@@ -193,6 +204,7 @@ impl Ledger {
             facts,
             agencies,
             rules,
+            cells_by_status,
         })
     }
 
@@ -200,6 +212,9 @@ impl Ledger {
     pub fn add(&mut self, p: Prepared) -> Result<()> {
         for rule in p.rules {
             *self.by_rule.entry(rule).or_default() += 1;
+        }
+        for (k, v) in p.cells_by_status {
+            *self.cells_by_status.entry(k).or_default() += v;
         }
         for ((mut f, id), agency) in p.facts.into_iter().zip(p.agencies) {
             f.agency = agency.map(|(key, name)| match self.agencies.get(&key) {
@@ -235,7 +250,15 @@ impl Ledger {
             mut agency_keys,
             mut agency_names,
             mut by_rule,
+            cells_by_status,
         } = self;
+        let mut summary = nianbao_export::summary::SummaryData {
+            cells_by_status: cells_by_status
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            ..Default::default()
+        };
         // the expected agencies (key, name), numbered like the others
         let expected_ids: Option<Vec<u32>> = expected.map(|list| {
             list.iter()
@@ -285,6 +308,7 @@ impl Ledger {
             |r| r.year,
             |rows| panel::coverage_batch(rows, &names),
         )?;
+        summary_of_panel(&built, &names, &mut summary);
         let mut cross: Vec<AnyCross> = dups
             .into_iter()
             .map(AnyCross::Dup)
@@ -309,6 +333,8 @@ impl Ledger {
             let status = strings(&b, "status")?;
             let n = u32s(&b, "n_findings")?;
             let reason = strings(&b, "reason")?;
+            let formats = strings(&b, "format")?;
+            let templates = strings(&b, "template")?;
             let years = b
                 .column_by_name("report_year")
                 .and_then(|c| c.as_any().downcast_ref::<arrow_array::Int32Array>())
@@ -351,6 +377,25 @@ impl Ledger {
                     stubs.push(stub);
                 }
                 new_status.push(st.as_str());
+                let y = years.is_valid(i).then(|| years.value(i));
+                *summary
+                    .by_year_status
+                    .entry(y)
+                    .or_default()
+                    .entry(st.as_str().to_owned())
+                    .or_default() += 1;
+                *summary
+                    .by_format
+                    .entry(formats.value(i).to_owned())
+                    .or_default() += 1;
+                if st != ReportStatus::Unreadable {
+                    let t = if templates.is_valid(i) {
+                        templates.value(i)
+                    } else {
+                        "unknown"
+                    };
+                    *summary.by_template.entry(t.to_owned()).or_default() += 1;
+                }
                 new_n.push(count);
                 *by_status.entry(st.as_str()).or_default() += 1;
                 let why = reason.is_valid(i).then(|| reason.value(i));
@@ -401,13 +446,60 @@ impl Ledger {
             .map_err(|e| e.into_error())
             .context("writing the manifest's inputs")?;
         file.seek(SeekFrom::Start(0))?;
+        summary.documents = documents;
         Ok(Closing {
+            summary,
             documents,
             by_status,
             by_rule,
             unreadable,
             inputs: file,
         })
+    }
+}
+
+/// The coverage by province and year, and the headline figures over time, for `summary.html`.
+fn summary_of_panel(
+    built: &panel::Panel,
+    names: &dyn Lookup,
+    summary: &mut nianbao_export::summary::SummaryData,
+) {
+    let province = |agency: u32| {
+        names
+            .agency_key(agency)
+            .split_once(':')
+            .and_then(|(code, _)| nianbao_regions::Region::of_code(code).province)
+            .unwrap_or("(region unknown)")
+            .to_owned()
+    };
+    for c in &built.coverage {
+        let e = summary
+            .coverage
+            .entry((province(c.agency), c.year))
+            .or_default();
+        e.0 += usize::from(c.status != "missing");
+        e.1 += 1;
+    }
+    let v = nianbao_vocab::Vocabulary::get();
+    for (i, key) in panel::HEADLINES.iter().enumerate() {
+        if ![0, 2, 3, 5].contains(&i) {
+            continue;
+        }
+        let label = v
+            .cell(key)
+            .map(|c| format!("{} {}", c.row.label, c.column.label))
+            .unwrap_or_else(|| (*key).to_owned());
+        let mut series: BTreeMap<i32, (f64, usize)> = BTreeMap::new();
+        for r in &built.rows {
+            if let Some(x) = r.figures[i] {
+                let e = series.entry(r.year).or_default();
+                e.0 += x;
+                e.1 += 1;
+            }
+        }
+        summary
+            .headlines
+            .push((label, nianbao_normalize::batch::wide_column(key), series));
     }
 }
 

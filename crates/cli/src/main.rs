@@ -818,6 +818,20 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let mut closing = ledger.close(&mut writer, &inputs, &scratch, expected.as_deref())?;
     let by_status = &closing.by_status;
     let by_rule = &closing.by_rule;
+    let mut page = std::mem::take(&mut closing.summary);
+    page.findings = by_rule
+        .iter()
+        .map(|(rule, n)| {
+            let sev = nianbao_vocab::rules::rule(rule).map_or("warning", |r| r.severity.as_str());
+            ((*rule).to_owned(), sev.to_owned(), *n)
+        })
+        .collect();
+    writer
+        .add_file(
+            "summary.html",
+            nianbao_export::summary::summary_html(&page).as_bytes(),
+        )
+        .context("writing summary.html")?;
     let manifest = serde_json::json!({
         "tool": "nianbao",
         "version": env!("CARGO_PKG_VERSION"),

@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 mod csv_rows;
 mod publish;
 mod spill;
+pub mod summary;
 
 use publish::publish;
 pub use publish::{lock, recover, sibling, OutputLock};
@@ -698,6 +699,13 @@ impl DatasetWriter {
         dictionary: &str,
     ) -> Result<BTreeMap<String, u64>, ExportError> {
         self.finish_with_inputs(manifest, None, dictionary)
+    }
+
+    /// Adds a file (e.g. `summary.html`) to the dataset being written; it is published with
+    /// the tables.
+    pub fn add_file(&self, name: &str, contents: &[u8]) -> Result<(), ExportError> {
+        let p = self.tmp.join(name);
+        std::fs::write(&p, contents).map_err(io(&p))
     }
 
     /// [`finish`](Self::finish), with the manifest's `inputs` list streamed from `inputs`: one
