@@ -118,8 +118,11 @@ fn hbars(rows: &[(String, usize, &str)]) -> String {
     s
 }
 
-/// Stacked vertical bars: per x label, (segment, value, color).
-fn stacked(cols: &[(String, Vec<(String, usize, &str)>)]) -> String {
+/// One bar segment: (name, value, colour).
+type Segment<'a> = (String, usize, &'a str);
+
+/// Stacked vertical bars: per x label, its segments.
+fn stacked(cols: &[(String, Vec<Segment<'_>>)]) -> String {
     let max = cols
         .iter()
         .map(|(_, segs)| segs.iter().map(|s| s.1).sum::<usize>())
@@ -303,7 +306,6 @@ pub fn summary_html(d: &SummaryData) -> String {
          .heat td{text-align:center;min-width:52px}.small{color:#666;font-size:12px}\
          </style></head><body>\n",
     );
-    let total_reports: usize = d.by_year_status.values().flat_map(|m| m.values()).sum();
     let readable: usize = d
         .by_year_status
         .values()
@@ -320,19 +322,19 @@ pub fn summary_html(d: &SummaryData) -> String {
          Every number here is also in the tables of the dataset (<code>reports</code>, <code>cells</code>, <code>findings</code>, <code>panel</code>, <code>coverage</code>).</p>\
          <div class=\"kpis\"><div class=\"kpi\"><b>{}</b><span>documents</span></div><div class=\"kpi\"><b>{}</b><span>reports read</span></div>\
          <div class=\"kpi\"><b>{}</b><span>cells</span></div><div class=\"kpi\"><b>{:.1}%</b><span>cells stated as printed</span></div>\
-         <div class=\"kpi\"><b>{}</b><span>findings</span></div></div>\n",
+         <div class=\"kpi\"><b>{}</b><span>findings</span></div></div>",
         num(d.documents as f64),
         num(readable as f64),
         num(cells as f64),
         if cells > 0 { 100.0 * stated as f64 / cells as f64 } else { 0.0 },
         num(findings as f64)
     );
-    let _ = total_reports;
+    h.push('\n');
 
     // Reports per year and status.
     h.push_str("<h2>Reports per year, by status</h2><div class=\"row\"><div>");
     let statuses: Vec<&str> = STATUS_COLORS.iter().map(|(n, _)| *n).collect();
-    let cols: Vec<(String, Vec<(String, usize, &str)>)> = d
+    let cols: Vec<(String, Vec<Segment<'_>>)> = d
         .by_year_status
         .iter()
         .map(|(y, m)| {
