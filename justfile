@@ -42,3 +42,12 @@ eval gold dataset:
 # `secs` seconds. `cargo install cargo-fuzz` first.
 fuzz secs="20":
     cd fuzz && for t in decode html docx table; do cargo fuzz run -s none -O $t -- -max_total_time={{secs}} -max_len=4096 || exit 1; done
+
+# Run the analyst examples (examples/*.py: pandas, polars, DuckDB) against the sample dataset
+# (built with the debug binary the tests already compiled), in a virtual environment `.venv`
+# made on first use.
+examples:
+    cargo run --quiet -p nianbao-cli -- build --config pipelines/default.toml
+    test -x .venv/bin/python || python3 -m venv .venv
+    .venv/bin/python -c "import pandas, pyarrow, polars, duckdb" 2>/dev/null || .venv/bin/pip install --quiet pandas pyarrow polars duckdb
+    for f in examples/*.py; do echo "== $f"; .venv/bin/python "$f" data/out || exit 1; done

@@ -253,6 +253,55 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
     .collect();
     assert_eq!(cross, want);
 
+    // Prose reuse: part 五 is copied year after year except by the agency that rewrites it.
+    let mut reuse: Vec<(String, f64)> = Vec::new();
+    for b in read(&out.join("sections.parquet")) {
+        let parts: &arrow_array::UInt8Array = b
+            .column_by_name("part")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        let sim: &Float64Array = b
+            .column_by_name("similarity_prev_year")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            if parts.value(i) == 5 && !sim.is_null(i) {
+                reuse.push((col(&b, "document").value(i).to_owned(), sim.value(i)));
+            }
+        }
+    }
+    let rewriter = format!("panel_{}_", events::REWRITES_PROSE);
+    assert!(reuse.iter().any(|(d, _)| d.starts_with(&rewriter)));
+    for (doc, sim) in &reuse {
+        if doc.starts_with(&rewriter) {
+            assert!(*sim < 0.3, "{doc}: {sim}");
+        } else {
+            assert_eq!(*sim, 1.0, "{doc}");
+        }
+    }
+    // no previous year, no similarity: the first year of every agency, and after a gap
+    for b in read(&out.join("sections.parquet")) {
+        let sim: &Float64Array = b
+            .column_by_name("similarity_prev_year")
+            .unwrap()
+            .as_any()
+            .downcast_ref()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            let d = col(&b, "document").value(i);
+            if d.starts_with("panel_a_2019") || d.starts_with("panel_b_2023") {
+                assert!(
+                    sim.is_null(i) && col(&b, "prev_report_id").is_null(i),
+                    "{d}"
+                );
+            }
+        }
+    }
+
     // summary.html: self-contained, with the coverage of the provinces and the findings.
     let page = std::fs::read_to_string(out.join("summary.html")).unwrap();
     for want in [

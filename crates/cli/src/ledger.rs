@@ -20,6 +20,7 @@ use nianbao_export::{DatasetWriter, Spill};
 use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
 use nianbao_validate::cross::CrossFinding;
 use nianbao_validate::panel::{self, Lookup, Names, ReportFacts, YearFinding};
+use nianbao_validate::reuse::{self, Signature};
 use nianbao_vocab::Severity;
 
 use crate::inputs::Inputs;
@@ -30,6 +31,11 @@ const DOC: &str = "__doc";
 /// Reports seen so far: rows parked on disk, facts in memory (see the module doc).
 pub struct Ledger {
     spill: Spill,
+    /// The `sections` rows with `__doc`, until their similarity to the year before is known.
+    sections: Spill,
+    /// MinHash signatures of the parts of reports with an agency and a year:
+    /// (document, part, signature).
+    signatures: Vec<(u32, u8, Signature)>,
     /// Facts with `content` still unset, and the report id (64 bits of the SHA-256).
     facts: Vec<(ReportFacts, Option<u64>)>,
     /// Agencies by `agency_key`, numbered in order of appearance.
@@ -56,6 +62,10 @@ pub struct Prepared {
     rules: Vec<&'static str>,
     /// Their cells per status.
     cells_by_status: BTreeMap<&'static str, usize>,
+    /// Their `sections` rows with `__doc`.
+    sections: RecordBatch,
+    /// Their parts' signatures.
+    signatures: Vec<(u32, u8, Signature)>,
 }
 
 /// What the end of the run reports.
@@ -139,8 +149,12 @@ impl Ledger {
         let schema = Self::spill_schema();
         let spill = Spill::new(dir, &schema)
             .with_context(|| format!("creating a spill file in {}", dir.display()))?;
+        let sections = Spill::new(dir, &Self::sections_schema())
+            .with_context(|| format!("creating a spill file in {}", dir.display()))?;
         Ok(Ledger {
             spill,
+            sections,
+            signatures: Vec::new(),
             facts: Vec::new(),
             agencies: HashMap::new(),
             agency_keys: Vec::new(),
@@ -164,15 +178,42 @@ impl Ledger {
             .clone()
     }
 
+    /// The sections spill's schema: `sections` and the document number.
+    fn sections_schema() -> SchemaRef {
+        static SCHEMA: std::sync::OnceLock<SchemaRef> = std::sync::OnceLock::new();
+        SCHEMA
+            .get_or_init(|| {
+                let mut fields: Vec<Field> = batch::sections_schema()
+                    .fields()
+                    .iter()
+                    .map(|f| (**f).clone())
+                    .collect();
+                fields.push(Field::new(DOC, DataType::UInt32, false));
+                Arc::new(Schema::new(fields))
+            })
+            .clone()
+    }
+
     /// What [`Ledger::add`] needs of written reports (`docs[i]` is the number of `reports[i]`
-    /// in the corpus): prepared on any thread, so the writer thread only appends it.
-    pub fn prepare(reports: &[Report], docs: &[u32]) -> Result<Prepared> {
+    /// in the corpus; `sections` their `sections` rows): prepared on any thread, so the writer
+    /// thread only appends it.
+    pub fn prepare(reports: &[Report], docs: &[u32], sections: &RecordBatch) -> Result<Prepared> {
         let mut rows = Vec::with_capacity(reports.len());
         let mut facts = Vec::with_capacity(reports.len());
         let mut agencies = Vec::with_capacity(reports.len());
         let mut rules = Vec::new();
         let mut cells_by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut signatures = Vec::new();
+        let mut section_docs: Vec<u32> = Vec::with_capacity(sections.num_rows());
         for (r, &doc) in reports.iter().zip(docs) {
+            section_docs.extend(std::iter::repeat_n(doc, r.sections.len()));
+            if r.agency.is_some() && r.report_year.is_some() {
+                for p in &r.sections {
+                    if let Some(sig) = reuse::signature(&p.text) {
+                        signatures.push((doc, p.part, sig));
+                    }
+                }
+            }
             for c in &r.cells {
                 *cells_by_status.entry(c.status.as_str()).or_default() += 1;
             }
@@ -205,6 +246,12 @@ impl Ledger {
             agencies,
             rules,
             cells_by_status,
+            sections: {
+                let mut columns = sections.columns().to_vec();
+                columns.push(Arc::new(UInt32Array::from(section_docs)));
+                RecordBatch::try_new(Self::sections_schema(), columns)?
+            },
+            signatures,
         })
     }
 
@@ -216,6 +263,8 @@ impl Ledger {
         for (k, v) in p.cells_by_status {
             *self.cells_by_status.entry(k).or_default() += v;
         }
+        self.sections.push(&p.sections)?;
+        self.signatures.extend(p.signatures);
         for ((mut f, id), agency) in p.facts.into_iter().zip(p.agencies) {
             f.agency = agency.map(|(key, name)| match self.agencies.get(&key) {
                 Some(&n) => n,
@@ -251,6 +300,8 @@ impl Ledger {
             mut agency_names,
             mut by_rule,
             cells_by_status,
+            sections,
+            mut signatures,
         } = self;
         let mut summary = nianbao_export::summary::SummaryData {
             cells_by_status: cells_by_status
@@ -309,6 +360,66 @@ impl Ledger {
             |rows| panel::coverage_batch(rows, &names),
         )?;
         summary_of_panel(&built, &names, &mut summary);
+        // sections, with each part's similarity to the agency's report of the year before
+        let chosen: HashMap<(u32, i32), u32> = built
+            .rows
+            .iter()
+            .map(|r| ((r.agency, r.year), r.doc))
+            .collect();
+        let prev_of = |doc: u32| -> Option<u32> {
+            let (f, _) = facts.get(doc as usize)?;
+            chosen.get(&(f.agency?, f.report_year? - 1)).copied()
+        };
+        signatures.sort_unstable_by_key(|(d, p, _)| (*d, *p));
+        let sig = |doc: u32, part: u8| {
+            signatures
+                .binary_search_by_key(&(doc, part), |(d, p, _)| (*d, *p))
+                .ok()
+                .map(|i| &signatures[i].2)
+        };
+        for b in sections.into_batches()? {
+            let b = b?;
+            if b.num_rows() == 0 {
+                continue;
+            }
+            let docs = u32s(&b, DOC)?;
+            let parts = b
+                .column_by_name("part")
+                .and_then(|c| c.as_any().downcast_ref::<arrow_array::UInt8Array>())
+                .context("the spilled sections have no part")?;
+            let mut prev_ids = arrow_array::builder::StringBuilder::new();
+            let mut sims = arrow_array::builder::Float64Builder::new();
+            for i in 0..b.num_rows() {
+                let (doc, part) = (docs.value(i), parts.value(i));
+                let prev = prev_of(doc);
+                prev_ids.append_option(prev.map(|p| names.report_id(p)));
+                sims.append_option(
+                    prev.and_then(|p| Some(reuse::similarity(sig(doc, part)?, sig(p, part)?))),
+                );
+            }
+            let schema = batch::sections_schema();
+            let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+            for f in schema.fields() {
+                columns.push(match f.name().as_str() {
+                    "prev_report_id" => Arc::new(prev_ids.finish()) as ArrayRef,
+                    "similarity_prev_year" => Arc::new(sims.finish()) as ArrayRef,
+                    name => b
+                        .column_by_name(name)
+                        .with_context(|| format!("the spilled sections have no {name}"))?
+                        .clone(),
+                });
+            }
+            // a batch is one piece: one year when partitioned (ignored otherwise)
+            let year = (b.num_rows() > 0)
+                .then(|| {
+                    facts
+                        .get(docs.value(0) as usize)
+                        .and_then(|(f, _)| f.report_year)
+                })
+                .flatten();
+            writer.write_in("sections", year, &RecordBatch::try_new(schema, columns)?)?;
+        }
+        drop(signatures);
         let mut cross: Vec<AnyCross> = dups
             .into_iter()
             .map(AnyCross::Dup)

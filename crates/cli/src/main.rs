@@ -272,7 +272,7 @@ fn pieces(reports: Vec<Report>, partitioned: bool) -> Vec<Vec<(usize, Report)>> 
 
 /// One piece of a chunk, encoded for every table (off the writer thread).
 struct Piece {
-    /// Its rows of `cells`, `cells_wide`, `sections` and `findings`, ready for the files.
+    /// Its rows of `cells`, `cells_wide` and `findings`, ready for the files.
     tables: Vec<nianbao_export::Encoded>,
     ledger: ledger::Prepared,
 }
@@ -551,10 +551,11 @@ fn encode_piece(
             .iter()
             .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
     )?;
+    // `sections` is written at the end of the run (its similarity to the year before needs
+    // the panel): the ledger parks it
     let tables = [
         ("cells", cells),
         ("cells_wide", batch::cells_wide_batch(&reports)?),
-        ("sections", sections),
         ("findings", findings),
     ]
     .iter()
@@ -562,7 +563,7 @@ fn encode_piece(
     .collect::<Result<_, _>>()?;
     Ok(Piece {
         tables,
-        ledger: Ledger::prepare(&reports, &docs)?,
+        ledger: Ledger::prepare(&reports, &docs, &sections)?,
     })
 }
 
@@ -811,7 +812,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     // Cross-report checks, then the `reports` rows and the manifest's inputs.
     // Only `findings` and `reports` are still written to: finish the other tables first, so
     // their buffers are freed before the cross-report checks (with partitions, one set per year).
-    for table in ["cells", "cells_wide", "sections"] {
+    for table in ["cells", "cells_wide"] {
         writer.close(table)?;
     }
     let expected = cfg.expected_agencies()?;

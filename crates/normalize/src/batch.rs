@@ -174,6 +174,8 @@ fn make_sections_schema() -> SchemaRef {
         f("part", DataType::UInt8, false, "Part number 1–6 (一 to 六)."),
         f("title", DataType::Utf8, false, "The heading as written."),
         f("text", DataType::Utf8, false, "The text under the heading up to the next part (tables included as text for parts 二–四)."),
+        f("prev_report_id", DataType::Utf8, true, "The same agency's report of the year before (the one `panel` chose for it) that `similarity_prev_year` compares with; null when there is none."),
+        f("similarity_prev_year", DataType::Float64, true, "How much of this part's text repeats the same part of `prev_report_id`, 0–1: the Jaccard similarity of the two texts' character 5-grams after removing whitespace, digits and punctuation (so a copy that only updates its numbers scores 1), estimated by MinHash (standard error ≈ 0.09 at 0.5). Null without a previous report, or when either part is shorter than 20 characters."),
     ]))
 }
 
@@ -457,6 +459,7 @@ pub fn sections_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
     let mut part = UInt8Builder::new();
     let mut title = StringBuilder::new();
     let mut text = StringBuilder::new();
+    let mut n = 0;
     for r in reports {
         for s in &r.sections {
             id.append_value(&r.source.report_id);
@@ -464,8 +467,12 @@ pub fn sections_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
             part.append_value(s.part);
             title.append_value(&s.title);
             text.append_value(&s.text);
+            n += 1;
         }
     }
+    // filled at the end of a run, when the agencies' years are known
+    let prev = arrow_array::new_null_array(&DataType::Utf8, n);
+    let similarity = arrow_array::new_null_array(&DataType::Float64, n);
     batch(
         sections_schema(),
         vec![
@@ -474,6 +481,8 @@ pub fn sections_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
             Arc::new(part.finish()),
             Arc::new(title.finish()),
             Arc::new(text.finish()),
+            prev,
+            similarity,
         ],
     )
 }

@@ -484,9 +484,10 @@ pub(crate) fn one_with(
             render(&s4)
         }
     ));
-    parts.push(
-        "五、存在的主要问题及改进情况\n信息公开的及时性有待提高，下一步将加强培训。\n".into(),
-    );
+    let problems_text = plan
+        .and_then(|p| p.problems_text)
+        .unwrap_or("信息公开的及时性有待提高，下一步将加强培训。");
+    parts.push(format!("五、存在的主要问题及改进情况\n{problems_text}\n"));
     parts.push(format!(
         "六、其他需要报告的事项\n本年度未收取信息处理费。\n{agency}\n{}年{month}月{day}日\n",
         year + 1
@@ -513,7 +514,7 @@ pub(crate) fn one_with(
             pieces.push(markup::Piece::Table(&s4));
         }
         pieces.push(p("五、存在的主要问题及改进情况"));
-        pieces.push(p("信息公开的及时性有待提高，下一步将加强培训。"));
+        pieces.push(p(problems_text));
         pieces.push(p("六、其他需要报告的事项"));
         pieces.push(p("本年度未收取信息处理费。"));
         if !bare {

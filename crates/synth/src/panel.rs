@@ -51,6 +51,8 @@ pub struct Plan {
     /// The gold file's (agency, agency_in_title) when they are not the printed names: the
     /// full name a bracketed note gives (the convention of the shared gold files).
     pub gold_agency: Option<(&'static str, Option<&'static str>)>,
+    /// Part 五's text, when not the usual sentence every other report copies.
+    pub problems_text: Option<&'static str>,
 }
 
 const ITEM_ROWS: [&str; 5] = [
@@ -89,6 +91,7 @@ impl Plan {
             site: None,
             bare_body: false,
             gold_agency: None,
+            problems_text: None,
         }
     }
 
@@ -238,7 +241,18 @@ pub mod events {
     /// 松原市民政局 2022 (as an HTML page): the body has no title and no signature; the
     /// page's CMS metadata names the agency, the year and the date (issue 17).
     pub const BARE_PAGE: (&str, i32) = ("c", 2022);
+    /// 东川区科学技术局 writes a new part 五 every year; every other agency copies the same
+    /// sentence year after year (`sections.similarity_prev_year` 1).
+    pub const REWRITES_PROSE: &str = "b";
 }
+
+/// Part 五 texts of the agency that writes its own every year.
+const PROBLEMS: [&str; 4] = [
+    "部分栏目更新不够及时，政策解读形式单一；下一步将建立更新台账，丰富图解和视频解读。",
+    "依申请公开答复的规范性仍需加强，个别答复说理不充分；我们将完善答复模板并开展案例培训。",
+    "基层政务公开标准目录落实不平衡，乡镇站点内容较少；拟组织专项检查并纳入年度考核。",
+    "数据开放程度不高，可机读格式文件偏少；计划推动科技项目信息以开放格式发布。",
+];
 
 fn num(gold: &Value, key: &str) -> f64 {
     gold["values"][key].as_f64().unwrap_or(0.0)
@@ -324,6 +338,9 @@ pub fn corpus(seed: u64, layouts: &[&str]) -> Vec<SynthDoc> {
                 _ => None,
             };
             plan.bare_body = (a.id, year) == events::BARE_PAGE;
+            if a.id == events::REWRITES_PROSE {
+                plan.problems_text = Some(PROBLEMS[(year as usize) % PROBLEMS.len()]);
+            }
             let layout = if plan.bare_body {
                 "html"
             } else {

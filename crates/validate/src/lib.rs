@@ -24,6 +24,7 @@
 pub mod cross;
 pub mod panel;
 pub mod prose;
+pub mod reuse;
 
 use nianbao_vocab::fmt_number;
 
