@@ -324,6 +324,13 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
             }
             let get = |c: &str| col(&b, c).value(i).to_owned();
             assert_eq!(get("agency"), "松原市民政局");
+            let years: &Int32Array = b
+                .column_by_name("report_year")
+                .unwrap()
+                .as_any()
+                .downcast_ref()
+                .unwrap();
+            assert_eq!(years.value(i), y);
             assert_eq!(get("published_on"), "2023-01-04");
             assert_eq!(get("site_id_code"), "2207000001");
             assert_eq!(get("site_name"), "松原市人民政府");

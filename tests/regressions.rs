@@ -547,8 +547,15 @@ fn cases() -> Vec<Case> {
         name: "issue17_cms_article_page.html",
         bytes: cms.into_bytes(),
         cells: vec![],
-        findings: vec![("page_metadata", "PubDate")],
+        // the agency's name names no real division: the identification code's 330127 does
+        findings: vec![
+            ("page_metadata", "PubDate"),
+            ("region_evidence", "website identification code 3301270001"),
+        ],
         meta: vec![
+            ("adcode", Some("330127")),
+            ("province", Some("浙江省")),
+            ("county", Some("淳安县")),
             ("agency", Some("明湖县教育局")),
             ("report_year", Some("2024")),
             ("published_on", Some("2025-03-10")),
@@ -676,6 +683,12 @@ fn every_regression_case_is_right_or_null_with_a_finding() {
                 "site_name",
                 "site_id_code",
                 "content_source",
+                "agency_key",
+                "province",
+                "prefecture",
+                "county",
+                "adcode",
+                "admin_level",
             ] {
                 let a = col(&b, f);
                 m.insert(f.to_owned(), (!a.is_null(i)).then(|| a.value(i).to_owned()));

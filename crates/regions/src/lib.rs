@@ -509,7 +509,7 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
         for (what, at) in [
             (
                 ev.site_id_code
-                    .map(|c| format!("site identification code {c}")),
+                    .map(|c| format!("website identification code {c}")),
                 site,
             ),
             (ev.url.map(|u| format!("address {u}")), url_province),
