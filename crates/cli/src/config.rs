@@ -23,6 +23,8 @@ pub struct Config {
     pub chunk_size: usize,
     /// How PDFs are read.
     pub pdf: PdfConfig,
+    /// How scanned PDFs and page images are read.
+    pub ocr: OcrConfig,
     /// Reuse what earlier runs read: only added and changed documents are parsed.
     pub incremental: bool,
     /// Where the incremental state lives (default: `.NAME.state` next to the output).
@@ -51,6 +53,54 @@ pub struct PdfConfig {
     pub max_memory_mib: u64,
 }
 
+/// `[ocr]`: scanned PDFs and page images, read by the OCR helper (README, "Scanned reports").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OcrConfig {
+    /// Read scanned documents by OCR when the engine is installed (without it they stay
+    /// unreadable, with a reason naming what to install).
+    pub enabled: bool,
+    /// The Python interpreter with `rapidocr-onnxruntime` installed.
+    pub python: String,
+    /// `rapidocr` (PP-OCRv4, the default) or `tesseract` (for comparison).
+    pub engine: String,
+    /// Rendering resolution of PDF pages.
+    pub dpi: u32,
+    /// Per-document time limit in seconds (OCR takes seconds a page).
+    pub timeout_secs: u64,
+    /// Numbers recognised with a lower confidence are not trusted (0–1).
+    pub min_confidence: f32,
+}
+
+impl Default for OcrConfig {
+    fn default() -> Self {
+        let d = nianbao_extract::OcrOptions::default();
+        OcrConfig {
+            enabled: d.enabled,
+            python: d.python,
+            engine: d.engine,
+            dpi: d.dpi,
+            timeout_secs: d.timeout.as_secs(),
+            min_confidence: d.min_confidence,
+        }
+    }
+}
+
+impl OcrConfig {
+    /// The extract stage's options.
+    pub fn options(&self) -> nianbao_extract::OcrOptions {
+        nianbao_extract::OcrOptions {
+            enabled: self.enabled,
+            python: self.python.clone(),
+            engine: self.engine.clone(),
+            dpi: self.dpi,
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
+            min_confidence: self.min_confidence,
+            pdftoppm: "pdftoppm".into(),
+        }
+    }
+}
+
 impl Default for PdfConfig {
     fn default() -> Self {
         let d = nianbao_extract::PdfOptions::default();
@@ -63,14 +113,12 @@ impl Default for PdfConfig {
 }
 
 impl PdfConfig {
-    /// The extract stage's options.
-    pub fn read_options(&self) -> nianbao_extract::ReadOptions {
-        nianbao_extract::ReadOptions {
-            pdf: nianbao_extract::PdfOptions {
-                program: self.program.clone(),
-                timeout: std::time::Duration::from_secs(self.timeout_secs),
-                max_memory_mib: self.max_memory_mib,
-            },
+    /// The extract stage's PDF options.
+    pub fn options(&self) -> nianbao_extract::PdfOptions {
+        nianbao_extract::PdfOptions {
+            program: self.program.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
+            max_memory_mib: self.max_memory_mib,
         }
     }
 }
@@ -87,6 +135,7 @@ impl Default for Config {
             strict: false,
             chunk_size: 256,
             pdf: PdfConfig::default(),
+            ocr: OcrConfig::default(),
             incremental: true,
             state: None,
             partition_by_year: false,
@@ -123,6 +172,14 @@ impl Config {
         read_expected(path).map(Some)
     }
 
+    /// The extract stage's options.
+    pub fn read_options(&self) -> nianbao_extract::ReadOptions {
+        nianbao_extract::ReadOptions {
+            pdf: self.pdf.options(),
+            ocr: self.ocr.options(),
+        }
+    }
+
     /// The state directory: `state`, or `.NAME.state` beside the output folder.
     pub fn state_dir(&self) -> PathBuf {
         self.state
@@ -142,6 +199,9 @@ impl Config {
         }
         if self.pdf.timeout_secs == 0 || self.pdf.max_memory_mib < 64 {
             bail!("pdf.timeout_secs must be at least 1 and pdf.max_memory_mib at least 64");
+        }
+        if !(0.0..=1.0).contains(&self.ocr.min_confidence) || self.ocr.dpi < 72 {
+            bail!("ocr.min_confidence must be between 0 and 1 and ocr.dpi at least 72");
         }
         if self.pdf.program.trim().is_empty() {
             bail!("pdf.program must name the pdftotext program");

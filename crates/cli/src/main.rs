@@ -186,7 +186,7 @@ fn run(cli: Cli) -> Result<i32> {
             if !file.is_file() {
                 bail!("{}: no such file", file.display());
             }
-            inspect::inspect(&file, &config::PdfConfig::default().read_options())?;
+            inspect::inspect(&file, &Config::default().read_options())?;
             Ok(0)
         }
         Command::Synth {
@@ -239,9 +239,20 @@ fn run(cli: Cli) -> Result<i32> {
 const PARSER_KEY: &str = concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
 
 /// The state key of a run: the parser key and what PDF readings depend on outside this binary
-/// (the `pdftotext` found, its version and arguments: issue 19, case 10).
-fn state_key(pdf: &nianbao_extract::PdfOptions) -> String {
-    let id = nianbao_extract::reader_identity(pdf);
+/// (the `pdftotext` found, its version and arguments: issue 19, case 10), and the OCR engine
+/// and its settings when OCR is on.
+fn state_key(opts: &ReadOptions) -> String {
+    let mut id = nianbao_extract::reader_identity(&opts.pdf);
+    if opts.ocr.enabled {
+        let o = &opts.ocr;
+        id.push_str(&format!(
+            "|ocr {:?} {} dpi {} min {}",
+            nianbao_extract::engine_identity(o),
+            o.python,
+            o.dpi,
+            o.min_confidence
+        ));
+    }
     let digest = Sha256::digest(id.as_bytes());
     let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
     format!("{PARSER_KEY}-pdf{short}")
@@ -662,7 +673,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
         Some(p) => corrections::Corrections::load(p)?,
         None => corrections::Corrections::default(),
     };
-    let read_opts = cfg.pdf.read_options();
+    let read_opts = cfg.read_options();
     // One writer per output; a killed run's leftovers are cleaned before anything else.
     let lock = nianbao_export::lock(&cfg.output)?;
     for note in nianbao_export::recover(&cfg.output, &lock)? {
@@ -678,7 +689,7 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
     let store = if cfg.incremental {
         let dir = cfg.state_dir();
         Some(
-            nianbao_state::Store::open(&dir, &state_key(&cfg.pdf.read_options().pdf))
+            nianbao_state::Store::open(&dir, &state_key(&read_opts))
                 .with_context(|| format!("opening the state directory {}", dir.display()))?,
         )
     } else {

@@ -33,9 +33,11 @@ use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 mod docx;
 mod grid;
 mod html;
+mod ocr;
 mod pdf;
 
 pub use docx::{MAX_ENTRIES as DOCX_MAX_ENTRIES, MAX_XML_BYTES as DOCX_MAX_XML_BYTES};
+pub use ocr::{engine_identity, OcrBox, OcrLayer, OcrOptions};
 pub use pdf::{reader_identity, PdfOptions};
 
 /// The file format found by looking at the bytes (not the file name).
@@ -55,6 +57,8 @@ pub enum Format {
     Ofd,
     /// Some other zip archive.
     Zip,
+    /// A page image (PNG, JPEG, TIFF): read by OCR.
+    Image,
 }
 
 impl Format {
@@ -68,6 +72,7 @@ impl Format {
             Format::LegacyDoc => "doc",
             Format::Ofd => "ofd",
             Format::Zip => "zip",
+            Format::Image => "image",
         }
     }
 }
@@ -172,6 +177,8 @@ pub struct Document {
     pub layout: Layout,
     /// A web page's own metadata (empty for other formats).
     pub page: PageMeta,
+    /// What OCR read, for a scanned PDF or an image (the text is its layout).
+    pub ocr: Option<OcrLayer>,
 }
 
 impl Document {
@@ -237,6 +244,12 @@ pub enum ExtractError {
     /// A PDF whose pages are images.
     #[error("no text layer (scanned); OCR needed")]
     NoTextLayer,
+    /// Scanned pages, and no OCR engine to read them.
+    #[error("no text layer (scanned pages or an image); OCR is not available: {why}")]
+    OcrUnavailable {
+        /// What to install or change.
+        why: String,
+    },
     /// A PDF that needs a password.
     #[error("the PDF is encrypted and needs a password; save an unprotected copy")]
     Encrypted,
@@ -270,6 +283,7 @@ impl ExtractError {
                 !format.eq_ignore_ascii_case("pdf") // what pdftotext said: tool-dependent
             }
             ExtractError::NoTextLayer
+            | ExtractError::OcrUnavailable { .. }
             | ExtractError::Encrypted
             | ExtractError::Timeout { .. }
             | ExtractError::ToolMissing { .. } => false,
@@ -282,6 +296,8 @@ impl ExtractError {
 pub struct ReadOptions {
     /// How PDFs are read.
     pub pdf: PdfOptions,
+    /// How scanned PDFs and images are read.
+    pub ocr: OcrOptions,
 }
 
 /// Reads bytes into a document with the default [`ReadOptions`].
@@ -295,29 +311,26 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
         return Err(ExtractError::Empty);
     }
     match sniff(bytes) {
-        Format::Pdf => {
-            let text = pdf::to_text(bytes, &opts.pdf)?;
-            let mut lines = split_lines(&text);
-            let mut page = 1u32;
-            let mut first_line = 1u32;
-            for l in &mut lines {
-                let page_breaks = text[l.span.start..l.span.end].matches('\x0c').count() as u32;
-                if page_breaks > 0 {
-                    page += page_breaks;
-                    first_line = l.number;
-                }
-                l.origin = Some(format!("page {page} line {}", l.number - first_line + 1));
+        Format::Pdf => match pdf::to_text(bytes, &opts.pdf) {
+            Ok(text) => Ok(pdf_document(text, None)),
+            Err(ExtractError::NoTextLayer) if opts.ocr.enabled => {
+                let (text, layer) = ocr::read(bytes, &opts.ocr)?;
+                Ok(pdf_document(text, Some(layer)))
             }
-            let layout = detect_layout(&text, &lines);
-            Ok(Document {
-                page: PageMeta::default(),
-                format: Format::Pdf,
-                encoding: "UTF-8",
-                text,
-                lines,
-                layout,
-            })
+            Err(ExtractError::NoTextLayer) => Err(ExtractError::OcrUnavailable {
+                why: "OCR is turned off ([ocr] enabled = false)".into(),
+            }),
+            Err(e) => Err(e),
+        },
+        Format::Image if opts.ocr.enabled => {
+            let (text, layer) = ocr::read(bytes, &opts.ocr)?;
+            let mut doc = pdf_document(text, Some(layer));
+            doc.format = Format::Image;
+            Ok(doc)
         }
+        Format::Image => Err(ExtractError::OcrUnavailable {
+            why: "OCR is turned off ([ocr] enabled = false)".into(),
+        }),
         Format::Docx => Ok(from_blocks(
             Format::Docx,
             "UTF-8",
@@ -336,6 +349,32 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             advice: "unpack it and put the documents in the input folder",
         }),
         Format::Text | Format::Html => read_text(bytes),
+    }
+}
+
+/// A document from a PDF's laid-out text (pages separated by form feeds): each line's origin is
+/// `page P line L`.
+fn pdf_document(text: String, ocr: Option<OcrLayer>) -> Document {
+    let mut lines = split_lines(&text);
+    let mut page = 1u32;
+    let mut first_line = 1u32;
+    for l in &mut lines {
+        let page_breaks = text[l.span.start..l.span.end].matches('\x0c').count() as u32;
+        if page_breaks > 0 {
+            page += page_breaks;
+            first_line = l.number;
+        }
+        l.origin = Some(format!("page {page} line {}", l.number - first_line + 1));
+    }
+    let layout = detect_layout(&text, &lines);
+    Document {
+        page: PageMeta::default(),
+        format: Format::Pdf,
+        encoding: "UTF-8",
+        text,
+        lines,
+        layout,
+        ocr,
     }
 }
 
@@ -369,6 +408,7 @@ fn read_text(bytes: &[u8]) -> Result<Document, ExtractError> {
         text,
         lines,
         layout,
+        ocr: None,
     })
 }
 
@@ -386,6 +426,7 @@ fn from_blocks(format: Format, encoding: &'static str, blocks: &[grid::Block]) -
         text: r.text,
         lines: r.lines,
         layout,
+        ocr: None,
     }
 }
 
@@ -433,6 +474,13 @@ pub fn sniff(bytes: &[u8]) -> Format {
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return Format::LegacyDoc;
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+        || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(b"II*\0")
+        || bytes.starts_with(b"MM\0*")
+    {
+        return Format::Image;
     }
     if bytes.starts_with(b"PK\x03\x04") {
         let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);

@@ -120,7 +120,7 @@ fn make_reports_schema() -> SchemaRef {
         f("bytes", DataType::UInt64, false, "Size of the document in bytes."),
         f("format", DataType::Utf8, false, "File format found from the bytes: text, html, docx, pdf, doc, ofd, zip."),
         f("encoding", DataType::Utf8, true, "Text encoding used to decode: UTF-8, GB18030, UTF-16LE, UTF-16BE, …; null when not decoded."),
-        f("layout", DataType::Utf8, true, "How the tables appear in the text: tabbed, piped, pdf_text, cell_per_line, flattened, grid (HTML/DOCX table cells), prose."),
+        f("layout", DataType::Utf8, true, "How the tables appear in the text: tabbed, piped, pdf_text, cell_per_line, flattened, grid (HTML/DOCX table cells), prose, ocr (scanned pages read by OCR)."),
         f("agency", DataType::Utf8, true, "The agency, full name as the report states it."),
         f("agency_in_title", DataType::Utf8, true, "The agency as the title words it, when that differs from `agency` (e.g. an abbreviation); else null."),
     ];

@@ -407,7 +407,141 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     let tables = table::read_tables(&ctx, &regions);
     report.cells = tables.cells;
     report.findings.extend(tables.findings);
+    if let Some(ocr) = &doc.ocr {
+        report.layout = Some("ocr");
+        ocr_trust(&mut report, ocr);
+    }
     report
+}
+
+/// A report read by OCR: says so, and makes every cell whose number the recogniser was unsure
+/// of null (`ambiguous`) unless the identities confirm it (see [`ocr_check`]).
+fn ocr_trust(report: &mut Report, ocr: &nianbao_extract::OcrLayer) {
+    let distrusted = ocr.boxes.iter().filter(|b| b.distrusted).count();
+    report.findings.push(Finding::new(
+        "ocr_read",
+        format!(
+            "read by OCR ({}): {} page(s), {} text boxes; {distrusted} number(s) recognised with a confidence below {} were not trusted",
+            ocr.engine,
+            ocr.pages,
+            ocr.boxes.len(),
+            ocr.min_confidence
+        ),
+    ));
+    let box_of = |source: &str| -> Option<&nianbao_extract::OcrBox> {
+        let rest = source.strip_prefix("page ")?;
+        let (p, rect) = rest.split_once(" box ")?;
+        let p: u32 = p.parse().ok()?;
+        let r: Vec<u32> = rect.split(',').filter_map(|x| x.parse().ok()).collect();
+        ocr.boxes
+            .iter()
+            .find(|b| b.page == p && r.len() == 4 && b.rect == (r[0], r[1], r[2], r[3]))
+    };
+    // cells read from unsure boxes, with what was recognised
+    let mut unsure: Vec<(usize, f64, String)> = Vec::new();
+    for (i, c) in report.cells.iter_mut().enumerate() {
+        let Some(b) = c.source.as_deref().and_then(box_of) else {
+            continue;
+        };
+        if !b.distrusted || c.value.is_none() {
+            continue;
+        }
+        let what = format!(
+            "OCR read {:?} with confidence {:.2} (below {})",
+            b.text, b.conf, ocr.min_confidence
+        );
+        unsure.push((i, c.value.unwrap_or_default(), what));
+        c.value = None;
+        c.status = CellStatus::Ambiguous;
+    }
+    let confirmed = ocr_check(report, &unsure);
+    for (i, read, what) in unsure {
+        let c = &report.cells[i];
+        let f = if confirmed.contains(&i) {
+            Finding::new(
+                "ocr_low_confidence",
+                format!("{what}; the identities that reach it hold with it: kept"),
+            )
+        } else {
+            Finding::new(
+                "ocr_low_confidence",
+                format!(
+                    "{what}; no identity confirms {}: null",
+                    nianbao_vocab::fmt_number(read)
+                ),
+            )
+        };
+        report.findings.push(f.at_key(c.key).at(c.source.clone()));
+    }
+}
+
+/// The identities as a checksum on what OCR read. Every identity whose cells all have a value
+/// (trusted, or an unsure number: index, what was read) is evaluated. One that does not hold
+/// gives an `ocr_identity_failed` finding (a digit may be misread, or the document itself is
+/// wrong; from an image the two cannot be told apart) and makes all its cells null
+/// (`ambiguous`) — even those another identity holds with: OCR confuses the same glyphs
+/// everywhere (99 read as 66 in two rows keeps 一 + 二 = 三 + 四 true). An unsure number is kept
+/// (status `stated`; returned) only when an identity that reaches it holds and none fails.
+fn ocr_check(report: &mut Report, unsure: &[(usize, f64, String)]) -> Vec<usize> {
+    let Some(t) = report.template else {
+        return Vec::new();
+    };
+    let v = Vocabulary::get();
+    let read: HashMap<&'static str, f64> = unsure
+        .iter()
+        .map(|(i, x, _)| (report.cells[*i].key, *x))
+        .collect();
+    let value = |k: &str| {
+        report
+            .cell(k)
+            .and_then(|c| c.value)
+            .or_else(|| read.get(k).copied())
+    };
+    let mut bad: Vec<&'static str> = Vec::new();
+    let mut good: Vec<&'static str> = Vec::new();
+    let mut found = Vec::new();
+    for id in v.identities(t, nianbao_vocab::OtherRows::Both) {
+        let sum = |keys: &[&'static str]| keys.iter().map(|k| value(k)).sum::<Option<f64>>();
+        let (Some(l), Some(r)) = (sum(&id.lhs), sum(&id.rhs)) else {
+            continue;
+        };
+        let cells = id.lhs.iter().chain(&id.rhs);
+        if (l - r).abs() < 1e-6 {
+            good.extend(cells);
+            continue;
+        }
+        bad.extend(cells);
+        found.push(
+            Finding::new(
+                "ocr_identity_failed",
+                format!(
+                    "{} = {} does not hold ({} ≠ {}) in what OCR read: its cells are null",
+                    id.lhs.join(" + "),
+                    id.rhs.join(" + "),
+                    nianbao_vocab::fmt_number(l),
+                    nianbao_vocab::fmt_number(r)
+                ),
+            )
+            .numbers(Some(r), Some(l)),
+        );
+    }
+    for c in &mut report.cells {
+        if c.value.is_some() && bad.contains(&c.key) {
+            c.value = None;
+            c.status = CellStatus::Ambiguous;
+        }
+    }
+    let mut kept = Vec::new();
+    for (i, x, _) in unsure {
+        let c = &mut report.cells[*i];
+        if good.contains(&c.key) && !bad.contains(&c.key) {
+            c.value = Some(*x);
+            c.status = CellStatus::Stated;
+            kept.push(*i);
+        }
+    }
+    report.findings.extend(found);
+    kept
 }
 
 /// Sets the report's region from its agency, title, page metadata and body, with a finding for

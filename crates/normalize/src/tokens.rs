@@ -635,12 +635,31 @@ impl Projection {
     }
 }
 
+/// The OCR box a token at 1-based character column `col` of a line comes from.
+pub fn ocr_box<'a>(
+    ocr: &'a nianbao_extract::OcrLayer,
+    line: &nianbao_extract::Line,
+    col: u32,
+) -> Option<&'a nianbao_extract::OcrBox> {
+    // the line's origin is `page P line L` (the PDF layout of the OCR'd text)
+    let o = line.origin.as_deref()?;
+    let rest = o.strip_prefix("page ")?;
+    let (p, l) = rest.split_once(" line ")?;
+    let (p, l): (u32, u32) = (p.parse().ok()?, l.parse().ok()?);
+    ocr.box_at(p, l, col.saturating_sub(1))
+}
+
 /// Where a token is, for the `source` column: `line N [cell M | char M]` for text, the
 /// format's own terms otherwise (`table 2 row 5 col 3`, `paragraph 4`, `page 2 line 14 char 40`).
 pub fn location(doc: &Document, t: &Token) -> String {
     // one per cell: numbers are written with itoa rather than the formatting machinery
     let mut n = itoa::Buffer::new();
     let line = &doc.lines[t.line as usize - 1];
+    if let Some(b) = doc.ocr.as_ref().and_then(|o| ocr_box(o, line, t.col)) {
+        // a recognised box: where it is on the page image
+        let (x, y, w, h) = b.rect;
+        return format!("page {} box {x},{y},{w},{h}", b.page);
+    }
     let mut s = String::with_capacity(24);
     match &line.origin {
         Some(o) => s.push_str(o),

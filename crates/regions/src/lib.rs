@@ -549,12 +549,14 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
         .filter(|m| !std::ptr::eq(*m, deepest))
         .flat_map(|m| m.cands.iter().map(|&(i, _)| i))
         .collect();
-    let body: String = ev.body.chars().take(4000).collect();
-    let body_mentions: Vec<usize> = d
-        .mentions(&body)
-        .iter()
-        .flat_map(|m| m.cands.iter().map(|&(i, _)| i))
-        .collect();
+    // the body is read only when the names and the page leave several candidates
+    let body_mentions = || -> Vec<usize> {
+        let body: String = ev.body.chars().take(4000).collect();
+        d.mentions(&body)
+            .iter()
+            .flat_map(|m| m.cands.iter().map(|&(i, _)| i))
+            .collect()
+    };
     // (`same`: a candidate may be its own evidence: the page's code names the county itself)
     let narrow = |cands: &mut Vec<(usize, Via)>, by: &[usize], same: bool| {
         if cands.len() < 2 {
@@ -575,7 +577,9 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
     narrow(&mut cands, &others, false);
     let page: Vec<usize> = site.into_iter().chain(url_province).collect();
     narrow(&mut cands, &page, true);
-    narrow(&mut cands, &body_mentions, false);
+    if cands.len() > 1 {
+        narrow(&mut cands, &body_mentions(), false);
+    }
     if cands.len() > 1 {
         notes.push(Note::Ambiguous {
             name: deepest.name.clone(),

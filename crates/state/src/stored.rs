@@ -7,7 +7,7 @@ use nianbao_vocab::{rules, Severity, Template, Vocabulary};
 use serde::{Deserialize, Serialize};
 
 const FORMATS: &[&str] = &[
-    "text", "html", "docx", "pdf", "doc", "ofd", "zip", "unknown",
+    "text", "html", "docx", "pdf", "doc", "ofd", "zip", "image", "unknown",
 ];
 const LAYOUTS: &[&str] = &[
     "tabbed",
@@ -17,6 +17,7 @@ const LAYOUTS: &[&str] = &[
     "flattened",
     "grid",
     "prose",
+    "ocr",
 ];
 const ENCODINGS: &[&str] = &[
     "UTF-8",

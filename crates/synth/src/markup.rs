@@ -310,8 +310,10 @@ pub(crate) fn docx(pieces: &[Piece]) -> Vec<u8> {
     zip.finish().expect("in-memory zip").into_inner()
 }
 
-/// A text-layer PDF: a Type0 font with Identity-H encoding (CID = Unicode code point) and a
-/// ToUnicode map, so text extraction needs no font files.
+/// A text-layer PDF: a Type0 font with the UniGB-UCS2-H encoding (codes are UCS-2 code
+/// points, Adobe-GB1 CIDs) and a ToUnicode map, so text extraction needs no font files and a
+/// renderer (poppler with poppler-data and a CJK font) draws the characters: page images of
+/// these PDFs are the scanned samples of the OCR tests.
 pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
     const TOP: f64 = 800.0;
     const BOTTOM: f64 = 70.0;
@@ -399,8 +401,8 @@ pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
         "<< /Type /Pages /Kids [{}] /Count {n} >>",
         kids.join(" ")
     ));
-    objs.push("<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>".into());
-    objs.push("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 5 0 R /DW 1000 >>".into());
+    objs.push("<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>".into());
+    objs.push("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R /DW 1000 /W [1 95 500] >>".into());
     objs.push("<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>".into());
     let mut cmap = String::from(
         "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def 1 begincodespacerange <0000> <FFFF> endcodespacerange\n",

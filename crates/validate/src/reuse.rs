@@ -31,20 +31,24 @@ pub fn signature(text: &str) -> Option<Signature> {
     if chars.len() < MIN_CHARS.max(SHINGLE) {
         return None;
     }
-    let mut mins = [u64::MAX; SLOTS];
+    // the k-th hash of a shingle is a + k·b (two halves of one mixed 64-bit hash: Kirsch and
+    // Mitzenmacher's double hashing), so a shingle costs one mix, not one per slot
+    let mut mins = [u32::MAX; SLOTS];
     for w in chars.windows(SHINGLE) {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for c in w {
             h = (h ^ u64::from(*c as u32)).wrapping_mul(0x0100_0000_01b3);
         }
+        let h = mix(h);
+        let (a, b) = (h as u32, ((h >> 32) as u32) | 1);
         for (k, m) in mins.iter_mut().enumerate() {
-            let v = mix(h ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let v = a.wrapping_add((k as u32).wrapping_mul(b));
             if v < *m {
                 *m = v;
             }
         }
     }
-    Some(std::array::from_fn(|k| (mins[k] >> 48) as u16))
+    Some(std::array::from_fn(|k| (mins[k] >> 16) as u16))
 }
 
 /// The estimated similarity (0–1) of two signatures.

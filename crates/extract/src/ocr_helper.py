@@ -1,0 +1,105 @@
+# nianbao's OCR helper (run by crates/extract/src/ocr.rs as `python -c`): reads a scanned PDF
+# (its pages rendered with poppler's pdftoppm) or a page image, and prints one JSON object per
+# line: {"page": N, "width": W, "height": H} for each page, then its text boxes
+# {"page": N, "x": .., "y": .., "w": .., "h": .., "text": "..", "conf": 0..1}.
+#
+# Engines:
+#   rapidocr   PP-OCRv4 detection + recognition (ONNX models shipped inside the PyPI wheel
+#              rapidocr-onnxruntime; nothing is downloaded at run time), on one thread.
+#   tesseract  the tesseract command (Debian tesseract-ocr + tesseract-ocr-chi-sim), words
+#              from its TSV output; kept for the comparison in BENCHMARKS.md.
+#
+# usage: python -c SCRIPT ENGINE DPI PDFTOPPM FILE
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def pages_of(path, dpi, pdftoppm, tmp):
+    with open(path, "rb") as f:
+        head = f.read(5)
+    if head.startswith(b"%PDF"):
+        subprocess.run(
+            [pdftoppm, "-r", str(dpi), "-gray", "-png", path, os.path.join(tmp, "p")],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        names = sorted(
+            (n for n in os.listdir(tmp) if n.startswith("p") and n.endswith(".png")),
+            key=lambda n: int(n[2:-4]),
+        )
+        return [os.path.join(tmp, n) for n in names]
+    return [path]
+
+
+def size_of(image):
+    from PIL import Image
+
+    with Image.open(image) as im:
+        return im.size
+
+
+def rapidocr(images):
+    from rapidocr_onnxruntime import RapidOCR
+
+    engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+    for n, image in enumerate(images, 1):
+        w, h = size_of(image)
+        yield {"page": n, "width": w, "height": h}
+        result, _ = engine(image)
+        for box, text, score in result or []:
+            xs = [p[0] for p in box]
+            ys = [p[1] for p in box]
+            yield {
+                "page": n,
+                "x": round(min(xs)),
+                "y": round(min(ys)),
+                "w": round(max(xs) - min(xs)),
+                "h": round(max(ys) - min(ys)),
+                "text": text,
+                "conf": round(float(score), 4),
+            }
+
+
+def tesseract(images):
+    for n, image in enumerate(images, 1):
+        out = subprocess.run(
+            ["tesseract", image, "-", "-l", "chi_sim", "--psm", "6", "tsv"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        w, h = size_of(image)
+        yield {"page": n, "width": w, "height": h}
+        for line in out.splitlines()[1:]:
+            f = line.split("\t")
+            if len(f) < 12 or f[0] != "5" or not f[11].strip():
+                continue
+            yield {
+                "page": n,
+                "x": int(f[6]),
+                "y": int(f[7]),
+                "w": int(f[8]),
+                "h": int(f[9]),
+                "text": f[11].strip(),
+                "conf": max(0.0, float(f[10])) / 100.0,
+            }
+
+
+def main():
+    engine, dpi, pdftoppm, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    with tempfile.TemporaryDirectory(prefix="nianbao-ocr-") as tmp:
+        images = pages_of(path, dpi, pdftoppm, tmp)
+        run = rapidocr if engine == "rapidocr" else tesseract
+        out = sys.stdout
+        for item in run(images):
+            out.write(json.dumps(item, ensure_ascii=False))
+            out.write("\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
