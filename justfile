@@ -51,3 +51,9 @@ examples:
     test -x .venv/bin/python || python3 -m venv .venv
     .venv/bin/python -c "import pandas, pyarrow, polars, duckdb" 2>/dev/null || .venv/bin/pip install --quiet pandas pyarrow polars duckdb
     for f in examples/*.py; do echo "== $f"; .venv/bin/python "$f" data/out || exit 1; done
+
+# Install the OCR engine for scanned reports into `.venv` (PP-OCRv4 models inside the PyPI
+# wheel rapidocr-onnxruntime, ~400 MB with its dependencies); pipelines/default.toml uses it.
+ocr-setup:
+    test -x .venv/bin/python || python3 -m venv .venv
+    .venv/bin/pip install --quiet rapidocr-onnxruntime

@@ -48,7 +48,10 @@ fn render(pdf: &Path, dir: &Path, stem: &str) -> Vec<PathBuf> {
 
 /// An image-only PDF of page images (what a scanner writes), made with Pillow.
 fn scanned_pdf(python: &Path, pages: &[PathBuf], out: &Path) {
-    let list: Vec<String> = pages.iter().map(|p| format!("{:?}", p.display().to_string())).collect();
+    let list: Vec<String> = pages
+        .iter()
+        .map(|p| format!("{:?}", p.display().to_string()))
+        .collect();
     let script = format!(
         "from PIL import Image\nims = [Image.open(p).convert('L') for p in [{}]]\nims[0].save({:?}, save_all=True, append_images=ims[1:], resolution=300)\n",
         list.join(", "),
@@ -93,15 +96,25 @@ fn scanned_synthetic_reports_read_with_no_wrong_value() {
         return;
     };
     let dir = common::tmp_dir("ocr", "synth");
-    let (text, input, gold, out) = (dir.join("pdf"), dir.join("in"), dir.join("gold"), dir.join("out"));
+    let (text, input, gold, out) = (
+        dir.join("pdf"),
+        dir.join("in"),
+        dir.join("gold"),
+        dir.join("out"),
+    );
     std::fs::create_dir_all(&input).unwrap();
     std::fs::create_dir_all(&gold).unwrap();
     // two panel reports as text-layer PDFs (2021 and 2019 format), then scanned
     nianbao_synth::panel::write(&text, Some(&dir.join("g")), None, 11, &["pdf"]).unwrap();
-    for (stem, as_pdf) in [("panel_e_2019_pdf_utf8", true), ("panel_c_2024_pdf_utf8", false)] {
+    for (stem, as_pdf) in [
+        ("panel_e_2019_pdf_utf8", true),
+        ("panel_c_2024_pdf_utf8", false),
+    ] {
         let pages = render(&text.join(format!("{stem}.pdf")), &dir, stem);
-        let g: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("g").join(format!("{stem}.json"))).unwrap()).unwrap();
+        let g: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join("g").join(format!("{stem}.json"))).unwrap(),
+        )
+        .unwrap();
         if as_pdf {
             // a scanned PDF: the whole report
             let name = format!("{stem}_scanned.pdf");
@@ -120,7 +133,10 @@ fn scanned_synthetic_reports_read_with_no_wrong_value() {
     assert_eq!(e["wrong"], 0, "{e:#}");
     let right = e["right"].as_f64().unwrap() / e["stated_cells"].as_f64().unwrap();
     assert!(right > 0.3, "recovered {right:.2}: {e:#}");
-    assert_eq!(e["metadata_right"], 1, "agency and year from the OCR'd title: {e:#}");
+    assert_eq!(
+        e["metadata_right"], 1,
+        "agency and year from the OCR'd title: {e:#}"
+    );
     // every read document says it was read by OCR; cell sources are boxes
     let reports = common::read(&out.join("reports.parquet"));
     for b in &reports {
@@ -129,9 +145,13 @@ fn scanned_synthetic_reports_read_with_no_wrong_value() {
         }
     }
     let f = common::load_findings(&out);
-    assert!(f.values().all(|fs| fs.iter().any(|(r, m)| r == "ocr_read" && m.contains("page(s)"))));
+    assert!(f.values().all(|fs| fs
+        .iter()
+        .any(|(r, m)| r == "ocr_read" && m.contains("page(s)"))));
     let cells = common::load_cells(&out);
-    assert!(cells.iter().any(|((_, _), (v, st))| v.is_some() && st == "stated"));
+    assert!(cells
+        .iter()
+        .any(|((_, _), (v, st))| v.is_some() && st == "stated"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -244,6 +244,14 @@ pub enum ExtractError {
     /// A PDF whose pages are images.
     #[error("no text layer (scanned); OCR needed")]
     NoTextLayer,
+    /// Scanned pages on which OCR found no text.
+    #[error(
+        "no text layer, and OCR found no text on its {pages} page(s) (a blank or unreadable scan)"
+    )]
+    OcrFoundNothing {
+        /// Pages looked at.
+        pages: u32,
+    },
     /// Scanned pages, and no OCR engine to read them.
     #[error("no text layer (scanned pages or an image); OCR is not available: {why}")]
     OcrUnavailable {
@@ -278,9 +286,11 @@ impl ExtractError {
             ExtractError::Empty
             | ExtractError::Binary { .. }
             | ExtractError::Undecodable { .. }
-            | ExtractError::Unsupported { .. } => true,
+            | ExtractError::Unsupported { .. }
+            | ExtractError::OcrFoundNothing { .. } => true,
             ExtractError::Corrupt { format, .. } | ExtractError::Refused { format, .. } => {
-                !format.eq_ignore_ascii_case("pdf") // what pdftotext said: tool-dependent
+                // what pdftotext or the OCR helper said: tool-dependent
+                !format.eq_ignore_ascii_case("pdf") && *format != "scan"
             }
             ExtractError::NoTextLayer
             | ExtractError::OcrUnavailable { .. }

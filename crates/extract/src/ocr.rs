@@ -101,8 +101,9 @@ const HELPER: &str = include_str!("ocr_helper.py");
 /// The engine as installed (`rapidocr-onnxruntime 1.4.4, onnxruntime 1.32.0`), or why it
 /// cannot run. Asked once per interpreter and engine.
 pub fn engine_identity(opts: &OcrOptions) -> Result<String, String> {
-    static SEEN: OnceLock<Mutex<Vec<((String, String), Result<String, String>)>>> =
-        OnceLock::new();
+    /// (interpreter, engine) → what it said.
+    type Seen = Vec<((String, String), Result<String, String>)>;
+    static SEEN: OnceLock<Mutex<Seen>> = OnceLock::new();
     let key = (opts.python.clone(), opts.engine.clone());
     let seen = SEEN.get_or_init(|| Mutex::new(Vec::new()));
     if let Some((_, r)) = seen
@@ -249,7 +250,7 @@ pub(crate) fn read(bytes: &[u8], opts: &OcrOptions) -> Result<(String, OcrLayer)
     let (text, mut layer) = lay_out(&items, opts.min_confidence);
     layer.engine = engine;
     if layer.boxes.is_empty() {
-        return Err(ExtractError::NoTextLayer);
+        return Err(ExtractError::OcrFoundNothing { pages: layer.pages });
     }
     Ok((text, layer))
 }
@@ -312,10 +313,11 @@ fn lay_out(items: &[Item], min_confidence: f32) -> (String, OcrLayer) {
         for b in boxes {
             let c = b.y + b.h / 2.0;
             match rows.last_mut() {
-                Some(r) if {
-                    let rc = r.iter().map(|x| x.y + x.h / 2.0).sum::<f64>() / r.len() as f64;
-                    (c - rc).abs() < 0.5 * h
-                } =>
+                Some(r)
+                    if {
+                        let rc = r.iter().map(|x| x.y + x.h / 2.0).sum::<f64>() / r.len() as f64;
+                        (c - rc).abs() < 0.5 * h
+                    } =>
                 {
                     r.push(b)
                 }
@@ -406,7 +408,10 @@ mod tests {
         assert!(lines[0].starts_with("行政规范性文件"), "{text}");
         let cells: Vec<&str> = lines[0].split_whitespace().collect();
         assert_eq!(cells, ["行政规范性文件", "0", "5", "12"]);
-        assert_eq!(lines[1].split_whitespace().collect::<Vec<_>>(), ["行政许可", "550"]);
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            ["行政许可", "550"]
+        );
         assert!(text.contains('\x0c'));
         assert_eq!(layer.pages, 2);
         // the box at a column: the unsure 5 keeps its text and confidence
