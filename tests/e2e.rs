@@ -480,7 +480,8 @@ fn bad_inputs_are_accounted_for() {
         (
             "scanned.pdf",
             if pdf {
-                "no text layer (scanned); OCR needed"
+                // without the OCR engine: what to install; with it: OCR found no text
+                "no text layer"
             } else {
                 no_pdf
             },
