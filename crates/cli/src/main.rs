@@ -758,14 +758,17 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
                 .map(|i| {
                     let rel = inputs.rel(i);
                     let seen = old[i - chunk.start].as_ref();
-                    get_report(
+                    let got = get_report(
                         &inputs.path(i),
                         rel,
                         &read_opts,
                         store.as_ref(),
                         seen,
                         &corr,
-                    )
+                    );
+                    // per document: a chunk with scanned reports (seconds a page) still moves
+                    bar.inc(1);
+                    got
                 })
                 .collect();
             let mut reports: Vec<Report> = Vec::with_capacity(got.len());
@@ -812,7 +815,6 @@ fn build(cfg: &Config, json: bool) -> Result<i32> {
             if tx.send(encoded).is_err() {
                 break; // the writer stopped on an error: it is returned by join below
             }
-            bar.inc(chunk.len() as u64);
         }
         drop(tx);
         handle

@@ -157,7 +157,7 @@ fn make_cells_schema() -> SchemaRef {
         f("value", DataType::Float64, true, "The number; null when unknown (see status). Counts are whole numbers; amounts are 万元 unless the report says otherwise."),
         f("raw", DataType::Utf8, true, "The source text the value was read from (for repaired cells, the piece of the run of digits)."),
         f("status", DataType::Utf8, false, "stated, blank (empty in the document, null), inferred (empty, forced by the identities), repaired (re-read; see findings), ambiguous (null; see findings) or missing (row or table absent, null) or corrected (set by the pipeline's corrections file; `raw` keeps the document's text)."),
-        f("source", DataType::Utf8, true, "Where in the document, in the format's own terms: text `line N`, `line N cell M` or `line N char M`; HTML/DOCX `table T row R col C` (grid column, spans expanded) or `paragraph P`; PDF `page P line L char C`."),
+        f("source", DataType::Utf8, true, "Where in the document, in the format's own terms: text `line N`, `line N cell M` or `line N char M`; HTML/DOCX `table T row R col C` (grid column, spans expanded) or `paragraph P`; PDF `page P line L char C`; OCR (scanned pages, images) `page P box x,y,w,h conf C` (the box in pixels at the rendering resolution, and the recogniser's confidence)."),
     ]))
 }
 

@@ -431,6 +431,7 @@ fn ocr_trust(report: &mut Report, ocr: &nianbao_extract::OcrLayer) {
     let box_of = |source: &str| -> Option<&nianbao_extract::OcrBox> {
         let rest = source.strip_prefix("page ")?;
         let (p, rect) = rest.split_once(" box ")?;
+        let rect = rect.split(' ').next()?;
         let p: u32 = p.parse().ok()?;
         let r: Vec<u32> = rect.split(',').filter_map(|x| x.parse().ok()).collect();
         ocr.boxes

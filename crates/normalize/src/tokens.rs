@@ -658,7 +658,7 @@ pub fn location(doc: &Document, t: &Token) -> String {
     if let Some(b) = doc.ocr.as_ref().and_then(|o| ocr_box(o, line, t.col)) {
         // a recognised box: where it is on the page image
         let (x, y, w, h) = b.rect;
-        return format!("page {} box {x},{y},{w},{h}", b.page);
+        return format!("page {} box {x},{y},{w},{h} conf {:.2}", b.page, b.conf);
     }
     let mut s = String::with_capacity(24);
     match &line.origin {

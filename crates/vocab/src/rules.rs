@@ -92,7 +92,7 @@ pub const RULES: &[Rule] = &[
     r("items_continuity", Warning, "Across years (2019 format, part 二): 上一年项目数量 of year N+1 differs from year N's 上一年项目数量 plus 本年增/减; on the later report."),
     r("implausible_jump", Info, "Across years: 新收申请, 办理结果总计 or 行政复议 总计 is ten times (or a tenth) of the year before, and the larger is at least 50: worth checking both reports."),
     // OCR (scanned PDFs and page images)
-    r("ocr_read", Info, "The document has no text layer (scanned PDF, page image) and was read by OCR (`layout` = ocr); the message names the engine, the pages and how many numbers were not trusted. Cell sources are `page P box x,y,w,h` (pixels at the rendering resolution)."),
+    r("ocr_read", Info, "The document has no text layer (scanned PDF, page image) and was read by OCR (`layout` = ocr); the message names the engine, the pages and how many numbers were not trusted. Cell sources are `page P box x,y,w,h conf C` (pixels at the rendering resolution, and the recogniser's confidence)."),
     r("ocr_low_confidence", Warning, "The recogniser was unsure of a number (confidence below `[ocr] min_confidence`): it was not read as a value; the cell is null (`ambiguous`) unless the identities force it (`inferred`; the message says whether that is what was recognised)."),
     r("ocr_identity_failed", Warning, "In a report read by OCR, an identity does not hold with what was recognised: a digit may have been misread, so every cell of that identity is null (`ambiguous`). The message gives both sides."),
     // the user's corrections (pipeline `corrections`)
