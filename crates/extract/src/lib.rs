@@ -30,6 +30,7 @@
 
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 
+mod child;
 mod docx;
 mod grid;
 mod html;

@@ -11,11 +11,9 @@
 //! (`inferred`), otherwise it stays null; every box is kept in [`OcrLayer`] for the source
 //! locations (`page 3 box x,y,w,h`).
 
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::ExtractError;
 
@@ -171,63 +169,27 @@ pub(crate) fn read(bytes: &[u8], opts: &OcrOptions) -> Result<(String, OcrLayer)
         format: "scan",
         reason: format!("cannot write a temporary file for OCR: {e}"),
     })?;
-    let mut child = Command::new(&opts.python)
-        .process_group(0)
-        .arg("-c")
+    let mut cmd = Command::new(&opts.python);
+    cmd.arg("-c")
         .arg(HELPER)
         .arg(&opts.engine)
         .arg(opts.dpi.to_string())
         .arg(&opts.pdftoppm)
-        .arg(file.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| ExtractError::OcrUnavailable {
-            why: format!("cannot start {}: {e}", opts.python),
-        })?;
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.take(64 << 20).read_to_end(&mut out);
+        .arg(file.path());
+    let done = match crate::child::run(cmd, None, opts.timeout, 64 << 20) {
+        Ok(done) => done,
+        Err(crate::child::Failed::Timeout) => {
+            return Err(ExtractError::Timeout {
+                seconds: opts.timeout.as_secs(),
+            })
         }
-        out
-    });
-    let mut stderr = child.stderr.take();
-    let err_reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.take(64 << 10).read_to_end(&mut out);
-        }
-        out
-    });
-    let deadline = Instant::now() + opts.timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .stderr(Stdio::null())
-                    .status();
-                let _ = child.kill();
-                let _ = child.wait();
-                drop((reader, err_reader));
-                return Err(ExtractError::Timeout {
-                    seconds: opts.timeout.as_secs(),
-                });
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => {
-                return Err(ExtractError::OcrUnavailable {
-                    why: format!("waiting for the OCR helper failed: {e}"),
-                })
-            }
+        Err(crate::child::Failed::Start(e)) => {
+            return Err(ExtractError::OcrUnavailable {
+                why: format!("cannot run {}: {e}", opts.python),
+            })
         }
     };
-    let out = reader.join().unwrap_or_default();
-    let err = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    let (status, out, err) = (done.status, done.stdout, done.stderr);
     if !status.success() {
         let last = err
             .lines()

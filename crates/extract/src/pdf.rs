@@ -9,10 +9,8 @@
 //! pathological file can neither hang the run nor exhaust memory. A machine without
 //! `pdftotext` gets an `unreadable` reason naming the Debian package, never a crash.
 
-use std::io::{Read, Write};
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::ExtractError;
 
@@ -99,66 +97,18 @@ pub(crate) fn to_text(bytes: &[u8], opts: &PdfOptions) -> Result<String, Extract
         "ulimit -v {} 2>/dev/null; exec \"$0\" {READER_ARGS} - -",
         opts.max_memory_mib * 1024
     );
-    let mut child = Command::new("sh")
-        // its own process group, so that a time-out kills everything it started
-        .process_group(0)
-        .arg("-c")
-        .arg(script)
-        .arg(&opts.program)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|_| missing())?;
-    let mut stdin = child.stdin.take();
-    let input = bytes.to_vec();
-    let writer = std::thread::spawn(move || {
-        if let Some(s) = stdin.as_mut() {
-            // A child that exits early closes the pipe; that is reported by its exit status.
-            let _ = s.write_all(&input);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(script).arg(&opts.program);
+    let done = match crate::child::run(cmd, Some(bytes.to_vec()), opts.timeout, MAX_TEXT) {
+        Ok(done) => done,
+        Err(crate::child::Failed::Timeout) => {
+            return Err(ExtractError::Timeout {
+                seconds: opts.timeout.as_secs(),
+            })
         }
-    });
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.take(MAX_TEXT + 1).read_to_end(&mut out);
-        }
-        out
-    });
-    let mut stderr = child.stderr.take();
-    let err_reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.take(64 << 10).read_to_end(&mut out);
-        }
-        out
-    });
-    let deadline = Instant::now() + opts.timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                // the whole group: a reader's own children would keep the pipes open
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .stderr(Stdio::null())
-                    .status();
-                let _ = child.kill();
-                let _ = child.wait();
-                // the pipe threads end when the last writer is gone; they are not waited for
-                drop((writer, reader, err_reader));
-                return Err(ExtractError::Timeout {
-                    seconds: opts.timeout.as_secs(),
-                });
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(_) => return Err(missing()),
-        }
+        Err(crate::child::Failed::Start(_)) => return Err(missing()),
     };
-    let _ = writer.join();
-    let out = reader.join().unwrap_or_default();
-    let err = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    let (status, out, err) = (done.status, done.stdout, done.stderr);
     if status.code() == Some(127) {
         return Err(missing());
     }
@@ -213,7 +163,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             ..PdfOptions::default()
         };
-        let started = Instant::now();
+        let started = std::time::Instant::now();
         let e = to_text(b"%PDF-1.4\n", &opts).unwrap_err();
         std::fs::remove_file(&script).unwrap();
         assert_eq!(e, ExtractError::Timeout { seconds: 1 });
