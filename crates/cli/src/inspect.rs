@@ -37,9 +37,9 @@ fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut r: Report = super::read_document(path, &name, opts);
+    let mut r: Report = nianbao_pipeline::read_document(path, &name, opts);
     if r.unreadable.is_none() {
-        super::validate_chunk(std::slice::from_mut(&mut r))?;
+        nianbao_pipeline::validate_chunk(std::slice::from_mut(&mut r))?;
     }
     writeln!(o, "document     {}", path.display())?;
     writeln!(o, "report_id    {}", r.source.report_id)?;

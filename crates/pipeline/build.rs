@@ -45,7 +45,14 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let crates = root.join("crates");
     let mut all = Vec::new();
-    for c in ["vocab", "extract", "normalize", "validate", "state"] {
+    for c in [
+        "vocab",
+        "regions",
+        "extract",
+        "normalize",
+        "validate",
+        "state",
+    ] {
         let d = crates.join(c);
         println!("cargo:rerun-if-changed={}", d.display());
         files(&d, &mut all);
@@ -58,7 +65,7 @@ fn main() {
     // Everything a dataset's bytes depend on besides the documents and the config: the parser,
     // the writers, the binary, and the locked versions of every dependency (`parquet` writes
     // its version into each file). Runs with an unchanged fingerprint skip the rebuild.
-    for c in ["export", "cli"] {
+    for c in ["export", "pipeline"] {
         let d = crates.join(c);
         println!("cargo:rerun-if-changed={}", d.display());
         files(&d, &mut all);
