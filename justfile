@@ -57,3 +57,14 @@ examples:
 ocr-setup:
     test -x .venv/bin/python || python3 -m venv .venv
     .venv/bin/pip install --quiet rapidocr-onnxruntime
+
+# The Python package: build a wheel into dist/ (maturin, via pip).
+wheel:
+    test -x .venv/bin/python || python3 -m venv .venv
+    .venv/bin/pip wheel --no-deps --quiet -w dist .
+
+# Install the Python package into .venv (`pip install .`) and run its tests (pytest).
+python-test:
+    test -x .venv/bin/python || python3 -m venv .venv
+    .venv/bin/pip install --quiet . pytest
+    .venv/bin/python -m pytest -q tests/python

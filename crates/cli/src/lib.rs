@@ -1,0 +1,316 @@
+//! The `nianbao` command: argument parsing and printing. `build` runs
+//! `nianbao_pipeline::build` and prints its summary (the exit code follows `--strict`);
+//! `inspect`, `eval` and `synth` are the other commands. A library too, so that the Python
+//! package's `nianbao` command is this one ([`main_with`]).
+
+mod eval;
+mod inspect;
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use nianbao_pipeline::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "nianbao",
+    version,
+    about = "Government information-disclosure annual reports → Parquet/CSV dataset"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the dataset from a folder of reports.
+    Build {
+        /// Folder of report documents (searched recursively).
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Dataset folder to (re)place.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Pipeline file (TOML), e.g. pipelines/default.toml; flags override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Fail (exit 2) when any report has an error finding.
+        #[arg(long)]
+        strict: bool,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Read every document again, ignoring the incremental state (`incremental = false`).
+        #[arg(long)]
+        full: bool,
+        /// Write every table in Hive partitions by report year (`partition_by_year = true`).
+        #[arg(long)]
+        partition_by_year: bool,
+        /// Do not write CSV files (Parquet only).
+        #[arg(long)]
+        no_csv: bool,
+        /// Do not write Parquet files (CSV only).
+        #[arg(long)]
+        no_parquet: bool,
+    },
+    /// Show what was read from one document: the cells by canonical row and column, each
+    /// value's status, and the findings.
+    Inspect {
+        /// The document.
+        file: PathBuf,
+    },
+    /// Score a built dataset against gold files (the format of ../shared/expected): stated
+    /// cells right, wrong and missed, documents all right, metadata right; every wrong cell
+    /// with its source location.
+    Eval {
+        /// Folder of gold files (`*.json`, one per document).
+        #[arg(long)]
+        gold: PathBuf,
+        /// The dataset folder `nianbao build` wrote.
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Print the scores as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a synthetic corpus (for samples, tests and benchmarks) with a gold file per document.
+    Synth {
+        /// Folder to write into.
+        #[arg(long)]
+        output: PathBuf,
+        /// Number of documents.
+        #[arg(long, default_value_t = 100)]
+        count: usize,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write `NAME.gold.json` files into `--gold DIR`.
+        #[arg(long)]
+        gold: Option<PathBuf>,
+        /// Every document clean (no deliberate defects).
+        #[arg(long)]
+        clean: bool,
+        /// Comma-separated layouts to cycle through (default: all): tabbed, piped, pdf_text,
+        /// cell_per_line, flattened, html, docx, pdf.
+        #[arg(long, value_delimiter = ',')]
+        layouts: Vec<String>,
+        /// Write the multi-year panel corpus instead (real divisions' agencies over
+        /// 2019–2025 with deliberate breaks, gaps and duplicates; `--count` is ignored).
+        #[arg(long)]
+        panel: bool,
+        /// With --panel: also write the expected-agencies list (CSV) to this file.
+        #[arg(long)]
+        expected: Option<PathBuf>,
+    },
+}
+
+/// Runs the command line `args` (the program name first) and returns the exit code; errors
+/// are printed on stderr.
+pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // the chain of causes, each once (library messages already name their cause)
+            let mut msg = e.to_string();
+            for cause in e.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(": ");
+                    msg.push_str(&c);
+                }
+            }
+            eprintln!("nianbao: error: {msg}");
+            1
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Build {
+            input,
+            output,
+            config,
+            strict,
+            json,
+            full,
+            partition_by_year,
+            no_csv,
+            no_parquet,
+        } => {
+            let mut cfg = match &config {
+                Some(p) => Config::load(p)?,
+                None => Config::default(),
+            };
+            if let Some(i) = input {
+                cfg.input = i;
+            }
+            if let Some(o) = output {
+                cfg.output = o;
+            }
+            cfg.strict |= strict;
+            cfg.incremental &= !full;
+            cfg.partition_by_year |= partition_by_year;
+            cfg.formats.csv &= !no_csv;
+            cfg.formats.parquet &= !no_parquet;
+            cfg.validate()?;
+            let outcome = nianbao_pipeline::build(&cfg, json)?;
+            print_summary(&outcome.summary, &outcome.unreadable, json, cfg.strict)
+        }
+        Command::Eval {
+            gold,
+            dataset,
+            json,
+        } => eval::eval(&gold, &dataset, json),
+        Command::Inspect { file } => {
+            if !file.is_file() {
+                bail!("{}: no such file", file.display());
+            }
+            inspect::inspect(&file, &Config::default().read_options())?;
+            Ok(0)
+        }
+        Command::Synth {
+            output,
+            count,
+            seed,
+            gold,
+            clean,
+            layouts,
+            panel,
+            expected,
+        } => {
+            if let Some(bad) = layouts
+                .iter()
+                .find(|l| !nianbao_synth::ALL_LAYOUTS.contains(&l.as_str()))
+            {
+                bail!(
+                    "unknown layout {bad:?}; choose from {}",
+                    nianbao_synth::ALL_LAYOUTS.join(", ")
+                );
+            }
+            let layouts: Vec<&str> = if layouts.is_empty() && panel {
+                nianbao_synth::panel::LAYOUTS.to_vec()
+            } else if layouts.is_empty() {
+                nianbao_synth::ALL_LAYOUTS.to_vec()
+            } else {
+                layouts.iter().map(String::as_str).collect()
+            };
+            let n = if panel {
+                nianbao_synth::panel::write(
+                    &output,
+                    gold.as_deref(),
+                    expected.as_deref(),
+                    seed,
+                    &layouts,
+                )
+            } else {
+                nianbao_synth::write_corpus(&output, gold.as_deref(), count, seed, !clean, &layouts)
+            }
+            .with_context(|| format!("writing the synthetic corpus to {}", output.display()))?;
+            eprintln!("wrote {n} documents to {}", output.display());
+            Ok(0)
+        }
+    }
+}
+
+/// Prints a run's summary (JSON on stdout with `--json`; always a few lines on stderr) and
+/// returns the exit code: 2 under `--strict` when a report has error findings.
+fn print_summary(
+    summary: &serde_json::Value,
+    unreadable: &[(String, String)],
+    json: bool,
+    strict: bool,
+) -> Result<i32> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(summary)?);
+    }
+    let n = |k: &str| summary[k].as_u64().unwrap_or(0);
+    let counts = |k: &str| -> Vec<(String, u64)> {
+        summary[k]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    eprintln!(
+        "nianbao: {} documents in {:.2}s → {}{}",
+        n("documents"),
+        summary["seconds"].as_f64().unwrap_or(0.0),
+        summary["output"].as_str().unwrap_or(""),
+        if summary["unchanged"] == true {
+            " (nothing changed since the last run: the dataset is as it was)"
+        } else {
+            ""
+        }
+    );
+    eprintln!(
+        "  changes: added {}, changed {}, removed {}, failed {}; parsed {}, reused from state {}",
+        n("added"),
+        n("changed"),
+        n("removed"),
+        n("failed"),
+        n("parsed"),
+        n("reused")
+    );
+    let by_status = counts("by_status");
+    eprintln!(
+        "  by status: {}",
+        by_status
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut rules = counts("findings_by_rule");
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    eprintln!(
+        "  findings by rule: {}",
+        if rules.is_empty() {
+            "none".to_owned()
+        } else {
+            rules
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    for (document, reason) in unreadable {
+        eprintln!("  unreadable: {document}: {reason}");
+    }
+    if let Some(c) = summary.get("corrections").filter(|c| c.is_object()) {
+        eprintln!(
+            "  corrections: {} read, {} document(s) corrected",
+            c["read"].as_u64().unwrap_or(0),
+            c["documents_corrected"].as_u64().unwrap_or(0)
+        );
+        for n in c["not_applied"].as_array().into_iter().flatten() {
+            eprintln!(
+                "  correction not applied: line {}: {}",
+                n["line"],
+                n["why"].as_str().unwrap_or("")
+            );
+        }
+    }
+    let errors = by_status
+        .iter()
+        .find(|(k, _)| k == "error")
+        .map_or(0, |(_, v)| *v);
+    if strict && errors > 0 {
+        eprintln!("nianbao: --strict: {errors} report(s) have error findings (see findings.parquet); failing the run");
+        return Ok(2);
+    }
+    Ok(0)
+}

@@ -1,0 +1,116 @@
+//! The Python module `nianbao._nianbao` (the package `nianbao` wraps it; `python/nianbao`).
+//!
+//! **In**: a document's bytes, or a pipeline's settings as JSON. **Out**: record batches
+//! handed to Python through the Arrow C Data Interface (PyCapsules: `__arrow_c_array__`, so
+//! `pyarrow.record_batch(obj)` takes them without copying through Python objects), or the
+//! run's summary as JSON. **Never**: parses anything itself — it calls `nianbao_pipeline`.
+
+use std::ffi::CString;
+
+use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::{Array, RecordBatch, StructArray};
+use arrow_schema::DataType;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyDict};
+
+/// A record batch Python can import (`pyarrow.record_batch(batch)`).
+#[pyclass(module = "nianbao._nianbao", name = "Batch")]
+struct Batch {
+    batch: RecordBatch,
+}
+
+#[pymethods]
+impl Batch {
+    /// The Arrow PyCapsule interface: (schema capsule, array capsule) of the batch as a
+    /// struct array.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyCapsule>, Bound<'py, PyCapsule>)> {
+        let _ = requested_schema; // the batch is given as it is
+        let array = StructArray::from(self.batch.clone());
+        let data = array.to_data();
+        let schema =
+            FFI_ArrowSchema::try_from(&DataType::Struct(self.batch.schema().fields().clone()))
+                .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let array = FFI_ArrowArray::new(&data);
+        let schema_name = CString::new("arrow_schema").expect("no NUL");
+        let array_name = CString::new("arrow_array").expect("no NUL");
+        Ok((
+            PyCapsule::new(py, schema, Some(schema_name))?,
+            PyCapsule::new(py, array, Some(array_name))?,
+        ))
+    }
+
+    /// Rows in the batch.
+    fn __len__(&self) -> usize {
+        self.batch.num_rows()
+    }
+}
+
+/// Reads one document (its bytes) into a dict of tables → `Batch`.
+#[pyfunction]
+#[pyo3(signature = (data, name, settings_json=None))]
+fn read_bytes<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    name: &str,
+    settings_json: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let cfg: nianbao_pipeline::Config = match settings_json {
+        Some(s) => serde_json::from_str(s).map_err(|e| PyValueError::new_err(e.to_string()))?,
+        None => nianbao_pipeline::Config::default(),
+    };
+    let opts = cfg.read_options();
+    let b = py
+        .detach(|| nianbao_pipeline::read_batches(data, name, &opts))
+        .map_err(|e| PyRuntimeError::new_err(format!("{e:#}")))?;
+    let out = PyDict::new(py);
+    for (table, batch) in [
+        ("reports", b.reports),
+        ("cells", b.cells),
+        ("cells_wide", b.cells_wide),
+        ("sections", b.sections),
+        ("findings", b.findings),
+    ] {
+        out.set_item(table, Batch { batch })?;
+    }
+    Ok(out)
+}
+
+/// Builds a dataset from a pipeline given as JSON (the fields of `pipelines/*.toml`); returns
+/// the run's summary as JSON (what `nianbao build --json` prints), with `unreadable`.
+#[pyfunction]
+fn build_json(py: Python<'_>, settings_json: &str) -> PyResult<String> {
+    let cfg: nianbao_pipeline::Config =
+        serde_json::from_str(settings_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    cfg.validate()
+        .map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
+    let outcome = py
+        .detach(|| nianbao_pipeline::build(&cfg, true))
+        .map_err(|e| PyRuntimeError::new_err(format!("{e:#}")))?;
+    let mut s = outcome.summary;
+    s["unreadable"] = serde_json::json!(outcome.unreadable);
+    Ok(s.to_string())
+}
+
+/// Runs the `nianbao` command line (`argv` with the program name first); returns the exit
+/// code.
+#[pyfunction]
+fn cli(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(|| nianbao_cli::main_with(argv))
+}
+
+/// The module.
+#[pymodule]
+fn _nianbao(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Batch>()?;
+    m.add_function(wrap_pyfunction!(read_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(build_json, m)?)?;
+    m.add_function(wrap_pyfunction!(cli, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,100 @@
+"""The Python package (issue 15.2): `pip install .` gives `nianbao.read_document`,
+`nianbao.build` and the `nianbao` command, and they agree with the CLI.
+
+Run: `.venv/bin/pip install . pytest && .venv/bin/python -m pytest tests/python` (CI does).
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import nianbao
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
+NIANBAO = shutil.which("nianbao", path=os.path.dirname(sys.executable)) or "nianbao"
+
+
+def cli(*args):
+    out = subprocess.run([NIANBAO, *map(str, args)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    d = tmp_path_factory.mktemp("corpus")
+    cli("synth", "--panel", "--output", d / "in", "--seed", "5", "--layouts", "tabbed,piped,html,docx")
+    (d / "in" / "empty.txt").write_bytes(b"")
+    return d
+
+
+def cells_of(table):
+    return {
+        (r["key"]): (r["value"], r["status"])
+        for r in table.select(["key", "value", "status"]).to_pylist()
+    }
+
+
+def test_read_document_equals_the_cli_dataset(corpus):
+    out = corpus / "cli"
+    summary = json.loads(cli("build", "--full", "--json", "--input", corpus / "in", "--output", out).stdout)
+    cells = pq.read_table(out / "cells.parquet")
+    docs = sorted(p.name for p in (corpus / "in").iterdir())
+    assert summary["documents"] == len(docs)
+    for name in docs:
+        t = nianbao.read_document(corpus / "in" / name)
+        assert set(t) == {"reports", "cells", "cells_wide", "sections", "findings"}
+        mine = cells_of(t["cells"])
+        theirs = cells_of(cells.filter(pc.equal(cells["document"], name)))
+        assert mine == theirs, name
+        rep = t["reports"].to_pylist()[0]
+        assert rep["document"] == name
+        assert len(rep["report_id"]) == 16
+
+
+def test_bytes_and_unreadable_documents(corpus):
+    data = (corpus / "in" / "panel_a_2019_tabbed_utf8.txt").read_bytes()
+    t = nianbao.read_document(data, name="a.txt")
+    assert t["reports"].column("document").to_pylist() == ["a.txt"]
+    assert t["reports"].column("agency_key").to_pylist() == ["430726:教育局"]
+    total = t["cells"].filter(pc.equal(t["cells"]["key"], "s3.received_new.total"))
+    assert total.num_rows == 1 and total.column("value")[0].as_py() > 0
+    bad = nianbao.read_document(b"", name="empty.txt")
+    assert bad["reports"].column("status").to_pylist() == ["unreadable"]
+    assert bad["cells"].num_rows == 0
+
+
+def test_build_returns_the_summary_of_the_cli(corpus, tmp_path):
+    s = nianbao.build(corpus / "in", tmp_path / "out", incremental=False, formats={"csv": False})
+    cli_s = json.loads(cli("build", "--full", "--json", "--input", corpus / "in", "--output", tmp_path / "cli").stdout)
+    for k in ("documents", "by_status", "findings_by_rule", "failed"):
+        assert s[k] == cli_s[k], k
+    assert ["empty.txt", "the file is empty"] in s["unreadable"]
+    assert (tmp_path / "out" / "panel.parquet").exists()
+    assert not (tmp_path / "out" / "cells.csv").exists()
+    # the same cells as the CLI's dataset
+    a = pq.read_table(tmp_path / "out" / "cells.parquet")
+    b = pq.read_table(tmp_path / "cli" / "cells.parquet")
+    assert a.equals(b)
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared is absent")
+def test_the_seeds_read_as_the_cli_reads_them(tmp_path):
+    out = tmp_path / "seeds"
+    cli("build", "--full", "--input", SHARED / "seeds", "--output", out)
+    cells = pq.read_table(out / "cells.parquet")
+    for p in sorted((SHARED / "seeds").iterdir()):
+        t = nianbao.read_document(p)
+        assert cells_of(t["cells"]) == cells_of(cells.filter(pc.equal(cells["document"], p.name))), p.name
+        gold = json.loads((SHARED / "expected" / (p.stem + ".json")).read_text())
+        got = cells_of(t["cells"])
+        for key, value in gold["values"].items():
+            assert got[key][0] == value, (p.name, key)
