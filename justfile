@@ -76,3 +76,11 @@ spark:
     test -x .venv/bin/python || python3 -m venv .venv
     .venv/bin/python -c "import nianbao, pyspark" 2>/dev/null || .venv/bin/pip install --quiet . pyspark
     .venv/bin/python examples/spark_build.py data/raw /tmp/nianbao-spark --check data/out
+
+# The Ray Data example (examples/ray_build.py) locally on the sample corpus, checked against
+# `nianbao build`'s cells (installs the package and ray[data] into .venv).
+ray:
+    cargo run --quiet -p nianbao-cli -- build --config pipelines/default.toml
+    test -x .venv/bin/python || python3 -m venv .venv
+    .venv/bin/python -c "import nianbao, ray" 2>/dev/null || .venv/bin/pip install --quiet . "ray[data]"
+    .venv/bin/python examples/ray_build.py data/raw /tmp/nianbao-ray --check data/out
