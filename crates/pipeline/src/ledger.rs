@@ -377,6 +377,23 @@ impl Ledger {
                 .ok()
                 .map(|i| &signatures[i].2)
         };
+        // finished in groups, each group's batches encoded on all cores, written in order
+        let encoder = writer.encoder();
+        let mut group: Vec<(Option<i32>, RecordBatch)> = Vec::new();
+        let flush = |group: &mut Vec<(Option<i32>, RecordBatch)>,
+                     writer: &mut DatasetWriter|
+         -> Result<()> {
+            use rayon::prelude::*;
+            let encoded: Vec<_> = group
+                .par_iter()
+                .map(|(year, b)| encoder.encode("sections", *year, b))
+                .collect::<Result<_, _>>()?;
+            for e in encoded {
+                writer.write_encoded(e)?;
+            }
+            group.clear();
+            Ok(())
+        };
         for b in sections.into_batches()? {
             let b = b?;
             if b.num_rows() == 0 {
@@ -417,8 +434,12 @@ impl Ledger {
                         .and_then(|(f, _)| f.report_year)
                 })
                 .flatten();
-            writer.write_in("sections", year, &RecordBatch::try_new(schema, columns)?)?;
+            group.push((year, RecordBatch::try_new(schema, columns)?));
+            if group.len() >= 32 {
+                flush(&mut group, writer)?;
+            }
         }
+        flush(&mut group, writer)?;
         drop(signatures);
         let mut cross: Vec<AnyCross> = dups
             .into_iter()
