@@ -27,6 +27,16 @@ pub fn col<'a>(b: &'a RecordBatch, c: &str) -> &'a StringArray {
         .unwrap()
 }
 
+/// A column of a batch as its Arrow array type (`Int32Array`, `Float64Array`, …).
+#[allow(dead_code)] // not every test file that includes this module uses it
+pub fn arr<'a, T: 'static>(b: &'a RecordBatch, c: &str) -> &'a T {
+    b.column_by_name(c)
+        .unwrap_or_else(|| panic!("no column {c}"))
+        .as_any()
+        .downcast_ref()
+        .unwrap_or_else(|| panic!("column {c} has another type"))
+}
+
 /// A fresh scratch folder `TMP/nianbao-<prefix>-<pid>-<name>` (removed first, not created).
 pub fn tmp_dir(prefix: &str, name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nianbao-{prefix}-{}-{name}", std::process::id()));

@@ -99,24 +99,9 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
     type Row = (String, u32, String, Option<f64>);
     let mut panel: HashMap<(String, i32), Row> = HashMap::new();
     for b in read(&out.join("panel.parquet")) {
-        let years: &Int32Array = b
-            .column_by_name("report_year")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
-        let n: &UInt32Array = b
-            .column_by_name("n_reports")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
-        let change: &Float64Array = b
-            .column_by_name("s3_received_new_total_change")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
+        let years: &Int32Array = common::arr(&b, "report_year");
+        let n: &UInt32Array = common::arr(&b, "n_reports");
+        let change: &Float64Array = common::arr(&b, "s3_received_new_total_change");
         for i in 0..b.num_rows() {
             panel.insert(
                 (col(&b, "agency_key").value(i).to_owned(), years.value(i)),
@@ -153,18 +138,8 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
     // Coverage: the gap, the stop, the never-reporting agency, the republished year.
     let mut coverage: HashMap<(String, i32), (String, Option<bool>)> = HashMap::new();
     for b in read(&out.join("coverage.parquet")) {
-        let years: &Int32Array = b
-            .column_by_name("report_year")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
-        let exp: &BooleanArray = b
-            .column_by_name("expected")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
+        let years: &Int32Array = common::arr(&b, "report_year");
+        let exp: &BooleanArray = common::arr(&b, "expected");
         for i in 0..b.num_rows() {
             coverage.insert(
                 (col(&b, "agency_key").value(i).to_owned(), years.value(i)),
@@ -256,18 +231,8 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
     // Prose reuse: part 五 is copied year after year except by the agency that rewrites it.
     let mut reuse: Vec<(String, f64)> = Vec::new();
     for b in read(&out.join("sections.parquet")) {
-        let parts: &arrow_array::UInt8Array = b
-            .column_by_name("part")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
-        let sim: &Float64Array = b
-            .column_by_name("similarity_prev_year")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
+        let parts: &arrow_array::UInt8Array = common::arr(&b, "part");
+        let sim: &Float64Array = common::arr(&b, "similarity_prev_year");
         for i in 0..b.num_rows() {
             if parts.value(i) == 5 && !sim.is_null(i) {
                 reuse.push((col(&b, "document").value(i).to_owned(), sim.value(i)));
@@ -285,12 +250,7 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
     }
     // no previous year, no similarity: the first year of every agency, and after a gap
     for b in read(&out.join("sections.parquet")) {
-        let sim: &Float64Array = b
-            .column_by_name("similarity_prev_year")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
+        let sim: &Float64Array = common::arr(&b, "similarity_prev_year");
         for i in 0..b.num_rows() {
             let d = col(&b, "document").value(i);
             if d.starts_with("panel_a_2019") || d.starts_with("panel_b_2023") {
@@ -324,12 +284,7 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
             }
             let get = |c: &str| col(&b, c).value(i).to_owned();
             assert_eq!(get("agency"), "松原市民政局");
-            let years: &Int32Array = b
-                .column_by_name("report_year")
-                .unwrap()
-                .as_any()
-                .downcast_ref()
-                .unwrap();
+            let years: &Int32Array = common::arr(&b, "report_year");
             assert_eq!(years.value(i), y);
             assert_eq!(get("published_on"), "2023-01-04");
             assert_eq!(get("site_id_code"), "2207000001");
@@ -344,12 +299,7 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
 /// The cell of a document (by name prefix): (value, status, raw).
 fn cell(out: &Path, doc: &str, key: &str) -> (Option<f64>, String, Option<String>) {
     for b in read(&out.join("cells.parquet")) {
-        let v: &Float64Array = b
-            .column_by_name("value")
-            .unwrap()
-            .as_any()
-            .downcast_ref()
-            .unwrap();
+        let v: &Float64Array = common::arr(&b, "value");
         for i in 0..b.num_rows() {
             if col(&b, "document").value(i).starts_with(doc) && col(&b, "key").value(i) == key {
                 let raw = col(&b, "raw");

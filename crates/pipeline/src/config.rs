@@ -220,20 +220,34 @@ impl Config {
     }
 }
 
-/// Reads an expected-agencies CSV: a header with `agency` (the name as printed; its key is
-/// computed as for reports) or `agency_key`, one agency per row.
-fn read_expected(path: &Path) -> Result<Vec<(String, String)>> {
-    let mut r = csv::Reader::from_path(path)
-        .with_context(|| format!("reading the expected agencies {}", path.display()))?;
+/// Opens one of the CSV lists a pipeline names (`what` for messages): its reader and header.
+pub(crate) fn open_list(
+    path: &Path,
+    what: &str,
+) -> Result<(csv::Reader<std::fs::File>, csv::StringRecord)> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("reading the {what} {}", path.display()))?;
     let headers = r
         .headers()
         .with_context(|| format!("{}: no header line", path.display()))?
         .clone();
-    let at = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
-    };
+    Ok((r, headers))
+}
+
+/// The position of a column in a list's header (a BOM and spaces around the name ignored).
+pub(crate) fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {
+    headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+}
+
+/// Reads an expected-agencies CSV: a header with `agency` (the name as printed; its key is
+/// computed as for reports) or `agency_key`, one agency per row.
+fn read_expected(path: &Path) -> Result<Vec<(String, String)>> {
+    let (mut r, headers) = open_list(path, "expected agencies")?;
+    let at = |name: &str| column(&headers, name);
     let (name_at, key_at) = (at("agency"), at("agency_key"));
     if name_at.is_none() && key_at.is_none() {
         bail!(

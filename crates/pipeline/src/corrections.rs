@@ -47,19 +47,8 @@ pub struct Corrections {
 impl Corrections {
     /// Reads the file.
     pub fn load(path: &Path) -> Result<Corrections> {
-        let mut r = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_path(path)
-            .with_context(|| format!("reading the corrections {}", path.display()))?;
-        let headers = r
-            .headers()
-            .with_context(|| format!("{}: no header line", path.display()))?
-            .clone();
-        let at = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
-        };
+        let (mut r, headers) = crate::config::open_list(path, "corrections")?;
+        let at = |name: &str| crate::config::column(&headers, name);
         let (Some(sha_at), Some(key_at), Some(value_at)) = (at("sha256"), at("key"), at("value"))
         else {
             bail!(

@@ -104,7 +104,7 @@ fn u32s<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a UInt32Array> {
         .with_context(|| format!("the spilled reports have no u32 column {name}"))
 }
 
-struct Lookup_<'a> {
+struct Tables<'a> {
     documents: &'a Inputs,
     agencies: &'a [String],
     keys: &'a [String],
@@ -112,7 +112,7 @@ struct Lookup_<'a> {
     facts: &'a [(ReportFacts, Option<u64>)],
 }
 
-impl Lookup for Lookup_<'_> {
+impl Lookup for Tables<'_> {
     fn agency_key(&self, agency: u32) -> &str {
         self.keys.get(agency as usize).map_or("", String::as_str)
     }
@@ -127,7 +127,7 @@ impl Lookup for Lookup_<'_> {
     }
 }
 
-impl Names for Lookup_<'_> {
+impl Names for Tables<'_> {
     fn document(&self, doc: u32) -> &str {
         let doc = doc as usize;
         if doc < self.documents.len() {
@@ -334,7 +334,7 @@ impl Ledger {
             f.content = id.map(|id| *first.entry(id).or_insert(f.doc));
         }
         drop(first);
-        let names = Lookup_ {
+        let names = Tables {
             documents,
             agencies: &agency_names,
             keys: &agency_keys,
