@@ -10,7 +10,10 @@
 //! finished at the end of a run in an anonymous file on disk. An [`Encoder`] prepares batches
 //! on any thread (CSV rows formatted, byte for byte as `arrow-csv` writes them); the writer
 //! only appends. Parquet row groups wait as Arrow data until they are full, then are encoded in
-//! one go, their columns in parallel; all tables together buffer at most [`PENDING_BYTES`].
+//! one go, their columns in parallel; each open file buffers at most one row group
+//! ([`ROW_GROUP_BYTES`] of data). A file's bytes depend only on its rows, never on how they
+//! were batched or on the other files (so a year partition can be reused, see
+//! [`DatasetWriter::link`]).
 //! **Never:** holds a whole table in memory, or changes the data it is given.
 //!
 //! ```
@@ -108,6 +111,22 @@ pub enum ExportError {
     /// A batch for a table whose files were already finished.
     #[error("table {0} was already closed; no more rows can be written to it")]
     Closed(String),
+    /// A batch for a partition whose files were taken from the previous dataset.
+    #[error("the {partition} partition of table {table} was taken from the previous dataset; no rows can be written to it")]
+    Reused {
+        /// The table.
+        table: String,
+        /// The partition's folder name.
+        partition: String,
+    },
+    /// A partition to take from the previous dataset is not as its manifest says.
+    #[error("cannot reuse {path} from the previous dataset: {why}")]
+    NotReusable {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
     /// A batch for a table that was not declared.
     #[error("no table named {0} was declared")]
     UnknownTable(String),
@@ -130,9 +149,6 @@ pub const ROW_GROUP_ROWS: usize = 65_536;
 /// not rows).
 pub const ROW_GROUP_BYTES: usize = 8 << 20;
 
-/// Arrow data all tables together may buffer before their largest row group is written out.
-pub const PENDING_BYTES: usize = 64 << 20;
-
 /// Field metadata key: a string column whose field has `parquet_statistics` = `min_max`
 /// gets min/max statistics in its Parquet files (per row group and page, so that readers can
 /// skip row groups); other string columns get none. Meant for the columns rows are ordered by.
@@ -148,13 +164,20 @@ struct TableWriter {
     rows: u64,
 }
 
-/// A Parquet file and the batches of its next row group.
+/// A Parquet file and the rows of its next row group.
 ///
-/// The batches wait here, as Arrow data, until they make a row group; the row group is then
-/// encoded in one go, its columns in parallel (rayon), and appended to the file. A column
-/// encoder holds a zstd compressor and decompressor until its row group is written: encoding a
-/// whole row group at once means only one row group's encoders exist at a time (a wide table
-/// of 250 columns in 7 year partitions, written batch by batch, kept ~1,750 of each alive).
+/// Rows wait here, as Arrow data, until they make a row group; the row group is then encoded
+/// in one go, its columns in parallel (rayon), and appended to the file. A column encoder
+/// holds a zstd compressor and decompressor until its row group is written: encoding a whole
+/// row group at once means only one row group's encoders exist at a time (a wide table of 250
+/// columns in 7 year partitions, written batch by batch, kept ~1,750 of each alive).
+///
+/// The file is a function of its rows alone, never of how they were batched or of what other
+/// files were written meanwhile: a row group is the longest run of the next rows within
+/// [`ROW_GROUP_ROWS`] rows and [`ROW_GROUP_BYTES`] of data (see [`data_bytes`]; at least one
+/// row), and its batches are concatenated before encoding, so that pages split the same way.
+/// That is what lets an incremental run link a year partition from the previous dataset and
+/// still publish the bytes a full rebuild writes (issue 15).
 struct ParquetTable {
     path: PathBuf,
     schema: SchemaRef,
@@ -166,66 +189,100 @@ struct ParquetTable {
     pending_bytes: usize,
 }
 
+/// The data bytes of rows `from..to` of a batch, as the row-group rule counts them: a fixed
+/// width per value of a primitive column, the text of a string or binary column plus 4 bytes,
+/// 16 bytes per value of any other column. It depends only on the values, never on buffers
+/// shared with other rows (as Arrow's memory sizes do).
+fn data_bytes(batch: &RecordBatch, from: usize, to: usize) -> usize {
+    use arrow_array::Array;
+    let rows = to - from;
+    batch
+        .columns()
+        .iter()
+        .map(|c| {
+            let any = c.as_any();
+            if let Some(s) = any.downcast_ref::<arrow_array::StringArray>() {
+                let o = s.value_offsets();
+                (o[to] - o[from]) as usize + 4 * rows
+            } else if let Some(s) = any.downcast_ref::<arrow_array::LargeStringArray>() {
+                let o = s.value_offsets();
+                (o[to] - o[from]) as usize + 8 * rows
+            } else if let Some(s) = any.downcast_ref::<arrow_array::BinaryArray>() {
+                let o = s.value_offsets();
+                (o[to] - o[from]) as usize + 4 * rows
+            } else {
+                c.data_type().primitive_width().unwrap_or(16) * rows
+            }
+        })
+        .sum()
+}
+
 impl ParquetTable {
-    /// Adds a batch; first writes the pending row group if the batch would overflow it.
+    /// Adds a batch's rows; writes each row group as soon as the next row would not fit in it.
     fn push(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
-        let bytes = batch.get_array_memory_size();
-        if !self.pending.is_empty()
-            && (self.pending_rows + batch.num_rows() > ROW_GROUP_ROWS
-                || self.pending_bytes + bytes > ROW_GROUP_BYTES)
-        {
-            self.flush()?;
+        let n = batch.num_rows();
+        let mut at = 0;
+        while at < n {
+            // the most rows from `at` that still fit (bytes grow with rows: binary search)
+            let room_rows = ROW_GROUP_ROWS - self.pending_rows;
+            let room_bytes = ROW_GROUP_BYTES.saturating_sub(self.pending_bytes);
+            let (mut lo, mut hi) = (0, room_rows.min(n - at));
+            while lo < hi {
+                let mid = (lo + hi).div_ceil(2);
+                if data_bytes(batch, at, at + mid) <= room_bytes {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            // a row larger than a whole row group makes one alone
+            let take = if lo == 0 && self.pending_rows == 0 { 1 } else { lo };
+            if take > 0 {
+                self.pending.push(batch.slice(at, take));
+                self.pending_rows += take;
+                self.pending_bytes += data_bytes(batch, at, at + take);
+                at += take;
+            }
+            if at < n {
+                // the next row does not fit: this row group is complete
+                self.flush()?;
+            }
         }
-        self.pending_rows += batch.num_rows();
-        self.pending_bytes += bytes;
-        self.pending.push(batch.clone());
         Ok(())
     }
 
-    /// Encodes the pending batches as one row group (a batch alone larger than
-    /// [`ROW_GROUP_ROWS`] is cut into row groups of that size).
+    /// Encodes the pending rows as one row group.
     fn flush(&mut self) -> Result<(), ExportError> {
         let pending = std::mem::take(&mut self.pending);
         self.pending_rows = 0;
         self.pending_bytes = 0;
-        if pending.len() == 1 && pending[0].num_rows() > ROW_GROUP_ROWS {
-            let b = &pending[0];
-            for start in (0..b.num_rows()).step_by(ROW_GROUP_ROWS) {
-                let len = ROW_GROUP_ROWS.min(b.num_rows() - start);
-                self.encode_row_group(&[b.slice(start, len)])?;
+        match pending.len() {
+            0 => Ok(()),
+            1 => self.encode_row_group(&pending[0]),
+            _ => {
+                let one = arrow_select::concat::concat_batches(&self.schema, &pending)
+                    .map_err(|e| parquet_err(&self.path)(e.into()))?;
+                self.encode_row_group(&one)
             }
-            Ok(())
-        } else if pending.is_empty() {
-            Ok(())
-        } else {
-            self.encode_row_group(&pending)
         }
     }
 
-    /// Encodes `batches` as one row group, one column per task, and appends it to the file.
-    fn encode_row_group(&mut self, batches: &[RecordBatch]) -> Result<(), ExportError> {
+    /// Encodes `batch` as one row group, one column per task, and appends it to the file.
+    fn encode_row_group(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
         let writers = self
             .factory
             .create_column_writers(self.row_groups)
             .map_err(parquet_err(&self.path))?;
-        // the leaf columns of every batch, in the order of the column writers
-        let mut leaves: Vec<Vec<ArrowLeafColumn>> = writers.iter().map(|_| Vec::new()).collect();
-        for b in batches {
-            let mut j = 0;
-            for (field, column) in self.schema.fields().iter().zip(b.columns()) {
-                for leaf in compute_leaves(field, column).map_err(parquet_err(&self.path))? {
-                    leaves[j].push(leaf);
-                    j += 1;
-                }
-            }
+        // the leaf columns, in the order of the column writers
+        let mut leaves: Vec<ArrowLeafColumn> = Vec::with_capacity(writers.len());
+        for (field, column) in self.schema.fields().iter().zip(batch.columns()) {
+            leaves.extend(compute_leaves(field, column).map_err(parquet_err(&self.path))?);
         }
         let chunks: Vec<ArrowColumnChunk> = writers
             .into_par_iter()
             .zip(leaves)
-            .map(|(mut w, column)| {
-                for leaf in &column {
-                    w.write(leaf)?;
-                }
+            .map(|(mut w, leaf)| {
+                w.write(&leaf)?;
                 w.close()
             })
             .collect::<Result<_, _>>()
@@ -607,6 +664,12 @@ impl DatasetWriter {
             return Err(ExportError::Closed(table));
         }
         let key = (table, part);
+        if let (Some(year), true) = (part, self.closed.contains_key(&key)) {
+            return Err(ExportError::Reused {
+                table: key.0,
+                partition: partition_dir(year),
+            });
+        }
         if let (Some(year), false) = (part, self.tables.contains_key(&key)) {
             let table = &key.0;
             // Parquet and CSV in separate trees, so that each reads as one dataset
@@ -632,33 +695,8 @@ impl DatasetWriter {
         t.rows += batch.num_rows() as u64;
         if let Some(p) = &mut t.parquet {
             p.push(&batch)?;
-            self.keep_pending_under_budget()?;
         }
         Ok(())
-    }
-
-    /// Writes out the largest pending row groups until all tables together buffer at most
-    /// [`PENDING_BYTES`] (with many year partitions, each table's own limit is not enough).
-    /// Which row group goes first depends only on the batches written so far, so the files
-    /// stay deterministic.
-    fn keep_pending_under_budget(&mut self) -> Result<(), ExportError> {
-        loop {
-            let mut total = 0;
-            let mut largest: Option<&mut ParquetTable> = None;
-            for p in self.tables.values_mut().filter_map(|t| t.parquet.as_mut()) {
-                total += p.pending_bytes;
-                if largest
-                    .as_ref()
-                    .is_none_or(|l| p.pending_bytes > l.pending_bytes)
-                {
-                    largest = Some(p);
-                }
-            }
-            match largest {
-                Some(p) if total > PENDING_BYTES => p.flush()?,
-                _ => return Ok(()),
-            }
-        }
     }
 
     /// Finishes the files of `table` (every partition) now, releasing their buffers, instead
@@ -685,6 +723,53 @@ impl DatasetWriter {
         Ok(())
     }
 
+    /// Takes the files of one year partition of `table` as they are in the previous dataset
+    /// `from` (hard links, or copies where the file system has none) instead of writing them.
+    /// `outputs` are that partition's entries of the previous manifest's `outputs` (`file`,
+    /// `rows`, `bytes`); each file must still have its recorded size. Rows can no longer be
+    /// written to that partition. Only for partitioned datasets.
+    pub fn link(
+        &mut self,
+        table: &str,
+        year: Option<i32>,
+        from: &Path,
+        outputs: &[serde_json::Value],
+    ) -> Result<(), ExportError> {
+        let key: PartKey = (table.to_owned(), Some(year));
+        let bad = |path: PathBuf, why: String| ExportError::NotReusable { path, why };
+        if !self.encoder.partitioned || self.tables.contains_key(&key) {
+            return Err(bad(
+                from.join(table).join(partition_dir(year)),
+                "only a partition of a partitioned dataset not written yet can be reused".into(),
+            ));
+        }
+        let mut rows = 0;
+        for o in outputs {
+            let (Some(file), Some(bytes), Some(n)) = (
+                o["file"].as_str(),
+                o["bytes"].as_u64(),
+                o["rows"].as_u64(),
+            ) else {
+                return Err(bad(from.to_owned(), format!("a manifest entry without file, bytes and rows: {o}")));
+            };
+            let src = from.join(file);
+            let size = std::fs::metadata(&src).map(|m| m.len()).map_err(io(&src))?;
+            if size != bytes {
+                return Err(bad(src, format!("{size} bytes where the manifest says {bytes}")));
+            }
+            let dst = self.tmp.join(file);
+            if let Some(dir) = dst.parent() {
+                std::fs::create_dir_all(dir).map_err(io(dir))?;
+            }
+            if std::fs::hard_link(&src, &dst).is_err() {
+                std::fs::copy(&src, &dst).map_err(io(&dst))?;
+            }
+            rows = n;
+        }
+        self.closed.insert(key, (outputs.to_vec(), rows));
+        Ok(())
+    }
+
     /// The folder the dataset is being written into (on the output's file system, removed if
     /// the run dies): where a run may keep anonymous temporary files such as a [`Spill`].
     pub fn scratch_dir(&self) -> &Path {
@@ -699,6 +784,7 @@ impl DatasetWriter {
         dictionary: &str,
     ) -> Result<BTreeMap<String, u64>, ExportError> {
         self.finish_with_inputs(manifest, None, dictionary)
+            .map(|(counts, _)| counts)
     }
 
     /// Adds a file (e.g. `summary.html`) to the dataset being written; it is published with
@@ -710,12 +796,13 @@ impl DatasetWriter {
 
     /// [`finish`](Self::finish), with the manifest's `inputs` list streamed from `inputs`: one
     /// JSON object per line, copied in order (a million inputs are never held in memory).
+    /// Returns the rows per table and the manifest's `outputs` entries.
     pub fn finish_with_inputs(
         self,
         manifest: &serde_json::Value,
         inputs: Option<&mut dyn std::io::BufRead>,
         dictionary: &str,
-    ) -> Result<BTreeMap<String, u64>, ExportError> {
+    ) -> Result<(BTreeMap<String, u64>, Vec<serde_json::Value>), ExportError> {
         let mut counts: BTreeMap<String, u64> = self
             .encoder
             .schemas
@@ -734,7 +821,7 @@ impl DatasetWriter {
         }
         let mut manifest = manifest.clone();
         if let Some(m) = manifest.as_object_mut() {
-            m.insert("outputs".into(), serde_json::Value::Array(outputs));
+            m.insert("outputs".into(), serde_json::Value::Array(outputs.clone()));
             if inputs.is_some() {
                 m.remove("inputs");
             }
@@ -744,7 +831,7 @@ impl DatasetWriter {
         let dp = self.tmp.join("DATA_DICTIONARY.md");
         std::fs::write(&dp, dictionary).map_err(io(&dp))?;
         publish(&self.tmp, &self.output)?;
-        Ok(counts)
+        Ok((counts, outputs))
     }
 }
 
@@ -934,8 +1021,8 @@ mod tests {
                 .iter()
                 .map(|g| g.num_rows())
                 .collect();
-            // 200,000 rows in batches of 10,000: full row groups of 60,000 and the rest
-            assert_eq!(groups, [60_000, 60_000, 60_000, 20_000], "{file}");
+            // 200,000 rows in batches of 10,000: full row groups of ROW_GROUP_ROWS and the rest
+            assert_eq!(groups, [65_536, 65_536, 65_536, 3_392], "{file}");
             let mut xs = Vec::new();
             for batch in reader.build().unwrap() {
                 let batch = batch.unwrap();
@@ -949,6 +1036,134 @@ mod tests {
             let want: Vec<i64> = (0..200_000).map(|j| j + year as i64).collect();
             assert_eq!(xs, want, "{file}");
         }
+    }
+
+    /// Writes the same rows of text into year 2020 of a partitioned table, cut into batches
+    /// of the given sizes, with rows of year 2021 interleaved (`other` rows per batch).
+    fn write_batched(out: &Path, sizes: &[usize], other: usize) {
+        use arrow_array::{ArrayRef, Int32Array, StringArray};
+        use arrow_schema::{DataType, Field, Schema};
+        let schema = std::sync::Arc::new(Schema::new(vec![
+            Field::new("text", DataType::Utf8, false),
+            Field::new(PARTITION_COLUMN, DataType::Int32, true),
+        ]));
+        let formats = Formats {
+            parquet: true,
+            csv: true,
+        };
+        let mut w =
+            DatasetWriter::create_with(out, formats, &[("t", schema.clone())], true).unwrap();
+        let batch = |from: usize, n: usize, year: i32| {
+            // rows of 100 to 1,099 bytes: the byte limit cuts the row groups, not the rows
+            let text: Vec<String> = (from..from + n)
+                .map(|i| format!("{i:08}").repeat(1 + (i * 7919) % 137))
+                .collect();
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    std::sync::Arc::new(StringArray::from(text)) as ArrayRef,
+                    std::sync::Arc::new(Int32Array::from(vec![year; n])),
+                ],
+            )
+            .unwrap()
+        };
+        let mut at = 0;
+        for (k, &n) in sizes.iter().enumerate() {
+            w.write_in("t", Some(2020), &batch(at, n, 2020)).unwrap();
+            at += n;
+            if other > 0 {
+                w.write_in("t", Some(2021), &batch(k * other, other, 2021))
+                    .unwrap();
+            }
+        }
+        w.finish(&serde_json::json!({}), "").unwrap();
+    }
+
+    /// A partition's files are a function of its rows: not of how they were batched, nor of
+    /// what the other partitions hold (issue 15: a year partition linked from the previous
+    /// dataset must be what a full rebuild writes).
+    #[test]
+    fn a_partition_file_depends_only_on_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        write_batched(&a, &[30_000], 0);
+        write_batched(&b, &[64; 468].iter().copied().chain([48]).collect::<Vec<_>>(), 700);
+        write_batched(&c, &[1, 9_999, 7, 19_993], 3_000);
+        for f in [
+            format!("t/{PARTITION_COLUMN}=2020/part-0.parquet"),
+            format!("csv/t/{PARTITION_COLUMN}=2020/part-0.csv"),
+        ] {
+            let want = std::fs::read(a.join(&f)).unwrap();
+            assert_eq!(want, std::fs::read(b.join(&f)).unwrap(), "{f}");
+            assert_eq!(want, std::fs::read(c.join(&f)).unwrap(), "{f}");
+        }
+        // 30,000 rows (fewer than ROW_GROUP_ROWS) but ~16.7 MB of text: cut by bytes in two
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let f = File::open(a.join(format!("t/{PARTITION_COLUMN}=2020/part-0.parquet"))).unwrap();
+        let groups = SerializedFileReader::new(f).unwrap().metadata().num_row_groups();
+        assert_eq!(groups, 2);
+    }
+
+    #[test]
+    fn a_partition_is_linked_from_the_previous_dataset_and_then_refuses_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        write_batched(&a, &[500], 100);
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(a.join("manifest.json")).unwrap()).unwrap();
+        let of_2020: Vec<serde_json::Value> = m["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["file"].as_str().unwrap().contains("=2020/"))
+            .cloned()
+            .collect();
+        assert_eq!(of_2020.len(), 2);
+        let schema = std::sync::Arc::new(arrow_schema::Schema::new(vec![
+            arrow_schema::Field::new("text", arrow_schema::DataType::Utf8, false),
+            arrow_schema::Field::new(PARTITION_COLUMN, arrow_schema::DataType::Int32, true),
+        ]));
+        let formats = Formats {
+            parquet: true,
+            csv: true,
+        };
+        let mut w =
+            DatasetWriter::create_with(&b, formats, &[("t", schema.clone())], true).unwrap();
+        w.link("t", Some(2020), &a, &of_2020).unwrap();
+        let empty = RecordBatch::new_empty(schema);
+        assert!(matches!(
+            w.write_in("t", Some(2020), &empty),
+            Err(ExportError::Reused { .. })
+        ));
+        let (counts, outputs) = w.finish_with_inputs(&serde_json::json!({}), None, "").unwrap();
+        assert_eq!(counts["t"], 500);
+        assert_eq!(outputs, of_2020);
+        for o in &of_2020 {
+            let f = o["file"].as_str().unwrap();
+            assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
+        }
+        // a file whose size is not the recorded one is refused
+        let mut w = DatasetWriter::create_with(
+            &dir.path().join("c"),
+            formats,
+            &[("t", of_2020_schema())],
+            true,
+        )
+        .unwrap();
+        let mut wrong = of_2020.clone();
+        wrong[0]["bytes"] = 1.into();
+        assert!(matches!(
+            w.link("t", Some(2020), &a, &wrong),
+            Err(ExportError::NotReusable { .. })
+        ));
+    }
+
+    fn of_2020_schema() -> SchemaRef {
+        std::sync::Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+            "text",
+            arrow_schema::DataType::Utf8,
+            false,
+        )]))
     }
 
     #[test]

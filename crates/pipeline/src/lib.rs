@@ -720,7 +720,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         nianbao_vocab::RULES,
     );
     let mut manifest_inputs = std::io::BufReader::new(&mut closing.inputs);
-    let counts = writer
+    let (counts, _outputs) = writer
         .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
         .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
     changes.removed = old_index.finish();
