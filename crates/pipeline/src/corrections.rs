@@ -186,6 +186,14 @@ impl Corrections {
         !mine.is_empty()
     }
 
+    /// Marks the corrections of a content as applied without reading it (its report is taken
+    /// as recorded, corrected, from a reused year partition).
+    pub fn mark_seen(&self, sha256: &str) {
+        for c in self.of(sha256) {
+            c.seen.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Corrections whose document was not among the inputs, and why, after the run.
     pub fn unmatched(&self) -> Vec<&Correction> {
         self.list

@@ -8,13 +8,13 @@
 //! then streams the rows back once: cross findings into `findings`, patched rows into
 //! `reports`, and one line per input into the manifest.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, UInt32Array};
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use nianbao_export::{DatasetWriter, Spill};
 use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
@@ -22,11 +22,214 @@ use nianbao_validate::cross::CrossFinding;
 use nianbao_validate::panel::{self, Lookup, Names, ReportFacts, YearFinding};
 use nianbao_validate::reuse::{self, Signature};
 use nianbao_vocab::Severity;
+use sha2::{Digest, Sha256};
 
 use crate::inputs::Inputs;
+use crate::partitions::{self, RecordsWriter};
 
 /// The column of the spill file that numbers the document (not part of `reports`).
 const DOC: &str = "__doc";
+/// The spill's column of each file's modification time as the run saw it (for the records).
+const MTIME: &str = "__mtime";
+/// The spill's column saying whether the user's corrections changed the report.
+const CORRECTED: &str = "__corrected";
+
+/// A report's partition and a name: how the ledger tallies per year.
+type PerYear = BTreeMap<(Option<i32>, &'static str), usize>;
+
+/// Agencies by `agency_key`, numbered; each printed as its first report in path order.
+#[derive(Default)]
+pub struct Agencies {
+    by_key: HashMap<String, u32>,
+    keys: Vec<String>,
+    names: Vec<String>,
+    /// The first document of each agency so far.
+    first: Vec<u32>,
+}
+
+impl Agencies {
+    /// The number of the agency `key` (printed `name` in document `doc`).
+    pub fn number(&mut self, key: String, name: String, doc: u32) -> u32 {
+        match self.by_key.get(&key) {
+            Some(&n) => {
+                let i = n as usize;
+                if doc < self.first[i] {
+                    self.first[i] = doc;
+                    self.names[i] = name;
+                }
+                n
+            }
+            None => {
+                let n = self.keys.len() as u32;
+                self.keys.push(key.clone());
+                self.names.push(name);
+                self.first.push(doc);
+                self.by_key.insert(key, n);
+                n
+            }
+        }
+    }
+
+    /// Numbers the agencies in the order of their first documents (so that the numbering,
+    /// and with it the panel's order, does not depend on the order reports were added in),
+    /// then the expected agencies never seen, in list order; renumbers `facts`. Returns the
+    /// keys, the names and the expected agencies' numbers.
+    fn finish(
+        self,
+        facts: &mut [(ReportFacts, Option<u64>)],
+        expected: Option<&[(String, String)]>,
+    ) -> (Vec<String>, Vec<String>, Option<Vec<u32>>) {
+        let Agencies {
+            mut by_key,
+            keys,
+            names,
+            first,
+        } = self;
+        let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+        order.sort_by_key(|&n| first[n as usize]);
+        let mut new_of = vec![0u32; keys.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of[old as usize] = new as u32;
+        }
+        let mut new_keys: Vec<String> = Vec::with_capacity(keys.len());
+        let mut new_names: Vec<String> = Vec::with_capacity(keys.len());
+        let (mut keys, mut names): (Vec<Option<String>>, Vec<Option<String>>) = (
+            keys.into_iter().map(Some).collect(),
+            names.into_iter().map(Some).collect(),
+        );
+        for &old in &order {
+            new_keys.push(keys[old as usize].take().unwrap_or_default());
+            new_names.push(names[old as usize].take().unwrap_or_default());
+        }
+        for (f, _) in facts.iter_mut() {
+            f.agency = f.agency.map(|a| new_of[a as usize]);
+        }
+        for v in by_key.values_mut() {
+            *v = new_of[*v as usize];
+        }
+        let expected_ids = expected.map(|list| {
+            list.iter()
+                .map(|(key, name)| match by_key.get(key) {
+                    Some(&n) => n,
+                    None => {
+                        let n = new_keys.len() as u32;
+                        new_keys.push(key.clone());
+                        new_names.push(name.clone());
+                        by_key.insert(key.clone(), n);
+                        n
+                    }
+                })
+                .collect()
+        });
+        (new_keys, new_names, expected_ids)
+    }
+}
+
+/// The corpus-wide checks over every report's facts: cross-report findings and the panel.
+pub struct Corpus {
+    /// Facts by document number (every document), `content` and `agency` set; report ids.
+    facts: Vec<(ReportFacts, Option<u64>)>,
+    keys: Vec<String>,
+    names: Vec<String>,
+    /// Cross-report findings of both kinds, by document.
+    cross: Vec<AnyCross>,
+    built: panel::Panel,
+    /// The chosen report of each (agency, year).
+    chosen: HashMap<(u32, i32), u32>,
+}
+
+impl Corpus {
+    /// Runs the checks on the facts of every document (`agency` numbered by `agencies`).
+    pub fn check(
+        mut facts: Vec<(ReportFacts, Option<u64>)>,
+        agencies: Agencies,
+        expected: Option<&[(String, String)]>,
+        documents: &Inputs,
+    ) -> Result<Corpus> {
+        let (keys, names, expected_ids) = agencies.finish(&mut facts, expected);
+        // Same report id, same content (the id is the dataset's identity of a document's
+        // bytes); the first document in path order stands for it.
+        facts.sort_by_key(|(f, _)| f.doc);
+        let mut first: HashMap<u64, u32> = HashMap::new();
+        for (f, id) in facts.iter_mut() {
+            f.content = id.map(|id| *first.entry(id).or_insert(f.doc));
+        }
+        drop(first);
+        let mut c = Corpus {
+            facts,
+            keys,
+            names,
+            cross: Vec::new(),
+            built: panel::Panel::default(),
+            chosen: HashMap::new(),
+        };
+        let plain: Vec<ReportFacts> = c.facts.iter().map(|(f, _)| *f).collect();
+        let dups: Vec<CrossFinding> = nianbao_validate::cross_report(&plain, &c.tables(documents))?;
+        c.built = panel::build_panel(&plain, expected_ids.as_deref());
+        drop(plain);
+        c.chosen = c
+            .built
+            .rows
+            .iter()
+            .map(|r| ((r.agency, r.year), r.doc))
+            .collect();
+        let mut findings = std::mem::take(&mut c.built.findings);
+        c.cross = dups.into_iter().map(AnyCross::Dup).collect();
+        c.cross.extend(findings.drain(..).map(AnyCross::Year));
+        c.cross.sort_by_key(AnyCross::doc);
+        Ok(c)
+    }
+
+    fn tables<'a>(&'a self, documents: &'a Inputs) -> Tables<'a> {
+        Tables {
+            documents,
+            agencies: &self.names,
+            keys: &self.keys,
+            facts: &self.facts,
+        }
+    }
+
+    /// The report of the year before that `doc`'s sections are compared with.
+    fn prev_of(&self, doc: u32) -> Option<u32> {
+        let (f, _) = self.facts.get(doc as usize)?;
+        self.chosen.get(&(f.agency?, f.report_year? - 1)).copied()
+    }
+
+    /// Per year partition, a digest of everything in its files that depends on other
+    /// documents: each document's path, its cross-report findings and the report its
+    /// sections are compared with. With the same documents unchanged, the same digest means
+    /// the same files.
+    pub fn digests(&self, documents: &Inputs) -> BTreeMap<Option<i32>, String> {
+        let names = self.tables(documents);
+        let mut by_year: BTreeMap<Option<i32>, Sha256> = BTreeMap::new();
+        let mut at = 0;
+        for (f, _) in &self.facts {
+            let h = by_year.entry(f.report_year).or_default();
+            h.update(names.document(f.doc).as_bytes());
+            h.update([0]);
+            if let Some(p) = self.prev_of(f.doc) {
+                h.update(names.report_id(p).as_bytes());
+            }
+            h.update([0]);
+            while at < self.cross.len() && self.cross[at].doc() < f.doc {
+                at += 1;
+            }
+            while at < self.cross.len() && self.cross[at].doc() == f.doc {
+                h.update(format!("{:?}", self.cross[at].finding(&names)).as_bytes());
+                h.update([1]);
+                at += 1;
+            }
+            h.update([2]);
+        }
+        by_year
+            .into_iter()
+            .map(|(y, h)| {
+                let d = h.finalize();
+                (y, d.iter().map(|b| format!("{b:02x}")).collect())
+            })
+            .collect()
+    }
+}
 
 /// Reports seen so far: rows parked on disk, facts in memory (see the module doc).
 pub struct Ledger {
@@ -38,16 +241,14 @@ pub struct Ledger {
     signatures: Vec<(u32, u8, Signature)>,
     /// Facts with `content` still unset, and the report id (64 bits of the SHA-256).
     facts: Vec<(ReportFacts, Option<u64>)>,
-    /// Agencies by `agency_key`, numbered in order of appearance.
-    agencies: HashMap<String, u32>,
-    /// The key of each agency.
-    agency_keys: Vec<String>,
-    /// The name of each agency as first printed.
-    agency_names: Vec<String>,
-    /// Findings per rule so far.
-    pub by_rule: BTreeMap<&'static str, usize>,
-    /// Cells per status so far.
-    cells_by_status: BTreeMap<&'static str, usize>,
+    agencies: Agencies,
+    /// The reports' own findings per year and rule so far.
+    by_rule: PerYear,
+    /// Cells per year and status so far.
+    cells_by_status: PerYear,
+    /// Documents of reused year partitions (facts only: nothing of theirs is written), in
+    /// document order.
+    reused: Vec<u32>,
 }
 
 /// Some reports as the ledger keeps them (see [`Ledger::prepare`]).
@@ -58,10 +259,10 @@ pub struct Prepared {
     facts: Vec<(ReportFacts, Option<u64>)>,
     /// Their agencies' keys and printed names, to be numbered by the ledger.
     agencies: Vec<Option<(String, String)>>,
-    /// The rule of each of their findings.
-    rules: Vec<&'static str>,
-    /// Their cells per status.
-    cells_by_status: BTreeMap<&'static str, usize>,
+    /// Their findings per year and rule.
+    rules: PerYear,
+    /// Their cells per year and status.
+    cells_by_status: PerYear,
     /// Their `sections` rows with `__doc`.
     sections: RecordBatch,
     /// Their parts' signatures.
@@ -78,8 +279,15 @@ pub struct Closing {
     pub by_rule: BTreeMap<&'static str, usize>,
     /// `(document, reason)` of each unreadable document.
     pub unreadable: Vec<(String, String)>,
-    /// The manifest's `inputs`, one JSON object per line, rewound.
-    pub inputs: std::fs::File,
+    /// The manifest's `inputs`, one JSON object per line, rewound: per year partition when
+    /// partitioned (each in path order), else one (key `None`) in path order.
+    pub inputs: BTreeMap<Option<i32>, std::fs::File>,
+    /// The reports' own findings per year partition and rule (cross-report ones excluded).
+    pub rules_by_year: BTreeMap<Option<i32>, BTreeMap<String, usize>>,
+    /// Cells per year partition and status.
+    pub cells_by_year: BTreeMap<Option<i32>, BTreeMap<String, usize>>,
+    /// Per year partition, the digest of its cross-report results (see [`Corpus::digests`]).
+    pub digests: BTreeMap<Option<i32>, String>,
     /// What `summary.html` shows (findings are the caller's to add).
     pub summary: nianbao_export::summary::SummaryData,
 }
@@ -156,11 +364,10 @@ impl Ledger {
             sections,
             signatures: Vec::new(),
             facts: Vec::new(),
-            agencies: HashMap::new(),
-            agency_keys: Vec::new(),
-            agency_names: Vec::new(),
+            agencies: Agencies::default(),
             by_rule: BTreeMap::new(),
             cells_by_status: BTreeMap::new(),
+            reused: Vec::new(),
         })
     }
 
@@ -173,6 +380,8 @@ impl Ledger {
                 let mut fields: Vec<Field> =
                     reports.fields().iter().map(|f| (**f).clone()).collect();
                 fields.push(Field::new(DOC, DataType::UInt32, false));
+                fields.push(Field::new(MTIME, DataType::UInt64, false));
+                fields.push(Field::new(CORRECTED, DataType::Boolean, false));
                 Arc::new(Schema::new(fields))
             })
             .clone()
@@ -195,14 +404,21 @@ impl Ledger {
     }
 
     /// What [`Ledger::add`] needs of written reports (`docs[i]` is the number of `reports[i]`
-    /// in the corpus; `sections` their `sections` rows): prepared on any thread, so the writer
-    /// thread only appends it.
-    pub fn prepare(reports: &[Report], docs: &[u32], sections: &RecordBatch) -> Result<Prepared> {
+    /// in the corpus, `mtimes[i]` its file's modification time as this run saw it (0 when
+    /// unknown), `corrected[i]` whether the user's corrections changed it; `sections` their
+    /// `sections` rows): prepared on any thread, so the writer thread only appends it.
+    pub fn prepare(
+        reports: &[Report],
+        docs: &[u32],
+        mtimes: &[u64],
+        corrected: &[bool],
+        sections: &RecordBatch,
+    ) -> Result<Prepared> {
         let mut rows = Vec::with_capacity(reports.len());
         let mut facts = Vec::with_capacity(reports.len());
         let mut agencies = Vec::with_capacity(reports.len());
-        let mut rules = Vec::new();
-        let mut cells_by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut rules: PerYear = BTreeMap::new();
+        let mut cells_by_status: PerYear = BTreeMap::new();
         let mut signatures = Vec::new();
         let mut section_docs: Vec<u32> = Vec::with_capacity(sections.num_rows());
         for (r, &doc) in reports.iter().zip(docs) {
@@ -215,9 +431,13 @@ impl Ledger {
                 }
             }
             for c in &r.cells {
-                *cells_by_status.entry(c.status.as_str()).or_default() += 1;
+                *cells_by_status
+                    .entry((r.report_year, c.status.as_str()))
+                    .or_default() += 1;
             }
-            rules.extend(r.findings.iter().map(|f| f.rule));
+            for f in &r.findings {
+                *rules.entry((r.report_year, f.rule)).or_default() += 1;
+            }
             let worst = r.findings.iter().map(|f| f.severity).max();
             let status = ReportStatus::of(r.unreadable.is_some(), worst);
             rows.push(batch::ReportRow {
@@ -225,21 +445,15 @@ impl Ledger {
                 n_findings: r.findings.len() as u32,
                 status,
             });
-            agencies.push(r.agency_key().zip(r.agency.clone()));
-            let id = (!r.source.sha256.is_empty())
-                .then(|| parse_id(&r.source.report_id))
-                .flatten();
-            let rank = match status {
-                ReportStatus::Ok => 0,
-                ReportStatus::Warning => 1,
-                ReportStatus::Error => 2,
-                ReportStatus::Unreadable => 3,
-            };
-            facts.push((ReportFacts::of(r, doc, rank), id));
+            let (f, agency, id) = facts_of(r, doc);
+            agencies.push(agency);
+            facts.push((f, id));
         }
         let b = batch::reports_batch_rows(rows.into_iter())?;
         let mut columns = b.columns().to_vec();
         columns.push(Arc::new(UInt32Array::from(docs.to_vec())));
+        columns.push(Arc::new(UInt64Array::from(mtimes.to_vec())));
+        columns.push(Arc::new(BooleanArray::from(corrected.to_vec())));
         Ok(Prepared {
             rows: RecordBatch::try_new(Self::spill_schema(), columns)?,
             facts,
@@ -257,93 +471,90 @@ impl Ledger {
 
     /// Records reports prepared by [`Ledger::prepare`].
     pub fn add(&mut self, p: Prepared) -> Result<()> {
-        for rule in p.rules {
-            *self.by_rule.entry(rule).or_default() += 1;
+        for (k, v) in p.rules {
+            *self.by_rule.entry(k).or_default() += v;
         }
         for (k, v) in p.cells_by_status {
             *self.cells_by_status.entry(k).or_default() += v;
         }
         self.sections.push(&p.sections)?;
         self.signatures.extend(p.signatures);
-        for ((mut f, id), agency) in p.facts.into_iter().zip(p.agencies) {
-            f.agency = agency.map(|(key, name)| match self.agencies.get(&key) {
-                Some(&n) => n,
-                None => {
-                    let n = self.agency_names.len() as u32;
-                    self.agency_names.push(name);
-                    self.agency_keys.push(key.clone());
-                    self.agencies.insert(key, n);
-                    n
-                }
-            });
-            self.facts.push((f, id));
+        for ((f, id), agency) in p.facts.into_iter().zip(p.agencies) {
+            self.add_facts(f, agency, id);
         }
         self.spill.push(&p.rows)?;
         Ok(())
     }
 
-    /// Runs the cross-report checks and writes the `reports` rows, the cross-report findings
-    /// and the manifest's input lines (into a temporary file in `dir`). `documents` are the
-    /// input paths by document number.
+    fn add_facts(&mut self, mut f: ReportFacts, agency: Option<(String, String)>, id: Option<u64>) {
+        f.agency = agency.map(|(key, name)| self.agencies.number(key, name, f.doc));
+        self.facts.push((f, id));
+    }
+
+    /// Records a document of a reused year partition: only its facts, for the corpus-wide
+    /// checks (its rows are in the partition's files already). Call in document order.
+    pub fn add_reused(
+        &mut self,
+        f: ReportFacts,
+        agency: Option<(String, String)>,
+        id: Option<u64>,
+    ) {
+        self.reused.push(f.doc);
+        self.add_facts(f, agency, id);
+    }
+
+    /// Runs the corpus-wide checks and writes the `panel` and `coverage` tables, the
+    /// `sections` and `reports` rows and the cross-report findings of the reports added (not
+    /// of reused ones: their partitions are linked), and the manifest's input lines (into
+    /// temporary files in `dir`). `documents` are the input paths by document number. With
+    /// `records`, each added report's record is written for the next run's reuse, and
+    /// `load_signatures` gives the section signatures of a reused document when a report
+    /// added is compared with it.
     pub fn close(
         self,
         writer: &mut DatasetWriter,
         documents: &Inputs,
         dir: &Path,
         expected: Option<&[(String, String)]>,
+        mut records: Option<&mut RecordsWriter>,
+        load_signatures: Option<&(dyn Fn(u32) -> Vec<(u8, Signature)> + Sync)>,
     ) -> Result<Closing> {
         let Ledger {
             spill,
-            mut facts,
-            mut agencies,
-            mut agency_keys,
-            mut agency_names,
-            mut by_rule,
+            facts,
+            agencies,
+            by_rule: own_rules,
             cells_by_status,
             sections,
             mut signatures,
+            reused,
         } = self;
-        let mut summary = nianbao_export::summary::SummaryData {
-            cells_by_status: cells_by_status
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-            ..Default::default()
-        };
-        // the expected agencies (key, name), numbered like the others
-        let expected_ids: Option<Vec<u32>> = expected.map(|list| {
-            list.iter()
-                .map(|(key, name)| match agencies.get(key) {
-                    Some(&n) => n,
-                    None => {
-                        let n = agency_keys.len() as u32;
-                        agency_keys.push(key.clone());
-                        agency_names.push(name.clone());
-                        agencies.insert(key.clone(), n);
-                        n
-                    }
-                })
-                .collect()
-        });
-        drop(agencies);
-        // Same report id, same content (the id is the dataset's identity of a document's
-        // bytes); the first document in path order stands for it.
-        facts.sort_by_key(|(f, _)| f.doc);
-        let mut first: HashMap<u64, u32> = HashMap::new();
-        for (f, id) in facts.iter_mut() {
-            f.content = id.map(|id| *first.entry(id).or_insert(f.doc));
+        let partitioned = writer.partitioned();
+        let key = |year: Option<i32>| if partitioned { year } else { None };
+        let mut summary = nianbao_export::summary::SummaryData::default();
+        let mut cells_by_year: BTreeMap<Option<i32>, BTreeMap<String, usize>> = BTreeMap::new();
+        for ((y, k), v) in cells_by_status {
+            *summary.cells_by_status.entry(k.to_owned()).or_default() += v;
+            *cells_by_year
+                .entry(key(y))
+                .or_default()
+                .entry(k.to_owned())
+                .or_default() += v;
         }
-        drop(first);
-        let names = Tables {
-            documents,
-            agencies: &agency_names,
-            keys: &agency_keys,
-            facts: &facts,
-        };
-        let plain: Vec<ReportFacts> = facts.iter().map(|(f, _)| *f).collect();
-        let dups: Vec<CrossFinding> = nianbao_validate::cross_report(&plain, &names)?;
-        let built = panel::build_panel(&plain, expected_ids.as_deref());
-        drop(plain);
+        let mut by_rule: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut rules_by_year: BTreeMap<Option<i32>, BTreeMap<String, usize>> = BTreeMap::new();
+        for ((y, rule), v) in own_rules {
+            *by_rule.entry(rule).or_default() += v;
+            *rules_by_year
+                .entry(key(y))
+                .or_default()
+                .entry(rule.to_owned())
+                .or_default() += v;
+        }
+        let corpus = Corpus::check(facts, agencies, expected, documents)?;
+        let names = corpus.tables(documents);
+        let digests = corpus.digests(documents);
+        let built = &corpus.built;
         // the panel and its coverage, by year (one partition each when partitioned)
         write_by_year(
             writer,
@@ -359,17 +570,25 @@ impl Ledger {
             |r| r.year,
             |rows| panel::coverage_batch(rows, &names),
         )?;
-        summary_of_panel(&built, &names, &mut summary);
+        summary_of_panel(built, &names, &mut summary);
         // sections, with each part's similarity to the agency's report of the year before
-        let chosen: HashMap<(u32, i32), u32> = built
-            .rows
-            .iter()
-            .map(|r| ((r.agency, r.year), r.doc))
-            .collect();
-        let prev_of = |doc: u32| -> Option<u32> {
-            let (f, _) = facts.get(doc as usize)?;
-            chosen.get(&(f.agency?, f.report_year? - 1)).copied()
-        };
+        let is_reused = |doc: u32| reused.binary_search(&doc).is_ok();
+        if let Some(load) = load_signatures {
+            use rayon::prelude::*;
+            // the reports of reused years that reports added now are compared with
+            let needed: BTreeSet<u32> = corpus
+                .facts
+                .iter()
+                .filter(|(f, _)| !is_reused(f.doc))
+                .filter_map(|(f, _)| corpus.prev_of(f.doc))
+                .filter(|&p| is_reused(p))
+                .collect();
+            let loaded: Vec<(u32, u8, Signature)> = needed
+                .into_par_iter()
+                .flat_map_iter(|p| load(p).into_iter().map(move |(part, sig)| (p, part, sig)))
+                .collect();
+            signatures.extend(loaded);
+        }
         signatures.sort_unstable_by_key(|(d, p, _)| (*d, *p));
         let sig = |doc: u32, part: u8| {
             signatures
@@ -408,7 +627,7 @@ impl Ledger {
             let mut sims = arrow_array::builder::Float64Builder::new();
             for i in 0..b.num_rows() {
                 let (doc, part) = (docs.value(i), parts.value(i));
-                let prev = prev_of(doc);
+                let prev = corpus.prev_of(doc);
                 prev_ids.append_option(prev.map(|p| names.report_id(p)));
                 sims.append_option(
                     prev.and_then(|p| Some(reuse::similarity(sig(doc, part)?, sig(p, part)?))),
@@ -427,13 +646,7 @@ impl Ledger {
                 });
             }
             // a batch is one piece: one year when partitioned (ignored otherwise)
-            let year = (b.num_rows() > 0)
-                .then(|| {
-                    facts
-                        .get(docs.value(0) as usize)
-                        .and_then(|(f, _)| f.report_year)
-                })
-                .flatten();
+            let year = names.facts(docs.value(0)).and_then(|f| f.report_year);
             group.push((year, RecordBatch::try_new(schema, columns)?));
             if group.len() >= 32 {
                 flush(&mut group, writer)?;
@@ -441,19 +654,11 @@ impl Ledger {
         }
         flush(&mut group, writer)?;
         drop(signatures);
-        let mut cross: Vec<AnyCross> = dups
-            .into_iter()
-            .map(AnyCross::Dup)
-            .chain(built.findings.into_iter().map(AnyCross::Year))
-            .collect();
-        cross.sort_by_key(AnyCross::doc);
-        for c in &cross {
+        let cross = &corpus.cross;
+        for c in cross {
             *by_rule.entry(c.rule()).or_default() += 1;
         }
-        let mut inputs = BufWriter::new(
-            tempfile::tempfile_in(dir)
-                .with_context(|| format!("creating a temporary file in {}", dir.display()))?,
-        );
+        let mut inputs: BTreeMap<Option<i32>, BufWriter<std::fs::File>> = BTreeMap::new();
         let mut documents = 0;
         let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut unreadable: Vec<(String, String)> = Vec::new();
@@ -473,6 +678,14 @@ impl Ledger {
                 .context("the spilled reports have no report_year")?;
             // a batch is one piece: one year when partitioned (ignored otherwise)
             let year = (b.num_rows() > 0 && years.is_valid(0)).then(|| years.value(0));
+            let lines = match inputs.entry(key(year)) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => e.insert(BufWriter::new(
+                    tempfile::tempfile_in(dir).with_context(|| {
+                        format!("creating a temporary file in {}", dir.display())
+                    })?,
+                )),
+            };
             let mut new_status: Vec<&str> = Vec::with_capacity(b.num_rows());
             let mut new_n: Vec<u32> = Vec::with_capacity(b.num_rows());
             let mut stubs: Vec<Report> = Vec::new();
@@ -509,41 +722,20 @@ impl Ledger {
                     stubs.push(stub);
                 }
                 new_status.push(st.as_str());
-                let y = years.is_valid(i).then(|| years.value(i));
-                *summary
-                    .by_year_status
-                    .entry(y)
-                    .or_default()
-                    .entry(st.as_str().to_owned())
-                    .or_default() += 1;
-                *summary
-                    .by_format
-                    .entry(formats.value(i).to_owned())
-                    .or_default() += 1;
-                if st != ReportStatus::Unreadable {
-                    let t = if templates.is_valid(i) {
-                        templates.value(i)
-                    } else {
-                        "unknown"
-                    };
-                    *summary.by_template.entry(t.to_owned()).or_default() += 1;
-                }
-                new_n.push(count);
-                *by_status.entry(st.as_str()).or_default() += 1;
                 let why = reason.is_valid(i).then(|| reason.value(i));
-                if let (ReportStatus::Unreadable, Some(w)) = (st, why) {
-                    unreadable.push((paths.value(i).to_owned(), w.to_owned()));
-                }
-                serde_json::to_writer(
-                    &mut inputs,
-                    &serde_json::json!({
-                        "document": paths.value(i),
-                        "report_id": ids.value(i),
-                        "status": st.as_str(),
-                        "reason": why,
-                    }),
-                )?;
-                inputs.write_all(b"\n")?;
+                let template = templates.is_valid(i).then(|| templates.value(i));
+                let y = years.is_valid(i).then(|| years.value(i));
+                tally(
+                    &mut summary,
+                    &mut by_status,
+                    &mut unreadable,
+                    y,
+                    (paths.value(i), st.as_str(), why),
+                    formats.value(i),
+                    template,
+                );
+                new_n.push(count);
+                manifest_line(lines, paths.value(i), ids.value(i), st.as_str(), why)?;
             }
             documents += b.num_rows();
             if !stubs.is_empty() {
@@ -557,12 +749,29 @@ impl Ledger {
                     )?,
                 )?;
             }
+            if let Some(records) = records.as_deref_mut() {
+                let facts: Vec<&ReportFacts> = (0..b.num_rows())
+                    .map(|i| names.facts(docs.value(i)).context("a spilled report without facts"))
+                    .collect::<Result<_>>()?;
+                let mtimes = b
+                    .column_by_name(MTIME)
+                    .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
+                    .context("the spilled reports have no modification times")?;
+                let corrected = b
+                    .column_by_name(CORRECTED)
+                    .and_then(|c| c.as_any().downcast_ref::<BooleanArray>())
+                    .context("the spilled reports have no corrected flags")?;
+                records.append(
+                    key(year),
+                    &partitions::record_batch(&b, &new_status, mtimes, corrected, &facts)?,
+                )?;
+            }
             let schema = b.schema();
-            let mut columns: Vec<ArrayRef> = Vec::with_capacity(b.num_columns() - 1);
-            let mut fields = Vec::with_capacity(b.num_columns() - 1);
+            let mut columns: Vec<ArrayRef> = Vec::with_capacity(b.num_columns() - 3);
+            let mut fields = Vec::with_capacity(b.num_columns() - 3);
             for (f, c) in schema.fields().iter().zip(b.columns()) {
                 let c = match f.name().as_str() {
-                    DOC => continue,
+                    DOC | MTIME | CORRECTED => continue,
                     "status" => Arc::new(StringArray::from(new_status.clone())) as ArrayRef,
                     "n_findings" => Arc::new(UInt32Array::from(new_n.clone())) as ArrayRef,
                     _ => c.clone(),
@@ -573,11 +782,15 @@ impl Ledger {
             let rows = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
             writer.write_in("reports", year, &rows)?;
         }
-        let mut file = inputs
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .context("writing the manifest's inputs")?;
-        file.seek(SeekFrom::Start(0))?;
+        let mut files = BTreeMap::new();
+        for (y, w) in inputs {
+            let mut file = w
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .context("writing the manifest's inputs")?;
+            file.seek(SeekFrom::Start(0))?;
+            files.insert(y, file);
+        }
         summary.documents = documents;
         Ok(Closing {
             summary,
@@ -585,9 +798,83 @@ impl Ledger {
             by_status,
             by_rule,
             unreadable,
-            inputs: file,
+            inputs: files,
+            rules_by_year,
+            cells_by_year,
+            digests,
         })
     }
+}
+
+/// What the corpus-wide checks need of a validated report as document `doc`: its facts
+/// (`agency` unset), its agency's key and printed name, and its report id as a number.
+pub fn facts_of(r: &Report, doc: u32) -> (ReportFacts, Option<(String, String)>, Option<u64>) {
+    let worst = r.findings.iter().map(|f| f.severity).max();
+    let rank = match ReportStatus::of(r.unreadable.is_some(), worst) {
+        ReportStatus::Ok => 0,
+        ReportStatus::Warning => 1,
+        ReportStatus::Error => 2,
+        ReportStatus::Unreadable => 3,
+    };
+    let id = (!r.source.sha256.is_empty())
+        .then(|| parse_id(&r.source.report_id))
+        .flatten();
+    (
+        ReportFacts::of(r, doc, rank),
+        r.agency_key().zip(r.agency.clone()),
+        id,
+    )
+}
+
+/// Counts a report (path, final status, reason) in the run's summary.
+pub fn tally(
+    summary: &mut nianbao_export::summary::SummaryData,
+    by_status: &mut BTreeMap<&'static str, usize>,
+    unreadable: &mut Vec<(String, String)>,
+    year: Option<i32>,
+    (path, status, why): (&str, &str, Option<&str>),
+    format: &str,
+    template: Option<&str>,
+) {
+    let st = ReportStatus::from_name(status).unwrap_or(ReportStatus::Unreadable);
+    *summary
+        .by_year_status
+        .entry(year)
+        .or_default()
+        .entry(st.as_str().to_owned())
+        .or_default() += 1;
+    *summary.by_format.entry(format.to_owned()).or_default() += 1;
+    if st != ReportStatus::Unreadable {
+        *summary
+            .by_template
+            .entry(template.unwrap_or("unknown").to_owned())
+            .or_default() += 1;
+    }
+    *by_status.entry(st.as_str()).or_default() += 1;
+    if let (ReportStatus::Unreadable, Some(w)) = (st, why) {
+        unreadable.push((path.to_owned(), w.to_owned()));
+    }
+}
+
+/// Writes one line of the manifest's `inputs`.
+pub fn manifest_line(
+    out: &mut impl Write,
+    path: &str,
+    id: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    serde_json::to_writer(
+        &mut *out,
+        &serde_json::json!({
+            "document": path,
+            "report_id": id,
+            "status": status,
+            "reason": reason,
+        }),
+    )?;
+    out.write_all(b"\n")?;
+    Ok(())
 }
 
 /// The coverage by province and year, and the headline figures over time, for `summary.html`.

@@ -19,8 +19,10 @@ pub mod config;
 mod corrections;
 mod inputs;
 mod ledger;
+mod partitions;
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -365,18 +367,26 @@ fn validate_into(
     Ok(())
 }
 
-/// Validates the reports of a piece that were read now (`fresh[i]`; the others were validated
-/// when they were read), caches those with `cache[i]` in the state (not the corrected ones),
-/// and encodes the piece for every table.
-/// `first_doc` is the number of the chunk's first document.
+/// What the chunk knows of each of its reports (by position): read now (`fresh`: not yet
+/// validated), to be cached in the state (`cache`: not the corrected ones), changed by the
+/// user's corrections, the document's number in the corpus, and its file's modification time.
+struct ChunkInfo {
+    fresh: Vec<bool>,
+    cache: Vec<bool>,
+    corrected: Vec<bool>,
+    docs: Vec<u32>,
+    mtimes: Vec<u64>,
+}
+
+/// Validates the reports of a piece that were read now (the others were validated when they
+/// were read), caches the ones to cache in the state, and encodes the piece for every table.
 fn encode_piece(
     piece: Vec<(usize, Report)>,
-    fresh: &[bool],
-    cache: &[bool],
-    first_doc: usize,
+    info: &ChunkInfo,
     store: Option<&nianbao_state::Store>,
     encoder: &nianbao_export::Encoder,
 ) -> Result<Piece> {
+    let (fresh, cache) = (&info.fresh, &info.cache);
     let (idx, mut reports): (Vec<usize>, Vec<Report>) = piece.into_iter().unzip();
     let cells = batch::cells_batch(&reports)?;
     let sections = batch::sections_batch(&reports)?;
@@ -390,7 +400,9 @@ fn encode_piece(
             }
         }
     }
-    let docs: Vec<u32> = idx.iter().map(|&i| (first_doc + i) as u32).collect();
+    let docs: Vec<u32> = idx.iter().map(|&i| info.docs[i]).collect();
+    let mtimes: Vec<u64> = idx.iter().map(|&i| info.mtimes[i]).collect();
+    let corrected: Vec<bool> = idx.iter().map(|&i| info.corrected[i]).collect();
     // a piece has one year when partitioned; otherwise the encoder ignores it
     let year = reports.first().and_then(|r| r.report_year);
     let findings = batch::findings_batch(
@@ -410,7 +422,7 @@ fn encode_piece(
     .collect::<Result<_, _>>()?;
     Ok(Piece {
         tables,
-        ledger: Ledger::prepare(&reports, &docs, &sections)?,
+        ledger: Ledger::prepare(&reports, &docs, &mtimes, &corrected, &sections)?,
     })
 }
 
@@ -577,6 +589,22 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     let mut next_fingerprint = Fingerprint::new(cfg);
     let mut live: Vec<[u8; 32]> = Vec::new();
     let mut changes = Changes::default();
+    let expected = cfg.expected_agencies()?;
+    // Partitioned and incremental: the records of this run's year partitions are kept for the
+    // next one, which links every year none of whose documents changed (issue 15.4).
+    let config_key = Fingerprint::new(cfg).finish();
+    let reuse = match (&store, cfg.partition_by_year, &config_key) {
+        (Some(s), true, Some(key)) => plan_reuse(
+            &inputs,
+            s,
+            key,
+            &cfg.output,
+            &read_opts,
+            &corr,
+            expected.as_deref(),
+        )?,
+        _ => None,
+    };
     let schemas = schemas();
     let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
     let writer = nianbao_export::DatasetWriter::create_with(
@@ -602,6 +630,8 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     let encoder = writer.encoder();
     let scratch = writer.scratch_dir().to_owned();
     let ledger = Ledger::new(&scratch)?;
+    // years with a document unreadable for a reason that may not last: not recorded for reuse
+    let mut retry_years: std::collections::BTreeSet<Option<i32>> = Default::default();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Piece>>(1);
     let (mut writer, ledger) = std::thread::scope(|scope| -> Result<_> {
         let handle = scope.spawn(move || write_chunks(writer, ledger, rx));
@@ -611,10 +641,15 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
                 .clone()
                 .map(|i| old_index.seek(inputs.rel(i)))
                 .collect();
-            let got: Vec<Got> = chunk
+            // documents of reused year partitions are not read: their record stands for them
+            let got: Vec<Option<Got>> = chunk
                 .clone()
                 .into_par_iter()
                 .map(|i| {
+                    if reuse.as_ref().is_some_and(|r| r.skips(i).is_some()) {
+                        bar.inc(1);
+                        return None;
+                    }
                     let rel = inputs.rel(i);
                     let seen = old[i - chunk.start].as_ref();
                     let got = get_report(
@@ -627,13 +662,41 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
                     );
                     // per document: a chunk with scanned reports (seconds a page) still moves
                     bar.inc(1);
-                    got
+                    Some(got)
                 })
                 .collect();
             let mut reports: Vec<Report> = Vec::with_capacity(got.len());
-            let mut fresh: Vec<bool> = Vec::with_capacity(got.len());
-            let mut cache: Vec<bool> = Vec::with_capacity(got.len());
-            for (g, old) in got.into_iter().zip(&old) {
+            let mut info = ChunkInfo {
+                fresh: Vec::with_capacity(got.len()),
+                cache: Vec::with_capacity(got.len()),
+                corrected: Vec::with_capacity(got.len()),
+                docs: Vec::with_capacity(got.len()),
+                mtimes: Vec::with_capacity(got.len()),
+            };
+            for ((i, g), old) in chunk.clone().zip(got).zip(&old) {
+                let Some(g) = g else {
+                    // a document of a reused year: unchanged since it was recorded
+                    let (_, rows, row) = reuse
+                        .as_ref()
+                        .and_then(|r| r.skips(i))
+                        .expect("skipped above");
+                    let seen = rows.seen(row);
+                    if old.as_ref().is_some_and(|o| !seen.sha256.starts_with(&o.sha256)) {
+                        changes.changed += 1;
+                    } else if old.is_none() {
+                        changes.added += 1;
+                    }
+                    changes.from_state += 1;
+                    changes.corrected += usize::from(rows.corrected(row));
+                    corr.mark_seen(&seen.sha256);
+                    next_fingerprint.add(inputs.rel(i), Some((seen.size, seen.mtime_ns)));
+                    if let Some(w) = new_index.as_mut() {
+                        w.add(inputs.rel(i), &seen)
+                            .context("writing the state index")?;
+                        live.extend(sha_bytes(&seen.sha256));
+                    }
+                    continue;
+                };
                 match old {
                     None => changes.added += 1,
                     // (a manifest entry holds the report id, a prefix of the hash)
@@ -642,17 +705,25 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
                     }
                     Some(_) => {}
                 }
-                if g.parsed {
+                // (a document read while planning the reuse was parsed then)
+                if g.parsed || reuse.as_ref().is_some_and(|r| r.parsed[i]) {
                     changes.parsed += 1;
                 } else {
                     changes.from_state += 1;
                 }
-                fresh.push(g.parsed);
-                cache.push(g.parsed && !g.corrected);
+                info.fresh.push(g.parsed);
+                info.cache.push(g.parsed && !g.corrected);
+                info.corrected.push(g.corrected);
+                info.docs.push(i as u32);
+                info.mtimes
+                    .push(g.seen.as_ref().map_or(0, |s| s.mtime_ns as u64));
                 changes.corrected += usize::from(g.corrected);
                 if g.report.unreadable.is_some() {
                     changes.failed += 1;
                     changes.retry += usize::from(g.retry);
+                }
+                if g.retry {
+                    retry_years.insert(g.report.report_year);
                 }
                 next_fingerprint.add(
                     &g.report.source.document,
@@ -669,7 +740,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
             // only appends the batches.
             let encoded: Vec<Piece> = pieces(reports, partitioned)
                 .into_par_iter()
-                .map(|p| encode_piece(p, &fresh, &cache, chunk.start, store.as_ref(), &encoder))
+                .map(|p| encode_piece(p, &info, store.as_ref(), &encoder))
                 .collect::<Result<_>>()?;
             if tx.send(encoded).is_err() {
                 break; // the writer stopped on an error: it is returned by join below
@@ -684,11 +755,69 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     // Cross-report checks, then the `reports` rows and the manifest's inputs.
     // Only `findings` and `reports` are still written to: finish the other tables first, so
     // their buffers are freed before the cross-report checks (with partitions, one set per year).
+    let mut ledger = ledger;
+    if let Some(r) = &reuse {
+        // the reused years: their documents' facts for the corpus-wide checks, their files
+        // linked from the previous dataset
+        for i in 0..inputs.len() {
+            if let Some((_, rows, row)) = r.skips(i) {
+                ledger.add_reused(rows.facts(row, i as u32), rows.agency(row), rows.id(row));
+            }
+        }
+        for (meta, _) in r.prev.years.iter().filter(|(m, _)| r.years.contains(&m.year)) {
+            for table in partitions::REUSED_TABLES {
+                let files: Vec<serde_json::Value> = meta
+                    .outputs
+                    .iter()
+                    .filter(|o| o["table"] == table)
+                    .cloned()
+                    .collect();
+                writer
+                    .link(table, meta.year, &cfg.output, &files)
+                    .context("reusing a year partition of the previous dataset")?;
+            }
+        }
+    }
     for table in ["cells", "cells_wide"] {
         writer.close(table)?;
     }
-    let expected = cfg.expected_agencies()?;
-    let mut closing = ledger.close(&mut writer, &inputs, &scratch, expected.as_deref())?;
+    let mut records = match (&store, cfg.partition_by_year) {
+        (Some(s), true) => Some(partitions::RecordsWriter::new(s)?),
+        _ => None,
+    };
+    let load_signatures = |doc: u32| -> Vec<(u8, nianbao_validate::reuse::Signature)> {
+        let i = doc as usize;
+        let seen = reuse
+            .as_ref()
+            .and_then(|r| r.skips(i))
+            .map(|(_, rows, row)| rows.seen(row));
+        let g = get_report(
+            &inputs.path(i),
+            inputs.rel(i),
+            &read_opts,
+            store.as_ref(),
+            seen.as_ref(),
+            &corr,
+        );
+        g.report
+            .sections
+            .iter()
+            .filter_map(|p| nianbao_validate::reuse::signature(&p.text).map(|s| (p.part, s)))
+            .collect()
+    };
+    let mut closing = ledger.close(
+        &mut writer,
+        &inputs,
+        &scratch,
+        expected.as_deref(),
+        records.as_mut(),
+        reuse
+            .as_ref()
+            .map(|_| &load_signatures as &(dyn Fn(u32) -> _ + Sync)),
+    )?;
+    if let Some(r) = &reuse {
+        r.add_to(&mut closing, &scratch)?;
+    }
     let by_status = &closing.by_status;
     let by_rule = &closing.by_rule;
     let mut page = std::mem::take(&mut closing.summary);
@@ -719,10 +848,28 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
             .collect::<Vec<_>>(),
         nianbao_vocab::RULES,
     );
-    let mut manifest_inputs = std::io::BufReader::new(&mut closing.inputs);
-    let (counts, _outputs) = writer
+    // the manifest's inputs: year partition by year partition (path order within each)
+    let mut parts: Vec<std::fs::File> = std::mem::take(&mut closing.inputs).into_values().collect();
+    let mut chained: Box<dyn std::io::Read> = Box::new(std::io::empty());
+    for f in parts.drain(..) {
+        chained = Box::new(chained.chain(f));
+    }
+    let mut manifest_inputs = std::io::BufReader::new(chained);
+    let (counts, outputs) = writer
         .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
         .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
+    if let (Some(records), Some(key)) = (records, &config_key) {
+        save_records(
+            records,
+            key,
+            &cfg.output,
+            &closing,
+            &outputs,
+            reuse.as_ref(),
+            &retry_years,
+        )
+        .context("saving the records of the year partitions")?;
+    }
     changes.removed = old_index.finish();
     let corrections = cfg
         .corrections
@@ -777,6 +924,220 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         summary,
         unreadable: closing.unreadable,
     })
+}
+
+/// What an incremental run of a partitioned dataset takes from the previous run (see the
+/// `partitions` module).
+struct Reuse {
+    prev: partitions::Previous,
+    plan: partitions::Plan,
+    /// The years whose partitions are linked from the previous dataset.
+    years: std::collections::BTreeSet<Option<i32>>,
+    /// Documents parsed while planning (by input number).
+    parsed: Vec<bool>,
+}
+
+impl Reuse {
+    /// The record of document `i` when its year partition is reused (then it is not read).
+    fn skips(&self, i: usize) -> Option<(&partitions::YearMeta, &partitions::DocRows, usize)> {
+        let (meta, rows, row) = self.prev.row(&self.plan, i)?;
+        self.years.contains(&meta.year).then_some((meta, rows, row))
+    }
+
+    /// Adds the reused years to what the run reports: their documents, statuses, findings,
+    /// cells, and manifest lines (in temporary files in `dir`).
+    fn add_to(&self, closing: &mut ledger::Closing, dir: &Path) -> Result<()> {
+        use std::io::{Seek, Write};
+        for (meta, rows) in self.prev.years.iter().filter(|(m, _)| self.years.contains(&m.year)) {
+            let mut lines = std::io::BufWriter::new(tempfile::tempfile_in(dir)?);
+            for i in 0..rows.len() {
+                let why = rows.reason(i);
+                ledger::tally(
+                    &mut closing.summary,
+                    &mut closing.by_status,
+                    &mut closing.unreadable,
+                    rows.year(i),
+                    (rows.document(i), rows.status(i), why),
+                    rows.format(i),
+                    rows.template(i),
+                );
+                ledger::manifest_line(
+                    &mut lines,
+                    rows.document(i),
+                    rows.report_id(i),
+                    rows.status(i),
+                    why,
+                )?;
+            }
+            lines.flush()?;
+            let mut file = lines.into_inner().map_err(|e| e.into_error())?;
+            file.seek(std::io::SeekFrom::Start(0))?;
+            closing.inputs.insert(meta.year, file);
+            closing.documents += rows.len();
+            closing.summary.documents += rows.len();
+            for (rule, n) in &meta.rules {
+                let rule = nianbao_vocab::rules::rule(rule)
+                    .map(|r| r.name)
+                    .with_context(|| format!("a recorded finding rule {rule} is unknown"))?;
+                *closing.by_rule.entry(rule).or_default() += n;
+            }
+            for (k, n) in &meta.cells_by_status {
+                *closing.summary.cells_by_status.entry(k.clone()).or_default() += n;
+            }
+            closing.rules_by_year.insert(meta.year, meta.rules.clone());
+            closing
+                .cells_by_year
+                .insert(meta.year, meta.cells_by_status.clone());
+        }
+        closing.unreadable.sort();
+        Ok(())
+    }
+}
+
+/// Plans what an incremental run of a partitioned dataset can reuse: reads the documents
+/// that are new or changed since the records were made (caching them in the state), runs the
+/// corpus-wide checks on every document's facts, and keeps the years with no document
+/// added, changed or removed and the recorded cross-report results. `None` when there is
+/// nothing to reuse.
+fn plan_reuse(
+    inputs: &inputs::Inputs,
+    store: &nianbao_state::Store,
+    key: &str,
+    output: &Path,
+    opts: &ReadOptions,
+    corr: &corrections::Corrections,
+    expected: Option<&[(String, String)]>,
+) -> Result<Option<Reuse>> {
+    let Some(prev) = partitions::Previous::load(store, key, output) else {
+        return Ok(None);
+    };
+    let stats: Vec<Option<(u64, u128)>> = (0..inputs.len())
+        .into_par_iter()
+        .map(|i| {
+            let m = std::fs::metadata(inputs.path(i)).ok()?;
+            Some((m.len(), mtime_ns(&m)))
+        })
+        .collect();
+    let listed: Vec<(&str, Option<(u64, u128)>)> = (0..inputs.len())
+        .map(|i| (inputs.rel(i), stats[i]))
+        .collect();
+    let mut plan = prev.plan(&listed);
+    drop(listed);
+    // the documents not recorded as they are now: read (and cached) to learn their year
+    type Facts = (
+        nianbao_validate::panel::ReportFacts,
+        Option<(String, String)>,
+        Option<u64>,
+    );
+    let dirty: Vec<usize> = (0..inputs.len()).filter(|&i| !plan.is_clean(i)).collect();
+    let read: Vec<(usize, Facts, bool)> = dirty
+        .into_par_iter()
+        .map(|i| -> Result<_> {
+            let g = get_report(&inputs.path(i), inputs.rel(i), opts, Some(store), None, corr);
+            let mut r = g.report;
+            if g.parsed && r.unreadable.is_none() {
+                validate_chunk(std::slice::from_mut(&mut r))?;
+                if !g.corrected {
+                    store.put(&r).with_context(|| {
+                        format!("caching {} in the state directory", r.source.document)
+                    })?;
+                }
+            }
+            Ok((i, ledger::facts_of(&r, i as u32), g.parsed))
+        })
+        .collect::<Result<_>>()?;
+    let mut parsed = vec![false; inputs.len()];
+    let mut fresh: Vec<Option<Facts>> = (0..inputs.len()).map(|_| None).collect();
+    for (i, f, p) in read {
+        plan.touched.insert(f.0.report_year);
+        parsed[i] = p;
+        fresh[i] = Some(f);
+    }
+    let recorded: std::collections::BTreeSet<Option<i32>> =
+        prev.years.iter().map(|(m, _)| m.year).collect();
+    if recorded.iter().all(|y| plan.touched.contains(y)) {
+        return Ok(None);
+    }
+    // every document's facts, then the corpus-wide checks as the run will do them
+    let mut agencies = ledger::Agencies::default();
+    let mut facts = Vec::with_capacity(inputs.len());
+    for (i, f) in fresh.into_iter().enumerate() {
+        let (mut f, agency, id) = match f {
+            Some(f) => f,
+            None => {
+                let (_, rows, row) = prev.row(&plan, i).expect("clean when not read");
+                (rows.facts(row, i as u32), rows.agency(row), rows.id(row))
+            }
+        };
+        f.agency = agency.map(|(key, name)| agencies.number(key, name, i as u32));
+        facts.push((f, id));
+    }
+    let digests = ledger::Corpus::check(facts, agencies, expected, inputs)?.digests(inputs);
+    let years = prev
+        .years
+        .iter()
+        .map(|(m, _)| m)
+        .filter(|m| !plan.touched.contains(&m.year) && digests.get(&m.year) == Some(&m.digest))
+        .map(|m| m.year)
+        .collect();
+    Ok(Some(Reuse {
+        prev,
+        plan,
+        years,
+        parsed,
+    }))
+}
+
+/// Saves the records of this run's year partitions for the next run (after publishing):
+/// reused years keep theirs; the others get this run's files, counts and digests, except
+/// years with a document to retry.
+fn save_records(
+    records: partitions::RecordsWriter,
+    key: &str,
+    output: &Path,
+    closing: &ledger::Closing,
+    outputs: &[serde_json::Value],
+    reuse: Option<&Reuse>,
+    retry: &std::collections::BTreeSet<Option<i32>>,
+) -> Result<()> {
+    let generation = std::fs::read_link(output)?;
+    let mut years = Vec::new();
+    let mut written = std::collections::BTreeSet::new();
+    for (&year, digest) in &closing.digests {
+        if let Some((meta, _)) = reuse.and_then(|r| {
+            r.prev
+                .years
+                .iter()
+                .find(|(m, _)| m.year == year && r.years.contains(&year))
+        }) {
+            years.push(meta.clone());
+            continue;
+        }
+        let dir = nianbao_export::partition_dir(year);
+        let files = outputs
+            .iter()
+            .filter(|o| {
+                let file = o["file"].as_str().unwrap_or("");
+                partitions::REUSED_TABLES.iter().any(|t| {
+                    file.starts_with(&format!("{t}/{dir}/"))
+                        || file.starts_with(&format!("csv/{t}/{dir}/"))
+                })
+            })
+            .cloned()
+            .collect();
+        if !retry.contains(&year) {
+            written.insert(year);
+        }
+        years.push(partitions::YearMeta {
+            year,
+            outputs: files,
+            rules: closing.rules_by_year.get(&year).cloned().unwrap_or_default(),
+            cells_by_status: closing.cells_by_year.get(&year).cloned().unwrap_or_default(),
+            digest: digest.clone(),
+            file: String::new(),
+        });
+    }
+    records.commit(key, &generation, years, &written)
 }
 
 /// What the run did with the user's corrections: how many documents they changed, and every

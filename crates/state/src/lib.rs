@@ -94,6 +94,12 @@ impl Store {
         Ok(Store { dir })
     }
 
+    /// The store's directory (the state of this parser key), where callers may keep records
+    /// of their own that belong with it (e.g. the pipeline's `partitions/`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn object(&self, sha: &str) -> PathBuf {
         let prefix = sha.get(..2).unwrap_or("xx");
         self.dir

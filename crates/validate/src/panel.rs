@@ -55,7 +55,8 @@ const JUMP_CHECKED: [usize; 3] = [0, 3, 5];
 /// the larger of the two is at least this: 3 → 30 applications happens.
 const JUMP_FLOOR: f32 = 50.0;
 
-const N_FIGURES: usize = 7 + 7 + 6 + 10 + HEADLINES.len();
+/// The number of cells in [`ReportFacts::figures`].
+pub const N_FIGURES: usize = 7 + 7 + 6 + 10 + HEADLINES.len();
 
 /// The cell keys of [`ReportFacts::figures`], in order.
 pub fn figure_keys() -> Vec<String> {

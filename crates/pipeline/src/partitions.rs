@@ -1,0 +1,441 @@
+//! Nightly partition reuse (issue 15, item 4): an incremental run of a dataset partitioned by
+//! year takes every year partition none of whose inputs changed from the previous generation
+//! (hard links), and reads, validates and encodes only the touched years.
+//!
+//! **In**: the records the previous run left in the state ([`Previous`]: per year, the
+//! published files and, per document, what the corpus-wide checks need), the inputs and their
+//! sizes and modification times. **Out**: a [`Plan`]: which documents are unchanged members of
+//! a recorded year, and which years must be rebuilt. **Never**: reuses a partition whose bytes
+//! could differ from a full rebuild. A year is reused only when the previous dataset is still
+//! the published one, the build, config and lists are the same, none of the year's documents
+//! was added, changed, removed or retried, and (checked by the caller once the corpus-wide
+//! checks have run) its cross-report results — findings naming other documents, the report of
+//! the year before that its sections are compared with — are the recorded ones
+//! (`ledger::Corpus::digests`).
+//!
+//! Layout, beside the state's objects:
+//!
+//! ```text
+//! parser-KEY/partitions/meta.json     key, generation, per year: files, counts, digest
+//! parser-KEY/partitions/y2024-….arrow one row per document of the year (Arrow IPC)
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float32Array, Int32Array, RecordBatch, StringArray, UInt32Array,
+    UInt64Array, UInt8Array,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use nianbao_validate::panel::{ReportFacts, N_FIGURES};
+
+/// The tables whose year partitions are reused; `panel` and `coverage` (one row per agency
+/// and year, cheap) are always written anew.
+pub const REUSED_TABLES: [&str; 5] = ["reports", "cells", "cells_wide", "sections", "findings"];
+
+/// Version of the records' layout; other versions are ignored.
+const VERSION: u32 = 1;
+
+/// The schema of a year's per-document records.
+pub fn record_schema() -> SchemaRef {
+    static SCHEMA: std::sync::OnceLock<SchemaRef> = std::sync::OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let mut fields = vec![
+                Field::new("document", DataType::Utf8, false),
+                Field::new("report_id", DataType::Utf8, false),
+                Field::new("bytes", DataType::UInt64, false),
+                Field::new("mtime_ns", DataType::UInt64, false),
+                Field::new("sha256", DataType::Utf8, false),
+                Field::new("agency_key", DataType::Utf8, true),
+                Field::new("agency", DataType::Utf8, true),
+                Field::new("report_year", DataType::Int32, true),
+                Field::new("template", DataType::Utf8, true),
+                Field::new("format", DataType::Utf8, false),
+                Field::new("status", DataType::Utf8, false),
+                Field::new("reason", DataType::Utf8, true),
+                Field::new("rank", DataType::UInt8, false),
+                Field::new("published", DataType::UInt32, false),
+                Field::new("corrected", DataType::Boolean, false),
+            ];
+            for i in 0..N_FIGURES {
+                fields.push(Field::new(format!("figure{i}"), DataType::Float32, false));
+            }
+            Arc::new(Schema::new(fields))
+        })
+        .clone()
+}
+
+/// A year's per-document records, read back: typed views of the columns.
+pub struct DocRows {
+    batch: RecordBatch,
+}
+
+fn col<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
+    b.column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .expect("record batches are checked against the schema when read")
+}
+
+impl DocRows {
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.batch.num_rows()
+    }
+    /// The document path of row `i`.
+    pub fn document(&self, i: usize) -> &str {
+        col::<StringArray>(&self.batch, "document").value(i)
+    }
+    fn opt_str(&self, name: &str, i: usize) -> Option<&str> {
+        let c = col::<StringArray>(&self.batch, name);
+        c.is_valid(i).then(|| c.value(i))
+    }
+    fn str(&self, name: &str, i: usize) -> &str {
+        col::<StringArray>(&self.batch, name).value(i)
+    }
+    /// Size and modification time as the run that read it saw them.
+    pub fn stat(&self, i: usize) -> (u64, u64) {
+        (
+            col::<UInt64Array>(&self.batch, "bytes").value(i),
+            col::<UInt64Array>(&self.batch, "mtime_ns").value(i),
+        )
+    }
+    /// What the state's index remembers of the file.
+    pub fn seen(&self, i: usize) -> nianbao_state::Seen {
+        let (size, mtime) = self.stat(i);
+        nianbao_state::Seen {
+            size,
+            mtime_ns: u128::from(mtime),
+            sha256: self.str("sha256", i).to_owned(),
+        }
+    }
+    /// The report id.
+    pub fn report_id(&self, i: usize) -> &str {
+        self.str("report_id", i)
+    }
+    /// The report's status after the cross-report checks.
+    pub fn status(&self, i: usize) -> &str {
+        self.str("status", i)
+    }
+    /// Why it is unreadable.
+    pub fn reason(&self, i: usize) -> Option<&str> {
+        self.opt_str("reason", i)
+    }
+    /// The file format.
+    pub fn format(&self, i: usize) -> &str {
+        self.str("format", i)
+    }
+    /// The template's name.
+    pub fn template(&self, i: usize) -> Option<&str> {
+        self.opt_str("template", i)
+    }
+    /// The report year.
+    pub fn year(&self, i: usize) -> Option<i32> {
+        let c = col::<Int32Array>(&self.batch, "report_year");
+        c.is_valid(i).then(|| c.value(i))
+    }
+    /// Whether the user's corrections changed it.
+    pub fn corrected(&self, i: usize) -> bool {
+        col::<BooleanArray>(&self.batch, "corrected").value(i)
+    }
+    /// The agency's key and printed name.
+    pub fn agency(&self, i: usize) -> Option<(String, String)> {
+        Some((
+            self.opt_str("agency_key", i)?.to_owned(),
+            self.opt_str("agency", i)?.to_owned(),
+        ))
+    }
+    /// The report id as a number (`None` for a document without content).
+    pub fn id(&self, i: usize) -> Option<u64> {
+        let sha = self.str("sha256", i);
+        (!sha.is_empty())
+            .then(|| u64::from_str_radix(self.report_id(i), 16).ok())
+            .flatten()
+    }
+    /// The facts the corpus-wide checks need, as document `doc`.
+    pub fn facts(&self, i: usize, doc: u32) -> ReportFacts {
+        let mut figures = [f32::NAN; N_FIGURES];
+        for (k, f) in figures.iter_mut().enumerate() {
+            *f = col::<Float32Array>(&self.batch, &format!("figure{k}")).value(i);
+        }
+        ReportFacts {
+            doc,
+            report_year: self.year(i),
+            template: self.template(i).and_then(|t| {
+                nianbao_vocab::Template::ALL
+                    .into_iter()
+                    .find(|x| x.as_str() == t)
+            }),
+            status: col::<UInt8Array>(&self.batch, "rank").value(i),
+            published: col::<UInt32Array>(&self.batch, "published").value(i),
+            figures,
+            ..ReportFacts::default()
+        }
+    }
+}
+
+/// Builds the record rows of some documents: `reports` columns of the spill (`rows`), their
+/// statuses after the cross-report checks, modification times, corrected flags and facts.
+pub fn record_batch(
+    rows: &RecordBatch,
+    status: &[&str],
+    mtimes: &UInt64Array,
+    corrected: &BooleanArray,
+    facts: &[&ReportFacts],
+) -> Result<RecordBatch> {
+    let schema = record_schema();
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for f in schema.fields() {
+        let name = f.name().as_str();
+        columns.push(match name {
+            "status" => Arc::new(StringArray::from(status.to_vec())),
+            "mtime_ns" => Arc::new(mtimes.clone()),
+            "corrected" => Arc::new(corrected.clone()),
+            "rank" => Arc::new(UInt8Array::from_iter_values(facts.iter().map(|f| f.status))),
+            "published" => Arc::new(UInt32Array::from_iter_values(
+                facts.iter().map(|f| f.published),
+            )),
+            _ if name.starts_with("figure") => {
+                let k: usize = name["figure".len()..].parse()?;
+                Arc::new(Float32Array::from_iter_values(
+                    facts.iter().map(|f| f.figures[k]),
+                ))
+            }
+            _ => rows
+                .column_by_name(name)
+                .with_context(|| format!("the spilled reports have no {name}"))?
+                .clone(),
+        });
+    }
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// One recorded year partition.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct YearMeta {
+    /// The report year (`None`: reports without one).
+    pub year: Option<i32>,
+    /// Its files in the published dataset: the manifest's `outputs` entries.
+    pub outputs: Vec<serde_json::Value>,
+    /// Its reports' own findings by rule (the cross-report ones are counted anew every run).
+    pub rules: BTreeMap<String, usize>,
+    /// Its cells by status.
+    pub cells_by_status: BTreeMap<String, usize>,
+    /// The digest of its cross-report results (see the module doc).
+    pub digest: String,
+    /// The file of its per-document records, in `partitions/`.
+    pub file: String,
+}
+
+/// The records of the previous run, as saved in `partitions/meta.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Meta {
+    version: u32,
+    /// The build, config and lists the dataset was built with.
+    key: String,
+    /// The generation the output linked to when the records were saved.
+    generation: PathBuf,
+    years: Vec<YearMeta>,
+}
+
+/// The previous run's year partitions, when they can be reused at all.
+pub struct Previous {
+    /// By year, with their per-document records.
+    pub years: Vec<(YearMeta, DocRows)>,
+}
+
+fn dir(store: &nianbao_state::Store) -> PathBuf {
+    store.dir().join("partitions")
+}
+
+impl Previous {
+    /// The records of the previous run, if it published the dataset `output` links to now,
+    /// with the same `key`, and its files are all still there at their sizes; `None`
+    /// otherwise (then nothing is reused).
+    pub fn load(store: &nianbao_state::Store, key: &str, output: &Path) -> Option<Previous> {
+        let d = dir(store);
+        let meta: Meta = serde_json::from_slice(&std::fs::read(d.join("meta.json")).ok()?).ok()?;
+        if meta.version != VERSION
+            || meta.key != key
+            || std::fs::read_link(output).ok()? != meta.generation
+        {
+            return None;
+        }
+        let mut years = Vec::with_capacity(meta.years.len());
+        for y in meta.years {
+            let intact = y.outputs.iter().all(|o| {
+                let (Some(file), Some(bytes)) = (o["file"].as_str(), o["bytes"].as_u64()) else {
+                    return false;
+                };
+                std::fs::metadata(output.join(file)).is_ok_and(|m| m.len() == bytes)
+            });
+            if !intact {
+                return None;
+            }
+            let rows = read_rows(&d.join(&y.file))?;
+            years.push((y, rows));
+        }
+        Some(Previous { years })
+    }
+
+    /// Matches the inputs (in path order, with their size and modification time; `None`
+    /// when unknown) against the recorded documents.
+    pub fn plan(&self, inputs: &[(&str, Option<(u64, u128)>)]) -> Plan {
+        let mut cursor = vec![0usize; self.years.len()];
+        let mut clean = Vec::with_capacity(inputs.len());
+        let mut touched = BTreeSet::new();
+        for (rel, stat) in inputs {
+            let mut found = None;
+            for (slot, (meta, rows)) in self.years.iter().enumerate() {
+                let c = &mut cursor[slot];
+                while *c < rows.len() && rows.document(*c) < *rel {
+                    touched.insert(meta.year); // a document of that year is gone
+                    *c += 1;
+                }
+                if *c < rows.len() && rows.document(*c) == *rel {
+                    let (size, mtime) = rows.stat(*c);
+                    let same = mtime != 0
+                        && stat.is_some_and(|(s, m)| s == size && m == u128::from(mtime));
+                    if same {
+                        found = Some((slot as u16, *c as u32));
+                    } else {
+                        touched.insert(meta.year); // changed (or cannot be trusted unchanged)
+                    }
+                    *c += 1;
+                }
+            }
+            clean.push(found);
+        }
+        for (slot, (meta, rows)) in self.years.iter().enumerate() {
+            if cursor[slot] < rows.len() {
+                touched.insert(meta.year);
+            }
+        }
+        Plan { clean, touched }
+    }
+
+    /// The record of document `i`, when it is an unchanged member of a recorded year.
+    pub fn row(&self, plan: &Plan, i: usize) -> Option<(&YearMeta, &DocRows, usize)> {
+        let (slot, row) = plan.clean[i]?;
+        let (meta, rows) = &self.years[slot as usize];
+        Some((meta, rows, row as usize))
+    }
+}
+
+/// What an incremental run can take from the previous one.
+pub struct Plan {
+    /// For each input: its (year slot, row) when it is an unchanged member of a recorded year.
+    clean: Vec<Option<(u16, u32)>>,
+    /// Years that cannot be reused (grows as the run learns more).
+    pub touched: BTreeSet<Option<i32>>,
+}
+
+impl Plan {
+    /// Whether document `i` is unchanged since it was recorded.
+    pub fn is_clean(&self, i: usize) -> bool {
+        self.clean[i].is_some()
+    }
+}
+
+fn read_rows(path: &Path) -> Option<DocRows> {
+    let f = std::fs::File::open(path).ok()?;
+    let reader = arrow_ipc::reader::FileReader::try_new(std::io::BufReader::new(f), None).ok()?;
+    let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().ok()?;
+    let schema = record_schema();
+    let batch = arrow_select::concat::concat_batches(&schema, &batches).ok()?;
+    // a file of another layout is not used (the schema check makes `col` infallible)
+    (batch.schema().fields() == schema.fields()).then_some(DocRows { batch })
+}
+
+/// Writes this run's per-document records, one file per year, then the meta.
+pub struct RecordsWriter {
+    dir: PathBuf,
+    stamp: String,
+    open: BTreeMap<Option<i32>, (String, arrow_ipc::writer::FileWriter<std::fs::File>)>,
+}
+
+fn year_name(year: Option<i32>) -> String {
+    year.map_or_else(|| "none".to_owned(), |y| y.to_string())
+}
+
+impl RecordsWriter {
+    /// Starts the records of a run in the state `store`.
+    pub fn new(store: &nianbao_state::Store) -> Result<RecordsWriter> {
+        let dir = dir(store);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+        let stamp = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        Ok(RecordsWriter {
+            dir,
+            stamp,
+            open: BTreeMap::new(),
+        })
+    }
+
+    /// Appends the records of some documents of `year`.
+    pub fn append(&mut self, year: Option<i32>, batch: &RecordBatch) -> Result<()> {
+        if !self.open.contains_key(&year) {
+            let name = format!("y{}-{}.arrow", year_name(year), self.stamp);
+            let path = self.dir.join(&name);
+            let f = std::fs::File::create(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let w = arrow_ipc::writer::FileWriter::try_new(f, &record_schema())?;
+            self.open.insert(year, (name, w));
+        }
+        let (_, w) = self.open.get_mut(&year).expect("opened above");
+        w.write(batch)?;
+        Ok(())
+    }
+
+    /// Finishes the files and saves the meta: `years` are this run's years, each with its
+    /// meta (`file` is filled in here for the years written now; reused years keep theirs).
+    /// Files no longer listed are removed.
+    pub fn commit(
+        mut self,
+        key: &str,
+        generation: &Path,
+        mut years: Vec<YearMeta>,
+        written: &BTreeSet<Option<i32>>,
+    ) -> Result<()> {
+        for (year, (name, mut w)) in std::mem::take(&mut self.open) {
+            w.finish()?;
+            if let Some(y) = years.iter_mut().find(|y| y.year == year) {
+                if written.contains(&year) {
+                    y.file = name;
+                }
+            }
+        }
+        // a year written now without records (it had a document to retry) is not kept
+        years.retain(|y| !y.file.is_empty());
+        let meta = Meta {
+            version: VERSION,
+            key: key.to_owned(),
+            generation: generation.to_owned(),
+            years,
+        };
+        let tmp = self.dir.join(format!("meta.json.{}", self.stamp));
+        std::fs::write(&tmp, serde_json::to_vec(&meta)?)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, self.dir.join("meta.json"))
+            .with_context(|| format!("saving {}", self.dir.join("meta.json").display()))?;
+        let keep: BTreeSet<&str> = meta.years.iter().map(|y| y.file.as_str()).collect();
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name != "meta.json" && !keep.contains(name.as_str()) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(())
+    }
+}
