@@ -264,6 +264,23 @@ fn print_summary(
         n("parsed"),
         n("reused")
     );
+    if let Some(years) = summary["partitions_reused"].as_array() {
+        let years: Vec<String> = years
+            .iter()
+            .map(|y| {
+                y.as_i64()
+                    .map_or_else(|| "no year".to_owned(), |y| y.to_string())
+            })
+            .collect();
+        eprintln!(
+            "  year partitions linked from the previous dataset: {}",
+            if years.is_empty() {
+                "none".to_owned()
+            } else {
+                years.join(", ")
+            }
+        );
+    }
     let by_status = counts("by_status");
     eprintln!(
         "  by status: {}",

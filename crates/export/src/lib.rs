@@ -236,7 +236,11 @@ impl ParquetTable {
                 }
             }
             // a row larger than a whole row group makes one alone
-            let take = if lo == 0 && self.pending_rows == 0 { 1 } else { lo };
+            let take = if lo == 0 && self.pending_rows == 0 {
+                1
+            } else {
+                lo
+            };
             if take > 0 {
                 self.pending.push(batch.slice(at, take));
                 self.pending_rows += take;
@@ -745,17 +749,21 @@ impl DatasetWriter {
         }
         let mut rows = 0;
         for o in outputs {
-            let (Some(file), Some(bytes), Some(n)) = (
-                o["file"].as_str(),
-                o["bytes"].as_u64(),
-                o["rows"].as_u64(),
-            ) else {
-                return Err(bad(from.to_owned(), format!("a manifest entry without file, bytes and rows: {o}")));
+            let (Some(file), Some(bytes), Some(n)) =
+                (o["file"].as_str(), o["bytes"].as_u64(), o["rows"].as_u64())
+            else {
+                return Err(bad(
+                    from.to_owned(),
+                    format!("a manifest entry without file, bytes and rows: {o}"),
+                ));
             };
             let src = from.join(file);
             let size = std::fs::metadata(&src).map(|m| m.len()).map_err(io(&src))?;
             if size != bytes {
-                return Err(bad(src, format!("{size} bytes where the manifest says {bytes}")));
+                return Err(bad(
+                    src,
+                    format!("{size} bytes where the manifest says {bytes}"),
+                ));
             }
             let dst = self.tmp.join(file);
             if let Some(dir) = dst.parent() {
@@ -1085,9 +1093,17 @@ mod tests {
     #[test]
     fn a_partition_file_depends_only_on_its_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
         write_batched(&a, &[30_000], 0);
-        write_batched(&b, &[64; 468].iter().copied().chain([48]).collect::<Vec<_>>(), 700);
+        write_batched(
+            &b,
+            &[64; 468].iter().copied().chain([48]).collect::<Vec<_>>(),
+            700,
+        );
         write_batched(&c, &[1, 9_999, 7, 19_993], 3_000);
         for f in [
             format!("t/{PARTITION_COLUMN}=2020/part-0.parquet"),
@@ -1100,7 +1116,10 @@ mod tests {
         // 30,000 rows (fewer than ROW_GROUP_ROWS) but ~16.7 MB of text: cut by bytes in two
         use parquet::file::reader::{FileReader, SerializedFileReader};
         let f = File::open(a.join(format!("t/{PARTITION_COLUMN}=2020/part-0.parquet"))).unwrap();
-        let groups = SerializedFileReader::new(f).unwrap().metadata().num_row_groups();
+        let groups = SerializedFileReader::new(f)
+            .unwrap()
+            .metadata()
+            .num_row_groups();
         assert_eq!(groups, 2);
     }
 
@@ -1135,12 +1154,17 @@ mod tests {
             w.write_in("t", Some(2020), &empty),
             Err(ExportError::Reused { .. })
         ));
-        let (counts, outputs) = w.finish_with_inputs(&serde_json::json!({}), None, "").unwrap();
+        let (counts, outputs) = w
+            .finish_with_inputs(&serde_json::json!({}), None, "")
+            .unwrap();
         assert_eq!(counts["t"], 500);
         assert_eq!(outputs, of_2020);
         for o in &of_2020 {
             let f = o["file"].as_str().unwrap();
-            assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
+            assert_eq!(
+                std::fs::read(a.join(f)).unwrap(),
+                std::fs::read(b.join(f)).unwrap()
+            );
         }
         // a file whose size is not the recorded one is refused
         let mut w = DatasetWriter::create_with(

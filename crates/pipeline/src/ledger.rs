@@ -14,7 +14,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use nianbao_export::{DatasetWriter, Spill};
 use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
@@ -680,11 +682,11 @@ impl Ledger {
             let year = (b.num_rows() > 0 && years.is_valid(0)).then(|| years.value(0));
             let lines = match inputs.entry(key(year)) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::btree_map::Entry::Vacant(e) => e.insert(BufWriter::new(
-                    tempfile::tempfile_in(dir).with_context(|| {
-                        format!("creating a temporary file in {}", dir.display())
-                    })?,
-                )),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(BufWriter::new(tempfile::tempfile_in(dir).with_context(
+                        || format!("creating a temporary file in {}", dir.display()),
+                    )?))
+                }
             };
             let mut new_status: Vec<&str> = Vec::with_capacity(b.num_rows());
             let mut new_n: Vec<u32> = Vec::with_capacity(b.num_rows());
@@ -751,7 +753,11 @@ impl Ledger {
             }
             if let Some(records) = records.as_deref_mut() {
                 let facts: Vec<&ReportFacts> = (0..b.num_rows())
-                    .map(|i| names.facts(docs.value(i)).context("a spilled report without facts"))
+                    .map(|i| {
+                        names
+                            .facts(docs.value(i))
+                            .context("a spilled report without facts")
+                    })
                     .collect::<Result<_>>()?;
                 let mtimes = b
                     .column_by_name(MTIME)

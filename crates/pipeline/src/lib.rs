@@ -681,7 +681,10 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
                         .and_then(|r| r.skips(i))
                         .expect("skipped above");
                     let seen = rows.seen(row);
-                    if old.as_ref().is_some_and(|o| !seen.sha256.starts_with(&o.sha256)) {
+                    if old
+                        .as_ref()
+                        .is_some_and(|o| !seen.sha256.starts_with(&o.sha256))
+                    {
                         changes.changed += 1;
                     } else if old.is_none() {
                         changes.added += 1;
@@ -764,7 +767,12 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
                 ledger.add_reused(rows.facts(row, i as u32), rows.agency(row), rows.id(row));
             }
         }
-        for (meta, _) in r.prev.years.iter().filter(|(m, _)| r.years.contains(&m.year)) {
+        for (meta, _) in r
+            .prev
+            .years
+            .iter()
+            .filter(|(m, _)| r.years.contains(&m.year))
+        {
             for table in partitions::REUSED_TABLES {
                 let files: Vec<serde_json::Value> = meta
                     .outputs
@@ -917,6 +925,13 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         "seconds": secs,
     });
     let mut summary = summary;
+    if cfg.partition_by_year && store.is_some() {
+        let years: Vec<Option<i32>> = reuse
+            .as_ref()
+            .map(|r| r.years.iter().copied().collect())
+            .unwrap_or_default();
+        summary["partitions_reused"] = serde_json::json!(years);
+    }
     if let Some(c) = corrections {
         summary["corrections"] = c;
     }
@@ -948,7 +963,12 @@ impl Reuse {
     /// cells, and manifest lines (in temporary files in `dir`).
     fn add_to(&self, closing: &mut ledger::Closing, dir: &Path) -> Result<()> {
         use std::io::{Seek, Write};
-        for (meta, rows) in self.prev.years.iter().filter(|(m, _)| self.years.contains(&m.year)) {
+        for (meta, rows) in self
+            .prev
+            .years
+            .iter()
+            .filter(|(m, _)| self.years.contains(&m.year))
+        {
             let mut lines = std::io::BufWriter::new(tempfile::tempfile_in(dir)?);
             for i in 0..rows.len() {
                 let why = rows.reason(i);
@@ -982,7 +1002,11 @@ impl Reuse {
                 *closing.by_rule.entry(rule).or_default() += n;
             }
             for (k, n) in &meta.cells_by_status {
-                *closing.summary.cells_by_status.entry(k.clone()).or_default() += n;
+                *closing
+                    .summary
+                    .cells_by_status
+                    .entry(k.clone())
+                    .or_default() += n;
             }
             closing.rules_by_year.insert(meta.year, meta.rules.clone());
             closing
@@ -1033,7 +1057,14 @@ fn plan_reuse(
     let read: Vec<(usize, Facts, bool)> = dirty
         .into_par_iter()
         .map(|i| -> Result<_> {
-            let g = get_report(&inputs.path(i), inputs.rel(i), opts, Some(store), None, corr);
+            let g = get_report(
+                &inputs.path(i),
+                inputs.rel(i),
+                opts,
+                Some(store),
+                None,
+                corr,
+            );
             let mut r = g.report;
             if g.parsed && r.unreadable.is_none() {
                 validate_chunk(std::slice::from_mut(&mut r))?;
@@ -1131,8 +1162,16 @@ fn save_records(
         years.push(partitions::YearMeta {
             year,
             outputs: files,
-            rules: closing.rules_by_year.get(&year).cloned().unwrap_or_default(),
-            cells_by_status: closing.cells_by_year.get(&year).cloned().unwrap_or_default(),
+            rules: closing
+                .rules_by_year
+                .get(&year)
+                .cloned()
+                .unwrap_or_default(),
+            cells_by_status: closing
+                .cells_by_year
+                .get(&year)
+                .cloned()
+                .unwrap_or_default(),
             digest: digest.clone(),
             file: String::new(),
         });

@@ -365,8 +365,7 @@ impl RecordsWriter {
     /// Starts the records of a run in the state `store`.
     pub fn new(store: &nianbao_state::Store) -> Result<RecordsWriter> {
         let dir = dir(store);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let stamp = format!(
             "{}-{}",
             std::process::id(),
