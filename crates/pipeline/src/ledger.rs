@@ -217,8 +217,7 @@ impl Corpus {
                 at += 1;
             }
             while at < self.cross.len() && self.cross[at].doc() == f.doc {
-                h.update(format!("{:?}", self.cross[at].finding(&names)).as_bytes());
-                h.update([1]);
+                hash_finding(h, &self.cross[at].finding(&names));
                 at += 1;
             }
             h.update([2]);
@@ -810,6 +809,26 @@ impl Ledger {
             digests,
         })
     }
+}
+
+/// Feeds every field of a finding to a digest.
+fn hash_finding(h: &mut Sha256, f: &Finding) {
+    let text = |h: &mut Sha256, t: Option<&str>| {
+        if let Some(t) = t {
+            h.update(t.as_bytes());
+        }
+        h.update([0xff]);
+    };
+    text(h, Some(f.rule));
+    text(h, Some(f.severity.as_str()));
+    text(h, f.key.as_deref());
+    text(h, f.row_label.as_deref());
+    text(h, f.column_label.as_deref());
+    for x in [f.expected, f.actual] {
+        h.update(x.map_or([0xff; 8], f64::to_le_bytes));
+    }
+    text(h, Some(&f.message));
+    text(h, f.source.as_deref());
 }
 
 /// What the corpus-wide checks need of a validated report as document `doc`: its facts

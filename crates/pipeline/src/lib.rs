@@ -539,7 +539,9 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
             cfg.output.display()
         );
     }
+    let mut laps = Laps::new();
     let inputs = inputs::Inputs::list(&cfg.input, std::slice::from_ref(&cfg.output))?;
+    laps.lap("listing the inputs");
     let corr = match &cfg.corrections {
         Some(p) => corrections::Corrections::load(p)?,
         None => corrections::Corrections::default(),
@@ -632,6 +634,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     let ledger = Ledger::new(&scratch)?;
     // years with a document unreadable for a reason that may not last: not recorded for reuse
     let mut retry_years: std::collections::BTreeSet<Option<i32>> = Default::default();
+    laps.lap("planning the reuse of year partitions");
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Piece>>(1);
     let (mut writer, ledger) = std::thread::scope(|scope| -> Result<_> {
         let handle = scope.spawn(move || write_chunks(writer, ledger, rx));
@@ -755,6 +758,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
             .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
     })?;
     bar.finish_and_clear();
+    laps.lap("reading, validating and writing the documents");
     // Cross-report checks, then the `reports` rows and the manifest's inputs.
     // Only `findings` and `reports` are still written to: finish the other tables first, so
     // their buffers are freed before the cross-report checks (with partitions, one set per year).
@@ -826,6 +830,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     if let Some(r) = &reuse {
         r.add_to(&mut closing, &scratch)?;
     }
+    laps.lap("corpus-wide checks, panel, sections, reports");
     let by_status = &closing.by_status;
     let by_rule = &closing.by_rule;
     let mut page = std::mem::take(&mut closing.summary);
@@ -866,6 +871,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     let (counts, outputs) = writer
         .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
         .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
+    laps.lap("publishing");
     if let (Some(records), Some(key)) = (records, &config_key) {
         save_records(
             records,
@@ -907,6 +913,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         live.sort_unstable();
         s.retain(|sha| sha_bytes(sha).is_some_and(|b| live.binary_search(&b).is_ok()));
     }
+    laps.lap("saving the records and the state");
     drop(lock);
     let secs = started.elapsed().as_secs_f64();
     let summary = serde_json::json!({
@@ -939,6 +946,32 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         summary,
         unreadable: closing.unreadable,
     })
+}
+
+/// Where a run's time goes, printed on stderr when `NIANBAO_TIMINGS` is set (for
+/// benchmarks: `BENCHMARKS.md`).
+struct Laps {
+    on: bool,
+    last: Instant,
+}
+
+impl Laps {
+    fn new() -> Laps {
+        Laps {
+            on: std::env::var_os("NIANBAO_TIMINGS").is_some(),
+            last: Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, what: &str) {
+        if self.on {
+            eprintln!(
+                "nianbao: timing: {what}: {:.2} s",
+                self.last.elapsed().as_secs_f64()
+            );
+        }
+        self.last = Instant::now();
+    }
 }
 
 /// What an incremental run of a partitioned dataset takes from the previous run (see the

@@ -69,39 +69,72 @@ pub fn record_schema() -> SchemaRef {
         .clone()
 }
 
-/// A year's per-document records, read back: typed views of the columns.
+/// A year's per-document records, read back: the typed columns.
 pub struct DocRows {
-    batch: RecordBatch,
+    document: StringArray,
+    report_id: StringArray,
+    bytes: UInt64Array,
+    mtime_ns: UInt64Array,
+    sha256: StringArray,
+    agency_key: StringArray,
+    agency: StringArray,
+    report_year: Int32Array,
+    template: StringArray,
+    format: StringArray,
+    status: StringArray,
+    reason: StringArray,
+    rank: UInt8Array,
+    published: UInt32Array,
+    corrected: BooleanArray,
+    figures: Vec<Float32Array>,
 }
 
-fn col<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
-    b.column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<T>())
-        .expect("record batches are checked against the schema when read")
+fn typed<T: Clone + 'static>(b: &RecordBatch, name: &str) -> Option<T> {
+    b.column_by_name(name)?
+        .as_any()
+        .downcast_ref::<T>()
+        .cloned()
+}
+
+fn opt(c: &StringArray, i: usize) -> Option<&str> {
+    c.is_valid(i).then(|| c.value(i))
 }
 
 impl DocRows {
+    /// The typed columns of a batch of records; `None` when it is not of [`record_schema`].
+    fn of(b: &RecordBatch) -> Option<DocRows> {
+        Some(DocRows {
+            document: typed(b, "document")?,
+            report_id: typed(b, "report_id")?,
+            bytes: typed(b, "bytes")?,
+            mtime_ns: typed(b, "mtime_ns")?,
+            sha256: typed(b, "sha256")?,
+            agency_key: typed(b, "agency_key")?,
+            agency: typed(b, "agency")?,
+            report_year: typed(b, "report_year")?,
+            template: typed(b, "template")?,
+            format: typed(b, "format")?,
+            status: typed(b, "status")?,
+            reason: typed(b, "reason")?,
+            rank: typed(b, "rank")?,
+            published: typed(b, "published")?,
+            corrected: typed(b, "corrected")?,
+            figures: (0..N_FIGURES)
+                .map(|k| typed(b, &format!("figure{k}")))
+                .collect::<Option<_>>()?,
+        })
+    }
     /// Rows.
     pub fn len(&self) -> usize {
-        self.batch.num_rows()
+        self.document.len()
     }
     /// The document path of row `i`.
     pub fn document(&self, i: usize) -> &str {
-        col::<StringArray>(&self.batch, "document").value(i)
-    }
-    fn opt_str(&self, name: &str, i: usize) -> Option<&str> {
-        let c = col::<StringArray>(&self.batch, name);
-        c.is_valid(i).then(|| c.value(i))
-    }
-    fn str(&self, name: &str, i: usize) -> &str {
-        col::<StringArray>(&self.batch, name).value(i)
+        self.document.value(i)
     }
     /// Size and modification time as the run that read it saw them.
     pub fn stat(&self, i: usize) -> (u64, u64) {
-        (
-            col::<UInt64Array>(&self.batch, "bytes").value(i),
-            col::<UInt64Array>(&self.batch, "mtime_ns").value(i),
-        )
+        (self.bytes.value(i), self.mtime_ns.value(i))
     }
     /// What the state's index remembers of the file.
     pub fn seen(&self, i: usize) -> nianbao_state::Seen {
@@ -109,57 +142,57 @@ impl DocRows {
         nianbao_state::Seen {
             size,
             mtime_ns: u128::from(mtime),
-            sha256: self.str("sha256", i).to_owned(),
+            sha256: self.sha256.value(i).to_owned(),
         }
     }
     /// The report id.
     pub fn report_id(&self, i: usize) -> &str {
-        self.str("report_id", i)
+        self.report_id.value(i)
     }
     /// The report's status after the cross-report checks.
     pub fn status(&self, i: usize) -> &str {
-        self.str("status", i)
+        self.status.value(i)
     }
     /// Why it is unreadable.
     pub fn reason(&self, i: usize) -> Option<&str> {
-        self.opt_str("reason", i)
+        opt(&self.reason, i)
     }
     /// The file format.
     pub fn format(&self, i: usize) -> &str {
-        self.str("format", i)
+        self.format.value(i)
     }
     /// The template's name.
     pub fn template(&self, i: usize) -> Option<&str> {
-        self.opt_str("template", i)
+        opt(&self.template, i)
     }
     /// The report year.
     pub fn year(&self, i: usize) -> Option<i32> {
-        let c = col::<Int32Array>(&self.batch, "report_year");
-        c.is_valid(i).then(|| c.value(i))
+        self.report_year
+            .is_valid(i)
+            .then(|| self.report_year.value(i))
     }
     /// Whether the user's corrections changed it.
     pub fn corrected(&self, i: usize) -> bool {
-        col::<BooleanArray>(&self.batch, "corrected").value(i)
+        self.corrected.value(i)
     }
     /// The agency's key and printed name.
     pub fn agency(&self, i: usize) -> Option<(String, String)> {
         Some((
-            self.opt_str("agency_key", i)?.to_owned(),
-            self.opt_str("agency", i)?.to_owned(),
+            opt(&self.agency_key, i)?.to_owned(),
+            opt(&self.agency, i)?.to_owned(),
         ))
     }
     /// The report id as a number (`None` for a document without content).
     pub fn id(&self, i: usize) -> Option<u64> {
-        let sha = self.str("sha256", i);
-        (!sha.is_empty())
+        (!self.sha256.value(i).is_empty())
             .then(|| u64::from_str_radix(self.report_id(i), 16).ok())
             .flatten()
     }
     /// The facts the corpus-wide checks need, as document `doc`.
     pub fn facts(&self, i: usize, doc: u32) -> ReportFacts {
         let mut figures = [f32::NAN; N_FIGURES];
-        for (k, f) in figures.iter_mut().enumerate() {
-            *f = col::<Float32Array>(&self.batch, &format!("figure{k}")).value(i);
+        for (f, c) in figures.iter_mut().zip(&self.figures) {
+            *f = c.value(i);
         }
         ReportFacts {
             doc,
@@ -169,8 +202,8 @@ impl DocRows {
                     .into_iter()
                     .find(|x| x.as_str() == t)
             }),
-            status: col::<UInt8Array>(&self.batch, "rank").value(i),
-            published: col::<UInt32Array>(&self.batch, "published").value(i),
+            status: self.rank.value(i),
+            published: self.published.value(i),
             figures,
             ..ReportFacts::default()
         }
@@ -346,8 +379,8 @@ fn read_rows(path: &Path) -> Option<DocRows> {
     let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().ok()?;
     let schema = record_schema();
     let batch = arrow_select::concat::concat_batches(&schema, &batches).ok()?;
-    // a file of another layout is not used (the schema check makes `col` infallible)
-    (batch.schema().fields() == schema.fields()).then_some(DocRows { batch })
+    // a file of another layout is not used
+    DocRows::of(&batch)
 }
 
 /// Writes this run's per-document records, one file per year, then the meta.
