@@ -11,7 +11,7 @@
 //! on any thread (CSV rows formatted, byte for byte as `arrow-csv` writes them); the writer
 //! only appends. Parquet row groups wait as Arrow data until they are full, then are encoded in
 //! one go, their columns in parallel; each open file buffers at most one row group
-//! ([`ROW_GROUP_BYTES`] of data). A file's bytes depend only on its rows, never on how they
+//! ([`ROW_GROUP_BYTES`] of data, [`PARTITION_ROW_GROUP_BYTES`] in a partition). A file's bytes depend only on its rows, never on how they
 //! were batched or on the other files (so a year partition can be reused, see
 //! [`DatasetWriter::link`]).
 //! **Never:** holds a whole table in memory, or changes the data it is given.
@@ -148,6 +148,9 @@ pub const ROW_GROUP_ROWS: usize = 65_536;
 /// Largest size of a row group's Arrow data before it is encoded (wide tables flush by size,
 /// not rows).
 pub const ROW_GROUP_BYTES: usize = 8 << 20;
+/// The same for the files of a partitioned dataset: every year of every table being written
+/// waits at once (7 years × 3 tables at 8 MB held ~1.4 GB at 1 M reports).
+pub const PARTITION_ROW_GROUP_BYTES: usize = 4 << 20;
 
 /// Field metadata key: a string column whose field has `parquet_statistics` = `min_max`
 /// gets min/max statistics in its Parquet files (per row group and page, so that readers can
@@ -174,7 +177,8 @@ struct TableWriter {
 ///
 /// The file is a function of its rows alone, never of how they were batched or of what other
 /// files were written meanwhile: a row group is the longest run of the next rows within
-/// [`ROW_GROUP_ROWS`] rows and [`ROW_GROUP_BYTES`] of data (see [`data_bytes`]; at least one
+/// [`ROW_GROUP_ROWS`] rows and [`ROW_GROUP_BYTES`] of data ([`PARTITION_ROW_GROUP_BYTES`] in a
+/// partition; see [`data_bytes`]; at least one
 /// row), and its batches are concatenated before encoding, so that pages split the same way.
 /// That is what lets an incremental run link a year partition from the previous dataset and
 /// still publish the bytes a full rebuild writes (issue 15).
@@ -187,6 +191,8 @@ struct ParquetTable {
     pending: Vec<RecordBatch>,
     pending_rows: usize,
     pending_bytes: usize,
+    /// [`ROW_GROUP_BYTES`], or [`PARTITION_ROW_GROUP_BYTES`] for a partition.
+    group_bytes: usize,
 }
 
 /// The data bytes of rows `from..to` of a batch, as the row-group rule counts them: a fixed
@@ -225,7 +231,7 @@ impl ParquetTable {
         while at < n {
             // the most rows from `at` that still fit (bytes grow with rows: binary search)
             let room_rows = ROW_GROUP_ROWS - self.pending_rows;
-            let room_bytes = ROW_GROUP_BYTES.saturating_sub(self.pending_bytes);
+            let room_bytes = self.group_bytes.saturating_sub(self.pending_bytes);
             let (mut lo, mut hi) = (0, room_rows.min(n - at));
             while lo < hi {
                 let mid = (lo + hi).div_ceil(2);
@@ -483,6 +489,7 @@ fn open_table(
     stem: &str,
     schema: &SchemaRef,
     formats: Formats,
+    group_bytes: usize,
 ) -> Result<TableWriter, ExportError> {
     let parquet = if formats.parquet {
         let p = dir.join(format!("{stem}.parquet"));
@@ -524,6 +531,7 @@ fn open_table(
             pending: Vec::new(),
             pending_rows: 0,
             pending_bytes: 0,
+            group_bytes,
         })
     } else {
         None
@@ -596,7 +604,7 @@ impl DatasetWriter {
             for (t, schema) in tables {
                 out.insert(
                     ((*t).to_owned(), None),
-                    open_table(&tmp, &tmp, t, schema, formats)?,
+                    open_table(&tmp, &tmp, t, schema, formats, ROW_GROUP_BYTES)?,
                 );
             }
         }
@@ -683,7 +691,14 @@ impl DatasetWriter {
                 std::fs::create_dir_all(&dir).map_err(io(&dir))?;
             }
             let schema = &self.encoder.schemas[table].0;
-            let w = open_table(&dir, &csv_dir, "part-0", schema, self.encoder.formats)?;
+            let w = open_table(
+                &dir,
+                &csv_dir,
+                "part-0",
+                schema,
+                self.encoder.formats,
+                PARTITION_ROW_GROUP_BYTES,
+            )?;
             self.tables.insert(key.clone(), w);
         }
         let t = self
@@ -1113,14 +1128,14 @@ mod tests {
             assert_eq!(want, std::fs::read(b.join(&f)).unwrap(), "{f}");
             assert_eq!(want, std::fs::read(c.join(&f)).unwrap(), "{f}");
         }
-        // 30,000 rows (fewer than ROW_GROUP_ROWS) but ~16.7 MB of text: cut by bytes in two
+        // 30,000 rows (fewer than ROW_GROUP_ROWS) but ~16.7 MB of text: cut by bytes
         use parquet::file::reader::{FileReader, SerializedFileReader};
         let f = File::open(a.join(format!("t/{PARTITION_COLUMN}=2020/part-0.parquet"))).unwrap();
         let groups = SerializedFileReader::new(f)
             .unwrap()
             .metadata()
             .num_row_groups();
-        assert_eq!(groups, 2);
+        assert_eq!(groups, 4); // PARTITION_ROW_GROUP_BYTES each
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl Agencies {
     /// keys, the names and the expected agencies' numbers.
     fn finish(
         self,
-        facts: &mut [(ReportFacts, Option<u64>)],
+        facts: &mut [ReportFacts],
         expected: Option<&[(String, String)]>,
     ) -> (Vec<String>, Vec<String>, Option<Vec<u32>>) {
         let Agencies {
@@ -103,7 +103,7 @@ impl Agencies {
             new_keys.push(keys[old as usize].take().unwrap_or_default());
             new_names.push(names[old as usize].take().unwrap_or_default());
         }
-        for (f, _) in facts.iter_mut() {
+        for f in facts.iter_mut() {
             f.agency = f.agency.map(|a| new_of[a as usize]);
         }
         for v in by_key.values_mut() {
@@ -127,10 +127,142 @@ impl Agencies {
     }
 }
 
+/// The parts of a report (一 to 六) that can have a signature.
+const PARTS: usize = 6;
+/// A signature's bytes.
+const SIG_BYTES: usize = 2 * reuse::SLOTS;
+/// One document's record in a [`SigFile`]: which parts have a signature (a bit each), then
+/// every part's signature.
+const SIG_RECORD: usize = 1 + PARTS * SIG_BYTES;
+
+/// The MinHash signatures of every report's parts, parked on disk until the end of the run (at
+/// ~400 bytes a report they were the largest thing a run held: 400 MB at 1 M reports): a
+/// temporary file of one fixed-size record per document, written and read at the document's
+/// offset.
+struct SigFile {
+    file: std::fs::File,
+}
+
+#[cfg(unix)]
+fn write_at(f: &std::fs::File, buf: &[u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(f, buf, at)
+}
+
+#[cfg(unix)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(f, buf, at)
+}
+
+#[cfg(windows)]
+fn write_at(f: &std::fs::File, mut buf: &[u8], mut at: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_write(f, buf, at)?;
+        buf = &buf[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(f, buf, at)
+}
+
+impl SigFile {
+    fn new(dir: &Path) -> Result<SigFile> {
+        Ok(SigFile {
+            file: tempfile::tempfile_in(dir)
+                .with_context(|| format!("creating a temporary file in {}", dir.display()))?,
+        })
+    }
+
+    /// Writes the signatures of one document's parts (part, signature).
+    fn put(&self, doc: u32, sigs: &[(u8, Signature)]) -> Result<()> {
+        let mut rec = [0u8; SIG_RECORD];
+        for (part, sig) in sigs {
+            let k = usize::from(*part);
+            if !(1..=PARTS).contains(&k) {
+                continue;
+            }
+            rec[0] |= 1 << (k - 1);
+            let at = 1 + (k - 1) * SIG_BYTES;
+            for (j, v) in sig.iter().enumerate() {
+                rec[at + 2 * j..at + 2 * j + 2].copy_from_slice(&v.to_le_bytes());
+            }
+        }
+        write_at(&self.file, &rec, u64::from(doc) * SIG_RECORD as u64)
+            .context("parking section signatures in a temporary file")
+    }
+
+    /// The signatures of one document's parts 1 to 6 (none where it has none).
+    fn get(&self, doc: u32) -> Result<[Option<Signature>; PARTS]> {
+        let mut rec = [0u8; SIG_RECORD];
+        let mut got = 0;
+        while got < SIG_RECORD {
+            let n = read_at(
+                &self.file,
+                &mut rec[got..],
+                u64::from(doc) * SIG_RECORD as u64 + got as u64,
+            )
+            .context("reading section signatures back")?;
+            if n == 0 {
+                break; // past the end: a document without signatures
+            }
+            got += n;
+        }
+        let mut out = [None; PARTS];
+        for (k, o) in out.iter_mut().enumerate() {
+            if got == SIG_RECORD && rec[0] & (1 << k) != 0 {
+                let at = 1 + k * SIG_BYTES;
+                let mut sig = [0u16; reuse::SLOTS];
+                for (j, v) in sig.iter_mut().enumerate() {
+                    *v = u16::from_le_bytes([rec[at + 2 * j], rec[at + 2 * j + 1]]);
+                }
+                *o = Some(sig);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Every document's facts, by document number (set as reports arrive, in any order; ~200
+/// bytes each, the only per-document memory of a run besides the paths).
+pub struct FactTable {
+    facts: Vec<ReportFacts>,
+    /// Report ids (64 bits of the SHA-256); `None` for a document without content.
+    ids: Vec<Option<u64>>,
+}
+
+impl FactTable {
+    /// A table for `n` documents.
+    pub fn new(n: usize) -> FactTable {
+        FactTable {
+            facts: (0..n as u32)
+                .map(|doc| ReportFacts {
+                    doc,
+                    ..ReportFacts::default()
+                })
+                .collect(),
+            ids: vec![None; n],
+        }
+    }
+
+    /// Sets a document's facts (`f.doc` says which).
+    pub fn set(&mut self, f: ReportFacts, id: Option<u64>) {
+        let doc = f.doc as usize;
+        if doc < self.facts.len() {
+            self.facts[doc] = f;
+            self.ids[doc] = id;
+        }
+    }
+}
+
 /// The corpus-wide checks over every report's facts: cross-report findings and the panel.
 pub struct Corpus {
-    /// Facts by document number (every document), `content` and `agency` set; report ids.
-    facts: Vec<(ReportFacts, Option<u64>)>,
+    /// Facts by document number (every document), `content` and `agency` set.
+    facts: Vec<ReportFacts>,
+    /// Report ids by document number.
+    ids: Vec<Option<u64>>,
     keys: Vec<String>,
     names: Vec<String>,
     /// Cross-report findings of both kinds, by document.
@@ -143,32 +275,32 @@ pub struct Corpus {
 impl Corpus {
     /// Runs the checks on the facts of every document (`agency` numbered by `agencies`).
     pub fn check(
-        mut facts: Vec<(ReportFacts, Option<u64>)>,
+        table: FactTable,
         agencies: Agencies,
         expected: Option<&[(String, String)]>,
         documents: &Inputs,
     ) -> Result<Corpus> {
+        let FactTable { mut facts, ids } = table;
         let (keys, names, expected_ids) = agencies.finish(&mut facts, expected);
         // Same report id, same content (the id is the dataset's identity of a document's
         // bytes); the first document in path order stands for it.
-        facts.sort_by_key(|(f, _)| f.doc);
         let mut first: HashMap<u64, u32> = HashMap::new();
-        for (f, id) in facts.iter_mut() {
+        for (f, id) in facts.iter_mut().zip(&ids) {
             f.content = id.map(|id| *first.entry(id).or_insert(f.doc));
         }
         drop(first);
         let mut c = Corpus {
             facts,
+            ids,
             keys,
             names,
             cross: Vec::new(),
             built: panel::Panel::default(),
             chosen: HashMap::new(),
         };
-        let plain: Vec<ReportFacts> = c.facts.iter().map(|(f, _)| *f).collect();
-        let dups: Vec<CrossFinding> = nianbao_validate::cross_report(&plain, &c.tables(documents))?;
-        c.built = panel::build_panel(&plain, expected_ids.as_deref());
-        drop(plain);
+        let dups: Vec<CrossFinding> =
+            nianbao_validate::cross_report(&c.facts, &c.tables(documents))?;
+        c.built = panel::build_panel(&c.facts, expected_ids.as_deref());
         c.chosen = c
             .built
             .rows
@@ -188,12 +320,13 @@ impl Corpus {
             agencies: &self.names,
             keys: &self.keys,
             facts: &self.facts,
+            ids: &self.ids,
         }
     }
 
     /// The report of the year before that `doc`'s sections are compared with.
     fn prev_of(&self, doc: u32) -> Option<u32> {
-        let (f, _) = self.facts.get(doc as usize)?;
+        let f = self.facts.get(doc as usize)?;
         self.chosen.get(&(f.agency?, f.report_year? - 1)).copied()
     }
 
@@ -205,7 +338,7 @@ impl Corpus {
         let names = self.tables(documents);
         let mut by_year: BTreeMap<Option<i32>, Sha256> = BTreeMap::new();
         let mut at = 0;
-        for (f, _) in &self.facts {
+        for f in &self.facts {
             let h = by_year.entry(f.report_year).or_default();
             h.update(names.document(f.doc).as_bytes());
             h.update([0]);
@@ -237,11 +370,10 @@ pub struct Ledger {
     spill: Spill,
     /// The `sections` rows with `__doc`, until their similarity to the year before is known.
     sections: Spill,
-    /// MinHash signatures of the parts of reports with an agency and a year:
-    /// (document, part, signature).
-    signatures: Vec<(u32, u8, Signature)>,
-    /// Facts with `content` still unset, and the report id (64 bits of the SHA-256).
-    facts: Vec<(ReportFacts, Option<u64>)>,
+    /// MinHash signatures of the parts of reports with an agency and a year.
+    signatures: SigFile,
+    /// Facts by document (`content` still unset) and report ids.
+    facts: FactTable,
     agencies: Agencies,
     /// The reports' own findings per year and rule so far.
     by_rule: PerYear,
@@ -317,8 +449,10 @@ struct Tables<'a> {
     documents: &'a Inputs,
     agencies: &'a [String],
     keys: &'a [String],
-    /// Facts by document number, with the report id.
-    facts: &'a [(ReportFacts, Option<u64>)],
+    /// Facts by document number.
+    facts: &'a [ReportFacts],
+    /// Report ids by document number.
+    ids: &'a [Option<u64>],
 }
 
 impl Lookup for Tables<'_> {
@@ -326,13 +460,14 @@ impl Lookup for Tables<'_> {
         self.keys.get(agency as usize).map_or("", String::as_str)
     }
     fn report_id(&self, doc: u32) -> String {
-        self.facts
+        self.ids
             .get(doc as usize)
-            .and_then(|(_, id)| *id)
+            .copied()
+            .flatten()
             .map_or_else(String::new, |id| format!("{id:016x}"))
     }
     fn facts(&self, doc: u32) -> Option<&ReportFacts> {
-        self.facts.get(doc as usize).map(|(f, _)| f)
+        self.facts.get(doc as usize)
     }
 }
 
@@ -353,8 +488,8 @@ impl Names for Tables<'_> {
 }
 
 impl Ledger {
-    /// A ledger whose spill file lives in `dir`.
-    pub fn new(dir: &Path) -> Result<Ledger> {
+    /// A ledger for `n` documents whose spill files live in `dir`.
+    pub fn new(dir: &Path, n: usize) -> Result<Ledger> {
         let schema = Self::spill_schema();
         let spill = Spill::new(dir, &schema)
             .with_context(|| format!("creating a spill file in {}", dir.display()))?;
@@ -363,8 +498,8 @@ impl Ledger {
         Ok(Ledger {
             spill,
             sections,
-            signatures: Vec::new(),
-            facts: Vec::new(),
+            signatures: SigFile::new(dir)?,
+            facts: FactTable::new(n),
             agencies: Agencies::default(),
             by_rule: BTreeMap::new(),
             cells_by_status: BTreeMap::new(),
@@ -479,7 +614,11 @@ impl Ledger {
             *self.cells_by_status.entry(k).or_default() += v;
         }
         self.sections.push(&p.sections)?;
-        self.signatures.extend(p.signatures);
+        // (a report's parts are consecutive)
+        for one in p.signatures.chunk_by(|a, b| a.0 == b.0) {
+            let sigs: Vec<(u8, Signature)> = one.iter().map(|(_, part, s)| (*part, *s)).collect();
+            self.signatures.put(one[0].0, &sigs)?;
+        }
         for ((f, id), agency) in p.facts.into_iter().zip(p.agencies) {
             self.add_facts(f, agency, id);
         }
@@ -489,7 +628,7 @@ impl Ledger {
 
     fn add_facts(&mut self, mut f: ReportFacts, agency: Option<(String, String)>, id: Option<u64>) {
         f.agency = agency.map(|(key, name)| self.agencies.number(key, name, f.doc));
-        self.facts.push((f, id));
+        self.facts.set(f, id);
     }
 
     /// Records a document of a reused year partition: only its facts, for the corpus-wide
@@ -527,7 +666,7 @@ impl Ledger {
             by_rule: own_rules,
             cells_by_status,
             sections,
-            mut signatures,
+            signatures,
             reused,
         } = self;
         let partitioned = writer.partitioned();
@@ -580,22 +719,28 @@ impl Ledger {
             let needed: BTreeSet<u32> = corpus
                 .facts
                 .iter()
-                .filter(|(f, _)| !is_reused(f.doc))
-                .filter_map(|(f, _)| corpus.prev_of(f.doc))
+                .filter(|f| !is_reused(f.doc))
+                .filter_map(|f| corpus.prev_of(f.doc))
                 .filter(|&p| is_reused(p))
                 .collect();
-            let loaded: Vec<(u32, u8, Signature)> = needed
+            needed
                 .into_par_iter()
-                .flat_map_iter(|p| load(p).into_iter().map(move |(part, sig)| (p, part, sig)))
-                .collect();
-            signatures.extend(loaded);
+                .try_for_each(|p| signatures.put(p, &load(p)))?;
         }
-        signatures.sort_unstable_by_key(|(d, p, _)| (*d, *p));
-        let sig = |doc: u32, part: u8| {
-            signatures
-                .binary_search_by_key(&(doc, part), |(d, p, _)| (*d, *p))
-                .ok()
-                .map(|i| &signatures[i].2)
+        // the signatures of the document and of its report of the year before, read once
+        let mut cur: Option<(u32, [Option<Signature>; PARTS])> = None;
+        let mut before: Option<(u32, [Option<Signature>; PARTS])> = None;
+        let sigs_of = |cache: &mut Option<(u32, [Option<Signature>; PARTS])>,
+                       doc: u32|
+         -> Result<[Option<Signature>; PARTS]> {
+            match cache {
+                Some((d, s)) if *d == doc => Ok(*s),
+                _ => {
+                    let s = signatures.get(doc)?;
+                    *cache = Some((doc, s));
+                    Ok(s)
+                }
+            }
         };
         // finished in groups, each group's batches encoded on all cores, written in order
         let encoder = writer.encoder();
@@ -630,9 +775,15 @@ impl Ledger {
                 let (doc, part) = (docs.value(i), parts.value(i));
                 let prev = corpus.prev_of(doc);
                 prev_ids.append_option(prev.map(|p| names.report_id(p)));
-                sims.append_option(
-                    prev.and_then(|p| Some(reuse::similarity(sig(doc, part)?, sig(p, part)?))),
-                );
+                let k = usize::from(part).wrapping_sub(1);
+                let sim = match prev {
+                    Some(p) if k < PARTS => {
+                        let (a, b) = (sigs_of(&mut cur, doc)?[k], sigs_of(&mut before, p)?[k]);
+                        a.zip(b).map(|(a, b)| reuse::similarity(&a, &b))
+                    }
+                    _ => None,
+                };
+                sims.append_option(sim);
             }
             let schema = batch::sections_schema();
             let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
@@ -1005,6 +1156,31 @@ mod tests {
         assert_eq!(parse_id("00000000000000ff"), Some(255));
         assert_eq!(parse_id(""), None);
         assert_eq!(parse_id(&"z".repeat(16)), None);
+    }
+
+    /// Agencies are numbered by their first document, whatever order reports were added in
+    /// (a nightly run adds the touched years first), and printed as that document prints them.
+    #[test]
+    fn agencies_are_numbered_by_their_first_document() {
+        let mut book = Agencies::default();
+        let mut facts = Vec::new();
+        for (doc, key, name) in [(5, "k2", "B five"), (1, "k1", "A one"), (0, "k2", "B zero")] {
+            facts.push(ReportFacts {
+                doc,
+                agency: Some(book.number(key.into(), name.into(), doc)),
+                ..ReportFacts::default()
+            });
+        }
+        let expected = [
+            ("k3".to_owned(), "C".to_owned()),
+            ("k1".to_owned(), "A".to_owned()),
+        ];
+        let (keys, names, ids) = book.finish(&mut facts, Some(&expected));
+        assert_eq!(keys, ["k2", "k1", "k3"]);
+        assert_eq!(names, ["B zero", "A one", "C"]);
+        assert_eq!(ids, Some(vec![2, 1]));
+        let agencies: Vec<Option<u32>> = facts.iter().map(|f| f.agency).collect();
+        assert_eq!(agencies, [Some(0), Some(1), Some(0)]);
     }
 
     #[test]

@@ -119,6 +119,8 @@ struct Got {
     retry: bool,
     /// The user's corrections changed it: read anew every run, never cached.
     corrected: bool,
+    /// Validated already (read while planning the reuse of year partitions).
+    validated: bool,
 }
 
 fn mtime_ns(m: &std::fs::Metadata) -> u128 {
@@ -183,6 +185,7 @@ fn get_uncorrected(
                     seen: Some(seen.clone()),
                     retry: false,
                     corrected: false,
+                    validated: false,
                 };
             }
         }
@@ -196,6 +199,7 @@ fn get_uncorrected(
                 seen: None,
                 retry: true,
                 corrected: false,
+                validated: false,
             }
         }
     };
@@ -213,6 +217,7 @@ fn get_uncorrected(
             seen,
             retry: false,
             corrected: false,
+            validated: false,
         };
     }
     let (report, retry) = read_bytes(&bytes, src, opts);
@@ -222,6 +227,7 @@ fn get_uncorrected(
         seen,
         retry,
         corrected: false,
+        validated: false,
     }
 }
 
@@ -631,7 +637,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     let partitioned = writer.partitioned();
     let encoder = writer.encoder();
     let scratch = writer.scratch_dir().to_owned();
-    let ledger = Ledger::new(&scratch)?;
+    let ledger = Ledger::new(&scratch, inputs.len())?;
     // years with a document unreadable for a reason that may not last: not recorded for reuse
     let mut retry_years: std::collections::BTreeSet<Option<i32>> = Default::default();
     laps.lap("planning the reuse of year partitions");
@@ -655,14 +661,24 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
                     }
                     let rel = inputs.rel(i);
                     let seen = old[i - chunk.start].as_ref();
-                    let got = get_report(
-                        &inputs.path(i),
-                        rel,
-                        &read_opts,
-                        store.as_ref(),
-                        seen,
-                        &corr,
-                    );
+                    // read (and validated) while planning, not kept by the state
+                    let early = reuse
+                        .as_ref()
+                        .and_then(|r| r.kept.lock().ok()?.remove(&i))
+                        .map(|mut g| {
+                            g.validated = true;
+                            g
+                        });
+                    let got = early.unwrap_or_else(|| {
+                        get_report(
+                            &inputs.path(i),
+                            rel,
+                            &read_opts,
+                            store.as_ref(),
+                            seen,
+                            &corr,
+                        )
+                    });
                     // per document: a chunk with scanned reports (seconds a page) still moves
                     bar.inc(1);
                     Some(got)
@@ -717,7 +733,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
                 } else {
                     changes.from_state += 1;
                 }
-                info.fresh.push(g.parsed);
+                info.fresh.push(g.parsed && !g.validated);
                 info.cache.push(g.parsed && !g.corrected);
                 info.corrected.push(g.corrected);
                 info.docs.push(i as u32);
@@ -965,9 +981,20 @@ impl Laps {
 
     fn lap(&mut self, what: &str) {
         if self.on {
+            // the peak and current resident memory so far, where the system tells (Linux)
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let mem = |key: &str| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+                    .map_or_else(String::new, |kb| format!(" {key} {} MiB", kb / 1024))
+            };
             eprintln!(
-                "nianbao: timing: {what}: {:.2} s",
-                self.last.elapsed().as_secs_f64()
+                "nianbao: timing: {what}: {:.2} s{}{}",
+                self.last.elapsed().as_secs_f64(),
+                mem("VmHWM:"),
+                mem("VmRSS:")
             );
         }
         self.last = Instant::now();
@@ -983,6 +1010,10 @@ struct Reuse {
     years: std::collections::BTreeSet<Option<i32>>,
     /// Documents parsed while planning (by input number).
     parsed: Vec<bool>,
+    /// Reports read while planning that the state does not keep (unreadable, or corrected),
+    /// validated: taken by the run instead of being read twice (a retried scan can take
+    /// minutes).
+    kept: std::sync::Mutex<std::collections::HashMap<usize, Got>>,
 }
 
 impl Reuse {
@@ -1087,10 +1118,10 @@ fn plan_reuse(
         Option<u64>,
     );
     let dirty: Vec<usize> = (0..inputs.len()).filter(|&i| !plan.is_clean(i)).collect();
-    let read: Vec<(usize, Facts, bool)> = dirty
+    let read: Vec<(usize, Facts, bool, Option<Got>)> = dirty
         .into_par_iter()
         .map(|i| -> Result<_> {
-            let g = get_report(
+            let mut g = get_report(
                 &inputs.path(i),
                 inputs.rel(i),
                 opts,
@@ -1098,24 +1129,34 @@ fn plan_reuse(
                 None,
                 corr,
             );
-            let mut r = g.report;
-            if g.parsed && r.unreadable.is_none() {
-                validate_chunk(std::slice::from_mut(&mut r))?;
+            if g.parsed && g.report.unreadable.is_none() {
+                validate_chunk(std::slice::from_mut(&mut g.report))?;
                 if !g.corrected {
-                    store.put(&r).with_context(|| {
-                        format!("caching {} in the state directory", r.source.document)
+                    store.put(&g.report).with_context(|| {
+                        format!(
+                            "caching {} in the state directory",
+                            g.report.source.document
+                        )
                     })?;
                 }
             }
-            Ok((i, ledger::facts_of(&r, i as u32), g.parsed))
+            let facts = ledger::facts_of(&g.report, i as u32);
+            let parsed = g.parsed;
+            // (a report the state keeps was cached above: the run takes it from there)
+            let keep = g.report.unreadable.is_some() || g.corrected;
+            Ok((i, facts, parsed, keep.then_some(g)))
         })
         .collect::<Result<_>>()?;
     let mut parsed = vec![false; inputs.len()];
     let mut fresh: Vec<Option<Facts>> = (0..inputs.len()).map(|_| None).collect();
-    for (i, f, p) in read {
+    let mut kept = std::collections::HashMap::new();
+    for (i, f, p, g) in read {
         plan.touched.insert(f.0.report_year);
         parsed[i] = p;
         fresh[i] = Some(f);
+        if let Some(g) = g {
+            kept.insert(i, g);
+        }
     }
     let recorded: std::collections::BTreeSet<Option<i32>> =
         prev.years.iter().map(|(m, _)| m.year).collect();
@@ -1124,7 +1165,7 @@ fn plan_reuse(
     }
     // every document's facts, then the corpus-wide checks as the run will do them
     let mut agencies = ledger::Agencies::default();
-    let mut facts = Vec::with_capacity(inputs.len());
+    let mut facts = ledger::FactTable::new(inputs.len());
     for (i, f) in fresh.into_iter().enumerate() {
         let (mut f, agency, id) = match f {
             Some(f) => f,
@@ -1134,7 +1175,7 @@ fn plan_reuse(
             }
         };
         f.agency = agency.map(|(key, name)| agencies.number(key, name, i as u32));
-        facts.push((f, id));
+        facts.set(f, id);
     }
     let digests = ledger::Corpus::check(facts, agencies, expected, inputs)?.digests(inputs);
     let years = prev
@@ -1149,6 +1190,7 @@ fn plan_reuse(
         plan,
         years,
         parsed,
+        kept: std::sync::Mutex::new(kept),
     }))
 }
 

@@ -471,3 +471,83 @@ impl RecordsWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records of documents (path, size, mtime) for one year.
+    fn rows(docs: &[(&str, u64, u64)]) -> DocRows {
+        let n = docs.len();
+        let schema = record_schema();
+        let columns: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .map(|f| -> ArrayRef {
+                match f.name().as_str() {
+                    "document" => Arc::new(StringArray::from_iter_values(docs.iter().map(|d| d.0))),
+                    "bytes" => Arc::new(UInt64Array::from_iter_values(docs.iter().map(|d| d.1))),
+                    "mtime_ns" => Arc::new(UInt64Array::from_iter_values(docs.iter().map(|d| d.2))),
+                    "report_year" | "agency_key" | "agency" | "template" | "reason" => {
+                        arrow_array::new_null_array(f.data_type(), n)
+                    }
+                    "rank" => Arc::new(UInt8Array::from(vec![0; n])),
+                    "published" => Arc::new(UInt32Array::from(vec![0; n])),
+                    "corrected" => Arc::new(BooleanArray::from(vec![false; n])),
+                    name if name.starts_with("figure") => {
+                        Arc::new(Float32Array::from(vec![f32::NAN; n]))
+                    }
+                    _ => Arc::new(StringArray::from(vec!["x"; n])),
+                }
+            })
+            .collect();
+        DocRows::of(&RecordBatch::try_new(schema, columns).unwrap()).unwrap()
+    }
+
+    fn meta(year: i32) -> YearMeta {
+        YearMeta {
+            year: Some(year),
+            outputs: Vec::new(),
+            rules: BTreeMap::new(),
+            cells_by_status: BTreeMap::new(),
+            digest: String::new(),
+            file: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_plan_finds_unchanged_documents_and_the_years_that_changed() {
+        let prev = Previous {
+            years: vec![
+                (
+                    meta(2019),
+                    rows(&[("a", 1, 10), ("c", 3, 30), ("e", 5, 50)]),
+                ),
+                (meta(2020), rows(&[("b", 2, 20), ("d", 4, 40)])),
+                (meta(2021), rows(&[("f", 6, 60), ("g", 7, 0)])),
+                (meta(2022), rows(&[("h", 8, 80)])),
+            ],
+        };
+        let inputs = [
+            ("a", Some((1, 10))), // unchanged
+            ("b", Some((2, 20))), // unchanged
+            ("c", Some((3, 30))), // unchanged
+            ("c2", Some((1, 1))), // new: its year is learnt by reading it
+            ("d", Some((4, 41))), // modified: 2020 touched
+            ("e", Some((5, 50))), // unchanged
+            ("f", Some((6, 60))), // unchanged
+            ("g", Some((7, 0))),  // recorded without a trusted time: 2021 touched
+                                  // h is gone: 2022 touched
+        ];
+        let plan = prev.plan(&inputs);
+        let clean: Vec<bool> = (0..inputs.len()).map(|i| plan.is_clean(i)).collect();
+        assert_eq!(clean, [true, true, true, false, false, true, true, false]);
+        let touched: Vec<Option<i32>> = plan.touched.iter().copied().collect();
+        assert_eq!(touched, [Some(2020), Some(2021), Some(2022)]);
+        let (m, r, row) = prev.row(&plan, 5).unwrap();
+        assert_eq!((m.year, r.document(row)), (Some(2019), "e"));
+        // a file that cannot be stat-ed is never taken as unchanged
+        let plan = prev.plan(&[("a", None)]);
+        assert!(!plan.is_clean(0));
+    }
+}
