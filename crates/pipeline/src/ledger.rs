@@ -1,12 +1,18 @@
 //! What a run keeps of each report between writing its cells and writing its `reports` row.
 //!
 //! A report's row can only be written at the end of the run: cross-report findings
-//! (duplicates, the carry-over chain) change its status and finding count. So that memory does
-//! not grow with the corpus, the [`Ledger`] parks the rows in a spill file (Arrow IPC on disk,
-//! see `nianbao_export::Spill`) and keeps in memory only the few numbers per report the
-//! cross-report checks need ([`ReportFacts`] and the report id, ~56 bytes). [`Ledger::close`] runs those checks,
-//! then streams the rows back once: cross findings into `findings`, patched rows into
-//! `reports`, and one line per input into the manifest.
+//! (duplicates, the carry-over chain) change its status and finding count, and its sections'
+//! similarity to the year before needs the panel. So that memory grows as little as possible
+//! with the corpus, the [`Ledger`] parks the rows and the sections in spill files (Arrow IPC on
+//! disk, see `nianbao_export::Spill`) and the sections' signatures in a file of fixed-size
+//! records, and keeps in memory only the numbers per report the corpus-wide checks need
+//! ([`FactTable`]: [`ReportFacts`] and the report id, ~200 bytes). [`Ledger::close`] runs
+//! those checks ([`Corpus`]), then streams the rows back once: the panel and coverage, the
+//! sections with their similarity, cross findings into `findings`, patched rows into
+//! `reports`, one line per input into the manifest and, for partition reuse, one record per
+//! report (`crate::partitions`). Nothing here depends on the order reports arrive in: a
+//! nightly run that adds the touched years' reports and the reused years' facts writes what a
+//! full run writes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -314,6 +320,37 @@ impl Corpus {
         Ok(c)
     }
 
+    /// The facts, agency numbers included, and the agencies, to seed the run's [`Ledger`]
+    /// with (the numbering is already in the order [`Agencies`] gives at the end, so a
+    /// second check renumbers nothing).
+    pub fn into_seed(self) -> (FactTable, Agencies) {
+        let mut first = vec![u32::MAX; self.keys.len()];
+        for f in &self.facts {
+            if let Some(a) = f.agency {
+                let x = &mut first[a as usize];
+                *x = (*x).min(f.doc);
+            }
+        }
+        let by_key = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(n, k)| (k.clone(), n as u32))
+            .collect();
+        (
+            FactTable {
+                facts: self.facts,
+                ids: self.ids,
+            },
+            Agencies {
+                by_key,
+                keys: self.keys,
+                names: self.names,
+                first,
+            },
+        )
+    }
+
     fn tables<'a>(&'a self, documents: &'a Inputs) -> Tables<'a> {
         Tables {
             documents,
@@ -490,6 +527,12 @@ impl Names for Tables<'_> {
 impl Ledger {
     /// A ledger for `n` documents whose spill files live in `dir`.
     pub fn new(dir: &Path, n: usize) -> Result<Ledger> {
+        Self::seeded(dir, FactTable::new(n), Agencies::default())
+    }
+
+    /// A ledger that starts with every document's facts and the agencies (from
+    /// [`Corpus::into_seed`]): reports added replace their document's facts.
+    pub fn seeded(dir: &Path, facts: FactTable, agencies: Agencies) -> Result<Ledger> {
         let schema = Self::spill_schema();
         let spill = Spill::new(dir, &schema)
             .with_context(|| format!("creating a spill file in {}", dir.display()))?;
@@ -499,8 +542,8 @@ impl Ledger {
             spill,
             sections,
             signatures: SigFile::new(dir)?,
-            facts: FactTable::new(n),
-            agencies: Agencies::default(),
+            facts,
+            agencies,
             by_rule: BTreeMap::new(),
             cells_by_status: BTreeMap::new(),
             reused: Vec::new(),
@@ -631,16 +674,10 @@ impl Ledger {
         self.facts.set(f, id);
     }
 
-    /// Records a document of a reused year partition: only its facts, for the corpus-wide
-    /// checks (its rows are in the partition's files already). Call in document order.
-    pub fn add_reused(
-        &mut self,
-        f: ReportFacts,
-        agency: Option<(String, String)>,
-        id: Option<u64>,
-    ) {
-        self.reused.push(f.doc);
-        self.add_facts(f, agency, id);
+    /// Marks a document of a reused year partition, whose facts the ledger was seeded with
+    /// (its rows are in the partition's files already). Call in document order.
+    pub fn mark_reused(&mut self, doc: u32) {
+        self.reused.push(doc);
     }
 
     /// Runs the corpus-wide checks and writes the `panel` and `coverage` tables, the

@@ -1,7 +1,8 @@
 //! The build pipeline: sources (a folder walk) → extract → normalize → validate → export
 //! (sinks), chunk by chunk so memory stays flat, each chunk parsed on all cores; the
-//! incremental state, the nothing-changed skip, the user's corrections, the panel and the
-//! summary page. **In**: a [`Config`]. **Out**: a published dataset and its [`Outcome`].
+//! incremental state, the nothing-changed skip, the reuse of unchanged year partitions
+//! (nightly runs of large corpora, see the `partitions` module), the user's corrections, the
+//! panel and the summary page. **In**: a [`Config`]. **Out**: a published dataset and its [`Outcome`].
 //! **Never**: prints the summary or decides the exit code (the CLI does), or holds the corpus
 //! in memory.
 //!
@@ -601,7 +602,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     // Partitioned and incremental: the records of this run's year partitions are kept for the
     // next one, which links every year none of whose documents changed (issue 15.4).
     let config_key = Fingerprint::new(cfg).finish();
-    let reuse = match (&store, cfg.partition_by_year, &config_key) {
+    let mut reuse = match (&store, cfg.partition_by_year, &config_key) {
         (Some(s), true, Some(key)) => plan_reuse(
             &inputs,
             s,
@@ -637,7 +638,18 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     let partitioned = writer.partitioned();
     let encoder = writer.encoder();
     let scratch = writer.scratch_dir().to_owned();
-    let ledger = Ledger::new(&scratch, inputs.len())?;
+    // with reuse, the ledger starts with every document's facts as planning found them
+    let mut ledger = match reuse.as_mut().and_then(|r| r.seed.take()) {
+        Some((facts, agencies)) => Ledger::seeded(&scratch, facts, agencies)?,
+        None => Ledger::new(&scratch, inputs.len())?,
+    };
+    if let Some(r) = &reuse {
+        for i in 0..inputs.len() {
+            if r.skips(i).is_some() {
+                ledger.mark_reused(i as u32);
+            }
+        }
+    }
     // years with a document unreadable for a reason that may not last: not recorded for reuse
     let mut retry_years: std::collections::BTreeSet<Option<i32>> = Default::default();
     laps.lap("planning the reuse of year partitions");
@@ -709,6 +721,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
                         changes.added += 1;
                     }
                     changes.from_state += 1;
+                    changes.failed += usize::from(rows.status(row) == "unreadable");
                     changes.corrected += usize::from(rows.corrected(row));
                     corr.mark_seen(&seen.sha256);
                     next_fingerprint.add(inputs.rel(i), Some((seen.size, seen.mtime_ns)));
@@ -778,15 +791,8 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     // Cross-report checks, then the `reports` rows and the manifest's inputs.
     // Only `findings` and `reports` are still written to: finish the other tables first, so
     // their buffers are freed before the cross-report checks (with partitions, one set per year).
-    let mut ledger = ledger;
     if let Some(r) = &reuse {
-        // the reused years: their documents' facts for the corpus-wide checks, their files
-        // linked from the previous dataset
-        for i in 0..inputs.len() {
-            if let Some((_, rows, row)) = r.skips(i) {
-                ledger.add_reused(rows.facts(row, i as u32), rows.agency(row), rows.id(row));
-            }
-        }
+        // the reused years: their files linked from the previous dataset
         for (meta, _) in r
             .prev
             .years
@@ -1014,6 +1020,9 @@ struct Reuse {
     /// validated: taken by the run instead of being read twice (a retried scan can take
     /// minutes).
     kept: std::sync::Mutex<std::collections::HashMap<usize, Got>>,
+    /// Every document's facts and the agencies, as the corpus-wide checks of the planning
+    /// numbered them: the run's ledger starts from them.
+    seed: Option<(ledger::FactTable, ledger::Agencies)>,
 }
 
 impl Reuse {
@@ -1048,7 +1057,7 @@ impl Reuse {
                 ledger::manifest_line(
                     &mut lines,
                     rows.document(i),
-                    rows.report_id(i),
+                    &rows.report_id(i),
                     rows.status(i),
                     why,
                 )?;
@@ -1096,7 +1105,7 @@ fn plan_reuse(
     corr: &corrections::Corrections,
     expected: Option<&[(String, String)]>,
 ) -> Result<Option<Reuse>> {
-    let Some(prev) = partitions::Previous::load(store, key, output) else {
+    let Some(mut prev) = partitions::Previous::load(store, key, output) else {
         return Ok(None);
     };
     let stats: Vec<Option<(u64, u128)>> = (0..inputs.len())
@@ -1171,13 +1180,17 @@ fn plan_reuse(
             Some(f) => f,
             None => {
                 let (_, rows, row) = prev.row(&plan, i).expect("clean when not read");
-                (rows.facts(row, i as u32), rows.agency(row), rows.id(row))
+                rows.facts(row, i as u32)
+                    .context("the records of a year partition lost their facts")?
             }
         };
         f.agency = agency.map(|(key, name)| agencies.number(key, name, i as u32));
         facts.set(f, id);
     }
-    let digests = ledger::Corpus::check(facts, agencies, expected, inputs)?.digests(inputs);
+    // the records' facts are taken: keep only what the rest of the run needs of them
+    prev.slim();
+    let corpus = ledger::Corpus::check(facts, agencies, expected, inputs)?;
+    let digests = corpus.digests(inputs);
     let years = prev
         .years
         .iter()
@@ -1191,6 +1204,7 @@ fn plan_reuse(
         years,
         parsed,
         kept: std::sync::Mutex::new(kept),
+        seed: Some(corpus.into_seed()),
     }))
 }
 

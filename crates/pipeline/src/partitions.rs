@@ -26,8 +26,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float32Array, Int32Array, RecordBatch, StringArray, UInt32Array,
-    UInt64Array, UInt8Array,
+    Array, ArrayRef, BooleanArray, FixedSizeBinaryArray, Float32Array, Int32Array, RecordBatch,
+    StringArray, UInt32Array, UInt64Array, UInt8Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use nianbao_validate::panel::{ReportFacts, N_FIGURES};
@@ -46,10 +46,11 @@ pub fn record_schema() -> SchemaRef {
         .get_or_init(|| {
             let mut fields = vec![
                 Field::new("document", DataType::Utf8, false),
-                Field::new("report_id", DataType::Utf8, false),
                 Field::new("bytes", DataType::UInt64, false),
                 Field::new("mtime_ns", DataType::UInt64, false),
-                Field::new("sha256", DataType::Utf8, false),
+                // the SHA-256 as 32 bytes (null for a document without content); the report
+                // id is its first 8
+                Field::new("sha256", DataType::FixedSizeBinary(32), true),
                 Field::new("agency_key", DataType::Utf8, true),
                 Field::new("agency", DataType::Utf8, true),
                 Field::new("report_year", DataType::Int32, true),
@@ -72,12 +73,13 @@ pub fn record_schema() -> SchemaRef {
 /// A year's per-document records, read back: the typed columns.
 pub struct DocRows {
     document: StringArray,
-    report_id: StringArray,
     bytes: UInt64Array,
     mtime_ns: UInt64Array,
-    sha256: StringArray,
-    agency_key: StringArray,
-    agency: StringArray,
+    sha256: FixedSizeBinaryArray,
+    /// The agency columns and the figures are dropped once the facts are taken
+    /// ([`Previous::slim`]).
+    agency_key: Option<StringArray>,
+    agency: Option<StringArray>,
     report_year: Int32Array,
     template: StringArray,
     format: StringArray,
@@ -105,12 +107,11 @@ impl DocRows {
     fn of(b: &RecordBatch) -> Option<DocRows> {
         Some(DocRows {
             document: typed(b, "document")?,
-            report_id: typed(b, "report_id")?,
             bytes: typed(b, "bytes")?,
             mtime_ns: typed(b, "mtime_ns")?,
             sha256: typed(b, "sha256")?,
-            agency_key: typed(b, "agency_key")?,
-            agency: typed(b, "agency")?,
+            agency_key: Some(typed(b, "agency_key")?),
+            agency: Some(typed(b, "agency")?),
             report_year: typed(b, "report_year")?,
             template: typed(b, "template")?,
             format: typed(b, "format")?,
@@ -142,12 +143,26 @@ impl DocRows {
         nianbao_state::Seen {
             size,
             mtime_ns: u128::from(mtime),
-            sha256: self.sha256.value(i).to_owned(),
+            sha256: self.sha256_hex(i),
         }
     }
-    /// The report id.
-    pub fn report_id(&self, i: usize) -> &str {
-        self.report_id.value(i)
+    /// The SHA-256 in hex ("" for a document without content).
+    fn sha256_hex(&self, i: usize) -> String {
+        if self.sha256.is_valid(i) {
+            self.sha256
+                .value(i)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        } else {
+            String::new()
+        }
+    }
+    /// The report id ("" for a document without content).
+    pub fn report_id(&self, i: usize) -> String {
+        let mut hex = self.sha256_hex(i);
+        hex.truncate(16);
+        hex
     }
     /// The report's status after the cross-report checks.
     pub fn status(&self, i: usize) -> &str {
@@ -175,26 +190,30 @@ impl DocRows {
     pub fn corrected(&self, i: usize) -> bool {
         self.corrected.value(i)
     }
-    /// The agency's key and printed name.
-    pub fn agency(&self, i: usize) -> Option<(String, String)> {
-        Some((
-            opt(&self.agency_key, i)?.to_owned(),
-            opt(&self.agency, i)?.to_owned(),
-        ))
-    }
-    /// The report id as a number (`None` for a document without content).
-    pub fn id(&self, i: usize) -> Option<u64> {
-        (!self.sha256.value(i).is_empty())
-            .then(|| u64::from_str_radix(self.report_id(i), 16).ok())
-            .flatten()
-    }
-    /// The facts the corpus-wide checks need, as document `doc`.
-    pub fn facts(&self, i: usize, doc: u32) -> ReportFacts {
+    /// What the corpus-wide checks need of row `i` as document `doc`: its facts, its
+    /// agency's key and printed name, its report id as a number. `None` once slimmed.
+    #[allow(clippy::type_complexity)]
+    pub fn facts(
+        &self,
+        i: usize,
+        doc: u32,
+    ) -> Option<(ReportFacts, Option<(String, String)>, Option<u64>)> {
+        let (keys, names) = (self.agency_key.as_ref()?, self.agency.as_ref()?);
+        if self.figures.len() != N_FIGURES {
+            return None;
+        }
+        let agency = opt(keys, i)
+            .zip(opt(names, i))
+            .map(|(k, n)| (k.to_owned(), n.to_owned()));
+        let id = self.sha256.is_valid(i).then(|| {
+            let b = self.sha256.value(i);
+            u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+        });
         let mut figures = [f32::NAN; N_FIGURES];
         for (f, c) in figures.iter_mut().zip(&self.figures) {
             *f = c.value(i);
         }
-        ReportFacts {
+        let facts = ReportFacts {
             doc,
             report_year: self.year(i),
             template: self.template(i).and_then(|t| {
@@ -206,7 +225,15 @@ impl DocRows {
             published: self.published.value(i),
             figures,
             ..ReportFacts::default()
-        }
+        };
+        Some((facts, agency, id))
+    }
+
+    /// Drops what only [`DocRows::facts`] needs.
+    fn slim(&mut self) {
+        self.agency_key = None;
+        self.agency = None;
+        self.figures = Vec::new();
     }
 }
 
@@ -227,6 +254,20 @@ pub fn record_batch(
             "status" => Arc::new(StringArray::from(status.to_vec())),
             "mtime_ns" => Arc::new(mtimes.clone()),
             "corrected" => Arc::new(corrected.clone()),
+            "sha256" => {
+                let hex = rows
+                    .column_by_name("sha256")
+                    .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+                    .context("the spilled reports have no sha256")?;
+                let mut b = arrow_array::builder::FixedSizeBinaryBuilder::new(32);
+                for i in 0..hex.len() {
+                    match crate::sha_bytes(hex.value(i)) {
+                        Some(bytes) => b.append_value(bytes)?,
+                        None => b.append_null(),
+                    }
+                }
+                Arc::new(b.finish())
+            }
             "rank" => Arc::new(UInt8Array::from_iter_values(facts.iter().map(|f| f.status))),
             "published" => Arc::new(UInt32Array::from_iter_values(
                 facts.iter().map(|f| f.published),
@@ -348,6 +389,14 @@ impl Previous {
             }
         }
         Plan { clean, touched }
+    }
+
+    /// Drops what only [`DocRows::facts`] needs (once the facts are taken: ~200 bytes a
+    /// document).
+    pub fn slim(&mut self) {
+        for (_, rows) in &mut self.years {
+            rows.slim();
+        }
     }
 
     /// The record of document `i`, when it is an unchanged member of a recorded year.
@@ -488,7 +537,7 @@ mod tests {
                     "document" => Arc::new(StringArray::from_iter_values(docs.iter().map(|d| d.0))),
                     "bytes" => Arc::new(UInt64Array::from_iter_values(docs.iter().map(|d| d.1))),
                     "mtime_ns" => Arc::new(UInt64Array::from_iter_values(docs.iter().map(|d| d.2))),
-                    "report_year" | "agency_key" | "agency" | "template" | "reason" => {
+                    "report_year" | "agency_key" | "agency" | "template" | "reason" | "sha256" => {
                         arrow_array::new_null_array(f.data_type(), n)
                     }
                     "rank" => Arc::new(UInt8Array::from(vec![0; n])),
