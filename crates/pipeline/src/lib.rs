@@ -1127,6 +1127,14 @@ fn plan_reuse(
         Option<u64>,
     );
     let dirty: Vec<usize> = (0..inputs.len()).filter(|&i| !plan.is_clean(i)).collect();
+    // (new scans can take minutes: the bar moves per document, on a terminal)
+    let bar = ProgressBar::new(dirty.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {pos}/{len} new or changed documents  {per_sec}  eta {eta}  {wide_bar}",
+        )
+        .expect("static template"),
+    );
     let read: Vec<(usize, Facts, bool, Option<Got>)> = dirty
         .into_par_iter()
         .map(|i| -> Result<_> {
@@ -1153,9 +1161,11 @@ fn plan_reuse(
             let parsed = g.parsed;
             // (a report the state keeps was cached above: the run takes it from there)
             let keep = g.report.unreadable.is_some() || g.corrected;
+            bar.inc(1);
             Ok((i, facts, parsed, keep.then_some(g)))
         })
         .collect::<Result<_>>()?;
+    bar.finish_and_clear();
     let mut parsed = vec![false; inputs.len()];
     let mut fresh: Vec<Option<Facts>> = (0..inputs.len()).map(|_| None).collect();
     let mut kept = std::collections::HashMap::new();
