@@ -1108,13 +1108,7 @@ fn plan_reuse(
     let Some(mut prev) = partitions::Previous::load(store, key, output) else {
         return Ok(None);
     };
-    let stats: Vec<Option<(u64, u128)>> = (0..inputs.len())
-        .into_par_iter()
-        .map(|i| {
-            let m = std::fs::metadata(inputs.path(i)).ok()?;
-            Some((m.len(), mtime_ns(&m)))
-        })
-        .collect();
+    let stats = input_stats(inputs);
     let listed: Vec<(&str, Option<(u64, u128)>)> = (0..inputs.len())
         .map(|i| (inputs.rel(i), stats[i]))
         .collect();
@@ -1435,6 +1429,17 @@ impl OldIndex {
     }
 }
 
+/// Every input's size and modification time (`None` when it cannot be known), on all cores.
+fn input_stats(inputs: &inputs::Inputs) -> Vec<Option<(u64, u128)>> {
+    (0..inputs.len())
+        .into_par_iter()
+        .map(|i| {
+            let m = std::fs::metadata(inputs.path(i)).ok()?;
+            Some((m.len(), mtime_ns(&m)))
+        })
+        .collect()
+}
+
 /// The last run's summary when a rebuild now would write exactly the dataset it published:
 /// same build, config and inputs (path, size, modification time: as the state's index trusts
 /// them), nothing unreadable then for a reason that may not last, and the output still that
@@ -1462,13 +1467,7 @@ fn unchanged_since_last_run(
     if !intact {
         return None;
     }
-    let stats: Vec<Option<(u64, u128)>> = (0..inputs.len())
-        .into_par_iter()
-        .map(|i| {
-            let m = std::fs::metadata(inputs.path(i)).ok()?;
-            Some((m.len(), mtime_ns(&m)))
-        })
-        .collect();
+    let stats = input_stats(inputs);
     let mut now = Fingerprint::new(cfg);
     for (i, st) in stats.into_iter().enumerate() {
         now.add(inputs.rel(i), st);
