@@ -1161,12 +1161,12 @@ fn plan_reuse(
         .collect::<Result<_>>()?;
     bar.finish_and_clear();
     let mut parsed = vec![false; inputs.len()];
-    let mut fresh: Vec<Option<Facts>> = (0..inputs.len()).map(|_| None).collect();
+    let mut fresh: Vec<(usize, Facts)> = Vec::with_capacity(read.len());
     let mut kept = std::collections::HashMap::new();
     for (i, f, p, g) in read {
         plan.touched.insert(f.0.report_year);
         parsed[i] = p;
-        fresh[i] = Some(f);
+        fresh.push((i, f));
         if let Some(g) = g {
             kept.insert(i, g);
         }
@@ -1179,20 +1179,31 @@ fn plan_reuse(
     // every document's facts, then the corpus-wide checks as the run will do them
     let mut agencies = ledger::Agencies::default();
     let mut facts = ledger::FactTable::new(inputs.len());
-    for (i, f) in fresh.into_iter().enumerate() {
-        let (mut f, agency, id) = match f {
-            Some(f) => f,
-            None => {
-                let (_, rows, row) = prev.row(&plan, i).expect("clean when not read");
-                rows.facts(row, i as u32)
-                    .context("the records of a year partition lost their facts")?
-            }
-        };
-        f.agency = agency.map(|(key, name)| agencies.number(key, name, i as u32));
+    let mut take = |(mut f, agency, id): Facts, doc: u32| {
+        f.agency = agency.map(|(key, name)| agencies.number(key, name, doc));
         facts.set(f, id);
+    };
+    for (i, f) in fresh {
+        take(f, i as u32);
     }
-    // the records' facts are taken: keep only what the rest of the run needs of them
-    prev.slim();
+    // the records' facts, year by year, each year's records slimmed to what the rest of the
+    // run needs as soon as its facts are taken (peak memory at 1 M reports)
+    let mut of_slot: Vec<Vec<(u32, u32)>> = vec![Vec::new(); prev.years.len()];
+    for i in 0..inputs.len() {
+        if let Some((slot, row)) = plan.slot_row(i) {
+            of_slot[slot].push((row as u32, i as u32));
+        }
+    }
+    for (slot, docs) in of_slot.into_iter().enumerate() {
+        let rows = &prev.years[slot].1;
+        for (row, doc) in docs {
+            let f = rows
+                .facts(row as usize, doc)
+                .context("the records of a year partition lost their facts")?;
+            take(f, doc);
+        }
+        prev.slim_year(slot);
+    }
     let corpus = ledger::Corpus::check(facts, agencies, expected, inputs)?;
     let digests = corpus.digests(inputs);
     let years = prev

@@ -391,10 +391,10 @@ impl Previous {
         Plan { clean, touched }
     }
 
-    /// Drops what only [`DocRows::facts`] needs (once the facts are taken: ~200 bytes a
-    /// document).
-    pub fn slim(&mut self) {
-        for (_, rows) in &mut self.years {
+    /// Drops what only [`DocRows::facts`] needs of the year in `slot` (once its facts are
+    /// taken: ~200 bytes a document).
+    pub fn slim_year(&mut self, slot: usize) {
+        if let Some((_, rows)) = self.years.get_mut(slot) {
             rows.slim();
         }
     }
@@ -419,6 +419,11 @@ impl Plan {
     /// Whether document `i` is unchanged since it was recorded.
     pub fn is_clean(&self, i: usize) -> bool {
         self.clean[i].is_some()
+    }
+
+    /// The year slot and row of document `i`'s record, when it is unchanged.
+    pub fn slot_row(&self, i: usize) -> Option<(usize, usize)> {
+        self.clean[i].map(|(s, r)| (usize::from(s), r as usize))
     }
 }
 
