@@ -452,11 +452,13 @@ pub struct Closing {
     /// The manifest's `inputs`, one JSON object per line, rewound: per year partition when
     /// partitioned (each in path order), else one (key `None`) in path order.
     pub inputs: BTreeMap<Option<i32>, std::fs::File>,
-    /// The reports' own findings per year partition and rule (cross-report ones excluded).
+    /// The added reports' own findings per year partition and rule (cross-report ones
+    /// excluded).
     pub rules_by_year: BTreeMap<Option<i32>, BTreeMap<String, usize>>,
-    /// Cells per year partition and status.
+    /// The added reports' cells per year partition and status.
     pub cells_by_year: BTreeMap<Option<i32>, BTreeMap<String, usize>>,
-    /// Per year partition, the digest of its cross-report results (see [`Corpus::digests`]).
+    /// Per year partition, the digest of its cross-report results (see [`Corpus::digests`]);
+    /// empty when the run keeps no records.
     pub digests: BTreeMap<Option<i32>, String>,
     /// What `summary.html` shows (findings are the caller's to add).
     pub summary: nianbao_export::summary::SummaryData,
@@ -730,7 +732,12 @@ impl Ledger {
         }
         let corpus = Corpus::check(facts, agencies, expected, documents)?;
         let names = corpus.tables(documents);
-        let digests = corpus.digests(documents);
+        // (only a run that records its year partitions needs their digests)
+        let digests = if records.is_some() {
+            corpus.digests(documents)
+        } else {
+            BTreeMap::new()
+        };
         let built = &corpus.built;
         // the panel and its coverage, by year (one partition each when partitioned)
         write_by_year(

@@ -1081,10 +1081,6 @@ impl Reuse {
                     .entry(k.clone())
                     .or_default() += n;
             }
-            closing.rules_by_year.insert(meta.year, meta.rules.clone());
-            closing
-                .cells_by_year
-                .insert(meta.year, meta.cells_by_status.clone());
         }
         closing.unreadable.sort();
         Ok(())
