@@ -25,7 +25,7 @@ bench count="20000":
 # agencies over 2019–2025 with deliberate breaks, gaps and duplicates) and its expected-agencies
 # list, plus two flattened reports (synthetic numbers throughout).
 sample:
-    rm -f data/raw/synth_* data/raw/panel_*
+    rm -f data/raw/synth_* data/raw/panel_* data/expected_agencies.csv
     cargo run --quiet -p nianbao-cli -- synth --panel --output data/raw --expected data/expected_agencies.csv --seed 2026
     cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 2 --layouts flattened --seed 2026
 

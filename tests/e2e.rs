@@ -736,7 +736,7 @@ fn an_unchanged_nightly_run_skips_the_rebuild() {
         (&first["unchanged"], &first["parsed"]),
         (&Value::from(false), &json_num(10))
     );
-    let generation = std::fs::read_link(&out).unwrap();
+    let first_gen = generation(&out);
     let files = data_files(&out);
 
     let (again, code) = run(&[]);
@@ -763,11 +763,7 @@ fn an_unchanged_nightly_run_skips_the_rebuild() {
         assert_eq!(again[k], first[k], "{k}");
     }
     assert_eq!(code, Some(0));
-    assert_eq!(
-        std::fs::read_link(&out).unwrap(),
-        generation,
-        "no new generation"
-    );
+    assert_eq!(generation(&out), first_gen, "no new generation");
 
     // a touched file (same bytes, new time) is looked at again: a rebuild, same dataset
     let touch = |name: &str, t: std::time::SystemTime| {
@@ -783,7 +779,7 @@ fn an_unchanged_nightly_run_skips_the_rebuild() {
         (&touched["unchanged"], &touched["changed"]),
         (&Value::from(false), &json_num(0))
     );
-    assert_ne!(std::fs::read_link(&out).unwrap(), generation);
+    assert_ne!(generation(&out), first_gen);
     assert!(
         data_files(&out) == files,
         "a touched file changed the dataset"
@@ -870,8 +866,7 @@ fn an_unchanged_nightly_run_skips_the_rebuild() {
 
     // a deleted dataset is rebuilt
     assert_eq!(run(&[]).0["unchanged"], false);
-    let generation = std::fs::read_link(&out).unwrap();
-    std::fs::remove_dir_all(out.parent().unwrap().join(&generation)).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
     assert_eq!(run(&[]).0["unchanged"], false);
     assert!(out.join("manifest.json").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -921,10 +916,32 @@ fn a_concurrent_run_is_refused() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Issue 4: a run killed at any moment (`kill -9` at several times, and an abort at each step
-/// of publication) leaves the previous dataset intact and readable; the next run recovers.
+/// The generation (manifest `generation`) of the dataset at `out`.
+fn generation(out: &Path) -> String {
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    m["generation"].as_str().unwrap().to_owned()
+}
+
+/// Names in `dir` that a run leaves only when killed (or an older nianbao's generations).
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            [".tmp-", ".link-", ".old-", ".gens"]
+                .iter()
+                .any(|k| n.contains(k))
+        })
+        .collect()
+}
+
+/// Issues 4 and 25: a run killed at any moment (`kill -9` at several times, and an abort at
+/// each step of publication, with and without the atomic exchange) leaves the old or the new
+/// dataset whole at the output path, a real folder; the next run cleans up, and leaves alone
+/// what it did not write.
 #[test]
-fn a_killed_run_leaves_the_previous_dataset_intact() {
+fn a_killed_run_leaves_a_whole_dataset() {
     let dir = tmp("kill");
     let input = dir.join("in");
     std::fs::create_dir_all(&input).unwrap();
@@ -932,52 +949,66 @@ fn a_killed_run_leaves_the_previous_dataset_intact() {
         std::fs::write(input.join(&d.name), &d.bytes).unwrap();
     }
     let out = dir.join("out");
-    // a dataset folder as older versions wrote it (a real directory), to test the migration
-    let legacy_cfg = pipeline(&dir, "first", &input, &out, "incremental = false\n");
-    assert!(build_config(&legacy_cfg).status.success());
-    // replace the link by a real folder holding the same files
-    let target = std::fs::canonicalize(&out).unwrap();
-    std::fs::remove_file(&out).unwrap();
-    std::fs::create_dir(&out).unwrap();
-    for e in std::fs::read_dir(&target).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), out.join(e.file_name())).unwrap();
-    }
-    std::fs::remove_dir_all(&target).unwrap();
+    let cfg = pipeline(&dir, "first", &input, &out, "incremental = false\n");
+    assert!(build_config(&cfg).status.success());
+    assert!(out.is_dir() && !out.is_symlink(), "a real folder");
+    // a dataset as nianbao published it before issue 25 (a link into .out.gens/), to test that
+    // it is replaced like any dataset of ours
+    std::fs::create_dir(dir.join(".out.gens")).unwrap();
+    std::fs::rename(&out, dir.join(".out.gens/g1-legacy")).unwrap();
+    std::os::unix::fs::symlink(".out.gens/g1-legacy", &out).unwrap();
     let before = data_files(&out);
+    // something of the user's named like a leftover: never removed
+    let mine = dir.join(".out.tmp-mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), b"my notes").unwrap();
     // more documents, so that the runs below change the dataset
     for d in nianbao_synth::generate_layouts(300, 9, false, &["tabbed", "piped", "flattened"]) {
         std::fs::write(input.join(&d.name), &d.bytes).unwrap();
     }
     let total = std::fs::read_dir(&input).unwrap().count();
-    let intact = |when: &str| {
-        let now = data_files(&out);
-        assert!(now == before, "after {when}: the previous dataset changed");
-        assert_eq!(load(&out).reports.len(), 6, "after {when}");
-    };
-    for point in ["before-publish", "after-generation", "after-legacy-move"] {
-        let o = bin()
-            .arg("build")
-            .arg("--input")
-            .arg(&input)
-            .arg("--output")
-            .arg(&out)
-            .env("NIANBAO_TEST_ABORT_AT", point)
-            .output()
-            .unwrap();
+    let aborted = |point: &str, exchange: bool| {
+        let mut c = bin();
+        c.args(["build", "--config"])
+            .arg(&cfg)
+            .env("NIANBAO_TEST_ABORT_AT", point);
+        if !exchange {
+            c.env("NIANBAO_TEST_NO_EXCHANGE", "1");
+        }
+        let o = c.output().unwrap();
         assert!(
             !o.status.success(),
             "{point}: the run should have been killed"
         );
-        if point == "after-legacy-move" {
-            // the one moment without a link: the next run re-links the newest generation
-            let r = build(&input, &out, &[]);
-            assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-            assert_eq!(load(&out).reports.len(), total);
-        } else {
-            intact(point);
-        }
-    }
+    };
+    // killed before the switch: the old (legacy) dataset, as it was
+    aborted("before-publish", true);
+    assert!(
+        data_files(&out) == before,
+        "before-publish: the dataset changed"
+    );
+    assert_eq!(load(&out).reports.len(), 6);
+    // killed right after the exchange: the new dataset, whole, at the path
+    aborted("after-exchange", true);
+    assert!(!out.is_symlink(), "the exchange put a real folder in place");
+    assert_eq!(load(&out).reports.len(), total);
+    let new = data_files(&out);
+    let gen = generation(&out);
+    // where the file system cannot exchange: killed between the two renames, there is no
+    // dataset for an instant; the next run puts the old one back before anything else (it is
+    // itself killed before publishing here, to look at what it restored)
+    aborted("after-move-aside", false);
+    assert!(std::fs::symlink_metadata(&out).is_err(), "moved aside");
+    aborted("before-publish", true);
+    assert_eq!(
+        generation(&out),
+        gen,
+        "the dataset moved aside was put back"
+    );
+    assert!(data_files(&out) == new);
+    aborted("after-two-renames", false);
+    assert_eq!(load(&out).reports.len(), total);
+    assert_ne!(generation(&out), gen);
     let before = data_files(&out);
     let intact = |when: &str| {
         assert!(
@@ -989,13 +1020,8 @@ fn a_killed_run_leaves_the_previous_dataset_intact() {
     // kill -9 at several moments of a full run
     for ms in [50u64, 200, 600, 1200] {
         let mut child = bin()
-            .arg("build")
-            .arg("--input")
-            .arg(&input)
-            .arg("--output")
-            .arg(&out)
-            .arg("--config")
-            .arg(&legacy_cfg)
+            .args(["build", "--config"])
+            .arg(&cfg)
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
@@ -1004,17 +1030,263 @@ fn a_killed_run_leaves_the_previous_dataset_intact() {
         let _ = child.wait();
         intact(&format!("kill -9 after {ms} ms"));
     }
-    let o = build(&input, &out, &[]);
+    let o = build_config(&cfg);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(".out.tmp-mine alone"), "{err}");
     assert_eq!(load(&out).reports.len(), total);
-    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+    assert!(out.is_dir() && !out.is_symlink());
+    assert_eq!(leftovers(&dir), vec![".out.tmp-mine".to_string()]);
+    assert_eq!(std::fs::read(mine.join("notes.txt")).unwrap(), b"my notes");
+    let s = json_summary(
+        &bin()
+            .args(["build", "--json", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(s["publication"], "exchange", "{s}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Issue 25: an output path holding anything but a dataset nianbao wrote is refused before
+/// anything is read, with one line naming it and what to do; nothing is touched.
+#[test]
+fn an_output_of_the_users_is_refused_untouched() {
+    let dir = tmp("refuse");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for d in nianbao_synth::generate_layouts(3, 4, false, &["tabbed"]) {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let refused = |out: &Path, extra: &[&str], what: &str| {
+        let o = build(&input, out, extra);
+        assert_eq!(o.status.code(), Some(1), "{what}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().count(), 1, "{what}: one line: {err}");
+        assert!(err.contains(&out.display().to_string()), "{what}: {err}");
+        err.into_owned()
+    };
+    // a folder of the user's
+    let results = dir.join("results");
+    std::fs::create_dir(&results).unwrap();
+    std::fs::write(results.join("notes.txt"), b"my notes").unwrap();
+    let err = refused(&results, &[], "a user's folder");
+    assert!(
+        err.contains("notes.txt") && err.contains("choose another output folder"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(results.join("notes.txt")).unwrap(),
+        b"my notes"
+    );
+    assert_eq!(names(&results), ["notes.txt"]);
+    assert_eq!(
+        names(&dir),
+        ["in", "results"],
+        "no lock, state or temporary folder"
+    );
+    // an output path that is a file
+    let file = dir.join("results.csv");
+    std::fs::write(&file, b"a,b\n1,2\n").unwrap();
+    assert!(refused(&file, &[], "a file").contains("is a file"));
+    assert_eq!(std::fs::read(&file).unwrap(), b"a,b\n1,2\n");
+    // a link of the user's to a folder
+    let link = dir.join("linked");
+    std::os::unix::fs::symlink(&results, &link).unwrap();
+    assert!(refused(&link, &[], "a link").contains("symbolic link"));
+    assert!(link.is_symlink());
+    // a dataset of ours with a user's file added: refused, the file named
+    let out = dir.join("out");
+    assert!(build(&input, &out, &[]).status.success());
+    std::fs::write(out.join("analysis.ipynb"), b"{}").unwrap();
+    let err = refused(&out, &[], "a dataset with a user's file");
+    assert!(
+        err.contains("analysis.ipynb") && err.contains("did not write"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(out.join("analysis.ipynb")).unwrap(), b"{}");
+    std::fs::remove_file(out.join("analysis.ipynb")).unwrap();
+    // the state pointed at a folder of the user's
+    let cfg = pipeline(
+        &dir,
+        "state",
+        &input,
+        &out,
+        &format!("state = {:?}\n", results.display().to_string()),
+    );
+    let o = build_config(&cfg);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("state folder") && err.contains("notes.txt"),
+        "{err}"
+    );
+    assert_eq!(names(&results), ["notes.txt"]);
+    // a lock path holding something of the user's
+    std::fs::write(dir.join(".out.lock"), b"mine").unwrap();
+    let err = refused(&out, &["--full"], "a lock path of the user's");
+    assert!(err.contains(".out.lock"), "{err}");
+    assert_eq!(std::fs::read(dir.join(".out.lock")).unwrap(), b"mine");
+    std::fs::remove_file(dir.join(".out.lock")).unwrap();
+    // an empty folder is used, and a dataset of ours replaced
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(build(&input, &empty, &[]).status.success());
+    assert_eq!(load(&empty).reports.len(), 3);
+    let o = build(&input, &out, &["--full"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Issue 25: the published dataset is a real folder: `cp -r`, `tar` and `zip` of it are
+/// complete datasets (here a partitioned one, folders inside folders).
+#[test]
+fn a_copied_or_archived_dataset_is_complete() {
+    let dir = tmp("archive");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for d in nianbao_synth::generate_layouts(12, 8, false, &["tabbed", "piped"]) {
+        std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    }
+    let out = dir.join("out");
+    let cfg = pipeline(&dir, "p", &input, &out, "partition_by_year = true\n");
+    assert!(build_config(&cfg).status.success());
+    // every file of a folder, recursively: relative path → bytes
+    fn tree(d: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut v = Vec::new();
+        let mut stack = vec![d.to_owned()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                let e = e.unwrap();
+                let t = std::fs::symlink_metadata(e.path()).unwrap().file_type();
+                assert!(
+                    !t.is_symlink(),
+                    "{}: a link in the dataset",
+                    e.path().display()
+                );
+                if t.is_dir() {
+                    stack.push(e.path());
+                } else {
+                    let rel = e
+                        .path()
+                        .strip_prefix(d)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    v.push((rel, std::fs::read(e.path()).unwrap()));
+                }
+            }
+        }
+        v.sort();
+        v
+    }
+    let want = tree(&out);
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let listed = m["outputs"].as_array().unwrap().len() + m["files"].as_array().unwrap().len() + 1;
+    assert_eq!(want.len(), listed, "every file is listed by the manifest");
+    assert!(want
+        .iter()
+        .any(|(f, _)| f.starts_with("cells/report_year=")));
+    let sh = |cmd: &str| {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    sh("cp -r out copy");
+    assert!(tree(&dir.join("copy")) == want, "cp -r");
+    sh("tar czf ds.tgz out && mkdir untar && tar xzf ds.tgz -C untar");
+    assert!(tree(&dir.join("untar/out")) == want, "tar");
+    if Command::new("zip")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        sh("zip -qr ds.zip out && mkdir unzip && cd unzip && unzip -q ../ds.zip");
+        assert!(tree(&dir.join("unzip/out")) == want, "zip");
+    } else {
+        eprintln!("SKIPPED the zip check: no zip command (the tar and cp checks ran)");
+    }
+    // the copy is a dataset nianbao recognises: building into it replaces it
+    let o = build(&input, &dir.join("copy"), &["--full"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Issue 25: `nianbao synth` never replaces a file: a folder already holding files named like
+/// the ones it writes is refused before anything is written; other files are left as they are.
+#[test]
+fn synth_never_replaces_a_file() {
+    let dir = tmp("synth-safe");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("my_report.txt"), b"mine").unwrap();
+    let synth = |extra: &[&str]| {
+        bin()
+            .args(["synth", "--output"])
+            .arg(&dir)
+            .args(["--count", "3"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        synth(&[]).status.success(),
+        "a folder with other files: added to"
+    );
+    assert_eq!(std::fs::read(dir.join("my_report.txt")).unwrap(), b"mine");
+    let n = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(n, 4);
+    // again into the same folder: refused, nothing written or replaced
+    let first = std::fs::read_dir(&dir)
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-") || n.contains(".link-"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
-    let gens = std::fs::read_dir(dir.join(".out.gens")).unwrap().count();
-    assert_eq!(gens, 1, "old generations are removed");
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("synth_")
+        })
+        .unwrap();
+    std::fs::write(&first, b"edited by the user").unwrap();
+    let o = synth(&["--seed", "9"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("never replaces"), "{err}");
+    assert_eq!(std::fs::read(&first).unwrap(), b"edited by the user");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), n);
+    // the expected-agencies list of --panel is not replaced either
+    let expected = dir.join("expected.csv");
+    std::fs::write(&expected, b"my list").unwrap();
+    let o = bin()
+        .args(["synth", "--panel", "--output"])
+        .arg(dir.join("panel"))
+        .arg("--expected")
+        .arg(&expected)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read(&expected).unwrap(), b"my list");
+    assert!(
+        !dir.join("panel").exists(),
+        "refused before anything is written"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -79,7 +79,6 @@ impl Case {
         let nightly = self.build(&self.config("out", true, extra));
         let full_dir = self.dir.join("full");
         let _ = std::fs::remove_dir_all(&full_dir);
-        let _ = std::fs::remove_dir_all(self.dir.join(".full.gens"));
         let full = self.build(&self.config("full", false, extra));
         for k in [
             "documents",

@@ -264,6 +264,11 @@ fn print_summary(
         n("parsed"),
         n("reused")
     );
+    if summary["publication"] == "two-renames" {
+        eprintln!(
+            "  published by two renames: this file system cannot exchange two folders in one step, so for an instant there was no dataset at the output (a run killed then is repaired by the next)"
+        );
+    }
     if let Some(years) = summary["partitions_reused"].as_array() {
         let years: Vec<String> = years
             .iter()

@@ -3,10 +3,10 @@
 //!
 //! **In:** record batches per table, streamed as they are produced, and the schemas they
 //! follow. **Out:** a dataset directory. Files are written into a temporary sibling directory;
-//! [`DatasetWriter::finish`] switches the output to it with one atomic rename (the output path
-//! is a link to the newest complete generation, see the `publish` module), so a crash never
-//! leaves a half-written dataset where the previous one was; [`lock`] keeps a second run out
-//! and [`recover`] cleans up after a killed one. A [`Spill`] parks rows that can only be
+//! [`DatasetWriter::finish`] exchanges it with the output folder in one atomic step (see
+//! the `publish` module), so a crash never leaves a half-written dataset where the previous one
+//! was; [`check_output`] refuses an output holding anything nianbao did not write, [`lock`]
+//! keeps a second run out and [`recover`] cleans up after a killed one. A [`Spill`] parks rows that can only be
 //! finished at the end of a run in an anonymous file on disk. An [`Encoder`] prepares batches
 //! on any thread (CSV rows formatted, byte for byte as `arrow-csv` writes them); the writer
 //! only appends. Parquet row groups wait as Arrow data until they are full, then are encoded in
@@ -14,7 +14,8 @@
 //! ([`ROW_GROUP_BYTES`] of data, [`PARTITION_ROW_GROUP_BYTES`] in a partition). A file's bytes depend only on its rows, never on how they
 //! were batched or on the other files (so a year partition can be reused, see
 //! [`DatasetWriter::link`]).
-//! **Never:** holds a whole table in memory, or changes the data it is given.
+//! **Never:** holds a whole table in memory, changes the data it is given, or deletes or
+//! replaces a file it did not write.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -43,7 +44,10 @@ mod spill;
 pub mod summary;
 
 use publish::publish;
-pub use publish::{lock, recover, sibling, OutputLock};
+pub use publish::{
+    check_output, generation, lock, recover, sibling, Existing, OutputLock, Publication,
+    PARTIAL_MARKER,
+};
 pub use spill::Spill;
 
 use arrow_array::RecordBatch;
@@ -133,6 +137,24 @@ pub enum ExportError {
     /// Nothing is enabled.
     #[error("no output format is enabled: set parquet or csv")]
     NoFormat,
+    /// The output path holds something nianbao did not write; nothing was read or written.
+    #[error("refusing to write the dataset to {output}: {why}")]
+    NotOurs {
+        /// The output path.
+        output: PathBuf,
+        /// What is there, and what to do.
+        why: String,
+    },
+    /// The lock path beside the output holds something of someone else's.
+    #[error("refusing to write the dataset to {output}: its lock file {lock} is {what}, not the empty lock file nianbao makes; move it away or choose another output folder")]
+    LockNotOurs {
+        /// The output path.
+        output: PathBuf,
+        /// The lock path.
+        lock: PathBuf,
+        /// What is there.
+        what: &'static str,
+    },
     /// Another run is writing the same output.
     #[error("another nianbao build is writing {output} (it holds {lock}); this run stops without touching the dataset — try again when the other run has finished")]
     Locked {
@@ -346,6 +368,8 @@ impl CsvBuffers {
 /// Writes a dataset of several tables, then publishes it atomically.
 pub struct DatasetWriter {
     output: PathBuf,
+    /// The name of this run's dataset, recorded in its manifest (see [`generation`]).
+    generation: String,
     tmp: PathBuf,
     /// Prepares batches for the files (shared with the threads that encode); also holds the
     /// formats and whether the dataset is partitioned.
@@ -595,10 +619,26 @@ impl DatasetWriter {
         let (parent, _) = publish::split(output);
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
         let tmp = sibling(output, &format!("tmp-{}", std::process::id()));
-        if tmp.exists() {
+        if std::fs::symlink_metadata(&tmp).is_ok() {
+            // a leftover of an earlier run with this process id, if it is ours at all
+            if !(tmp.join(PARTIAL_MARKER).is_file() || tmp.join("manifest.json").is_file()) {
+                return Err(ExportError::NotOurs {
+                    output: output.to_owned(),
+                    why: format!(
+                        "{} is in the way of its temporary folder and was not written by nianbao; move it away",
+                        tmp.display()
+                    ),
+                });
+            }
             std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
         }
         std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+        let marker = tmp.join(PARTIAL_MARKER);
+        std::fs::write(
+            &marker,
+            b"a dataset nianbao is writing; removed by the next run if left\n",
+        )
+        .map_err(io(&marker))?;
         let mut out = BTreeMap::new();
         if !partitioned {
             for (t, schema) in tables {
@@ -610,6 +650,7 @@ impl DatasetWriter {
         }
         Ok(DatasetWriter {
             output: output.to_owned(),
+            generation: publish::new_generation(),
             tmp: tmp.clone(),
             encoder: Encoder {
                 schemas: std::sync::Arc::new(
@@ -634,6 +675,12 @@ impl DatasetWriter {
             closed: BTreeMap::new(),
             closed_tables: Default::default(),
         })
+    }
+
+    /// The name of the dataset being written, unique to this run: its manifest's
+    /// `generation`, which [`generation`] reads back from a published dataset.
+    pub fn generation(&self) -> &str {
+        &self.generation
     }
 
     /// Whether tables are partitioned by report year.
@@ -800,18 +847,18 @@ impl DatasetWriter {
     }
 
     /// Closes every file, writes `manifest.json` (with the row counts added under `outputs`)
-    /// and `DATA_DICTIONARY.md`, and renames the dataset into place. Returns rows per table.
+    /// and `DATA_DICTIONARY.md`, and puts the dataset in place. Returns rows per table.
     pub fn finish(
         self,
         manifest: &serde_json::Value,
         dictionary: &str,
     ) -> Result<BTreeMap<String, u64>, ExportError> {
         self.finish_with_inputs(manifest, None, dictionary)
-            .map(|(counts, _)| counts)
+            .map(|f| f.rows)
     }
 
     /// Adds a file (e.g. `summary.html`) to the dataset being written; it is published with
-    /// the tables.
+    /// the tables (and listed under the manifest's `files`).
     pub fn add_file(&self, name: &str, contents: &[u8]) -> Result<(), ExportError> {
         let p = self.tmp.join(name);
         std::fs::write(&p, contents).map_err(io(&p))
@@ -819,13 +866,15 @@ impl DatasetWriter {
 
     /// [`finish`](Self::finish), with the manifest's `inputs` list streamed from `inputs`: one
     /// JSON object per line, copied in order (a million inputs are never held in memory).
-    /// Returns the rows per table and the manifest's `outputs` entries.
+    /// The manifest also gets `generation` (this run's [`generation`](Self::generation)) and
+    /// `files` (the dataset's files that are not tables), so that a later run knows the folder
+    /// holds nothing but what nianbao wrote.
     pub fn finish_with_inputs(
         self,
         manifest: &serde_json::Value,
         inputs: Option<&mut dyn std::io::BufRead>,
         dictionary: &str,
-    ) -> Result<(BTreeMap<String, u64>, Vec<serde_json::Value>), ExportError> {
+    ) -> Result<Finished, ExportError> {
         let mut counts: BTreeMap<String, u64> = self
             .encoder
             .schemas
@@ -842,20 +891,68 @@ impl DatasetWriter {
             outputs.extend(files);
             *counts.entry(name).or_insert(0) += rows;
         }
+        let dp = self.tmp.join("DATA_DICTIONARY.md");
+        std::fs::write(&dp, dictionary).map_err(io(&dp))?;
+        let mut files = other_files(&self.tmp, &outputs)?;
+        files.retain(|f| f != "manifest.json" && f != PARTIAL_MARKER);
         let mut manifest = manifest.clone();
         if let Some(m) = manifest.as_object_mut() {
             m.insert("outputs".into(), serde_json::Value::Array(outputs.clone()));
+            m.insert("generation".into(), self.generation.clone().into());
+            m.insert("files".into(), files.into());
             if inputs.is_some() {
                 m.remove("inputs");
             }
         }
         let mp = self.tmp.join("manifest.json");
         write_manifest(&mp, &manifest, inputs)?;
-        let dp = self.tmp.join("DATA_DICTIONARY.md");
-        std::fs::write(&dp, dictionary).map_err(io(&dp))?;
-        publish(&self.tmp, &self.output)?;
-        Ok((counts, outputs))
+        // complete: from here on the folder is a dataset of ours by its manifest
+        let marker = self.tmp.join(PARTIAL_MARKER);
+        std::fs::remove_file(&marker).map_err(io(&marker))?;
+        let publication = publish(&self.tmp, &self.output)?;
+        Ok(Finished {
+            rows: counts,
+            outputs,
+            publication,
+        })
     }
+}
+
+/// What [`DatasetWriter::finish_with_inputs`] wrote.
+#[derive(Debug)]
+pub struct Finished {
+    /// Rows per table.
+    pub rows: BTreeMap<String, u64>,
+    /// The manifest's `outputs` entries (`file`, `rows`, `bytes`).
+    pub outputs: Vec<serde_json::Value>,
+    /// How the dataset was put in place.
+    pub publication: Publication,
+}
+
+/// The files under `dir` (relative, `/`-separated, sorted) that `outputs` does not list.
+fn other_files(dir: &Path, outputs: &[serde_json::Value]) -> Result<Vec<String>, ExportError> {
+    let listed: std::collections::HashSet<&str> =
+        outputs.iter().filter_map(|o| o["file"].as_str()).collect();
+    let mut found = Vec::new();
+    let mut stack = vec![(dir.to_owned(), String::new())];
+    while let Some((d, rel)) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(io(&d))? {
+            let e = e.map_err(io(&d))?;
+            let n = e.file_name().to_string_lossy().into_owned();
+            let r = if rel.is_empty() {
+                n
+            } else {
+                format!("{rel}/{n}")
+            };
+            if e.file_type().map_err(io(&e.path()))?.is_dir() {
+                stack.push((e.path(), r));
+            } else if !listed.contains(r.as_str()) {
+                found.push(r);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// Writes `manifest` pretty-printed, with an `inputs` member appended from JSON lines.
@@ -1169,11 +1266,11 @@ mod tests {
             w.write_in("t", Some(2020), &empty),
             Err(ExportError::Reused { .. })
         ));
-        let (counts, outputs) = w
+        let done = w
             .finish_with_inputs(&serde_json::json!({}), None, "")
             .unwrap();
-        assert_eq!(counts["t"], 500);
-        assert_eq!(outputs, of_2020);
+        assert_eq!(done.rows["t"], 500);
+        assert_eq!(done.outputs, of_2020);
         for o in &of_2020 {
             let f = o["file"].as_str().unwrap();
             assert_eq!(

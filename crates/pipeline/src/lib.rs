@@ -534,6 +534,12 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
     let json = quiet;
     let started = Instant::now();
     let started_unix = now_unix();
+    // Nothing the user owns is touched: an output path holding anything but a dataset of ours
+    // (or a state folder of the user's) is refused before anything is read (issue 25).
+    nianbao_export::check_output(&cfg.output)?;
+    if cfg.incremental {
+        nianbao_state::check_dir(&cfg.state_dir())?;
+    }
     // The dataset's own output is never an input (its generations, state and lock are hidden
     // siblings, skipped like every hidden entry).
     let inside = std::path::absolute(&cfg.output)
@@ -890,7 +896,12 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         chained = Box::new(chained.chain(f));
     }
     let mut manifest_inputs = std::io::BufReader::new(chained);
-    let (counts, outputs) = writer
+    let generation = writer.generation().to_owned();
+    let nianbao_export::Finished {
+        rows: counts,
+        outputs,
+        publication,
+    } = writer
         .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
         .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
     laps.lap("publishing");
@@ -898,7 +909,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         save_records(
             records,
             key,
-            &cfg.output,
+            &generation,
             &closing,
             &outputs,
             reuse.as_ref(),
@@ -916,8 +927,8 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         // What this run saw and published, so that a next run over the same inputs can skip.
         // Only when no document failed for a reason that may not last (those are retried every
         // run: a missing tool, a time limit) and the inputs' sizes and times are all known.
-        let record = match (next_fingerprint.finish(), std::fs::read_link(&cfg.output)) {
-            (Some(fp), Ok(generation)) if changes.retry == 0 => serde_json::json!({
+        let record = match next_fingerprint.finish() {
+            Some(fp) if changes.retry == 0 => serde_json::json!({
                 "fingerprint": fp,
                 "generation": generation,
                 "documents": closing.documents,
@@ -951,6 +962,7 @@ pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
         "findings_by_rule": by_rule,
         "rows": counts,
         "output": cfg.output,
+        "publication": publication.as_str(),
         "seconds": secs,
     });
     let mut summary = summary;
@@ -1225,13 +1237,12 @@ fn plan_reuse(
 fn save_records(
     records: partitions::RecordsWriter,
     key: &str,
-    output: &Path,
+    generation: &str,
     closing: &ledger::Closing,
     outputs: &[serde_json::Value],
     reuse: Option<&Reuse>,
     retry: &std::collections::BTreeSet<Option<i32>>,
 ) -> Result<()> {
-    let generation = std::fs::read_link(output)?;
     let mut years = Vec::new();
     let mut written = std::collections::BTreeSet::new();
     for (&year, digest) in &closing.digests {
@@ -1276,7 +1287,7 @@ fn save_records(
             file: String::new(),
         });
     }
-    records.commit(key, &generation, years, &written)
+    records.commit(key, generation, years, &written)
 }
 
 /// What the run did with the user's corrections: how many documents they changed, and every
@@ -1457,8 +1468,8 @@ fn unchanged_since_last_run(
     store: &nianbao_state::Store,
 ) -> Option<serde_json::Value> {
     let prev: serde_json::Value = serde_json::from_slice(&store.last_run()?).ok()?;
-    let generation = std::fs::read_link(&cfg.output).ok()?;
-    if prev["generation"] != serde_json::json!(generation) {
+    let generation = nianbao_export::generation(&cfg.output)?;
+    if prev["generation"].as_str() != Some(generation.as_str()) {
         return None;
     }
     // The published files must still be the ones the manifest lists, at their sizes: a
@@ -1498,6 +1509,7 @@ fn skipped_run(mut summary: serde_json::Value, cfg: &Config, started: Instant) -
         ("reused", documents),
         ("unchanged", true.into()),
         ("output", serde_json::json!(cfg.output)),
+        ("publication", "none".into()),
         ("seconds", started.elapsed().as_secs_f64().into()),
     ] {
         summary[k] = v;

@@ -310,8 +310,8 @@ struct Meta {
     version: u32,
     /// The build, config and lists the dataset was built with.
     key: String,
-    /// The generation the output linked to when the records were saved.
-    generation: PathBuf,
+    /// The generation (manifest `generation`) of the dataset the records describe.
+    generation: String,
     years: Vec<YearMeta>,
 }
 
@@ -326,7 +326,7 @@ fn dir(store: &nianbao_state::Store) -> PathBuf {
 }
 
 impl Previous {
-    /// The records of the previous run, if it published the dataset `output` links to now,
+    /// The records of the previous run, if it published the dataset at `output` now,
     /// with the same `key`, and its files are all still there at their sizes; `None`
     /// otherwise (then nothing is reused).
     pub fn load(store: &nianbao_state::Store, key: &str, output: &Path) -> Option<Previous> {
@@ -334,7 +334,7 @@ impl Previous {
         let meta: Meta = serde_json::from_slice(&std::fs::read(d.join("meta.json")).ok()?).ok()?;
         if meta.version != VERSION
             || meta.key != key
-            || std::fs::read_link(output).ok()? != meta.generation
+            || nianbao_export::generation(output)? != meta.generation
         {
             return None;
         }
@@ -488,7 +488,7 @@ impl RecordsWriter {
     pub fn commit(
         mut self,
         key: &str,
-        generation: &Path,
+        generation: &str,
         mut years: Vec<YearMeta>,
         written: &BTreeSet<Option<i32>>,
     ) -> Result<()> {

@@ -42,6 +42,14 @@ use nianbao_normalize::{Report, Source};
 /// Why the state could not be used. A broken entry is never an error: it is a cache miss.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
+    /// The state path holds something nianbao did not write; nothing was touched.
+    #[error("refusing to use {path} as the state folder: {why}")]
+    NotOurs {
+        /// The path.
+        path: PathBuf,
+        /// What is there, and what to do.
+        why: String,
+    },
     /// The state directory cannot be created or written.
     #[error("the state directory {path} cannot be used: {source}")]
     Io {
@@ -57,6 +65,56 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
         path: path.to_owned(),
         source,
     }
+}
+
+/// The file that marks a folder as a nianbao state (written when a store is opened).
+pub const STATE_MARKER: &str = "NIANBAO_STATE";
+
+/// Checks that `root` may be used as the state folder, touching nothing: it does not exist,
+/// is empty, carries [`STATE_MARKER`], or holds only `parser-*` stores (as states written
+/// before the marker did). A folder of the user's is refused, since opening a store removes
+/// the stores of other parser versions in it.
+pub fn check_dir(root: &Path) -> Result<(), StateError> {
+    let meta = match std::fs::symlink_metadata(root) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(root)(e)),
+    };
+    let refuse = |why: String| StateError::NotOurs {
+        path: root.to_owned(),
+        why,
+    };
+    if !meta.is_dir() {
+        return Err(refuse(if meta.is_symlink() {
+            "it is a symbolic link; give the folder it points to".into()
+        } else {
+            "it is a file".into()
+        }));
+    }
+    if root.join(STATE_MARKER).is_file() {
+        return Ok(());
+    }
+    let mut foreign = Vec::new();
+    for e in std::fs::read_dir(root).map_err(io(root))?.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        let store = n.starts_with("parser-") && e.path().join("objects").is_dir();
+        if !store {
+            foreign.push(n);
+        }
+    }
+    foreign.sort();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    Err(refuse(format!(
+        "it holds files nianbao did not write ({}); choose another state folder, or empty this one",
+        foreign
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// What the index remembers of an input file.
@@ -78,10 +136,20 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating) the store of `parser_key` under `root`; stores of other keys are
-    /// removed, so that a new parser version re-reads everything.
+    /// removed, so that a new parser version re-reads everything. `root` must pass
+    /// [`check_dir`] (a folder of the user's is refused, untouched).
     pub fn open(root: &Path, parser_key: &str) -> Result<Store, StateError> {
+        check_dir(root)?;
         let dir = root.join(format!("parser-{parser_key}"));
         std::fs::create_dir_all(dir.join("objects")).map_err(io(&dir))?;
+        let marker = root.join(STATE_MARKER);
+        if !marker.is_file() {
+            std::fs::write(
+                &marker,
+                b"The incremental state of nianbao build: safe to delete (the next run reads every document again).\n",
+            )
+            .map_err(io(&marker))?;
+        }
         if let Ok(entries) = std::fs::read_dir(root) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -302,6 +370,38 @@ impl IndexWriter {
 mod tests {
     use super::*;
     use nianbao_normalize::{Cell, CellStatus, Finding, Prose};
+
+    #[test]
+    fn a_folder_of_the_users_is_refused_untouched() {
+        let t = tempfile::tempdir().unwrap();
+        let mine = t.path().join("mine");
+        std::fs::create_dir_all(mine.join("parser-photos")).unwrap();
+        std::fs::write(mine.join("thesis.docx"), b"chapter 1").unwrap();
+        let e = Store::open(&mine, "k1").unwrap_err().to_string();
+        assert!(
+            e.contains("thesis.docx") && e.contains("state folder"),
+            "{e}"
+        );
+        assert_eq!(
+            std::fs::read(mine.join("thesis.docx")).unwrap(),
+            b"chapter 1"
+        );
+        assert!(mine.join("parser-photos").is_dir(), "not removed");
+        assert!(!mine.join("parser-k1").exists(), "nothing written");
+        // a file is refused too
+        std::fs::write(t.path().join("f"), b"x").unwrap();
+        assert!(Store::open(&t.path().join("f"), "k1").is_err());
+        // a new, an empty and an older unmarked state are ours; a new key replaces the old
+        let st = t.path().join("state");
+        Store::open(&st, "k1").unwrap();
+        assert!(st.join(STATE_MARKER).is_file());
+        std::fs::remove_file(st.join(STATE_MARKER)).unwrap();
+        Store::open(&st, "k2").unwrap();
+        assert!(!st.join("parser-k1").exists() && st.join("parser-k2/objects").is_dir());
+        let empty = t.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        Store::open(&empty, "k1").unwrap();
+    }
 
     fn report() -> Report {
         let src = Source {

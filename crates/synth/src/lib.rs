@@ -620,7 +620,58 @@ fn render_row(layout: &str, r: &Row) -> String {
     }
 }
 
+/// Creates `path` with `bytes`; never replaces a file (synth writes into folders that may hold
+/// a user's documents: an existing file is an error naming it, and it is left as it was).
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{} already exists; synth never replaces a file: remove it or choose another folder",
+                        path.display()
+                    ),
+                )
+            } else {
+                e
+            }
+        })?;
+    f.write_all(bytes)
+}
+
+/// Refuses, before anything is written, a folder that already holds files named like the ones
+/// synth would write there (`prefix…`).
+pub(crate) fn refuse_clashes(dir: &Path, prefix: &str) -> std::io::Result<()> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut clash: Vec<String> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    clash.sort();
+    match clash.first() {
+        None => Ok(()),
+        Some(first) => Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!(
+                "{} already holds {} file(s) named like the ones synth writes ({first}, …); synth never replaces a file: remove them or choose another folder",
+                dir.display(),
+                clash.len()
+            ),
+        )),
+    }
+}
+
 /// Writes `count` documents into `dir` (and gold files into `gold_dir`). Returns the count.
+/// Never replaces a file: a folder already holding `synth_*` files is refused before anything
+/// is written.
 pub fn write_corpus(
     dir: &Path,
     gold_dir: Option<&Path>,
@@ -629,6 +680,10 @@ pub fn write_corpus(
     defects: bool,
     layouts: &[&str],
 ) -> std::io::Result<usize> {
+    refuse_clashes(dir, "synth_")?;
+    if let Some(g) = gold_dir {
+        refuse_clashes(g, "synth_")?;
+    }
     std::fs::create_dir_all(dir)?;
     if let Some(g) = gold_dir {
         std::fs::create_dir_all(g)?;
@@ -641,16 +696,16 @@ pub fn write_corpus(
     // one document at a time: a large corpus is never held in memory
     for i in 0..count {
         let d = one(i, seed, defects, layouts[i % layouts.len()]);
-        std::fs::write(dir.join(&d.name), &d.bytes)?;
+        write_new(&dir.join(&d.name), &d.bytes)?;
         if let Some(g) = gold_dir {
-            std::fs::write(
-                g.join(
+            write_new(
+                &g.join(
                     Path::new(&d.name)
                         .with_extension("json")
                         .file_name()
                         .unwrap_or_default(),
                 ),
-                serde_json::to_string_pretty(&d.gold)? + "\n",
+                (serde_json::to_string_pretty(&d.gold)? + "\n").as_bytes(),
             )?;
         }
     }

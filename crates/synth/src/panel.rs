@@ -391,26 +391,40 @@ pub fn write(
     seed: u64,
     layouts: &[&str],
 ) -> std::io::Result<usize> {
-    std::fs::create_dir_all(dir)?;
     let layouts = if layouts.is_empty() {
         &LAYOUTS[..]
     } else {
         layouts
     };
+    // never replaces a file: clashes are refused before anything is written
+    crate::refuse_clashes(dir, "panel_")?;
+    if let Some(g) = gold_dir {
+        crate::refuse_clashes(g, "panel_")?;
+    }
+    if let Some(e) = expected.filter(|e| e.exists()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!(
+                "{} already exists; synth never replaces a file: remove it or choose another path",
+                e.display()
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dir)?;
     let docs = corpus(seed, layouts);
     for d in &docs {
-        std::fs::write(dir.join(&d.name), &d.bytes)?;
+        crate::write_new(&dir.join(&d.name), &d.bytes)?;
         if let Some(g) = gold_dir {
             std::fs::create_dir_all(g)?;
             let stem = std::path::Path::new(&d.name).with_extension("json");
-            std::fs::write(
-                g.join(stem.file_name().unwrap_or_default()),
-                serde_json::to_string_pretty(&d.gold)? + "\n",
+            crate::write_new(
+                &g.join(stem.file_name().unwrap_or_default()),
+                (serde_json::to_string_pretty(&d.gold)? + "\n").as_bytes(),
             )?;
         }
     }
     if let Some(e) = expected {
-        std::fs::write(e, expected_agencies_csv())?;
+        crate::write_new(e, expected_agencies_csv().as_bytes())?;
     }
     Ok(docs.len())
 }
