@@ -1442,3 +1442,68 @@ fn cross_report_findings_reach_the_reports_rows_and_the_manifest() {
         .is_some_and(|o| !o.is_empty()));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 26: the sample dataset (the text, HTML and DOCX documents of `data/raw`, which read the
+/// same on every machine) is byte-identical to the digest recorded in `tests/sample.sha256`:
+/// restructuring the code must not change one byte. A deliberate change of the output updates
+/// the record with `NIANBAO_UPDATE_DIGEST=1 cargo test --test e2e sample` (and says why in its
+/// commit).
+#[test]
+fn the_sample_dataset_matches_its_recorded_digest() {
+    use sha2::Digest;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tmp("digest");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for e in std::fs::read_dir(root.join("data/raw")).unwrap() {
+        let p = e.unwrap().path();
+        let ext = p.extension().map(|x| x.to_string_lossy().into_owned());
+        if matches!(ext.as_deref(), Some("txt" | "html" | "docx")) {
+            std::fs::copy(&p, input.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = dir.join("out");
+    let cfg = pipeline(
+        &dir,
+        "sample",
+        &input,
+        &out,
+        &format!(
+            "expected_agencies = {:?}\n",
+            root.join("data/expected_agencies.csv").display().to_string()
+        ),
+    );
+    let o = build_config(&cfg);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut lines = Vec::new();
+    let mut stack = vec![out.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().unwrap() != "manifest.json" {
+                let h = sha2::Sha256::digest(std::fs::read(&p).unwrap());
+                let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+                let rel = p.strip_prefix(&out).unwrap().to_string_lossy().into_owned();
+                lines.push(format!("{hex}  {rel}"));
+            }
+        }
+    }
+    lines.sort_by(|a, b| a[66..].cmp(&b[66..]));
+    let got = lines.join("\n") + "\n";
+    let record = root.join("tests/sample.sha256");
+    if std::env::var_os("NIANBAO_UPDATE_DIGEST").is_some() {
+        std::fs::write(&record, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&record).unwrap_or_default();
+    assert!(
+        got == want,
+        "the sample dataset changed; if on purpose, update tests/sample.sha256 (see the test's doc):\n{}",
+        got.lines()
+            .filter(|l| !want.lines().any(|w| w == *l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
