@@ -1470,7 +1470,9 @@ fn the_sample_dataset_matches_its_recorded_digest() {
         &out,
         &format!(
             "expected_agencies = {:?}\n",
-            root.join("data/expected_agencies.csv").display().to_string()
+            root.join("data/expected_agencies.csv")
+                .display()
+                .to_string()
         ),
     );
     let o = build_config(&cfg);

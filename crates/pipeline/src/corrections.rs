@@ -207,3 +207,29 @@ impl Corrections {
         self.list.len()
     }
 }
+
+/// What the run did with the user's corrections: how many documents they changed, and every
+/// correction not applied with why (its document is not among the inputs, or the line is not
+/// a correction).
+pub(crate) fn corrections_summary(corr: &Corrections, documents: usize) -> serde_json::Value {
+    let mut not_applied: Vec<serde_json::Value> = corr
+        .rejected
+        .iter()
+        .map(|(line, why)| serde_json::json!({"line": line, "why": why}))
+        .collect();
+    for c in corr.unmatched() {
+        not_applied.push(serde_json::json!({
+            "line": c.line,
+            "why": format!(
+                "no input document has the content {} (changed or removed?): {} not corrected",
+                c.sha256, c.key
+            ),
+        }));
+    }
+    not_applied.sort_by_key(|v| v["line"].as_u64());
+    serde_json::json!({
+        "read": corr.len(),
+        "documents_corrected": documents,
+        "not_applied": not_applied,
+    })
+}

@@ -105,6 +105,47 @@ impl Inputs {
     }
 }
 
+use std::time::UNIX_EPOCH;
+
+pub(crate) fn mtime_ns(m: &std::fs::Metadata) -> u128 {
+    m.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// How recent a modification time must be for a file to be re-hashed next run anyway: a file
+/// written again within the same clock tick can keep its size and time while its bytes change
+/// ("racy git"). 2 s covers coarse file-system clocks.
+pub(crate) const RACY_NS: u128 = 2_000_000_000;
+
+/// The modification time to remember for a file just read: its real one, or 0 (never equal to
+/// a real time, so the next run re-hashes it) when it was modified less than [`RACY_NS`] ago.
+pub(crate) fn trusted_mtime_ns(m: &std::fs::Metadata) -> u128 {
+    let t = mtime_ns(m);
+    let now = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    if now.saturating_sub(t) < RACY_NS {
+        0
+    } else {
+        t
+    }
+}
+
+/// Every input's size and modification time (`None` when it cannot be known), on all cores.
+use rayon::prelude::*;
+
+pub(crate) fn input_stats(inputs: &Inputs) -> Vec<Option<(u64, u128)>> {
+    (0..inputs.len())
+        .into_par_iter()
+        .map(|i| {
+            let m = std::fs::metadata(inputs.path(i)).ok()?;
+            Some((m.len(), mtime_ns(&m)))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -394,10 +394,7 @@ impl Corpus {
         }
         by_year
             .into_iter()
-            .map(|(y, h)| {
-                let d = h.finalize();
-                (y, d.iter().map(|b| format!("{b:02x}")).collect())
-            })
+            .map(|(y, h)| (y, crate::digest::hex(&h.finalize())))
             .collect()
     }
 }

@@ -149,11 +149,7 @@ impl DocRows {
     /// The SHA-256 in hex ("" for a document without content).
     fn sha256_hex(&self, i: usize) -> String {
         if self.sha256.is_valid(i) {
-            self.sha256
-                .value(i)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
+            crate::digest::hex(self.sha256.value(i))
         } else {
             String::new()
         }
@@ -261,7 +257,7 @@ pub fn record_batch(
                     .context("the spilled reports have no sha256")?;
                 let mut b = arrow_array::builder::FixedSizeBinaryBuilder::new(32);
                 for i in 0..hex.len() {
-                    match crate::sha_bytes(hex.value(i)) {
+                    match crate::digest::sha_bytes(hex.value(i)) {
                         Some(bytes) => b.append_value(bytes)?,
                         None => b.append_null(),
                     }

@@ -1,0 +1,262 @@
+//! One document: read (or taken from the state's cache), corrected, validated; the
+//! single-document API ([`read_document`], [`report_from_bytes`], [`read_batches`],
+//! [`validate_chunk`]) and the cache look-ups of a run ([`get_report`]).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Result;
+use arrow_array::RecordBatch;
+use nianbao_extract::ReadOptions;
+use nianbao_normalize::{batch, normalize, Finding, Report, Source};
+use sha2::{Digest, Sha256};
+
+use crate::corrections;
+use crate::digest::hex;
+use crate::inputs::{mtime_ns, trusted_mtime_ns};
+
+/// The parser key of this binary: incremental state written by another key is not reused.
+/// It changes with the version and with the source of every crate that reads documents
+/// (computed by `build.rs`), so a new parser re-reads everything by itself.
+pub(crate) const PARSER_KEY: &str =
+    concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_PARSER_HASH"));
+
+/// The state key of a run: the parser key and what PDF readings depend on outside this binary
+/// (the `pdftotext` found, its version and arguments: issue 19, case 10), and the OCR engine
+/// and its settings when OCR is on.
+pub(crate) fn state_key(opts: &ReadOptions) -> String {
+    let mut id = nianbao_extract::reader_identity(&opts.pdf);
+    if opts.ocr.enabled {
+        let o = &opts.ocr;
+        id.push_str(&format!(
+            "|ocr {:?} {} dpi {} min {}",
+            nianbao_extract::engine_identity(o),
+            o.python,
+            o.dpi,
+            o.min_confidence
+        ));
+    }
+    let digest = Sha256::digest(id.as_bytes());
+    let short = hex(&digest[..6]);
+    format!("{PARSER_KEY}-pdf{short}")
+}
+
+/// A report and how it was obtained.
+pub(crate) struct Got {
+    pub(crate) report: Report,
+    /// Parsed now (not reused from the state).
+    pub(crate) parsed: bool,
+    /// What to remember of the file for the next run.
+    pub(crate) seen: Option<nianbao_state::Seen>,
+    /// Unreadable for a reason that may not last (the machine's, or the file could not be
+    /// opened): read again next run, and no run is skipped while there is one.
+    pub(crate) retry: bool,
+    /// The user's corrections changed it: read anew every run, never cached.
+    pub(crate) corrected: bool,
+    /// Validated already (read while planning the reuse of year partitions).
+    pub(crate) validated: bool,
+}
+
+impl Got {
+    /// A report as read (`parsed`) or taken from the state; not yet corrected or validated.
+    fn new(report: Report, parsed: bool, seen: Option<nianbao_state::Seen>, retry: bool) -> Got {
+        Got {
+            report,
+            parsed,
+            seen,
+            retry,
+            corrected: false,
+            validated: false,
+        }
+    }
+}
+
+/// A document's report: from the state when its content was read before (a file whose size and
+/// modification time are unchanged is not even re-hashed), otherwise read now.
+pub(crate) fn get_report(
+    path: &Path,
+    rel: &str,
+    opts: &ReadOptions,
+    store: Option<&nianbao_state::Store>,
+    seen: Option<&nianbao_state::Seen>,
+    corr: &corrections::Corrections,
+) -> Got {
+    let mut got = get_uncorrected(path, rel, opts, store, seen, corr);
+    got.corrected = corr.apply(&mut got.report);
+    got
+}
+
+/// [`get_report`] before the corrections: a document with corrections is never taken from
+/// the state (what is cached is always what the document says).
+pub(crate) fn get_uncorrected(
+    path: &Path,
+    rel: &str,
+    opts: &ReadOptions,
+    store: Option<&nianbao_state::Store>,
+    seen: Option<&nianbao_state::Seen>,
+    corr: &corrections::Corrections,
+) -> Got {
+    let meta = std::fs::metadata(path).ok();
+    let store = store.filter(|_| !seen.is_some_and(|s| corr.touches(&s.sha256)));
+    if let (Some(store), Some(seen), Some(m)) = (store, seen, &meta) {
+        if seen.size == m.len() && seen.mtime_ns == mtime_ns(m) {
+            if let Ok(Some(r)) = store.get(&source(rel, seen.sha256.clone(), seen.size)) {
+                return Got::new(r, false, Some(seen.clone()), false);
+            }
+        }
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(_) => return Got::new(read_document(path, rel, opts), true, None, true),
+    };
+    let src = source_of(&bytes, rel);
+    let seen = meta.map(|m| nianbao_state::Seen {
+        size: src.bytes,
+        mtime_ns: trusted_mtime_ns(&m),
+        sha256: src.sha256.clone(),
+    });
+    let store = store.filter(|_| !corr.touches(&src.sha256));
+    if let Some(Ok(Some(r))) = store.map(|s| s.get(&src)) {
+        return Got::new(r, false, seen, false);
+    }
+    let (report, retry) = read_bytes(&bytes, src, opts);
+    Got::new(report, true, seen, retry)
+}
+
+/// Reads one document into a report; never panics, never fails: problems become an
+/// unreadable report with the reason.
+pub fn read_document(path: &Path, rel: &str, opts: &ReadOptions) -> Report {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            let src = Source {
+                report_id: String::new(),
+                document: rel.to_owned(),
+                sha256: String::new(),
+                bytes: 0,
+            };
+            let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            let why = if link && !path.exists() {
+                format!("a symbolic link whose target does not exist ({e})")
+            } else if link && path.is_dir() {
+                "a symbolic link to a folder that contains it (a loop); not followed".to_owned()
+            } else if path.is_dir() {
+                "a folder that cannot be listed".to_owned()
+            } else {
+                format!("cannot read the file: {e}")
+            };
+            return Report::unreadable(src, "unknown", why);
+        }
+    };
+    report_from_bytes(&bytes, rel, opts)
+}
+
+/// One document read and validated, as record batches of the dataset's tables.
+#[derive(Debug, Clone)]
+pub struct Batches {
+    /// Its `reports` row.
+    pub reports: RecordBatch,
+    /// Its `cells` rows.
+    pub cells: RecordBatch,
+    /// Its `cells_wide` row.
+    pub cells_wide: RecordBatch,
+    /// Its `sections` rows (`prev_report_id` and `similarity_prev_year` are null: they need
+    /// the agency's other years).
+    pub sections: RecordBatch,
+    /// Its findings (cross-report ones need the corpus and are not among them).
+    pub findings: RecordBatch,
+}
+
+/// Reads and validates one document given as bytes: a pure function bytes → Arrow, what a
+/// Python binding or a Spark/Ray task calls for each file (issue 15). `name` is the
+/// document's path as the `document` column should show it.
+pub fn read_batches(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<Batches> {
+    let mut r = report_from_bytes(bytes, name, opts);
+    if r.unreadable.is_none() {
+        validate_chunk(std::slice::from_mut(&mut r))?;
+    }
+    let rs = std::slice::from_ref(&r);
+    Ok(Batches {
+        reports: batch::reports_batch(rs)?,
+        cells: batch::cells_batch(rs)?,
+        cells_wide: batch::cells_wide_batch(rs)?,
+        sections: batch::sections_batch(rs)?,
+        findings: batch::findings_batch(r.findings.iter().map(|f| (&r, f)))?,
+    })
+}
+
+/// Reads bytes into a report (see [`read_document`]).
+pub fn report_from_bytes(bytes: &[u8], rel: &str, opts: &ReadOptions) -> Report {
+    read_bytes(bytes, source_of(bytes, rel), opts).0
+}
+
+/// The identity of a document: its path and the SHA-256 of its content (the report id is the
+/// hash's first 16 hex digits).
+pub(crate) fn source(rel: &str, sha256: String, bytes: u64) -> Source {
+    Source {
+        report_id: sha256[..16].to_owned(),
+        document: rel.to_owned(),
+        sha256,
+        bytes,
+    }
+}
+
+/// The identity of a document read now (hashes its bytes).
+pub(crate) fn source_of(bytes: &[u8], rel: &str) -> Source {
+    source(rel, hex(&Sha256::digest(bytes)), bytes.len() as u64)
+}
+
+/// Reads bytes into a report, and says whether an unreadable one could read differently next
+/// time (the reason was the machine's: a missing tool, a time limit; see
+/// `ExtractError::is_permanent`).
+pub(crate) fn read_bytes(bytes: &[u8], source: Source, opts: &ReadOptions) -> (Report, bool) {
+    let format = nianbao_extract::sniff(bytes).as_str();
+    let result = std::panic::catch_unwind(|| match nianbao_extract::read_with(bytes, opts) {
+        Ok(doc) => (normalize(&doc, source.clone()), false),
+        Err(e) => (
+            Report::unreadable(source.clone(), format, e.to_string()),
+            !e.is_permanent(),
+        ),
+    });
+    result.unwrap_or_else(|_| {
+        let reason = "internal error while reading this document (please report it with the file)";
+        (Report::unreadable(source, format, reason.into()), false)
+    })
+}
+
+/// Adds validation findings to reports (see [`validate_into`]).
+pub fn validate_chunk(reports: &mut [Report]) -> Result<()> {
+    let cells = batch::cells_batch(reports)?;
+    let sections = batch::sections_batch(reports)?;
+    validate_into(reports, &cells, &sections, |_| true)
+}
+
+/// Adds validation findings to the reports `wanted(k)` of `reports`, whose `cells` and
+/// `sections` rows are given.
+pub(crate) fn validate_into(
+    reports: &mut [Report],
+    cells: &RecordBatch,
+    sections: &RecordBatch,
+    wanted: impl Fn(usize) -> bool,
+) -> Result<()> {
+    let rb = batch::reports_batch(reports)?;
+    let found = nianbao_validate::check(&rb, cells, sections)?;
+    let mut by_id: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for (id, f) in found {
+        by_id.entry(id).or_default().push(f);
+    }
+    for (k, r) in reports.iter_mut().enumerate() {
+        if !wanted(k) {
+            continue;
+        }
+        if let Some(fs) = by_id.get(&r.source.report_id) {
+            for f in fs {
+                // identical documents share an id and produce the same findings once each
+                if !r.findings.contains(f) {
+                    r.findings.push(f.clone());
+                }
+            }
+        }
+    }
+    Ok(())
+}

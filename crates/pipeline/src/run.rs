@@ -1,0 +1,589 @@
+//! One run, in phases: [`Run::start`] (refuse what is not ours, list the inputs, lock,
+//! recover, open the state) → [`Run::unchanged`] (the nothing-changed skip) → [`Run::plan`]
+//! (partition reuse, the writer and the ledger) → [`Run::read`] (every document, chunk by
+//! chunk, on all cores) → [`Run::link`] (the reused year partitions) → [`Run::close`] (the
+//! corpus-wide checks) → [`Run::publish`] → [`Run::commit`] (the records and the state) →
+//! [`Run::finish`] (the summary). Each phase is one lap of `NIANBAO_TIMINGS`.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use nianbao_export::{DatasetWriter, OutputLock, Publication};
+use nianbao_extract::ReadOptions;
+use nianbao_normalize::Report;
+use rayon::prelude::*;
+
+use crate::changes::{Accounts, Changes, Counted};
+use crate::corrections::{corrections_summary, Corrections};
+use crate::digest::sha_bytes;
+use crate::document::{get_report, state_key, Got};
+use crate::encode::{encode_piece, pieces, write_chunks, ChunkInfo, Piece};
+use crate::index::OldIndex;
+use crate::inputs::Inputs;
+use crate::laps::{now_unix, Laps};
+use crate::ledger::{Closing, Ledger};
+use crate::reuse::{plan_reuse, save_records, Reuse};
+use crate::skip::{skipped_run, unchanged_since_last_run, Fingerprint};
+use crate::tables::schemas;
+use crate::{partitions, Config, Outcome};
+
+/// A run between its phases.
+pub(crate) struct Run<'a> {
+    cfg: &'a Config,
+    started: Instant,
+    started_unix: u64,
+    laps: Laps,
+    inputs: Inputs,
+    corr: Corrections,
+    read_opts: ReadOptions,
+    lock: Option<OutputLock>,
+    store: Option<nianbao_state::Store>,
+    accounts: Option<Accounts>,
+    expected: Option<Vec<(String, String)>>,
+    /// The key of the records of year partitions (build, config, lists).
+    config_key: Option<String>,
+    reuse: Option<Reuse>,
+    /// Years with a document unreadable for a reason that may not last: not recorded for
+    /// reuse.
+    retry_years: BTreeSet<Option<i32>>,
+}
+
+/// What [`Run::publish`] put in place.
+pub(crate) struct Published {
+    generation: String,
+    rows: std::collections::BTreeMap<String, u64>,
+    outputs: Vec<serde_json::Value>,
+    publication: Publication,
+}
+
+impl<'a> Run<'a> {
+    /// Refuses an output or state path holding anything nianbao did not write (before anything
+    /// is read: issue 25), lists the inputs, loads the corrections, takes the output's lock,
+    /// cleans up after a killed run and opens the state.
+    pub(crate) fn start(cfg: &'a Config, quiet: bool) -> Result<Run<'a>> {
+        let started = Instant::now();
+        let started_unix = now_unix();
+        nianbao_export::check_output(&cfg.output)?;
+        if cfg.incremental {
+            nianbao_state::check_dir(&cfg.state_dir())?;
+        }
+        // The dataset's own output is never an input (its temporary folders, state and lock
+        // are hidden siblings, skipped like every hidden entry).
+        let inside = std::path::absolute(&cfg.output)
+            .ok()
+            .zip(std::path::absolute(&cfg.input).ok())
+            .is_some_and(|(o, i)| o.starts_with(&i));
+        if inside && !quiet {
+            eprintln!(
+                "nianbao: note: the output {} is inside the input folder; it is not read as input",
+                cfg.output.display()
+            );
+        }
+        let mut laps = Laps::new();
+        let inputs = Inputs::list(&cfg.input, std::slice::from_ref(&cfg.output))?;
+        laps.lap("listing the inputs");
+        let corr = match &cfg.corrections {
+            Some(p) => Corrections::load(p)?,
+            None => Corrections::default(),
+        };
+        let read_opts = cfg.read_options();
+        // One writer per output; a killed run's leftovers are cleaned before anything else.
+        let lock = nianbao_export::lock(&cfg.output)?;
+        for note in nianbao_export::recover(&cfg.output, &lock)? {
+            eprintln!("nianbao: {note}");
+        }
+        // Test hook: hold the lock for a while, so a test can start a second run against it.
+        if let Some(ms) = std::env::var("NIANBAO_TEST_HOLD_LOCK_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+        let store = if cfg.incremental {
+            let dir = cfg.state_dir();
+            Some(
+                nianbao_state::Store::open(&dir, &state_key(&read_opts))
+                    .with_context(|| format!("opening the state directory {}", dir.display()))?,
+            )
+        } else {
+            None
+        };
+        Ok(Run {
+            cfg,
+            started,
+            started_unix,
+            laps,
+            inputs,
+            corr,
+            read_opts,
+            lock: Some(lock),
+            store,
+            accounts: None,
+            expected: None,
+            config_key: None,
+            reuse: None,
+            retry_years: BTreeSet::new(),
+        })
+    }
+
+    /// The last run's outcome when nothing changed since (then the run ends here).
+    pub(crate) fn unchanged(&mut self) -> Option<Result<Outcome>> {
+        let prev = self
+            .store
+            .as_ref()
+            .and_then(|s| unchanged_since_last_run(self.cfg, &self.inputs, s))?;
+        self.lock = None;
+        Some(skipped_run(prev, self.cfg, self.started))
+    }
+
+    /// Opens the books, plans the reuse of year partitions (partitioned and incremental: the
+    /// next run links every year none of whose documents changed, issue 15.4), and starts the
+    /// dataset and the ledger.
+    pub(crate) fn plan(&mut self) -> Result<(DatasetWriter, Ledger)> {
+        let cfg = self.cfg;
+        let store = self.store.as_ref();
+        let old_index = match store {
+            Some(s) if !s.has_index() => OldIndex::from_manifest(&cfg.output)
+                .unwrap_or_else(|| OldIndex::new(Some(s.read_index()))),
+            _ => OldIndex::new(store.map(nianbao_state::Store::read_index)),
+        };
+        let new_index = store
+            .map(nianbao_state::Store::index_writer)
+            .transpose()
+            .context("writing the state index")?;
+        self.accounts = Some(Accounts {
+            changes: Changes::default(),
+            old_index,
+            new_index,
+            fingerprint: Fingerprint::new(cfg),
+            live: Vec::new(),
+        });
+        self.expected = cfg.expected_agencies()?;
+        self.config_key = Fingerprint::new(cfg).finish();
+        self.reuse = match (store, cfg.partition_by_year, &self.config_key) {
+            (Some(s), true, Some(key)) => plan_reuse(
+                &self.inputs,
+                s,
+                key,
+                &cfg.output,
+                &self.read_opts,
+                &self.corr,
+                self.expected.as_deref(),
+            )?,
+            _ => None,
+        };
+        let schemas = schemas();
+        let decl: Vec<(&str, _)> = schemas.iter().map(|(n, _, s)| (*n, s.clone())).collect();
+        let writer =
+            DatasetWriter::create_with(&cfg.output, cfg.formats, &decl, cfg.partition_by_year)
+                .with_context(|| format!("preparing the output folder {}", cfg.output.display()))?;
+        // with reuse, the ledger starts with every document's facts as planning found them
+        let scratch = writer.scratch_dir();
+        let mut ledger = match self.reuse.as_mut().and_then(|r| r.seed.take()) {
+            Some((facts, agencies)) => Ledger::seeded(scratch, facts, agencies)?,
+            None => Ledger::new(scratch, self.inputs.len())?,
+        };
+        if let Some(r) = &self.reuse {
+            for i in 0..self.inputs.len() {
+                if r.skips(i).is_some() {
+                    ledger.mark_reused(i as u32);
+                }
+            }
+        }
+        self.laps.lap("planning the reuse of year partitions");
+        Ok((writer, ledger))
+    }
+
+    /// Reads every document (from the state when it can), validates, caches and encodes it.
+    /// Two stages overlap: this thread reads, validates and encodes chunk N+1 on all cores
+    /// (Arrow batches, their CSV rows) while a writer thread appends chunk N to the files (row
+    /// groups that fill up are encoded on all cores too). The channel holds one chunk, so at
+    /// most three are in memory. The writer keeps per report only what the final `reports`
+    /// table and the summary need.
+    pub(crate) fn read(
+        &mut self,
+        writer: DatasetWriter,
+        ledger: Ledger,
+    ) -> Result<(DatasetWriter, Ledger)> {
+        let bar = progress(self.inputs.len(), "documents");
+        let partitioned = writer.partitioned();
+        let encoder = writer.encoder();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Piece>>(1);
+        let chunk_size = self.cfg.chunk_size;
+        let n = self.inputs.len();
+        let done = std::thread::scope(|scope| -> Result<_> {
+            let handle = scope.spawn(move || write_chunks(writer, ledger, rx));
+            for start in (0..n).step_by(chunk_size) {
+                let chunk = start..(start + chunk_size).min(n);
+                let (reports, info) = self.read_chunk(chunk, &bar)?;
+                // Validate (fresh reports only), cache and encode on all cores; the writer
+                // thread only appends the batches.
+                let encoded: Vec<Piece> = pieces(reports, partitioned)
+                    .into_par_iter()
+                    .map(|p| encode_piece(p, &info, self.store.as_ref(), &encoder))
+                    .collect::<Result<_>>()?;
+                if tx.send(encoded).is_err() {
+                    break; // the writer stopped on an error: it is returned by join below
+                }
+            }
+            drop(tx);
+            handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
+        })?;
+        bar.finish_and_clear();
+        self.laps
+            .lap("reading, validating and writing the documents");
+        Ok(done)
+    }
+
+    /// One chunk's reports (documents of reused year partitions are not read: their record
+    /// stands for them), each counted in the books.
+    fn read_chunk(
+        &mut self,
+        chunk: std::ops::Range<usize>,
+        bar: &ProgressBar,
+    ) -> Result<(Vec<Report>, ChunkInfo)> {
+        let accounts = self.accounts.as_mut().expect("opened by plan");
+        let old: Vec<Option<nianbao_state::Seen>> = chunk
+            .clone()
+            .map(|i| accounts.old_index.seek(self.inputs.rel(i)))
+            .collect();
+        let (inputs, reuse, store, corr) = (&self.inputs, &self.reuse, &self.store, &self.corr);
+        let read_opts = &self.read_opts;
+        let got: Vec<Option<Got>> = chunk
+            .clone()
+            .into_par_iter()
+            .map(|i| {
+                if reuse.as_ref().is_some_and(|r| r.skips(i).is_some()) {
+                    bar.inc(1);
+                    return None;
+                }
+                // read (and validated) while planning, not kept by the state
+                let early = reuse
+                    .as_ref()
+                    .and_then(|r| r.kept.lock().ok()?.remove(&i))
+                    .map(|mut g| {
+                        g.validated = true;
+                        g
+                    });
+                let got = early.unwrap_or_else(|| {
+                    let seen = old[i - chunk.start].as_ref();
+                    let (path, rel) = (inputs.path(i), inputs.rel(i));
+                    get_report(&path, rel, read_opts, store.as_ref(), seen, corr)
+                });
+                // per document: a chunk with scanned reports (seconds a page) still moves
+                bar.inc(1);
+                Some(got)
+            })
+            .collect();
+        let mut reports: Vec<Report> = Vec::with_capacity(got.len());
+        let mut info = ChunkInfo {
+            fresh: Vec::with_capacity(got.len()),
+            cache: Vec::with_capacity(got.len()),
+            corrected: Vec::with_capacity(got.len()),
+            docs: Vec::with_capacity(got.len()),
+            mtimes: Vec::with_capacity(got.len()),
+        };
+        for ((i, g), old) in chunk.clone().zip(got).zip(&old) {
+            let Some(g) = g else {
+                // a document of a reused year: unchanged since it was recorded
+                let (_, rows, row) = reuse
+                    .as_ref()
+                    .and_then(|r| r.skips(i))
+                    .expect("skipped above");
+                let seen = rows.seen(row);
+                corr.mark_seen(&seen.sha256);
+                accounts.count(
+                    old.as_ref(),
+                    Counted {
+                        rel: inputs.rel(i),
+                        sha256: &seen.sha256,
+                        seen: Some(&seen),
+                        parsed: false,
+                        failed: rows.status(row) == "unreadable",
+                        retry: false,
+                        corrected: rows.corrected(row),
+                    },
+                )?;
+                continue;
+            };
+            // (a document read while planning the reuse was parsed then)
+            let parsed = g.parsed || reuse.as_ref().is_some_and(|r| r.parsed[i]);
+            accounts.count(
+                old.as_ref(),
+                Counted {
+                    rel: &g.report.source.document,
+                    sha256: &g.report.source.sha256,
+                    seen: g.seen.as_ref(),
+                    parsed,
+                    failed: g.report.unreadable.is_some(),
+                    retry: g.retry,
+                    corrected: g.corrected,
+                },
+            )?;
+            if g.retry {
+                self.retry_years.insert(g.report.report_year);
+            }
+            info.fresh.push(g.parsed && !g.validated);
+            info.cache.push(g.parsed && !g.corrected);
+            info.corrected.push(g.corrected);
+            info.docs.push(i as u32);
+            info.mtimes
+                .push(g.seen.as_ref().map_or(0, |s| s.mtime_ns as u64));
+            reports.push(g.report);
+        }
+        Ok((reports, info))
+    }
+
+    /// Takes the reused years' files from the previous dataset, and finishes the tables only
+    /// the reading wrote to (so their buffers are freed before the cross-report checks).
+    pub(crate) fn link(&mut self, writer: &mut DatasetWriter) -> Result<()> {
+        if let Some(r) = &self.reuse {
+            for (meta, _) in r
+                .prev
+                .years
+                .iter()
+                .filter(|(m, _)| r.years.contains(&m.year))
+            {
+                for table in partitions::REUSED_TABLES {
+                    let files: Vec<serde_json::Value> = meta
+                        .outputs
+                        .iter()
+                        .filter(|o| o["table"] == table)
+                        .cloned()
+                        .collect();
+                    writer
+                        .link(table, meta.year, &self.cfg.output, &files)
+                        .context("reusing a year partition of the previous dataset")?;
+                }
+            }
+        }
+        for table in ["cells", "cells_wide"] {
+            writer.close(table)?;
+        }
+        Ok(())
+    }
+
+    /// The corpus-wide checks, the panel, the sections and the `reports` rows (the ledger's
+    /// close), with the reused years added to the tallies.
+    pub(crate) fn close(
+        &mut self,
+        writer: &mut DatasetWriter,
+        ledger: Ledger,
+    ) -> Result<(Closing, Option<partitions::RecordsWriter>)> {
+        let mut records = match (&self.store, self.cfg.partition_by_year) {
+            (Some(s), true) => Some(partitions::RecordsWriter::new(s)?),
+            _ => None,
+        };
+        let (inputs, reuse, store) = (&self.inputs, &self.reuse, &self.store);
+        let (read_opts, corr) = (&self.read_opts, &self.corr);
+        let load_signatures = |doc: u32| -> Vec<(u8, nianbao_validate::reuse::Signature)> {
+            let i = doc as usize;
+            let seen = reuse
+                .as_ref()
+                .and_then(|r| r.skips(i))
+                .map(|(_, rows, row)| rows.seen(row));
+            let g = get_report(
+                &inputs.path(i),
+                inputs.rel(i),
+                read_opts,
+                store.as_ref(),
+                seen.as_ref(),
+                corr,
+            );
+            g.report
+                .sections
+                .iter()
+                .filter_map(|p| nianbao_validate::reuse::signature(&p.text).map(|s| (p.part, s)))
+                .collect()
+        };
+        let scratch = writer.scratch_dir().to_owned();
+        let mut closing = ledger.close(
+            writer,
+            inputs,
+            &scratch,
+            self.expected.as_deref(),
+            records.as_mut(),
+            reuse
+                .as_ref()
+                .map(|_| &load_signatures as &(dyn Fn(u32) -> _ + Sync)),
+        )?;
+        if let Some(r) = reuse {
+            r.add_to(&mut closing, &scratch)?;
+        }
+        self.laps
+            .lap("corpus-wide checks, panel, sections, reports");
+        Ok((closing, records))
+    }
+
+    /// Writes `summary.html`, the manifest and the data dictionary, and puts the dataset in
+    /// place.
+    pub(crate) fn publish(
+        &mut self,
+        writer: DatasetWriter,
+        closing: &mut Closing,
+    ) -> Result<Published> {
+        let cfg = self.cfg;
+        let mut page = std::mem::take(&mut closing.summary);
+        page.findings = closing
+            .by_rule
+            .iter()
+            .map(|(rule, n)| {
+                let sev =
+                    nianbao_vocab::rules::rule(rule).map_or("warning", |r| r.severity.as_str());
+                ((*rule).to_owned(), sev.to_owned(), *n)
+            })
+            .collect();
+        writer
+            .add_file(
+                "summary.html",
+                nianbao_export::summary::summary_html(&page).as_bytes(),
+            )
+            .context("writing summary.html")?;
+        let manifest = serde_json::json!({
+            "tool": "nianbao",
+            "version": env!("CARGO_PKG_VERSION"),
+            "config": cfg,
+            "started_unix": self.started_unix,
+            "finished_unix": now_unix(),
+        });
+        let dict = nianbao_export::data_dictionary(&schemas(), nianbao_vocab::RULES);
+        // the manifest's inputs: year partition by year partition (path order within each)
+        let mut chained: Box<dyn Read> = Box::new(std::io::empty());
+        for f in std::mem::take(&mut closing.inputs).into_values() {
+            chained = Box::new(chained.chain(f));
+        }
+        let mut manifest_inputs = std::io::BufReader::new(chained);
+        let generation = writer.generation().to_owned();
+        let done = writer
+            .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
+            .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
+        self.laps.lap("publishing");
+        Ok(Published {
+            generation,
+            rows: done.rows,
+            outputs: done.outputs,
+            publication: done.publication,
+        })
+    }
+
+    /// Saves the records of the year partitions and the state (index, the record of this run
+    /// for the nothing-changed skip, the contents still in use), then releases the lock.
+    /// Returns the corrections' summary when the pipeline has a corrections file.
+    pub(crate) fn commit(
+        &mut self,
+        records: Option<partitions::RecordsWriter>,
+        closing: &Closing,
+        published: &Published,
+    ) -> Result<Option<serde_json::Value>> {
+        if let (Some(records), Some(key)) = (records, &self.config_key) {
+            save_records(
+                records,
+                key,
+                &published.generation,
+                closing,
+                &published.outputs,
+                self.reuse.as_ref(),
+                &self.retry_years,
+            )
+            .context("saving the records of the year partitions")?;
+        }
+        let accounts = self.accounts.as_mut().expect("opened by plan");
+        let old_index = std::mem::replace(&mut accounts.old_index, OldIndex::new(None));
+        accounts.changes.removed = old_index.finish();
+        let changes = &accounts.changes;
+        let corrections = self
+            .cfg
+            .corrections
+            .is_some()
+            .then(|| corrections_summary(&self.corr, changes.corrected));
+        if let (Some(s), Some(w)) = (&self.store, accounts.new_index.take()) {
+            w.commit().context("saving the state index")?;
+            // What this run saw and published, so that a next run over the same inputs can
+            // skip. Only when no document failed for a reason that may not last (those are
+            // retried every run: a missing tool, a time limit) and the inputs' sizes and times
+            // are all known.
+            let fingerprint =
+                std::mem::replace(&mut accounts.fingerprint, Fingerprint::new(self.cfg));
+            let record = match fingerprint.finish() {
+                Some(fp) if changes.retry == 0 => serde_json::json!({
+                    "fingerprint": fp,
+                    "generation": published.generation,
+                    "documents": closing.documents,
+                    "failed": changes.failed,
+                    "unreadable": &closing.unreadable,
+                    "by_status": &closing.by_status,
+                    "findings_by_rule": &closing.by_rule,
+                    "rows": &published.rows,
+                    "corrections": &corrections,
+                }),
+                _ => serde_json::json!({}),
+            };
+            s.save_last_run(&serde_json::to_vec(&record)?)
+                .context("saving the state's record of this run")?;
+            let live = &mut accounts.live;
+            live.sort_unstable();
+            s.retain(|sha| sha_bytes(sha).is_some_and(|b| live.binary_search(&b).is_ok()));
+        }
+        self.laps.lap("saving the records and the state");
+        self.lock = None;
+        Ok(corrections)
+    }
+
+    /// The run's outcome: the summary and the unreadable documents.
+    pub(crate) fn finish(
+        self,
+        closing: Closing,
+        published: Published,
+        corrections: Option<serde_json::Value>,
+    ) -> Outcome {
+        let changes = &self.accounts.as_ref().expect("opened by plan").changes;
+        let mut summary = serde_json::json!({
+            "documents": closing.documents,
+            "added": changes.added,
+            "changed": changes.changed,
+            "removed": changes.removed,
+            "failed": changes.failed,
+            "parsed": changes.parsed,
+            "reused": changes.from_state,
+            "unchanged": false,
+            "by_status": closing.by_status,
+            "findings_by_rule": closing.by_rule,
+            "rows": published.rows,
+            "output": self.cfg.output,
+            "publication": published.publication.as_str(),
+            "seconds": self.started.elapsed().as_secs_f64(),
+        });
+        if self.cfg.partition_by_year && self.store.is_some() {
+            let years: Vec<Option<i32>> = self
+                .reuse
+                .as_ref()
+                .map(|r| r.years.iter().copied().collect())
+                .unwrap_or_default();
+            summary["partitions_reused"] = serde_json::json!(years);
+        }
+        if let Some(c) = corrections {
+            summary["corrections"] = c;
+        }
+        Outcome {
+            summary,
+            unreadable: closing.unreadable,
+        }
+    }
+}
+
+/// A progress bar over `len` items (drawn only on a terminal).
+pub(crate) fn progress(len: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{pos}}/{{len}} {what}  {{per_sec}}  eta {{eta}}  {{wide_bar}}"
+        ))
+        .expect("static template"),
+    );
+    bar
+}

@@ -1,0 +1,137 @@
+//! The nothing-changed skip: a fingerprint of the build, the config and every input's path,
+//! size and time; a run whose fingerprint and published dataset are the last run's stops
+//! after listing the inputs.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use sha2::{Digest, Sha256};
+
+use crate::digest::hex;
+use crate::inputs::{self, input_stats};
+use crate::{Config, Outcome};
+
+/// Everything a dataset's bytes depend on besides the documents and the pipeline: the version
+/// and the source of every crate that reads or writes, with the locked dependencies (`build.rs`).
+pub(crate) const BUILD_KEY: &str =
+    concat!(env!("CARGO_PKG_VERSION"), "-", env!("NIANBAO_BUILD_HASH"));
+
+/// SHA-256 over the build key, the pipeline config and every input's path, size and
+/// modification time, fed in input order; `None` when one input's cannot be known.
+pub(crate) struct Fingerprint {
+    pub(crate) hash: Option<Sha256>,
+}
+
+impl Fingerprint {
+    pub(crate) fn new(cfg: &Config) -> Fingerprint {
+        let mut h = Sha256::new();
+        h.update(BUILD_KEY.as_bytes());
+        h.update([0]);
+        let mut hash = serde_json::to_vec(cfg).ok().map(|c| {
+            h.update(c);
+            h
+        });
+        // the lists the config names are part of the dataset too: their bytes, not their paths
+        for list in cfg.lists() {
+            match (std::fs::read(list), hash.as_mut()) {
+                (Ok(bytes), Some(h)) => {
+                    h.update([0]);
+                    h.update(Sha256::digest(&bytes));
+                }
+                _ => hash = None,
+            }
+        }
+        Fingerprint { hash }
+    }
+
+    pub(crate) fn add(&mut self, rel: &str, stat: Option<(u64, u128)>) {
+        match (stat, self.hash.as_mut()) {
+            (Some((size, mtime)), Some(h)) => {
+                h.update([0]);
+                h.update(rel.as_bytes());
+                h.update([0]);
+                h.update(size.to_le_bytes());
+                h.update(mtime.to_le_bytes());
+            }
+            _ => self.hash = None,
+        }
+    }
+
+    pub(crate) fn finish(self) -> Option<String> {
+        self.hash.map(|h| hex(&h.finalize()))
+    }
+}
+
+/// The last run's summary when a rebuild now would write exactly the dataset it published:
+/// same build, config and inputs (path, size, modification time: as the state's index trusts
+/// them), nothing unreadable then for a reason that may not last, and the output still that
+/// run's generation. `None` otherwise (then the run goes on as usual).
+pub(crate) fn unchanged_since_last_run(
+    cfg: &Config,
+    inputs: &inputs::Inputs,
+    store: &nianbao_state::Store,
+) -> Option<serde_json::Value> {
+    let prev: serde_json::Value = serde_json::from_slice(&store.last_run()?).ok()?;
+    let generation = nianbao_export::generation(&cfg.output)?;
+    if prev["generation"].as_str() != Some(generation.as_str()) {
+        return None;
+    }
+    // The published files must still be the ones the manifest lists, at their sizes: a
+    // deleted or damaged table is rebuilt, never reported as unchanged (issue 20, case 16).
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cfg.output.join("manifest.json")).ok()?).ok()?;
+    let intact = manifest["outputs"].as_array()?.iter().all(|o| {
+        let (Some(file), Some(bytes)) = (o["file"].as_str(), o["bytes"].as_u64()) else {
+            return false;
+        };
+        std::fs::metadata(cfg.output.join(file)).is_ok_and(|m| m.len() == bytes)
+    });
+    if !intact {
+        return None;
+    }
+    let stats = input_stats(inputs);
+    let mut now = Fingerprint::new(cfg);
+    for (i, st) in stats.into_iter().enumerate() {
+        now.add(inputs.rel(i), st);
+    }
+    let now = now.finish()?;
+    (prev["fingerprint"].as_str() == Some(now.as_str())).then_some(prev)
+}
+
+/// Ends a run that found nothing changed: the last run's summary (see
+/// [`unchanged_since_last_run`]), with nothing added, changed, removed or parsed.
+pub(crate) fn skipped_run(
+    mut summary: serde_json::Value,
+    cfg: &Config,
+    started: Instant,
+) -> Result<Outcome> {
+    let documents = summary["documents"].clone();
+    // still unreadable, for the same lasting reasons: listed again as the last run did
+    let unreadable: Vec<(String, String)> =
+        serde_json::from_value(summary["unreadable"].take()).unwrap_or_default();
+    for (k, v) in [
+        ("added", 0.into()),
+        ("changed", 0.into()),
+        ("removed", 0.into()),
+        ("parsed", 0.into()),
+        ("reused", documents),
+        ("unchanged", true.into()),
+        ("output", serde_json::json!(cfg.output)),
+        ("publication", "none".into()),
+        ("seconds", started.elapsed().as_secs_f64().into()),
+    ] {
+        summary[k] = v;
+    }
+    if let Some(m) = summary.as_object_mut() {
+        m.remove("fingerprint");
+        m.remove("generation");
+        m.remove("unreadable");
+        if m.get("corrections").is_some_and(serde_json::Value::is_null) {
+            m.remove("corrections");
+        }
+    }
+    Ok(Outcome {
+        summary,
+        unreadable,
+    })
+}
