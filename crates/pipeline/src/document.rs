@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::corrections;
 use crate::digest::hex;
 use crate::inputs::{mtime_ns, trusted_mtime_ns};
+use crate::tables::Table;
 
 /// The parser key of this binary: incremental state written by another key is not reused.
 /// It changes with the version and with the source of every crate that reads documents
@@ -165,6 +166,19 @@ pub struct Batches {
     pub sections: RecordBatch,
     /// Its findings (cross-report ones need the corpus and are not among them).
     pub findings: RecordBatch,
+}
+
+impl Batches {
+    /// Each table's batch, with the table ([`Table::per_report_tables`], in order).
+    pub fn tables(self) -> [(Table, RecordBatch); 5] {
+        [
+            (Table::Reports, self.reports),
+            (Table::Cells, self.cells),
+            (Table::CellsWide, self.cells_wide),
+            (Table::Sections, self.sections),
+            (Table::Findings, self.findings),
+        ]
+    }
 }
 
 /// Reads and validates one document given as bytes: a pure function bytes → Arrow, what a

@@ -6,6 +6,7 @@ use nianbao_normalize::{batch, Report};
 
 use crate::document::validate_into;
 use crate::ledger::{self, Ledger};
+use crate::tables::Table;
 
 /// Reports per piece: the unit of validation and encoding in the parallel stage.
 pub(crate) const PIECE_REPORTS: usize = 64;
@@ -86,12 +87,12 @@ pub(crate) fn encode_piece(
     // `sections` is written at the end of the run (its similarity to the year before needs
     // the panel): the ledger parks it
     let tables = [
-        ("cells", cells),
-        ("cells_wide", batch::cells_wide_batch(&reports)?),
-        ("findings", findings),
+        (Table::Cells, cells),
+        (Table::CellsWide, batch::cells_wide_batch(&reports)?),
+        (Table::Findings, findings),
     ]
     .iter()
-    .map(|(t, b)| encoder.encode(t, year, b))
+    .map(|(t, b)| encoder.encode(t.name(), year, b))
     .collect::<Result<_, _>>()?;
     Ok(Piece {
         tables,

@@ -14,6 +14,7 @@
 //! nightly run that adds the touched years' reports and the reused years' facts writes what a
 //! full run writes.
 
+use crate::tables::Table;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -739,14 +740,14 @@ impl Ledger {
         // the panel and its coverage, by year (one partition each when partitioned)
         write_by_year(
             writer,
-            "panel",
+            Table::Panel.name(),
             &built.rows,
             |r| r.year,
             |rows| panel::panel_batch(rows, &names),
         )?;
         write_by_year(
             writer,
-            "coverage",
+            Table::Coverage.name(),
             &built.coverage,
             |r| r.year,
             |rows| panel::coverage_batch(rows, &names),
@@ -792,7 +793,7 @@ impl Ledger {
             use rayon::prelude::*;
             let encoded: Vec<_> = group
                 .par_iter()
-                .map(|(year, b)| encoder.encode("sections", *year, b))
+                .map(|(year, b)| encoder.encode(Table::Sections.name(), *year, b))
                 .collect::<Result<_, _>>()?;
             for e in encoded {
                 writer.write_encoded(e)?;
@@ -933,7 +934,7 @@ impl Ledger {
             documents += b.num_rows();
             if !stubs.is_empty() {
                 writer.write_in(
-                    "findings",
+                    Table::Findings.name(),
                     year,
                     &batch::findings_batch(
                         stubs
@@ -977,7 +978,7 @@ impl Ledger {
                 columns.push(c);
             }
             let rows = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
-            writer.write_in("reports", year, &rows)?;
+            writer.write_in(Table::Reports.name(), year, &rows)?;
         }
         let mut files = BTreeMap::new();
         for (y, w) in inputs {

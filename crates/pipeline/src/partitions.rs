@@ -32,10 +32,6 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use nianbao_validate::panel::{ReportFacts, N_FIGURES};
 
-/// The tables whose year partitions are reused; `panel` and `coverage` (one row per agency
-/// and year, cheap) are always written anew.
-pub const REUSED_TABLES: [&str; 5] = ["reports", "cells", "cells_wide", "sections", "findings"];
-
 /// Version of the records' layout; other versions are ignored.
 const VERSION: u32 = 1;
 

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::document::{get_report, validate_chunk, Got};
 use crate::inputs::input_stats;
+use crate::tables::Table;
 use crate::{corrections, inputs, ledger, partitions};
 
 /// What an incremental run of a partitioned dataset takes from the previous run (see the
@@ -250,7 +251,7 @@ pub(crate) fn save_records(
             .iter()
             .filter(|o| {
                 let file = o["file"].as_str().unwrap_or("");
-                partitions::REUSED_TABLES.iter().any(|t| {
+                Table::per_report_tables().any(|t| {
                     file.starts_with(&format!("{t}/{dir}/"))
                         || file.starts_with(&format!("csv/{t}/{dir}/"))
                 })

@@ -27,7 +27,7 @@ use crate::laps::{now_unix, Laps};
 use crate::ledger::{Closing, Ledger};
 use crate::reuse::{plan_reuse, save_records, Reuse};
 use crate::skip::{skipped_run, unchanged_since_last_run, Fingerprint};
-use crate::tables::schemas;
+use crate::tables::{schemas, Table};
 use crate::{partitions, Config, Outcome};
 
 /// A run between its phases.
@@ -349,21 +349,21 @@ impl<'a> Run<'a> {
                 .iter()
                 .filter(|(m, _)| r.years.contains(&m.year))
             {
-                for table in partitions::REUSED_TABLES {
+                for table in Table::per_report_tables() {
                     let files: Vec<serde_json::Value> = meta
                         .outputs
                         .iter()
-                        .filter(|o| o["table"] == table)
+                        .filter(|o| o["table"] == table.name())
                         .cloned()
                         .collect();
                     writer
-                        .link(table, meta.year, &self.cfg.output, &files)
+                        .link(table.name(), meta.year, &self.cfg.output, &files)
                         .context("reusing a year partition of the previous dataset")?;
                 }
             }
         }
-        for table in ["cells", "cells_wide"] {
-            writer.close(table)?;
+        for table in [Table::Cells, Table::CellsWide] {
+            writer.close(table.name())?;
         }
         Ok(())
     }

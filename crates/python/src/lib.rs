@@ -69,14 +69,8 @@ fn read_bytes<'py>(
         .detach(|| nianbao_pipeline::read_batches(data, name, &opts))
         .map_err(|e| PyRuntimeError::new_err(format!("{e:#}")))?;
     let out = PyDict::new(py);
-    for (table, batch) in [
-        ("reports", b.reports),
-        ("cells", b.cells),
-        ("cells_wide", b.cells_wide),
-        ("sections", b.sections),
-        ("findings", b.findings),
-    ] {
-        out.set_item(table, Batch { batch })?;
+    for (table, batch) in b.tables() {
+        out.set_item(table.name(), Batch { batch })?;
     }
     Ok(out)
 }
