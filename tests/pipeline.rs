@@ -32,7 +32,7 @@ fn the_library_and_the_binary_write_the_same_bytes() {
         ..nianbao_pipeline::Config::default()
     };
     cfg.validate().unwrap();
-    let outcome = nianbao_pipeline::build(&cfg, true).unwrap();
+    let outcome = nianbao_pipeline::build(&cfg, &nianbao_pipeline::Silent).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
         .args(["build", "--full", "--json", "--input"])
         .arg(&input)

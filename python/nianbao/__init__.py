@@ -20,7 +20,7 @@ from . import _nianbao
 __version__ = _nianbao.__version__
 __all__ = ["read_document", "build", "__version__"]
 
-TABLES = ("reports", "cells", "cells_wide", "sections", "findings")
+TABLES = tuple(_nianbao.TABLES)
 
 
 def read_document(
@@ -49,7 +49,8 @@ def read_document(
 def build(input: Union[str, os.PathLike], output: Union[str, os.PathLike], **settings: Any) -> Dict[str, Any]:
     """Builds (or incrementally refreshes) the dataset of the reports under ``input`` into
     ``output`` — what ``nianbao build`` does — and returns the run's summary as a dict (the
-    same as ``nianbao build --json``, plus ``unreadable``: ``[document, reason]`` pairs).
+    same as ``nianbao build --json``, plus ``unreadable``: ``[document, reason]`` pairs, and
+    ``notes``: what the run said, e.g. that it cleaned up after a killed run).
     ``settings`` are the pipeline's (``pipelines/default.toml``): ``incremental``,
     ``partition_by_year``, ``formats={"csv": False}``, ``expected_agencies``, ``corrections``,
     ``pdf={…}``, ``ocr={…}``, …"""

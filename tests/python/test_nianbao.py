@@ -78,6 +78,8 @@ def test_build_returns_the_summary_of_the_cli(corpus, tmp_path):
     for k in ("documents", "by_status", "findings_by_rule", "failed"):
         assert s[k] == cli_s[k], k
     assert ["empty.txt", "the file is empty"] in s["unreadable"]
+    assert s["notes"] == []  # nothing to say: a fresh output outside the input
+    assert nianbao.TABLES == ("reports", "cells", "cells_wide", "sections", "findings")
     assert (tmp_path / "out" / "panel.parquet").exists()
     assert not (tmp_path / "out" / "cells.csv").exists()
     # the same cells as the CLI's dataset

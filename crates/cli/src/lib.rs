@@ -163,7 +163,7 @@ fn run(cli: Cli) -> Result<i32> {
             cfg.formats.csv &= !no_csv;
             cfg.formats.parquet &= !no_parquet;
             cfg.validate()?;
-            let outcome = nianbao_pipeline::build(&cfg, json)?;
+            let outcome = nianbao_pipeline::build(&cfg, &Terminal::new())?;
             print_summary(&outcome.summary, &outcome.unreadable, json, cfg.strict)
         }
         Command::Eval {
@@ -335,4 +335,66 @@ fn print_summary(
         return Ok(2);
     }
     Ok(0)
+}
+
+/// The CLI's reporter: notes on stderr, a progress bar on a terminal (indicatif hides it
+/// otherwise), and each phase's time and memory when `NIANBAO_TIMINGS` is set.
+struct Terminal {
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    timings: bool,
+}
+
+impl Terminal {
+    fn new() -> Terminal {
+        Terminal {
+            bar: std::sync::Mutex::new(None),
+            timings: std::env::var_os("NIANBAO_TIMINGS").is_some(),
+        }
+    }
+}
+
+impl nianbao_pipeline::Reporter for Terminal {
+    fn note(&self, message: &str) {
+        match self.bar.lock().ok().as_deref().and_then(Option::as_ref) {
+            Some(bar) => bar.suspend(|| eprintln!("nianbao: {message}")),
+            None => eprintln!("nianbao: {message}"),
+        }
+    }
+
+    fn start(&self, what: &str, len: u64) {
+        let bar = indicatif::ProgressBar::new(len);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{spinner}} {{pos}}/{{len}} {what}  {{per_sec}}  eta {{eta}}  {{wide_bar}}"
+            ))
+            .expect("static template"),
+        );
+        if let Ok(mut b) = self.bar.lock() {
+            *b = Some(bar);
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(bar) = self.bar.lock().ok().as_deref().and_then(Option::as_ref) {
+            bar.inc(n);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.lock().ok().and_then(|mut b| b.take()) {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn lap(&self, phase: &str, seconds: f64, peak_mib: Option<u64>, now_mib: Option<u64>) {
+        if self.timings {
+            let mem =
+                |k: &str, v: Option<u64>| v.map_or_else(String::new, |m| format!(" {k} {m} MiB"));
+            eprintln!(
+                "nianbao: timing: {phase}: {seconds:.2} s{}{}",
+                mem("VmHWM:", peak_mib),
+                mem("VmRSS:", now_mib)
+            );
+        }
+    }
 }

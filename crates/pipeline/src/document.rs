@@ -72,6 +72,26 @@ impl Got {
     }
 }
 
+/// How a run reads its inputs: the documents, the reading options and the user's corrections.
+pub(crate) struct Reading<'a> {
+    pub(crate) inputs: &'a crate::inputs::Inputs,
+    pub(crate) opts: &'a ReadOptions,
+    pub(crate) corr: &'a corrections::Corrections,
+}
+
+impl Reading<'_> {
+    /// Input `i`'s report ([`get_report`]).
+    pub(crate) fn get(
+        &self,
+        i: usize,
+        store: Option<&nianbao_state::Store>,
+        seen: Option<&nianbao_state::Seen>,
+    ) -> Got {
+        let (path, rel) = (self.inputs.path(i), self.inputs.rel(i));
+        get_report(&path, rel, self.opts, store, seen, self.corr)
+    }
+}
+
 /// A document's report: from the state when its content was read before (a file whose size and
 /// modification time are unchanged is not even re-hashed), otherwise read now.
 pub(crate) fn get_report(

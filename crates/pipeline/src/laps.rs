@@ -2,39 +2,37 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-/// Where a run's time goes, printed on stderr when `NIANBAO_TIMINGS` is set (for
-/// benchmarks: `BENCHMARKS.md`).
+use crate::report::Reporter;
+
+/// Where a run's time goes: each phase's time and memory, handed to the run's reporter (the
+/// CLI prints them when `NIANBAO_TIMINGS` is set, for benchmarks: `BENCHMARKS.md`).
 pub(crate) struct Laps {
-    pub(crate) on: bool,
     pub(crate) last: Instant,
 }
 
 impl Laps {
     pub(crate) fn new() -> Laps {
         Laps {
-            on: std::env::var_os("NIANBAO_TIMINGS").is_some(),
             last: Instant::now(),
         }
     }
 
-    pub(crate) fn lap(&mut self, what: &str) {
-        if self.on {
-            // the peak and current resident memory so far, where the system tells (Linux)
-            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-            let mem = |key: &str| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix(key))
-                    .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
-                    .map_or_else(String::new, |kb| format!(" {key} {} MiB", kb / 1024))
-            };
-            eprintln!(
-                "nianbao: timing: {what}: {:.2} s{}{}",
-                self.last.elapsed().as_secs_f64(),
-                mem("VmHWM:"),
-                mem("VmRSS:")
-            );
-        }
+    pub(crate) fn lap(&mut self, what: &str, reporter: &dyn Reporter) {
+        // the peak and current resident memory so far, where the system tells (Linux)
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let mem = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+                .map(|kb| kb / 1024)
+        };
+        reporter.lap(
+            what,
+            self.last.elapsed().as_secs_f64(),
+            mem("VmHWM:"),
+            mem("VmRSS:"),
+        );
         self.last = Instant::now();
     }
 }

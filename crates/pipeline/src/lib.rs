@@ -3,12 +3,12 @@
 //! incremental state, the nothing-changed skip, the reuse of unchanged year partitions
 //! (nightly runs of large corpora, see the `partitions` module), the user's corrections, the
 //! panel and the summary page. **In**: a [`Config`]. **Out**: a published dataset and its [`Outcome`].
-//! **Never**: prints the summary or decides the exit code (the CLI does), or holds the corpus
-//! in memory.
+//! **Never**: prints (notes, progress and timings go to the caller's [`Reporter`]), decides the
+//! exit code (the CLI does), or holds the corpus in memory.
 //!
 //! ```no_run
 //! let cfg = nianbao_pipeline::Config::load(std::path::Path::new("pipelines/default.toml"))?;
-//! let outcome = nianbao_pipeline::build(&cfg, true)?;
+//! let outcome = nianbao_pipeline::build(&cfg, &nianbao_pipeline::Silent)?;
 //! println!("{} documents", outcome.summary["documents"]);
 //! # Ok::<(), anyhow::Error>(())
 //! ```
@@ -32,7 +32,8 @@
 //! | `tables` | the dataset's tables |
 //! | `corrections` | the user's corrections file |
 //! | `config` | the pipeline file |
-//! | `digest`, `laps` | hex digits of hashes; `NIANBAO_TIMINGS` |
+//! | `report` | the [`Reporter`] a caller gives a run: notes, progress, timings |
+//! | `digest`, `laps` | hex digits of hashes; each phase's time and memory |
 
 mod changes;
 pub mod config;
@@ -45,6 +46,7 @@ mod inputs;
 mod laps;
 mod ledger;
 mod partitions;
+mod report;
 mod reuse;
 mod run;
 mod skip;
@@ -54,6 +56,7 @@ use anyhow::Result;
 
 pub use config::Config;
 pub use document::{read_batches, read_document, report_from_bytes, validate_chunk, Batches};
+pub use report::{Reporter, Silent};
 pub use tables::Table;
 
 use run::Run;
@@ -78,10 +81,10 @@ impl Outcome {
 }
 
 /// Builds (or incrementally refreshes) the dataset `cfg` describes and publishes it
-/// atomically, phase by phase (see the `run` module). With `quiet`, notes are not printed on
-/// stderr (the progress bar shows only on a terminal anyway).
-pub fn build(cfg: &Config, quiet: bool) -> Result<Outcome> {
-    let mut run = Run::start(cfg, quiet)?;
+/// atomically, phase by phase (see the `run` module). Notes, progress and timings go to
+/// `reporter` ([`Silent`] says nothing); the library never prints.
+pub fn build(cfg: &Config, reporter: &dyn Reporter) -> Result<Outcome> {
+    let mut run = Run::start(cfg, reporter)?;
     if let Some(skipped) = run.unchanged() {
         return skipped;
     }

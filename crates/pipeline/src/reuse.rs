@@ -5,13 +5,13 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use nianbao_extract::ReadOptions;
 use rayon::prelude::*;
 
-use crate::document::{get_report, validate_chunk, Got};
+use crate::document::{validate_chunk, Got, Reading};
 use crate::inputs::input_stats;
+use crate::report::Reporter;
 use crate::tables::Table;
-use crate::{corrections, inputs, ledger, partitions};
+use crate::{ledger, partitions};
 
 /// What an incremental run of a partitioned dataset takes from the previous run (see the
 /// `partitions` module).
@@ -102,14 +102,14 @@ impl Reuse {
 /// added, changed or removed and the recorded cross-report results. `None` when there is
 /// nothing to reuse.
 pub(crate) fn plan_reuse(
-    inputs: &inputs::Inputs,
+    reading: &Reading<'_>,
     store: &nianbao_state::Store,
     key: &str,
     output: &Path,
-    opts: &ReadOptions,
-    corr: &corrections::Corrections,
     expected: Option<&[(String, String)]>,
+    reporter: &dyn Reporter,
 ) -> Result<Option<Reuse>> {
+    let inputs = reading.inputs;
     let Some(mut prev) = partitions::Previous::load(store, key, output) else {
         return Ok(None);
     };
@@ -127,18 +127,11 @@ pub(crate) fn plan_reuse(
     );
     let dirty: Vec<usize> = (0..inputs.len()).filter(|&i| !plan.is_clean(i)).collect();
     // (new scans can take minutes: the bar moves per document, on a terminal)
-    let bar = crate::run::progress(dirty.len(), "new or changed documents");
+    reporter.start("new or changed documents", dirty.len() as u64);
     let read: Vec<(usize, Facts, bool, Option<Got>)> = dirty
         .into_par_iter()
         .map(|i| -> Result<_> {
-            let mut g = get_report(
-                &inputs.path(i),
-                inputs.rel(i),
-                opts,
-                Some(store),
-                None,
-                corr,
-            );
+            let mut g = reading.get(i, Some(store), None);
             if g.parsed && g.report.unreadable.is_none() {
                 validate_chunk(std::slice::from_mut(&mut g.report))?;
                 if !g.corrected {
@@ -154,11 +147,11 @@ pub(crate) fn plan_reuse(
             let parsed = g.parsed;
             // (a report the state keeps was cached above: the run takes it from there)
             let keep = g.report.unreadable.is_some() || g.corrected;
-            bar.inc(1);
+            reporter.advance(1);
             Ok((i, facts, parsed, keep.then_some(g)))
         })
         .collect::<Result<_>>()?;
-    bar.finish_and_clear();
+    reporter.finish();
     let mut parsed = vec![false; inputs.len()];
     let mut fresh: Vec<(usize, Facts)> = Vec::with_capacity(read.len());
     let mut kept = std::collections::HashMap::new();

@@ -10,7 +10,6 @@ use std::io::Read;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use nianbao_export::{DatasetWriter, OutputLock, Publication};
 use nianbao_extract::ReadOptions;
 use nianbao_normalize::Report;
@@ -19,12 +18,13 @@ use rayon::prelude::*;
 use crate::changes::{Accounts, Changes, Counted};
 use crate::corrections::{corrections_summary, Corrections};
 use crate::digest::sha_bytes;
-use crate::document::{get_report, state_key, Got};
+use crate::document::{get_report, state_key, Got, Reading};
 use crate::encode::{encode_piece, pieces, write_chunks, ChunkInfo, Piece};
 use crate::index::OldIndex;
 use crate::inputs::Inputs;
 use crate::laps::{now_unix, Laps};
 use crate::ledger::{Closing, Ledger};
+use crate::report::Reporter;
 use crate::reuse::{plan_reuse, save_records, Reuse};
 use crate::skip::{skipped_run, unchanged_since_last_run, Fingerprint};
 use crate::tables::{schemas, Table};
@@ -33,6 +33,7 @@ use crate::{partitions, Config, Outcome};
 /// A run between its phases.
 pub(crate) struct Run<'a> {
     cfg: &'a Config,
+    reporter: &'a dyn Reporter,
     started: Instant,
     started_unix: u64,
     laps: Laps,
@@ -63,7 +64,7 @@ impl<'a> Run<'a> {
     /// Refuses an output or state path holding anything nianbao did not write (before anything
     /// is read: issue 25), lists the inputs, loads the corrections, takes the output's lock,
     /// cleans up after a killed run and opens the state.
-    pub(crate) fn start(cfg: &'a Config, quiet: bool) -> Result<Run<'a>> {
+    pub(crate) fn start(cfg: &'a Config, reporter: &'a dyn Reporter) -> Result<Run<'a>> {
         let started = Instant::now();
         let started_unix = now_unix();
         nianbao_export::check_output(&cfg.output)?;
@@ -76,15 +77,15 @@ impl<'a> Run<'a> {
             .ok()
             .zip(std::path::absolute(&cfg.input).ok())
             .is_some_and(|(o, i)| o.starts_with(&i));
-        if inside && !quiet {
-            eprintln!(
-                "nianbao: note: the output {} is inside the input folder; it is not read as input",
+        if inside {
+            reporter.note(&format!(
+                "the output {} is inside the input folder; it is not read as input",
                 cfg.output.display()
-            );
+            ));
         }
         let mut laps = Laps::new();
         let inputs = Inputs::list(&cfg.input, std::slice::from_ref(&cfg.output))?;
-        laps.lap("listing the inputs");
+        laps.lap("listing the inputs", reporter);
         let corr = match &cfg.corrections {
             Some(p) => Corrections::load(p)?,
             None => Corrections::default(),
@@ -93,7 +94,7 @@ impl<'a> Run<'a> {
         // One writer per output; a killed run's leftovers are cleaned before anything else.
         let lock = nianbao_export::lock(&cfg.output)?;
         for note in nianbao_export::recover(&cfg.output, &lock)? {
-            eprintln!("nianbao: {note}");
+            reporter.note(&note);
         }
         // Test hook: hold the lock for a while, so a test can start a second run against it.
         if let Some(ms) = std::env::var("NIANBAO_TEST_HOLD_LOCK_MS")
@@ -113,6 +114,7 @@ impl<'a> Run<'a> {
         };
         Ok(Run {
             cfg,
+            reporter,
             started,
             started_unix,
             laps,
@@ -165,13 +167,16 @@ impl<'a> Run<'a> {
         self.config_key = Fingerprint::new(cfg).finish();
         self.reuse = match (store, cfg.partition_by_year, &self.config_key) {
             (Some(s), true, Some(key)) => plan_reuse(
-                &self.inputs,
+                &Reading {
+                    inputs: &self.inputs,
+                    opts: &self.read_opts,
+                    corr: &self.corr,
+                },
                 s,
                 key,
                 &cfg.output,
-                &self.read_opts,
-                &self.corr,
                 self.expected.as_deref(),
+                self.reporter,
             )?,
             _ => None,
         };
@@ -193,7 +198,8 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        self.laps.lap("planning the reuse of year partitions");
+        self.laps
+            .lap("planning the reuse of year partitions", self.reporter);
         Ok((writer, ledger))
     }
 
@@ -208,7 +214,8 @@ impl<'a> Run<'a> {
         writer: DatasetWriter,
         ledger: Ledger,
     ) -> Result<(DatasetWriter, Ledger)> {
-        let bar = progress(self.inputs.len(), "documents");
+        let reporter = self.reporter;
+        reporter.start("documents", self.inputs.len() as u64);
         let partitioned = writer.partitioned();
         let encoder = writer.encoder();
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Piece>>(1);
@@ -218,7 +225,7 @@ impl<'a> Run<'a> {
             let handle = scope.spawn(move || write_chunks(writer, ledger, rx));
             for start in (0..n).step_by(chunk_size) {
                 let chunk = start..(start + chunk_size).min(n);
-                let (reports, info) = self.read_chunk(chunk, &bar)?;
+                let (reports, info) = self.read_chunk(chunk)?;
                 // Validate (fresh reports only), cache and encode on all cores; the writer
                 // thread only appends the batches.
                 let encoded: Vec<Piece> = pieces(reports, partitioned)
@@ -234,19 +241,18 @@ impl<'a> Run<'a> {
                 .join()
                 .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
         })?;
-        bar.finish_and_clear();
-        self.laps
-            .lap("reading, validating and writing the documents");
+        reporter.finish();
+        self.laps.lap(
+            "reading, validating and writing the documents",
+            self.reporter,
+        );
         Ok(done)
     }
 
     /// One chunk's reports (documents of reused year partitions are not read: their record
     /// stands for them), each counted in the books.
-    fn read_chunk(
-        &mut self,
-        chunk: std::ops::Range<usize>,
-        bar: &ProgressBar,
-    ) -> Result<(Vec<Report>, ChunkInfo)> {
+    fn read_chunk(&mut self, chunk: std::ops::Range<usize>) -> Result<(Vec<Report>, ChunkInfo)> {
+        let reporter = self.reporter;
         let accounts = self.accounts.as_mut().expect("opened by plan");
         let old: Vec<Option<nianbao_state::Seen>> = chunk
             .clone()
@@ -259,7 +265,7 @@ impl<'a> Run<'a> {
             .into_par_iter()
             .map(|i| {
                 if reuse.as_ref().is_some_and(|r| r.skips(i).is_some()) {
-                    bar.inc(1);
+                    reporter.advance(1);
                     return None;
                 }
                 // read (and validated) while planning, not kept by the state
@@ -276,7 +282,7 @@ impl<'a> Run<'a> {
                     get_report(&path, rel, read_opts, store.as_ref(), seen, corr)
                 });
                 // per document: a chunk with scanned reports (seconds a page) still moves
-                bar.inc(1);
+                reporter.advance(1);
                 Some(got)
             })
             .collect();
@@ -415,8 +421,10 @@ impl<'a> Run<'a> {
         if let Some(r) = reuse {
             r.add_to(&mut closing, &scratch)?;
         }
-        self.laps
-            .lap("corpus-wide checks, panel, sections, reports");
+        self.laps.lap(
+            "corpus-wide checks, panel, sections, reports",
+            self.reporter,
+        );
         Ok((closing, records))
     }
 
@@ -462,7 +470,7 @@ impl<'a> Run<'a> {
         let done = writer
             .finish_with_inputs(&manifest, Some(&mut manifest_inputs), &dict)
             .with_context(|| format!("publishing the dataset to {}", cfg.output.display()))?;
-        self.laps.lap("publishing");
+        self.laps.lap("publishing", self.reporter);
         Ok(Published {
             generation,
             rows: done.rows,
@@ -529,7 +537,8 @@ impl<'a> Run<'a> {
             live.sort_unstable();
             s.retain(|sha| sha_bytes(sha).is_some_and(|b| live.binary_search(&b).is_ok()));
         }
-        self.laps.lap("saving the records and the state");
+        self.laps
+            .lap("saving the records and the state", self.reporter);
         self.lock = None;
         Ok(corrections)
     }
@@ -574,16 +583,4 @@ impl<'a> Run<'a> {
             unreadable: closing.unreadable,
         }
     }
-}
-
-/// A progress bar over `len` items (drawn only on a terminal).
-pub(crate) fn progress(len: usize, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(len as u64);
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{spinner}} {{pos}}/{{len}} {what}  {{per_sec}}  eta {{eta}}  {{wide_bar}}"
-        ))
-        .expect("static template"),
-    );
-    bar
 }

@@ -77,17 +77,32 @@ fn read_bytes<'py>(
 
 /// Builds a dataset from a pipeline given as JSON (the fields of `pipelines/*.toml`); returns
 /// the run's summary as JSON (what `nianbao build --json` prints), with `unreadable`.
+/// The Python module's reporter: silent; the run's notes (a killed run cleaned up, the output
+/// inside the input folder) are returned in the summary's `notes`.
+#[derive(Default)]
+struct Notes(std::sync::Mutex<Vec<String>>);
+
+impl nianbao_pipeline::Reporter for Notes {
+    fn note(&self, message: &str) {
+        if let Ok(mut n) = self.0.lock() {
+            n.push(message.to_owned());
+        }
+    }
+}
+
 #[pyfunction]
 fn build_json(py: Python<'_>, settings_json: &str) -> PyResult<String> {
     let cfg: nianbao_pipeline::Config =
         serde_json::from_str(settings_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
     cfg.validate()
         .map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
+    let notes = Notes::default();
     let outcome = py
-        .detach(|| nianbao_pipeline::build(&cfg, true))
+        .detach(|| nianbao_pipeline::build(&cfg, &notes))
         .map_err(|e| PyRuntimeError::new_err(format!("{e:#}")))?;
     let mut s = outcome.summary;
     s["unreadable"] = serde_json::json!(outcome.unreadable);
+    s["notes"] = serde_json::json!(notes.0.into_inner().unwrap_or_default());
     Ok(s.to_string())
 }
 
@@ -106,5 +121,10 @@ fn _nianbao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build_json, m)?)?;
     m.add_function(wrap_pyfunction!(cli, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // the tables `read_bytes` returns, in order (named in one place: `nianbao_pipeline::Table`)
+    let tables: Vec<&str> = nianbao_pipeline::Table::per_report_tables()
+        .map(|t| t.name())
+        .collect();
+    m.add("TABLES", tables)?;
     Ok(())
 }
