@@ -1045,7 +1045,11 @@ fn a_killed_run_leaves_a_whole_dataset() {
             .output()
             .unwrap(),
     );
-    assert_eq!(s["publication"], "exchange", "{s}");
+    // (two renames only on a file system that cannot exchange folders: then the summary says so)
+    assert!(
+        s["publication"] == "exchange" || s["publication"] == "two-renames",
+        "{s}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
