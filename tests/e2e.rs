@@ -8,8 +8,7 @@ use std::process::Command;
 use arrow_array::{Array, Int32Array, StringArray};
 use serde_json::Value;
 
-#[path = "common.rs"]
-mod common;
+use crate::common;
 
 /// Whether poppler's `pdftotext` is installed; PDF checks are skipped (and say so) without it.
 fn has_pdftotext() -> bool {

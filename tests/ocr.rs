@@ -9,9 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[path = "common.rs"]
-#[allow(dead_code)] // each test file uses some of the shared helpers
-mod common;
+use crate::common;
 
 fn ocr_python() -> Option<PathBuf> {
     let p = std::env::var_os("NIANBAO_OCR_PYTHON")

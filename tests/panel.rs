@@ -11,9 +11,7 @@ use std::process::Command;
 use arrow_array::{Array, BooleanArray, Float64Array, Int32Array, UInt32Array};
 use nianbao_synth::panel::{events, AGENCIES};
 
-#[path = "common.rs"]
-#[allow(dead_code)] // each test file uses some of the shared helpers
-mod common;
+use crate::common;
 use common::{col, read};
 
 fn build(input: &Path, out: &Path, expected: &Path) -> serde_json::Value {

@@ -11,9 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use sha2::Digest;
 
-#[path = "common.rs"]
-#[allow(dead_code)] // each test file uses some of the shared helpers
-mod common;
+use crate::common;
 
 /// Dates a file back, as a nightly run finds the files it read the night before (a file
 /// modified in the last 2 s is re-hashed, never trusted unchanged).

@@ -4,9 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-#[path = "common.rs"]
-#[allow(dead_code)] // each test file uses some of the shared helpers
-mod common;
+use crate::common;
 
 fn files(dir: &Path) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(dir)

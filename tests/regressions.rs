@@ -9,8 +9,7 @@ use std::process::Command;
 
 use arrow_array::{Array, Float64Array};
 
-#[path = "common.rs"]
-mod common;
+use crate::common;
 use common::{col, read};
 
 /// What the output must say of a cell.
