@@ -451,12 +451,33 @@ fn clean_generations(output: &Path, keep: Option<&str>) {
     let _ = std::fs::remove_dir(&gens);
 }
 
-fn fault(point: &str) {
-    // Test hook: `NIANBAO_TEST_ABORT_AT=point` kills the process there, like `kill -9`.
-    if std::env::var("NIANBAO_TEST_ABORT_AT").is_ok_and(|v| v == point) {
-        std::process::abort();
+/// Fault injection (feature `fault-injection`, on in test builds only):
+/// `NIANBAO_TEST_ABORT_AT=point` kills the process at that point of publication, like
+/// `kill -9`; `NIANBAO_TEST_NO_EXCHANGE` behaves as a file system that cannot exchange.
+#[cfg(any(test, feature = "fault-injection"))]
+mod hooks {
+    pub(super) fn fault(point: &str) {
+        if std::env::var("NIANBAO_TEST_ABORT_AT").is_ok_and(|v| v == point) {
+            std::process::abort();
+        }
+    }
+
+    pub(super) fn no_exchange() -> bool {
+        std::env::var_os("NIANBAO_TEST_NO_EXCHANGE").is_some()
     }
 }
+
+/// Without fault injection (every build a user runs), the hooks are nothing.
+#[cfg(not(any(test, feature = "fault-injection")))]
+mod hooks {
+    pub(super) fn fault(_point: &str) {}
+
+    pub(super) fn no_exchange() -> bool {
+        false
+    }
+}
+
+use hooks::fault;
 
 /// A name unique to one run's dataset (recorded in its manifest as `generation`).
 pub(crate) fn new_generation() -> String {
@@ -470,8 +491,7 @@ pub(crate) fn new_generation() -> String {
 /// Exchanges two paths in one atomic step; `Ok(false)` when the file system or the system
 /// cannot (then nothing happened).
 fn exchange(a: &Path, b: &Path) -> Result<bool, ExportError> {
-    // Test hook: behave as on a file system that cannot exchange.
-    if std::env::var_os("NIANBAO_TEST_NO_EXCHANGE").is_some() {
+    if hooks::no_exchange() {
         return Ok(false);
     }
     #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]

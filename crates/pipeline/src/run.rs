@@ -96,7 +96,9 @@ impl<'a> Run<'a> {
         for note in nianbao_export::recover(&cfg.output, &lock)? {
             reporter.note(&note);
         }
-        // Test hook: hold the lock for a while, so a test can start a second run against it.
+        // Fault injection (feature `fault-injection`, test builds only): hold the lock for a
+        // while, so a test can start a second run against it.
+        #[cfg(feature = "fault-injection")]
         if let Some(ms) = std::env::var("NIANBAO_TEST_HOLD_LOCK_MS")
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
