@@ -14,27 +14,24 @@
 //! nightly run that adds the touched years' reports and the reused years' facts writes what a
 //! full run writes.
 
-use crate::tables::Table;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+mod close;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array,
-};
+use arrow_array::{Array, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use nianbao_export::{DatasetWriter, Spill};
-use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
+use nianbao_normalize::{batch, Finding, Report, ReportStatus};
 use nianbao_validate::cross::CrossFinding;
 use nianbao_validate::panel::{self, Lookup, Names, ReportFacts, YearFinding};
 use nianbao_validate::reuse::{self, Signature};
-use nianbao_vocab::Severity;
 use sha2::{Digest, Sha256};
 
 use crate::inputs::Inputs;
-use crate::partitions::{self, RecordsWriter};
 
 /// The column of the spill file that numbers the document (not part of `reports`).
 const DOC: &str = "__doc";
@@ -679,329 +676,6 @@ impl Ledger {
     pub fn mark_reused(&mut self, doc: u32) {
         self.reused.push(doc);
     }
-
-    /// Runs the corpus-wide checks and writes the `panel` and `coverage` tables, the
-    /// `sections` and `reports` rows and the cross-report findings of the reports added (not
-    /// of reused ones: their partitions are linked), and the manifest's input lines (into
-    /// temporary files in `dir`). `documents` are the input paths by document number. With
-    /// `records`, each added report's record is written for the next run's reuse, and
-    /// `load_signatures` gives the section signatures of a reused document when a report
-    /// added is compared with it.
-    pub fn close(
-        self,
-        writer: &mut DatasetWriter,
-        documents: &Inputs,
-        dir: &Path,
-        expected: Option<&[(String, String)]>,
-        mut records: Option<&mut RecordsWriter>,
-        load_signatures: Option<&(dyn Fn(u32) -> Vec<(u8, Signature)> + Sync)>,
-    ) -> Result<Closing> {
-        let Ledger {
-            spill,
-            facts,
-            agencies,
-            by_rule: own_rules,
-            cells_by_status,
-            sections,
-            signatures,
-            reused,
-        } = self;
-        let partitioned = writer.partitioned();
-        let key = |year: Option<i32>| if partitioned { year } else { None };
-        let mut summary = nianbao_export::summary::SummaryData::default();
-        let mut cells_by_year: BTreeMap<Option<i32>, BTreeMap<String, usize>> = BTreeMap::new();
-        for ((y, k), v) in cells_by_status {
-            *summary.cells_by_status.entry(k.to_owned()).or_default() += v;
-            *cells_by_year
-                .entry(key(y))
-                .or_default()
-                .entry(k.to_owned())
-                .or_default() += v;
-        }
-        let mut by_rule: BTreeMap<&'static str, usize> = BTreeMap::new();
-        let mut rules_by_year: BTreeMap<Option<i32>, BTreeMap<String, usize>> = BTreeMap::new();
-        for ((y, rule), v) in own_rules {
-            *by_rule.entry(rule).or_default() += v;
-            *rules_by_year
-                .entry(key(y))
-                .or_default()
-                .entry(rule.to_owned())
-                .or_default() += v;
-        }
-        let corpus = Corpus::check(facts, agencies, expected, documents)?;
-        let names = corpus.tables(documents);
-        // (only a run that records its year partitions needs their digests)
-        let digests = if records.is_some() {
-            corpus.digests(documents)
-        } else {
-            BTreeMap::new()
-        };
-        let built = &corpus.built;
-        // the panel and its coverage, by year (one partition each when partitioned)
-        write_by_year(
-            writer,
-            Table::Panel.name(),
-            &built.rows,
-            |r| r.year,
-            |rows| panel::panel_batch(rows, &names),
-        )?;
-        write_by_year(
-            writer,
-            Table::Coverage.name(),
-            &built.coverage,
-            |r| r.year,
-            |rows| panel::coverage_batch(rows, &names),
-        )?;
-        summary_of_panel(built, &names, &mut summary);
-        // sections, with each part's similarity to the agency's report of the year before
-        let is_reused = |doc: u32| reused.binary_search(&doc).is_ok();
-        if let Some(load) = load_signatures {
-            use rayon::prelude::*;
-            // the reports of reused years that reports added now are compared with
-            let needed: BTreeSet<u32> = corpus
-                .facts
-                .iter()
-                .filter(|f| !is_reused(f.doc))
-                .filter_map(|f| corpus.prev_of(f.doc))
-                .filter(|&p| is_reused(p))
-                .collect();
-            needed
-                .into_par_iter()
-                .try_for_each(|p| signatures.put(p, &load(p)))?;
-        }
-        // the signatures of the document and of its report of the year before, read once
-        let mut cur: Option<(u32, [Option<Signature>; PARTS])> = None;
-        let mut before: Option<(u32, [Option<Signature>; PARTS])> = None;
-        let sigs_of = |cache: &mut Option<(u32, [Option<Signature>; PARTS])>,
-                       doc: u32|
-         -> Result<[Option<Signature>; PARTS]> {
-            match cache {
-                Some((d, s)) if *d == doc => Ok(*s),
-                _ => {
-                    let s = signatures.get(doc)?;
-                    *cache = Some((doc, s));
-                    Ok(s)
-                }
-            }
-        };
-        // finished in groups, each group's batches encoded on all cores, written in order
-        let encoder = writer.encoder();
-        let mut group: Vec<(Option<i32>, RecordBatch)> = Vec::new();
-        let flush = |group: &mut Vec<(Option<i32>, RecordBatch)>,
-                     writer: &mut DatasetWriter|
-         -> Result<()> {
-            use rayon::prelude::*;
-            let encoded: Vec<_> = group
-                .par_iter()
-                .map(|(year, b)| encoder.encode(Table::Sections.name(), *year, b))
-                .collect::<Result<_, _>>()?;
-            for e in encoded {
-                writer.write_encoded(e)?;
-            }
-            group.clear();
-            Ok(())
-        };
-        for b in sections.into_batches()? {
-            let b = b?;
-            if b.num_rows() == 0 {
-                continue;
-            }
-            let docs = u32s(&b, DOC)?;
-            let parts = b
-                .column_by_name("part")
-                .and_then(|c| c.as_any().downcast_ref::<arrow_array::UInt8Array>())
-                .context("the spilled sections have no part")?;
-            let mut prev_ids = arrow_array::builder::StringBuilder::new();
-            let mut sims = arrow_array::builder::Float64Builder::new();
-            for i in 0..b.num_rows() {
-                let (doc, part) = (docs.value(i), parts.value(i));
-                let prev = corpus.prev_of(doc);
-                prev_ids.append_option(prev.map(|p| names.report_id(p)));
-                let k = usize::from(part).wrapping_sub(1);
-                let sim = match prev {
-                    Some(p) if k < PARTS => {
-                        let (a, b) = (sigs_of(&mut cur, doc)?[k], sigs_of(&mut before, p)?[k]);
-                        a.zip(b).map(|(a, b)| reuse::similarity(&a, &b))
-                    }
-                    _ => None,
-                };
-                sims.append_option(sim);
-            }
-            let schema = batch::sections_schema();
-            let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-            for f in schema.fields() {
-                columns.push(match f.name().as_str() {
-                    "prev_report_id" => Arc::new(prev_ids.finish()) as ArrayRef,
-                    "similarity_prev_year" => Arc::new(sims.finish()) as ArrayRef,
-                    name => b
-                        .column_by_name(name)
-                        .with_context(|| format!("the spilled sections have no {name}"))?
-                        .clone(),
-                });
-            }
-            // a batch is one piece: one year when partitioned (ignored otherwise)
-            let year = names.facts(docs.value(0)).and_then(|f| f.report_year);
-            group.push((year, RecordBatch::try_new(schema, columns)?));
-            if group.len() >= 32 {
-                flush(&mut group, writer)?;
-            }
-        }
-        flush(&mut group, writer)?;
-        drop(signatures);
-        let cross = &corpus.cross;
-        for c in cross {
-            *by_rule.entry(c.rule()).or_default() += 1;
-        }
-        let mut inputs: BTreeMap<Option<i32>, BufWriter<std::fs::File>> = BTreeMap::new();
-        let mut documents = 0;
-        let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
-        let mut unreadable: Vec<(String, String)> = Vec::new();
-        for b in spill.into_batches()? {
-            let b = b?;
-            let docs = u32s(&b, DOC)?;
-            let ids = strings(&b, "report_id")?;
-            let paths = strings(&b, "document")?;
-            let status = strings(&b, "status")?;
-            let n = u32s(&b, "n_findings")?;
-            let reason = strings(&b, "reason")?;
-            let formats = strings(&b, "format")?;
-            let templates = strings(&b, "template")?;
-            let years = b
-                .column_by_name("report_year")
-                .and_then(|c| c.as_any().downcast_ref::<arrow_array::Int32Array>())
-                .context("the spilled reports have no report_year")?;
-            // a batch is one piece: one year when partitioned (ignored otherwise)
-            let year = (b.num_rows() > 0 && years.is_valid(0)).then(|| years.value(0));
-            let lines = match inputs.entry(key(year)) {
-                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(BufWriter::new(tempfile::tempfile_in(dir).with_context(
-                        || format!("creating a temporary file in {}", dir.display()),
-                    )?))
-                }
-            };
-            let mut new_status: Vec<&str> = Vec::with_capacity(b.num_rows());
-            let mut new_n: Vec<u32> = Vec::with_capacity(b.num_rows());
-            let mut stubs: Vec<Report> = Vec::new();
-            for i in 0..b.num_rows() {
-                let mut st = ReportStatus::from_name(status.value(i)).with_context(|| {
-                    format!(
-                        "a spilled report has the unknown status {}",
-                        status.value(i)
-                    )
-                })?;
-                let mut count = n.value(i);
-                // `cross` is ordered by document: this document's findings are one run of it
-                let doc = docs.value(i);
-                let from = cross.partition_point(|c| c.doc() < doc);
-                let to = from + cross[from..].partition_point(|c| c.doc() == doc);
-                if from < to {
-                    let fs: Vec<Finding> =
-                        cross[from..to].iter().map(|c| c.finding(&names)).collect();
-                    let worst: Option<Severity> = fs.iter().map(|f| f.severity).max();
-                    if st != ReportStatus::Unreadable {
-                        st = st.max(ReportStatus::of(false, worst));
-                    }
-                    count += fs.len() as u32;
-                    let mut stub = Report::empty(
-                        Source {
-                            report_id: ids.value(i).to_owned(),
-                            document: paths.value(i).to_owned(),
-                            ..Source::default()
-                        },
-                        "text",
-                    );
-                    stub.report_year = years.is_valid(i).then(|| years.value(i));
-                    stub.findings = fs;
-                    stubs.push(stub);
-                }
-                new_status.push(st.as_str());
-                let why = reason.is_valid(i).then(|| reason.value(i));
-                let template = templates.is_valid(i).then(|| templates.value(i));
-                let y = years.is_valid(i).then(|| years.value(i));
-                tally(
-                    &mut summary,
-                    &mut by_status,
-                    &mut unreadable,
-                    y,
-                    (paths.value(i), st.as_str(), why),
-                    formats.value(i),
-                    template,
-                );
-                new_n.push(count);
-                manifest_line(lines, paths.value(i), ids.value(i), st.as_str(), why)?;
-            }
-            documents += b.num_rows();
-            if !stubs.is_empty() {
-                writer.write_in(
-                    Table::Findings.name(),
-                    year,
-                    &batch::findings_batch(
-                        stubs
-                            .iter()
-                            .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
-                    )?,
-                )?;
-            }
-            if let Some(records) = records.as_deref_mut() {
-                let facts: Vec<&ReportFacts> = (0..b.num_rows())
-                    .map(|i| {
-                        names
-                            .facts(docs.value(i))
-                            .context("a spilled report without facts")
-                    })
-                    .collect::<Result<_>>()?;
-                let mtimes = b
-                    .column_by_name(MTIME)
-                    .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
-                    .context("the spilled reports have no modification times")?;
-                let corrected = b
-                    .column_by_name(CORRECTED)
-                    .and_then(|c| c.as_any().downcast_ref::<BooleanArray>())
-                    .context("the spilled reports have no corrected flags")?;
-                records.append(
-                    key(year),
-                    &partitions::record_batch(&b, &new_status, mtimes, corrected, &facts)?,
-                )?;
-            }
-            let schema = b.schema();
-            let mut columns: Vec<ArrayRef> = Vec::with_capacity(b.num_columns() - 3);
-            let mut fields = Vec::with_capacity(b.num_columns() - 3);
-            for (f, c) in schema.fields().iter().zip(b.columns()) {
-                let c = match f.name().as_str() {
-                    DOC | MTIME | CORRECTED => continue,
-                    "status" => Arc::new(StringArray::from(new_status.clone())) as ArrayRef,
-                    "n_findings" => Arc::new(UInt32Array::from(new_n.clone())) as ArrayRef,
-                    _ => c.clone(),
-                };
-                fields.push(f.clone());
-                columns.push(c);
-            }
-            let rows = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
-            writer.write_in(Table::Reports.name(), year, &rows)?;
-        }
-        let mut files = BTreeMap::new();
-        for (y, w) in inputs {
-            let mut file = w
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .context("writing the manifest's inputs")?;
-            file.seek(SeekFrom::Start(0))?;
-            files.insert(y, file);
-        }
-        summary.documents = documents;
-        Ok(Closing {
-            summary,
-            documents,
-            by_status,
-            by_rule,
-            unreadable,
-            inputs: files,
-            rules_by_year,
-            cells_by_year,
-            digests,
-        })
-    }
 }
 
 /// Feeds every field of a finding to a digest.
@@ -1095,6 +769,15 @@ pub fn manifest_line(
     Ok(())
 }
 
+/// The headline figures `summary.html` charts over time (of [`panel::HEADLINES`]): requests
+/// received, granted, answered, and administrative reviews.
+const SUMMARY_HEADLINES: [&str; 4] = [
+    "s3.received_new.total",
+    "s3.granted.total",
+    "s3.results_total.total",
+    "s4.administrative_review.total",
+];
+
 /// The coverage by province and year, and the headline figures over time, for `summary.html`.
 fn summary_of_panel(
     built: &panel::Panel,
@@ -1119,7 +802,7 @@ fn summary_of_panel(
     }
     let v = nianbao_vocab::Vocabulary::get();
     for (i, key) in panel::HEADLINES.iter().enumerate() {
-        if ![0, 2, 3, 5].contains(&i) {
+        if !SUMMARY_HEADLINES.contains(key) {
             continue;
         }
         let label = v
@@ -1192,6 +875,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_charts_headline_figures_of_the_panel() {
+        for key in SUMMARY_HEADLINES {
+            assert!(panel::HEADLINES.contains(&key), "{key}");
+        }
+    }
 
     #[test]
     fn report_ids_parse_from_hex_or_not_at_all() {
