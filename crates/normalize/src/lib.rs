@@ -30,6 +30,7 @@ pub mod readings;
 pub mod table;
 pub mod tokens;
 
+use nianbao_vocab::rules::name as rule;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -194,7 +195,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     let page_title = page_title.flatten();
     if let Some(t) = &page_title {
         report.findings.push(Finding::new(
-            "page_metadata",
+            rule::PAGE_METADATA,
             format!(
                 "the report has no title line; agency and year come from the page's title: {t}"
             ),
@@ -237,7 +238,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
             report.agency = meta::agency_from_paragraph(first_para);
             report.report_year = meta::first_year(first_para).map(|(y, _)| y);
             report.findings.push(Finding::new(
-                "no_title",
+                rule::NO_TITLE,
                 "the report has no title line: agency and year come from the first paragraph",
             ));
         }
@@ -247,7 +248,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     }
     if report.report_year.is_none() {
         report.findings.push(Finding::new(
-            "missing_report_year",
+            rule::MISSING_REPORT_YEAR,
             "no report year in the title, the 统计期限 sentence or the first paragraph",
         ));
     }
@@ -259,7 +260,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
             .find(|a| meta::is_agency_name(a))
         {
             report.findings.push(Finding::new(
-                "page_metadata",
+                rule::PAGE_METADATA,
                 format!("no agency in the report's text; the page's metadata names {a}"),
             ));
             report.agency = Some(a.clone());
@@ -267,7 +268,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     }
     if report.agency.is_none() {
         report.findings.push(Finding::new(
-            "missing_agency",
+            rule::MISSING_AGENCY,
             "no agency name in the title or the first paragraph",
         ));
     }
@@ -275,19 +276,19 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     report.published_on = meta::published_on(&doc.text).or_else(|| {
         let d = meta::page_date(page.pub_date.as_deref()?)?;
         report.findings.push(Finding::new(
-            "page_metadata",
+            rule::PAGE_METADATA,
             format!("no signing date in the report; published_on is the page's PubDate {d}"),
         ));
         Some(d)
     });
     match (&report.published_on, report.report_year) {
         (None, _) => report.findings.push(Finding::new(
-            "missing_published_on",
+            rule::MISSING_PUBLISHED_ON,
             "no signing or publication date at the end of the report; published_on is null",
         )),
         (Some(d), Some(y)) if d.as_str() <= format!("{y:04}-12-30").as_str() => {
             report.findings.push(Finding::new(
-                "published_on_implausible",
+                rule::PUBLISHED_ON_IMPLAUSIBLE,
                 format!("the report for {y} is dated {d}, before the end of its reporting year"),
             ));
         }
@@ -301,7 +302,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     ) {
         if y != p {
             report.findings.push(Finding::new(
-                "year_conflict",
+                rule::YEAR_CONFLICT,
                 format!(
                     "the title says {y} but the 统计期限 sentence says {p}; report_year is the title's {y}"
                 ),
@@ -320,7 +321,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         .collect();
     if markers.len() >= 2 {
         report.findings.push(Finding::new(
-            "page_boilerplate",
+            rule::PAGE_BOILERPLATE,
             format!(
                 "the page text carries web boilerplate around the report ({})",
                 markers.join(", ")
@@ -330,13 +331,13 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     if doc.encoding == nianbao_extract::UTF8_DAMAGED {
         let n = doc.text.chars().filter(|&c| c == '\u{fffd}').count();
         report.findings.push(Finding::new(
-            "decoding_damaged",
+            rule::DECODING_DAMAGED,
             format!("the document is UTF-8 with {n} invalid byte sequence(s), replaced by U+FFFD"),
         ));
     }
     if doc.layout == Layout::Flattened {
         report.findings.push(Finding::new(
-            "flattened_table",
+            rule::FLATTENED_TABLE,
             "the tables are flattened: cell values run together with no separators",
         ));
     }
@@ -345,7 +346,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     for p in 1..=6u8 {
         if !headings.iter().any(|h| h.part == p) {
             report.findings.push(Finding::new(
-                "missing_section",
+                rule::MISSING_SECTION,
                 format!(
                     "part {}（{}）was not found",
                     PART_NUMERALS[p as usize - 1],
@@ -419,7 +420,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
 fn ocr_trust(report: &mut Report, ocr: &nianbao_extract::OcrLayer) {
     let distrusted = ocr.boxes.iter().filter(|b| b.distrusted).count();
     report.findings.push(Finding::new(
-        "ocr_read",
+        rule::OCR_READ,
         format!(
             "read by OCR ({}): {} page(s), {} text boxes; {distrusted} number(s) recognised with a confidence below {} were not trusted",
             ocr.engine,
@@ -460,12 +461,12 @@ fn ocr_trust(report: &mut Report, ocr: &nianbao_extract::OcrLayer) {
         let c = &report.cells[i];
         let f = if confirmed.contains(&i) {
             Finding::new(
-                "ocr_low_confidence",
+                rule::OCR_LOW_CONFIDENCE,
                 format!("{what}; the identities that reach it hold with it: kept"),
             )
         } else {
             Finding::new(
-                "ocr_low_confidence",
+                rule::OCR_LOW_CONFIDENCE,
                 format!(
                     "{what}; no identity confirms {}: null",
                     nianbao_vocab::fmt_number(read)
@@ -514,7 +515,7 @@ fn ocr_check(report: &mut Report, unsure: &[(usize, f64, String)]) -> Vec<usize>
         bad.extend(cells);
         found.push(
             Finding::new(
-                "ocr_identity_failed",
+                rule::OCR_IDENTITY_FAILED,
                 format!(
                     "{} = {} does not hold ({} ≠ {}) in what OCR read: its cells are null",
                     id.lhs.join(" + "),
@@ -574,28 +575,28 @@ fn region_of(
     for note in found.notes {
         let f = match note {
             Note::Ambiguous { name, candidates } => Finding::new(
-                "region_ambiguous",
+                rule::REGION_AMBIGUOUS,
                 format!(
                     "{name} may be {}: not guessed, that level of the region is null",
                     candidates.join(", ")
                 ),
             ),
             Note::FromPage { what, region } => Finding::new(
-                "region_evidence",
+                rule::REGION_EVIDENCE,
                 format!("no division in the agency or title; the page's {what} names {region}"),
             ),
             Note::Mapped { name, now, why } => Finding::new(
-                "region_evidence",
+                rule::REGION_EVIDENCE,
                 format!("{name} is taken as today's {now}: {why}"),
             ),
             Note::PageDisagrees { code, names } => Finding::new(
-                "region_evidence",
+                rule::REGION_EVIDENCE,
                 format!(
                     "the page's website identification code {code} names {names}; the region follows the agency's name"
                 ),
             ),
             Note::Unknown => Finding::new(
-                "region_unknown",
+                rule::REGION_UNKNOWN,
                 "no division is named in the agency, the title or the page's metadata",
             ),
         };

@@ -1,5 +1,6 @@
 //! The report model: what normalization produces for one document.
 
+use nianbao_vocab::rules::name as rule;
 use nianbao_vocab::{rules, Severity, Template};
 
 /// How a cell's value came to be.
@@ -267,7 +268,7 @@ impl Report {
     pub fn unreadable(source: Source, format: &'static str, reason: String) -> Report {
         let mut r = Report::empty(source, format);
         r.findings.push(Finding::new(
-            "unreadable",
+            rule::UNREADABLE,
             format!("{}: {reason}", r.source.document),
         ));
         r.unreadable = Some(reason);

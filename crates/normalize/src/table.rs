@@ -3,6 +3,7 @@
 //! lie between it and the next label, read them into the row's columns, settle what the row
 //! alone cannot settle with the column identities, and infer blank cells the identities force.
 
+use nianbao_vocab::rules::name as rule;
 use std::collections::HashMap;
 
 use nianbao_extract::Document;
@@ -283,7 +284,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         let region = regions.get(&section).copied().flatten();
         let Some(region) = region else {
             findings.push(Finding::new(
-                "missing_table",
+                rule::MISSING_TABLE,
                 format!(
                     "part {}: the table was not found; its cells are null",
                     section.numeral()
@@ -302,7 +303,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
             let keys: Vec<&'static str> = rows.iter().flat_map(|r| keys_of(v, t, r)).collect();
             if items.iter().all(|i| i.kind == Kind::Empty) {
                 findings.push(Finding::new(
-                    "missing_table",
+                    rule::MISSING_TABLE,
                     "part 四: the table is missing (heading only); its cells are null",
                 ));
                 for r in rows {
@@ -345,7 +346,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         bounds.sort_unstable();
         if anchors.iter().all(|a| a.is_none()) {
             findings.push(Finding::new(
-                "missing_table",
+                rule::MISSING_TABLE,
                 format!(
                     "part {}: no row of the table was found; its cells are null",
                     section.numeral()
@@ -382,7 +383,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         if items_2021 {
             findings.push(
                 Finding::new(
-                    "mixed_template",
+                    rule::MIXED_TEMPLATE,
                     "part 三 gives （六）其他处理 as the three items 1.–3. of the 2021 format in a 2019-format report; the 2019 row 其他处理 (their sum) is not stated, its cells are null",
                 )
                 .at_row("（六）其他处理"),
@@ -448,7 +449,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
                 let seen = ctx.proj.slice(a.start, a.end);
                 findings.push(
                     Finding::new(
-                        "label_garbled",
+                        rule::LABEL_GARBLED,
                         format!(
                             "part {}: the label of {} is garbled: {seen} instead of {}",
                             section.numeral(),
@@ -492,7 +493,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
             reads.retain(|r| r.row.key != "other_processing");
         } else if other == OtherRows::Single {
             findings.push(Finding::new(
-                "missing_row",
+                rule::MISSING_ROW,
                 "part 三: （六）其他处理 is given as a single row (2019-format style) instead of the three items 1.–3. of the 2021 format",
             ).at_row("（六）其他处理"));
         }
@@ -549,7 +550,7 @@ fn amounts_in_yuan(
         };
         findings.push(
             Finding::new(
-                "amount_unit",
+                rule::AMOUNT_UNIT,
                 format!(
                     "part 二: {} is in 万元 but {why}: {} 元 recorded as {} 万元",
                     c.key,
@@ -613,7 +614,7 @@ fn check_s3_header(
         .collect();
     if !missing.is_empty() && first > region.p_from {
         findings.push(Finding::new(
-            "missing_column_header",
+            rule::MISSING_COLUMN_HEADER,
             format!(
                 "part 三: the header does not name the columns {}",
                 missing.join("、")
@@ -648,7 +649,7 @@ fn check_group_headings(
         if !gap.contains(&core) {
             findings.push(
                 Finding::new(
-                    "missing_group_heading",
+                    rule::MISSING_GROUP_HEADING,
                     format!("part 三: the heading {heading} is missing before its items"),
                 )
                 .at_row(heading),
@@ -1173,7 +1174,7 @@ fn emit_row(
         if !skip_finding {
             findings.push(
                 Finding::new(
-                    "missing_row",
+                    rule::MISSING_ROW,
                     format!(
                         "part {}: the row {} was not found; its cells are null",
                         r.row.section.numeral(),
@@ -1192,7 +1193,7 @@ fn emit_row(
             }
             findings.push(
                 Finding::new(
-                    "blank_row",
+                    rule::BLANK_ROW,
                     format!(
                         "part {}: the row {} is blank in every column",
                         r.row.section.numeral(),
@@ -1215,7 +1216,7 @@ fn emit_row(
                 let status = if several {
                     findings.push(
                         Finding::new(
-                            "row_ambiguous",
+                            rule::ROW_AMBIGUOUS,
                             format!(
                                 "{k}: the cell holds several numbers ({}); it is null",
                                 cell.raw.unwrap_or("")
@@ -1271,7 +1272,7 @@ fn emit_row(
                 };
                 findings.push(
                     Finding::new(
-                        "row_repaired",
+                        rule::ROW_REPAIRED,
                         format!(
                             "part {}: the row {}: {what}; {why}",
                             r.row.section.numeral(),
@@ -1346,7 +1347,7 @@ fn emit_row(
                 )
             };
             findings.push(
-                Finding::new("row_ambiguous", msg)
+                Finding::new(rule::ROW_AMBIGUOUS, msg)
                     .at_row(r.row.label)
                     .at(anchor_loc.clone()),
             );
@@ -1373,7 +1374,7 @@ fn report_blanks(cells: &[Cell], findings: &mut Vec<Finding>) {
                 let label = v.cell(group[0].key).map_or(row, |c| c.row.label);
                 findings.push(
                     Finding::new(
-                        "blank_row",
+                        rule::BLANK_ROW,
                         format!(
                             "part 四: the row {label} is blank in every column; its cells are null"
                         ),
@@ -1386,7 +1387,7 @@ fn report_blanks(cells: &[Cell], findings: &mut Vec<Finding>) {
             for c in group.iter().filter(blank) {
                 findings.push(
                     Finding::new(
-                        "blank_cell",
+                        rule::BLANK_CELL,
                         format!(
                             "{} is blank in the document and no identity forces its value; it is null",
                             c.key
@@ -1521,7 +1522,7 @@ fn infer_blanks(
                 cells[i].status = CellStatus::Inferred;
                 findings.push(
                     Finding::new(
-                        "cell_inferred",
+                        rule::CELL_INFERRED,
                         format!(
                             "{} is blank in the document; the identity {rule} forces it to {}",
                             cells[i].key,
@@ -1550,7 +1551,7 @@ fn infer_blanks(
             .collect();
         findings.push(
             Finding::new(
-                "row_ambiguous",
+                rule::ROW_AMBIGUOUS,
                 format!(
                     "{} is blank in the document and the identities disagree on its value ({}); it is null",
                     cells[i].key,

@@ -9,6 +9,7 @@
 //! run lists it. A corrected document is read anew on every run and never cached in the
 //! incremental state, so removing a correction restores what the document says.
 
+use nianbao_vocab::rules::name as rule;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,7 +149,7 @@ impl Corrections {
             let Some(cell) = r.cells.iter_mut().find(|x| x.key == c.key) else {
                 r.findings.push(
                     Finding::new(
-                        "correction_not_applied",
+                        rule::CORRECTION_NOT_APPLIED,
                         format!(
                             "corrections line {}: this report has no cell {} (template {}); not applied",
                             c.line,
@@ -166,7 +167,7 @@ impl Corrections {
             let source = cell.source.clone();
             r.findings.push(
                 Finding::new(
-                    "correction_applied",
+                    rule::CORRECTION_APPLIED,
                     format!(
                         "corrections line {}: set to {shown} (read {}): {}",
                         c.line,

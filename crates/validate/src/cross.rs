@@ -3,6 +3,7 @@
 //! are the panel's (`crate::panel`).
 
 use nianbao_normalize::Finding;
+use nianbao_vocab::rules::name as rule;
 use polars::prelude::*;
 
 pub use crate::panel::{Names, ReportFacts};
@@ -45,7 +46,9 @@ impl CrossFinding {
     /// The rule of the catalogue this finding belongs to.
     pub fn rule(&self) -> &'static str {
         match self.kind {
-            CrossKind::SameContent { .. } | CrossKind::SameAgencyYear { .. } => "duplicate_report",
+            CrossKind::SameContent { .. } | CrossKind::SameAgencyYear { .. } => {
+                rule::DUPLICATE_REPORT
+            }
         }
     }
 

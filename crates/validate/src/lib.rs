@@ -17,7 +17,8 @@
 //!     &batch::cells_batch(rs).unwrap(),
 //!     &batch::sections_batch(rs).unwrap(),
 //! ).unwrap();
-//! let f = found.iter().find(|(_, f)| f.rule == "s4_row_total").unwrap();
+//! use nianbao_vocab::rules::name as rule;
+//! let f = found.iter().find(|(_, f)| f.rule == rule::S4_ROW_TOTAL).unwrap();
 //! assert_eq!((f.1.expected, f.1.actual), (Some(11.0), Some(0.0)));
 //! ```
 
@@ -27,6 +28,7 @@ pub mod prose;
 pub mod reuse;
 
 use nianbao_vocab::fmt_number;
+use nianbao_vocab::rules::name as rule;
 
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray, UInt8Array};
 use nianbao_normalize::Finding;
@@ -117,7 +119,7 @@ pub fn check(
         if let (Some(t), Some(y)) = (t, y) {
             if t != Template::for_year(y) {
                 let f = Finding::new(
-                    "template_year_mismatch",
+                    rule::TEMPLATE_YEAR_MISMATCH,
                     format!("the report for {y} uses the {t} table format, but reports for {y} use the {} format", Template::for_year(y)),
                 );
                 out.push((r_id.value(i).to_owned(), f));
@@ -200,7 +202,8 @@ fn check_report(
                         "{} {}",
                         fmt_number(val(k).unwrap_or(0.0)),
                         v.cell(k).map_or("", |c| {
-                            if id.rule.starts_with("s3_results") || id.rule == "s3_other_group" {
+                            if id.rule.starts_with("s3_results") || id.rule == rule::S3_OTHER_GROUP
+                            {
                                 c.row.label
                             } else {
                                 c.column.label
@@ -265,7 +268,7 @@ fn check_report(
             per_cell.push((
                 k,
                 Finding::new(
-                    "negative_value",
+                    rule::NEGATIVE_VALUE,
                     format!("{} is {}, below zero", label(k), fmt_number(x)),
                 )
                 .at_key(k)
@@ -280,7 +283,7 @@ fn check_report(
                 per_cell.push((
                     k,
                     Finding::new(
-                        "amount_unit",
+                        rule::AMOUNT_UNIT,
                         format!(
                             "part 二: the {} cell is written with its unit as {r} (yuan, not 万元); recorded as {} as written",
                             label(k),
@@ -297,7 +300,7 @@ fn check_report(
             per_cell.push((
                 k,
                 Finding::new(
-                    "non_integer_count",
+                    rule::NON_INTEGER_COUNT,
                     format!(
                         "{} is {}, but counts are whole numbers",
                         label(k),

@@ -8,6 +8,7 @@
 //! compares an agency's years through a report that is not the one chosen for its year, or
 //! across a gap (year N is only compared with year N−1).
 
+use nianbao_vocab::rules::name as rule;
 use std::collections::BTreeMap;
 
 use nianbao_normalize::{Finding, Report};
@@ -252,10 +253,10 @@ impl YearFinding {
     /// The rule of the catalogue.
     pub fn rule(&self) -> &'static str {
         match self.kind {
-            YearKind::CarryOver { .. } => "carry_over_mismatch",
-            YearKind::InForce { .. } => "in_force_continuity",
-            YearKind::Items { .. } => "items_continuity",
-            YearKind::Jump { .. } => "implausible_jump",
+            YearKind::CarryOver { .. } => rule::CARRY_OVER_MISMATCH,
+            YearKind::InForce { .. } => rule::IN_FORCE_CONTINUITY,
+            YearKind::Items { .. } => rule::ITEMS_CONTINUITY,
+            YearKind::Jump { .. } => rule::IMPLAUSIBLE_JUMP,
         }
     }
 

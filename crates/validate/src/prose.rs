@@ -7,6 +7,7 @@
 //! reports a contradiction between two things the document states.
 
 use nianbao_vocab::fmt_number;
+use nianbao_vocab::rules::name as rule;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -148,7 +149,7 @@ pub fn check_prose(
                     .collect();
                 out.push(
                     Finding::new(
-                        "prose_mismatch",
+                        rule::PROSE_MISMATCH,
                         format!(
                             "part 一 says {} {}, but the table gives {} ({})",
                             claim.phrase,
@@ -198,7 +199,7 @@ pub fn check_prose(
                 .map_or("均获维持", |m| m.as_str());
             out.push(
                 Finding::new(
-                    "prose_mismatch",
+                    rule::PROSE_MISMATCH,
                     format!(
                         "part 一 says the cases were all upheld ({said}), but part 四 lists {}",
                         not_upheld.join(", ")

@@ -18,11 +18,12 @@
 //! assert_eq!(cell.column.label, "总计");
 //! // Part 四: total = upheld + corrected + other + pending, for each of the three proceedings.
 //! let ids = v.identities(Template::Y2021, nianbao_vocab::OtherRows::Items);
-//! assert!(ids.iter().any(|i| i.rule == "s4_row_total"));
+//! assert!(ids.iter().any(|i| i.rule == nianbao_vocab::rules::name::S4_ROW_TOTAL));
 //! ```
 
 pub mod rules;
 
+use crate::rules::name as rule;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -445,18 +446,18 @@ impl Vocabulary {
             .collect();
         for c in &s3_cols {
             out.push(Identity {
-                rule: "s3_balance",
+                rule: rule::S3_BALANCE,
                 lhs: vec![k3("received_new", c.key), k3("carried_over", c.key)],
                 rhs: vec![k3("results_total", c.key), k3("carried_forward", c.key)],
             });
             out.push(Identity {
-                rule: "s3_results_sum",
+                rule: rule::S3_RESULTS_SUM,
                 lhs: vec![k3("results_total", c.key)],
                 rhs: outcome_rows.iter().map(|r| k3(r, c.key)).collect(),
             });
             if other == OtherRows::Both {
                 out.push(Identity {
-                    rule: "s3_other_group",
+                    rule: rule::S3_OTHER_GROUP,
                     lhs: vec![k3("other_processing", c.key)],
                     rhs: ["other_no_correction", "other_fee_unpaid", "other_other"]
                         .iter()
@@ -467,7 +468,7 @@ impl Vocabulary {
         }
         for r in s3_rows.iter().filter(|r| present(r.key)) {
             out.push(Identity {
-                rule: "s3_row_total",
+                rule: rule::S3_ROW_TOTAL,
                 lhs: vec![k3(r.key, "total")],
                 rhs: s3_cols
                     .iter()
@@ -479,7 +480,7 @@ impl Vocabulary {
         for r in self.rows(t, Section::S4) {
             let k4 = |c: &str| intern(Section::S4, r.key, c);
             out.push(Identity {
-                rule: "s4_row_total",
+                rule: rule::S4_ROW_TOTAL,
                 lhs: vec![k4("total")],
                 rhs: ["upheld", "corrected", "other", "pending"]
                     .iter()

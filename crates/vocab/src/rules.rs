@@ -52,61 +52,77 @@ const fn r(name: &'static str, severity: Severity, description: &'static str) ->
 
 use Severity::{Error, Info, Warning};
 
-/// Every rule, grouped by the stage that emits it.
-pub const RULES: &[Rule] = &[
+/// Declares the catalogue once: each rule's constant (in [`name`]) and its entry of [`RULES`].
+macro_rules! catalogue {
+    ($($konst:ident = $name:literal, $sev:ident, $desc:expr;)*) => {
+        /// Every rule's name as a constant: code that emits a finding names its rule by one of
+        /// these, so a misspelt rule is a compile error (never a finding of an unknown rule).
+        pub mod name {
+            $(
+                #[doc = concat!("The rule `", $name, "`.")]
+                pub const $konst: &str = $name;
+            )*
+        }
+
+        /// Every rule, grouped by the stage that emits it.
+        pub const RULES: &[Rule] = &[$(r($name, $sev, $desc),)*];
+    };
+}
+
+catalogue! {
     // validation: identities
-    r("s3_balance", Error, "Part 三, per applicant column: 一、新收 + 二、上年结转 = （七）总计 + 四、结转下年度."),
-    r("s3_results_sum", Error, "Part 三, per applicant column: （七）总计 = the sum of every outcome row （一）…（六）."),
-    r("s3_row_total", Error, "Part 三, per row: 总计 = 自然人 + the five 法人或其他组织 columns."),
-    r("s3_other_group", Error, "Part 三, per column: （六）其他处理 given as a row equals the sum of its items 1.–3."),
-    r("s4_row_total", Error, "Part 四, per proceeding: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."),
+    S3_BALANCE = "s3_balance", Error, "Part 三, per applicant column: 一、新收 + 二、上年结转 = （七）总计 + 四、结转下年度.";
+    S3_RESULTS_SUM = "s3_results_sum", Error, "Part 三, per applicant column: （七）总计 = the sum of every outcome row （一）…（六）.";
+    S3_ROW_TOTAL = "s3_row_total", Error, "Part 三, per row: 总计 = 自然人 + the five 法人或其他组织 columns.";
+    S3_OTHER_GROUP = "s3_other_group", Error, "Part 三, per column: （六）其他处理 given as a row equals the sum of its items 1.–3.";
+    S4_ROW_TOTAL = "s4_row_total", Error, "Part 四, per proceeding: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结.";
     // validation: values
-    r("negative_value", Error, "A count or amount is below zero (only 本年增/减 may be negative)."),
-    r("non_integer_count", Error, "A count column holds a number with a fraction."),
-    r("amount_unit", Warning, "An amount is written in 元: in the 万元 fee column (`amount_10k_yuan`, by the header `（单位：元）` or a cell like `8188900元`) it is converted to 万元; in other amount columns (e.g. `251000元`) it is kept as written."),
-    r("prose_mismatch", Warning, "A number stated in part 一 (申请 received, 予以公开, 无法提供, 行政复议, 均获维持 …) contradicts the table cells it summarises."),
+    NEGATIVE_VALUE = "negative_value", Error, "A count or amount is below zero (only 本年增/减 may be negative).";
+    NON_INTEGER_COUNT = "non_integer_count", Error, "A count column holds a number with a fraction.";
+    AMOUNT_UNIT = "amount_unit", Warning, "An amount is written in 元: in the 万元 fee column (`amount_10k_yuan`, by the header `（单位：元）` or a cell like `8188900元`) it is converted to 万元; in other amount columns (e.g. `251000元`) it is kept as written.";
+    PROSE_MISMATCH = "prose_mismatch", Warning, "A number stated in part 一 (申请 received, 予以公开, 无法提供, 行政复议, 均获维持 …) contradicts the table cells it summarises.";
     // validation: completeness and plausibility
-    r("missing_section", Warning, "One of the parts 一 to 六 was not found."),
-    r("missing_table", Warning, "A statistical table (part 二, 三 or 四) was not found; its cells are null with status `missing`."),
-    r("missing_published_on", Info, "No signing or publication date was found at the end of the report or in the page's metadata; `published_on` is null."),
-    r("published_on_implausible", Warning, "The signing date lies before the end of the reporting year (a report for year Y is signed after 31 December of Y)."),
-    r("year_conflict", Warning, "The title's year and the 统计期限 sentence's year differ; `report_year` keeps the title's."),
-    r("decoding_damaged", Warning, "The document is UTF-8 with a few invalid byte sequences; they are replaced by U+FFFD (encoding `UTF-8 (invalid bytes replaced)`), and a number beside one may be incomplete."),
-    r("page_metadata", Info, "A saved web page's own metadata (`<meta name=ArticleTitle/PubDate/ContentSource/SiteName>`, `<title>`) supplied what the report's text lacks: the title, the agency or the publication date."),
-    r("mixed_template", Warning, "A table is in the other national format than the report (e.g. a 2019-format report whose part 三 gives （六）其他处理 as the three items of the 2021 format): the cells that do not exist in the report's format are not guessed; they are null with status `ambiguous`."),
-    r("missing_row", Warning, "A row of the template was not found; its cells are null with status `missing`."),
-    r("missing_column_header", Warning, "The table header does not name a column of the template."),
-    r("missing_group_heading", Info, "A group heading of part 三 (（三）不予公开, （四）无法提供, （五）不予处理) is absent before its items."),
-    r("blank_row", Warning, "A row is present but every cell is blank."),
-    r("blank_cell", Info, "A cell is blank (empty, —, /, 无) and no identity forces its value; it is null."),
-    r("cell_inferred", Info, "A blank cell's value is forced by the identities; it is filled with status `inferred`."),
-    r("template_year_mismatch", Warning, "The table format does not fit the report year (2019 format after 2020, or 2021 format before 2021)."),
-    r("missing_report_year", Warning, "No report year was found in the title, the 统计期限 sentence or the first paragraph."),
-    r("missing_agency", Warning, "No agency name was found."),
-    r("region_ambiguous", Info, "The agency's division name is shared by several divisions (鼓楼区, 朝阳区 …) and nothing else in the report or its page settles which: that level of the region is null; the levels all candidates share are kept. The candidates are listed."),
-    r("region_evidence", Info, "The region does not come from a division name as written: an old or zone name mapped to today's division (洪泽县 → 洪泽区, 平潭综合实验区 → 平潭县), the page's website identification code or address, or the code disagrees with the names (the names win)."),
-    r("region_unknown", Info, "No division is named in the agency, the title or the page's metadata (e.g. a central agency): the region columns are null."),
-    r("duplicate_report", Warning, "Two documents are the same report (same content, or same agency and year)."),
-    r("carry_over_mismatch", Warning, "Across years of one agency (`agency_key`, the reports the `panel` chose): 四、结转下年度 of year N differs from 二、上年结转 of year N+1, in any applicant column; on the later report."),
-    r("in_force_continuity", Warning, "Across years (2021 format, part 二): 现行有效件数 of year N+1 differs from year N's plus 本年制发件数 minus 本年废止件数 of N+1; on the later report."),
-    r("items_continuity", Warning, "Across years (2019 format, part 二): 上一年项目数量 of year N+1 differs from year N's 上一年项目数量 plus 本年增/减; on the later report."),
-    r("implausible_jump", Info, "Across years: 新收申请, 办理结果总计 or 行政复议 总计 is ten times (or a tenth) of the year before, and the larger is at least 50: worth checking both reports."),
+    MISSING_SECTION = "missing_section", Warning, "One of the parts 一 to 六 was not found.";
+    MISSING_TABLE = "missing_table", Warning, "A statistical table (part 二, 三 or 四) was not found; its cells are null with status `missing`.";
+    MISSING_PUBLISHED_ON = "missing_published_on", Info, "No signing or publication date was found at the end of the report or in the page's metadata; `published_on` is null.";
+    PUBLISHED_ON_IMPLAUSIBLE = "published_on_implausible", Warning, "The signing date lies before the end of the reporting year (a report for year Y is signed after 31 December of Y).";
+    YEAR_CONFLICT = "year_conflict", Warning, "The title's year and the 统计期限 sentence's year differ; `report_year` keeps the title's.";
+    DECODING_DAMAGED = "decoding_damaged", Warning, "The document is UTF-8 with a few invalid byte sequences; they are replaced by U+FFFD (encoding `UTF-8 (invalid bytes replaced)`), and a number beside one may be incomplete.";
+    PAGE_METADATA = "page_metadata", Info, "A saved web page's own metadata (`<meta name=ArticleTitle/PubDate/ContentSource/SiteName>`, `<title>`) supplied what the report's text lacks: the title, the agency or the publication date.";
+    MIXED_TEMPLATE = "mixed_template", Warning, "A table is in the other national format than the report (e.g. a 2019-format report whose part 三 gives （六）其他处理 as the three items of the 2021 format): the cells that do not exist in the report's format are not guessed; they are null with status `ambiguous`.";
+    MISSING_ROW = "missing_row", Warning, "A row of the template was not found; its cells are null with status `missing`.";
+    MISSING_COLUMN_HEADER = "missing_column_header", Warning, "The table header does not name a column of the template.";
+    MISSING_GROUP_HEADING = "missing_group_heading", Info, "A group heading of part 三 (（三）不予公开, （四）无法提供, （五）不予处理) is absent before its items.";
+    BLANK_ROW = "blank_row", Warning, "A row is present but every cell is blank.";
+    BLANK_CELL = "blank_cell", Info, "A cell is blank (empty, —, /, 无) and no identity forces its value; it is null.";
+    CELL_INFERRED = "cell_inferred", Info, "A blank cell's value is forced by the identities; it is filled with status `inferred`.";
+    TEMPLATE_YEAR_MISMATCH = "template_year_mismatch", Warning, "The table format does not fit the report year (2019 format after 2020, or 2021 format before 2021).";
+    MISSING_REPORT_YEAR = "missing_report_year", Warning, "No report year was found in the title, the 统计期限 sentence or the first paragraph.";
+    MISSING_AGENCY = "missing_agency", Warning, "No agency name was found.";
+    REGION_AMBIGUOUS = "region_ambiguous", Info, "The agency's division name is shared by several divisions (鼓楼区, 朝阳区 …) and nothing else in the report or its page settles which: that level of the region is null; the levels all candidates share are kept. The candidates are listed.";
+    REGION_EVIDENCE = "region_evidence", Info, "The region does not come from a division name as written: an old or zone name mapped to today's division (洪泽县 → 洪泽区, 平潭综合实验区 → 平潭县), the page's website identification code or address, or the code disagrees with the names (the names win).";
+    REGION_UNKNOWN = "region_unknown", Info, "No division is named in the agency, the title or the page's metadata (e.g. a central agency): the region columns are null.";
+    DUPLICATE_REPORT = "duplicate_report", Warning, "Two documents are the same report (same content, or same agency and year).";
+    CARRY_OVER_MISMATCH = "carry_over_mismatch", Warning, "Across years of one agency (`agency_key`, the reports the `panel` chose): 四、结转下年度 of year N differs from 二、上年结转 of year N+1, in any applicant column; on the later report.";
+    IN_FORCE_CONTINUITY = "in_force_continuity", Warning, "Across years (2021 format, part 二): 现行有效件数 of year N+1 differs from year N's plus 本年制发件数 minus 本年废止件数 of N+1; on the later report.";
+    ITEMS_CONTINUITY = "items_continuity", Warning, "Across years (2019 format, part 二): 上一年项目数量 of year N+1 differs from year N's 上一年项目数量 plus 本年增/减; on the later report.";
+    IMPLAUSIBLE_JUMP = "implausible_jump", Info, "Across years: 新收申请, 办理结果总计 or 行政复议 总计 is ten times (or a tenth) of the year before, and the larger is at least 50: worth checking both reports.";
     // OCR (scanned PDFs and page images)
-    r("ocr_read", Info, "The document has no text layer (scanned PDF, page image) and was read by OCR (`layout` = ocr); the message names the engine, the pages and how many numbers were not trusted. Cell sources are `page P box x,y,w,h conf C` (pixels at the rendering resolution, and the recogniser's confidence)."),
-    r("ocr_low_confidence", Warning, "The recogniser was unsure of a number (confidence below `[ocr] min_confidence`): it was not read as a value; the cell is null (`ambiguous`) unless the identities force it (`inferred`; the message says whether that is what was recognised)."),
-    r("ocr_identity_failed", Warning, "In a report read by OCR, an identity does not hold with what was recognised: a digit may have been misread, so every cell of that identity is null (`ambiguous`). The message gives both sides."),
+    OCR_READ = "ocr_read", Info, "The document has no text layer (scanned PDF, page image) and was read by OCR (`layout` = ocr); the message names the engine, the pages and how many numbers were not trusted. Cell sources are `page P box x,y,w,h conf C` (pixels at the rendering resolution, and the recogniser's confidence).";
+    OCR_LOW_CONFIDENCE = "ocr_low_confidence", Warning, "The recogniser was unsure of a number (confidence below `[ocr] min_confidence`): it was not read as a value; the cell is null (`ambiguous`) unless the identities force it (`inferred`; the message says whether that is what was recognised).";
+    OCR_IDENTITY_FAILED = "ocr_identity_failed", Warning, "In a report read by OCR, an identity does not hold with what was recognised: a digit may have been misread, so every cell of that identity is null (`ambiguous`). The message gives both sides.";
     // the user's corrections (pipeline `corrections`)
-    r("correction_applied", Info, "A cell was set by the pipeline's corrections file (status `corrected`, `raw` keeps the document's text); the message quotes the correction's note, `expected` is the corrected value and `actual` what was read."),
-    r("correction_not_applied", Warning, "A correction names a cell this report does not have (e.g. a 2019-format key on a 2021-format report); it was not applied."),
+    CORRECTION_APPLIED = "correction_applied", Info, "A cell was set by the pipeline's corrections file (status `corrected`, `raw` keeps the document's text); the message quotes the correction's note, `expected` is the corrected value and `actual` what was read.";
+    CORRECTION_NOT_APPLIED = "correction_not_applied", Warning, "A correction names a cell this report does not have (e.g. a 2019-format key on a 2021-format report); it was not applied.";
     // normalization: reading the document
-    r("row_repaired", Warning, "A row had more or fewer numbers than columns, or digits run together; exactly one reading satisfies the identities and was used. The finding shows the evidence."),
-    r("row_ambiguous", Warning, "A row's numbers cannot be placed with certainty; the cells are null with status `ambiguous` and the candidate readings are listed."),
-    r("label_garbled", Info, "A row label differs from every known wording; the row was placed by its position and the closest label."),
-    r("no_title", Info, "The report has no title line: agency and year come from the first paragraph."),
-    r("page_boilerplate", Info, "The text carries web page boilerplate (breadcrumbs, share buttons, attachments) around the report."),
-    r("flattened_table", Info, "The tables are flattened: cell values run together with no separators."),
-    r("unreadable", Error, "The document could not be read (empty, binary, undecodable, damaged, refused as hostile, scanned without a text layer, encrypted, over the time limit, or a format not read such as .doc/.wps/.ofd); `reports.reason` says which."),
-];
+    ROW_REPAIRED = "row_repaired", Warning, "A row had more or fewer numbers than columns, or digits run together; exactly one reading satisfies the identities and was used. The finding shows the evidence.";
+    ROW_AMBIGUOUS = "row_ambiguous", Warning, "A row's numbers cannot be placed with certainty; the cells are null with status `ambiguous` and the candidate readings are listed.";
+    LABEL_GARBLED = "label_garbled", Info, "A row label differs from every known wording; the row was placed by its position and the closest label.";
+    NO_TITLE = "no_title", Info, "The report has no title line: agency and year come from the first paragraph.";
+    PAGE_BOILERPLATE = "page_boilerplate", Info, "The text carries web page boilerplate (breadcrumbs, share buttons, attachments) around the report.";
+    FLATTENED_TABLE = "flattened_table", Info, "The tables are flattened: cell values run together with no separators.";
+    UNREADABLE = "unreadable", Error, "The document could not be read (empty, binary, undecodable, damaged, refused as hostile, scanned without a text layer, encrypted, over the time limit, or a format not read such as .doc/.wps/.ofd); `reports.reason` says which.";
+}
 
 /// Looks a rule up by name.
 pub fn rule(name: &str) -> Option<&'static Rule> {
