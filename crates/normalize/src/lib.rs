@@ -163,7 +163,8 @@ fn detect_template(proj: &Projection, year: Option<i32>) -> Template {
     }
 }
 
-/// Reads one decoded document into a report.
+/// Reads one decoded document into a report: metadata (who, where, when), the prose
+/// sections, then the tables.
 pub fn normalize(doc: &Document, source: Source) -> Report {
     let mut report = Report::empty(source, doc.format.as_str());
     report.encoding = Some(doc.encoding);
@@ -171,11 +172,37 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     let tokens: Vec<Token> = tokens::tokenize(doc);
     let proj = Projection::new(doc, &tokens);
     let headings = find_headings(doc, &proj);
+    read_meta(&mut report, doc, &proj, &headings);
+    read_sections(&mut report, doc, &proj, &headings);
+    read_tables_into(&mut report, doc, &tokens, &proj, &headings);
+    if let Some(ocr) = &doc.ocr {
+        report.layout = Some("ocr");
+        ocr_trust(&mut report, ocr);
+    }
+    report
+}
+
+/// The report's metadata: agency, year and region ([`read_identity`]), dates
+/// ([`read_dates`]), and what the page says about itself ([`page_notes`]).
+fn read_meta(report: &mut Report, doc: &Document, proj: &Projection, headings: &[Heading]) {
     let first_heading_off = headings
         .first()
         .map_or(doc.text.len(), |h| proj.off[h.start]);
+    let title = read_identity(report, doc, proj, headings, first_heading_off);
+    read_dates(report, doc, title.as_deref());
+    page_notes(report, doc, first_heading_off);
+}
 
-    // Metadata.
+/// The title (the body's, else the page's), and from it or the first paragraph the agency
+/// and the year; the page's metadata when the text names no agency; the region. Returns the
+/// title.
+fn read_identity(
+    report: &mut Report,
+    doc: &Document,
+    proj: &Projection,
+    headings: &[Heading],
+    first_heading_off: usize,
+) -> Option<String> {
     let head_lines: Vec<&str> = doc.text[..first_heading_off].lines().collect();
     let page = &doc.page;
     report.source_url = page.url.clone();
@@ -272,7 +299,14 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
             "no agency name in the title or the first paragraph",
         ));
     }
-    region_of(&mut report, title.as_deref(), page, body);
+    region_of(report, title.as_deref(), page, body);
+    title
+}
+
+/// The signing or publication date (the page's PubDate when the text has none), and the
+/// checks of the dates against the reporting year.
+fn read_dates(report: &mut Report, doc: &Document, title: Option<&str>) {
+    let page = &doc.page;
     report.published_on = meta::published_on(&doc.text).or_else(|| {
         let d = meta::page_date(page.pub_date.as_deref()?)?;
         report.findings.push(Finding::new(
@@ -295,9 +329,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         _ => {}
     }
     if let (Some(y), Some(p)) = (
-        title
-            .as_deref()
-            .and_then(|t| meta::first_year(t).map(|(y, _)| y)),
+        title.and_then(|t| meta::first_year(t).map(|(y, _)| y)),
         meta::year_from_period(&doc.text),
     ) {
         if y != p {
@@ -309,6 +341,11 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
             ));
         }
     }
+}
+
+/// What the page says about itself: web boilerplate around the report, damaged decoding, a
+/// flattened table.
+fn page_notes(report: &mut Report, doc: &Document, first_heading_off: usize) {
     let head_text = &doc.text[..first_heading_off];
     let mut cut = doc.text.len().saturating_sub(600);
     while !doc.text.is_char_boundary(cut) {
@@ -341,8 +378,10 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
             "the tables are flattened: cell values run together with no separators",
         ));
     }
+}
 
-    // Sections.
+/// The parts 一 to 六 as text, and a finding for each part not found.
+fn read_sections(report: &mut Report, doc: &Document, proj: &Projection, headings: &[Heading]) {
     for p in 1..=6u8 {
         if !headings.iter().any(|h| h.part == p) {
             report.findings.push(Finding::new(
@@ -367,8 +406,16 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
             text: doc.text[title_end..next].trim().to_owned(),
         });
     }
+}
 
-    // Tables.
+/// The template, each table's region, then the tables' cells and findings.
+fn read_tables_into(
+    report: &mut Report,
+    doc: &Document,
+    tokens: &[Token],
+    proj: &Projection,
+    headings: &[Heading],
+) {
     let s2_from = headings.iter().find(|h| h.part == 2).map_or(0, |h| h.end);
     let template = detect_template(
         &Projection {
@@ -401,18 +448,13 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     }
     let ctx = Ctx {
         doc,
-        tokens: &tokens,
-        proj: &proj,
+        tokens,
+        proj,
         template,
     };
     let tables = table::read_tables(&ctx, &regions);
     report.cells = tables.cells;
     report.findings.extend(tables.findings);
-    if let Some(ocr) = &doc.ocr {
-        report.layout = Some("ocr");
-        ocr_trust(&mut report, ocr);
-    }
-    report
 }
 
 /// A report read by OCR: says so, and makes every cell whose number the recogniser was unsure
