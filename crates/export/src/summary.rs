@@ -286,7 +286,8 @@ fn heat(share: f64) -> String {
     format!("rgb({:.0},{:.0},{:.0})", r, g, b)
 }
 
-/// The page.
+/// The page: the headline numbers, then one section per view, each chart with its numbers
+/// in a table beside it.
 pub fn summary_html(d: &SummaryData) -> String {
     let mut h = String::new();
     h.push_str(
@@ -306,6 +307,18 @@ pub fn summary_html(d: &SummaryData) -> String {
          .heat td{text-align:center;min-width:52px}.small{color:#666;font-size:12px}\
          </style></head><body>\n",
     );
+    kpis(&mut h, d);
+    reports_per_year(&mut h, d);
+    cells_by_status(&mut h, d);
+    findings_by_rule(&mut h, d);
+    coverage(&mut h, d);
+    headlines(&mut h, d);
+    h.push_str("</div>\n<p class=\"small\">Made by nianbao. This page needs no network and no script.</p></body></html>\n");
+    h
+}
+
+/// The headline numbers: documents, reports read, cells, the share stated, findings.
+fn kpis(h: &mut String, d: &SummaryData) {
     let readable: usize = d
         .by_year_status
         .values()
@@ -330,8 +343,10 @@ pub fn summary_html(d: &SummaryData) -> String {
         num(findings as f64)
     );
     h.push('\n');
+}
 
-    // Reports per year and status.
+/// Reports per year and status; documents per file format and table format.
+fn reports_per_year(h: &mut String, d: &SummaryData) {
     h.push_str("<h2>Reports per year, by status</h2><div class=\"row\"><div>");
     let statuses: Vec<&str> = STATUS_COLORS.iter().map(|(n, _)| *n).collect();
     let cols: Vec<(String, Vec<Segment<'_>>)> = d
@@ -391,8 +406,11 @@ pub fn summary_html(d: &SummaryData) -> String {
         table(&["file format", "documents"], &fmt_rows),
         table(&["table format", "reports"], &tpl_rows)
     );
+}
 
-    // Cells by status.
+/// Cells by status.
+fn cells_by_status(h: &mut String, d: &SummaryData) {
+    let cells: usize = d.cells_by_status.values().sum();
     h.push_str("<h2>Cells by status</h2><div class=\"row\"><div>");
     let mut cell_rows: Vec<(String, usize, &str)> = CELL_COLORS
         .iter()
@@ -417,8 +435,10 @@ pub fn summary_html(d: &SummaryData) -> String {
         .collect();
     h.push_str(&table(&["status", "cells", "share"], &rows));
     h.push_str("<p class=\"small\">stated: as printed; repaired: re-read, exactly one reading fits the identities; inferred: empty, forced by the identities;<br>corrected: the pipeline's corrections file; blank: empty; ambiguous: several readings fit (null); missing: row or table absent (null).</p></div></div>");
+}
 
-    // Findings by rule.
+/// Findings by rule (the 25 most frequent charted, all in the table).
+fn findings_by_rule(h: &mut String, d: &SummaryData) {
     h.push_str("<h2>Findings by rule</h2><div class=\"row\"><div>");
     let mut f: Vec<&(String, String, usize)> = d.findings.iter().collect();
     f.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
@@ -440,8 +460,10 @@ pub fn summary_html(d: &SummaryData) -> String {
         .collect();
     h.push_str(&table(&["rule", "severity", "findings"], &rows));
     h.push_str("<p class=\"small\">Each rule is described in DATA_DICTIONARY.md.</p></div></div>");
+}
 
-    // Coverage by province and year.
+/// Coverage by province and year, as a heat table.
+fn coverage(h: &mut String, d: &SummaryData) {
     h.push_str("<h2>Coverage by province and year</h2>");
     let years: Vec<i32> = d
         .coverage
@@ -485,8 +507,10 @@ pub fn summary_html(d: &SummaryData) -> String {
         }
         h.push_str("</tbody></table>");
     }
+}
 
-    // Headline figures over time.
+/// Headline figures over time, one card each.
+fn headlines(h: &mut String, d: &SummaryData) {
     h.push_str("<h2>Headline figures over time</h2><p class=\"small\">Sums over the agencies of the <code>panel</code> (one chosen report per agency and year); the number of agencies with a value is in the table. A change in coverage moves a sum as much as a change in activity.</p><div class=\"row\">");
     let strokes = ["#3b6ea5", "#4c9f70", "#b5563c", "#8e6cbf"];
     for (i, (label, key, series)) in d.headlines.iter().enumerate() {
@@ -504,8 +528,6 @@ pub fn summary_html(d: &SummaryData) -> String {
             table(&["year", "sum", "agencies"], &rows)
         );
     }
-    h.push_str("</div>\n<p class=\"small\">Made by nianbao. This page needs no network and no script.</p></body></html>\n");
-    h
 }
 
 #[cfg(test)]
