@@ -65,6 +65,18 @@ fn base(doc: &str) -> &str {
     doc.rsplit('/').next().unwrap_or(doc)
 }
 
+/// Reports by document file name: the metadata fields compared.
+type ReportRows = HashMap<String, HashMap<&'static str, Value>>;
+
+/// One gold document's cell scores.
+#[derive(Default)]
+struct Score {
+    stated: usize,
+    right: usize,
+    wrong: usize,
+    missed: usize,
+}
+
 /// Scores `dataset` against every `*.json` gold file in `gold`. Returns the exit code.
 pub fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
     let cell_files = table_files(dataset, "cells");
@@ -75,56 +87,10 @@ pub fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
             dataset.display()
         );
     }
-    // cells by (document file name, key)
-    let mut cells: HashMap<(String, String), CellRow> = HashMap::new();
-    for b in batches(&cell_files)? {
-        let (doc, key, status, source) = (
-            strings(&b, "document")?,
-            strings(&b, "key")?,
-            strings(&b, "status")?,
-            strings(&b, "source")?,
-        );
-        let value = b
-            .column_by_name("value")
-            .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
-            .context("the dataset has no number column value")?;
-        for i in 0..b.num_rows() {
-            cells.insert(
-                (base(doc.value(i)).to_owned(), key.value(i).to_owned()),
-                (
-                    (!value.is_null(i)).then(|| value.value(i)),
-                    status.value(i).to_owned(),
-                    opt(source, i),
-                ),
-            );
-        }
-    }
-    let mut reports: HashMap<String, HashMap<&'static str, Value>> = HashMap::new();
-    for b in batches(&report_files)? {
-        let doc = strings(&b, "document")?;
-        let year = b
-            .column_by_name("report_year")
-            .and_then(|c| c.as_any().downcast_ref::<Int32Array>());
-        for i in 0..b.num_rows() {
-            let mut m = HashMap::new();
-            for f in ["agency", "template", "published_on", "status", "adcode"] {
-                m.insert(f, opt(strings(&b, f)?, i).map_or(Value::Null, Value::from));
-            }
-            let y = year.and_then(|y| (!y.is_null(i)).then(|| y.value(i)));
-            m.insert("report_year", y.map_or(Value::Null, Value::from));
-            reports.insert(base(doc.value(i)).to_owned(), m);
-        }
-    }
-    let mut gold_files: Vec<PathBuf> = std::fs::read_dir(gold)
-        .with_context(|| format!("reading the gold folder {}", gold.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    gold_files.sort();
-    if gold_files.is_empty() {
-        bail!("{} holds no gold files (*.json)", gold.display());
-    }
-    let (mut stated, mut right, mut wrong, mut missed) = (0usize, 0usize, 0usize, 0usize);
+    let cells = load_cells(&cell_files)?;
+    let reports = load_reports(&report_files)?;
+    let gold_files = gold_files(gold)?;
+    let mut total = Score::default();
     let (mut docs, mut docs_right, mut meta_right, mut not_found) =
         (0usize, 0usize, 0usize, 0usize);
     let mut wrong_list: Vec<Value> = Vec::new();
@@ -143,85 +109,26 @@ pub fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
             per_doc.push(json!({"document": doc, "found": false}));
             continue;
         };
-        let (mut d_wrong, mut d_missed, mut d_right, mut d_stated) = (0, 0, 0, 0);
-        let map = |m: &str| -> HashMap<String, Option<f64>> {
-            g[m].as_object()
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_f64())).collect())
-                .unwrap_or_default()
-        };
-        let (values, blank, ambiguous) = (map("values"), map("blank"), map("ambiguous"));
-        let mut note_wrong = |key: &str, want: Value, c: &CellRow| {
-            wrong_list.push(json!({
-                "document": doc, "key": key, "want": want, "got": c.0,
-                "status": c.1, "source": c.2,
-            }));
-        };
-        for (key, want) in &values {
-            d_stated += 1;
-            match cells.get(&(doc.clone(), key.clone())) {
-                Some(c @ (Some(x), _, _)) => {
-                    if want.is_some_and(|w| (w - x).abs() < 1e-6) {
-                        d_right += 1;
-                    } else {
-                        d_wrong += 1;
-                        note_wrong(key, json!(want), c);
-                    }
-                }
-                _ => d_missed += 1,
-            }
-        }
-        for ((d, key), c) in cells.iter().filter(|((d, _), _)| *d == doc) {
-            let _ = d;
-            let Some(x) = c.0 else { continue };
-            if values.contains_key(key) {
-                continue;
-            }
-            let ok = if let Some(b) = blank.get(key) {
-                c.1 == "inferred" && b.is_some_and(|b| (b - x).abs() < 1e-6)
-            } else if let Some(a) = ambiguous.get(key) {
-                a.is_some_and(|a| (a - x).abs() < 1e-6)
-            } else {
-                false
-            };
-            if !ok {
-                d_wrong += 1;
-                let want = blank
-                    .get(key)
-                    .or_else(|| ambiguous.get(key))
-                    .map_or(Value::Null, |v| json!(v));
-                note_wrong(key, want, c);
-            }
-        }
-        // `adcode` is compared when the gold file has it (the synthetic corpora's do)
-        let meta_ok = [
-            "agency",
-            "report_year",
-            "template",
-            "published_on",
-            "adcode",
-        ]
-        .iter()
-        .filter(|f| **f != "adcode" || g.get("adcode").is_some())
-        .all(|f| {
-            let want = &g[*f];
-            let got = rep.get(f).unwrap_or(&Value::Null);
-            match (want, got) {
-                (Value::Number(a), Value::Number(b)) => a.as_i64() == b.as_i64(),
-                (a, b) => a == b,
-            }
-        });
-        stated += d_stated;
-        right += d_right;
-        wrong += d_wrong;
-        missed += d_missed;
+        let d = score_cells(&g, &doc, &cells, &mut wrong_list);
+        let meta_ok = metadata_right(&g, rep);
+        total.stated += d.stated;
+        total.right += d.right;
+        total.wrong += d.wrong;
+        total.missed += d.missed;
         meta_right += usize::from(meta_ok);
-        let all_right = d_wrong == 0 && d_missed == 0 && meta_ok;
+        let all_right = d.wrong == 0 && d.missed == 0 && meta_ok;
         docs_right += usize::from(all_right);
         per_doc.push(json!({
-            "document": doc, "found": true, "stated": d_stated, "right": d_right,
-            "wrong": d_wrong, "missed": d_missed, "metadata_right": meta_ok, "all_right": all_right,
+            "document": doc, "found": true, "stated": d.stated, "right": d.right,
+            "wrong": d.wrong, "missed": d.missed, "metadata_right": meta_ok, "all_right": all_right,
         }));
     }
+    let Score {
+        stated,
+        right,
+        wrong,
+        missed,
+    } = total;
     wrong_list.sort_by(|a, b| {
         (a["document"].as_str(), a["key"].as_str())
             .cmp(&(b["document"].as_str(), b["key"].as_str()))
@@ -265,4 +172,153 @@ pub fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The dataset's cells by (document file name, key).
+fn load_cells(files: &[PathBuf]) -> Result<HashMap<(String, String), CellRow>> {
+    let mut cells: HashMap<(String, String), CellRow> = HashMap::new();
+    for b in batches(files)? {
+        let (doc, key, status, source) = (
+            strings(&b, "document")?,
+            strings(&b, "key")?,
+            strings(&b, "status")?,
+            strings(&b, "source")?,
+        );
+        let value = b
+            .column_by_name("value")
+            .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
+            .context("the dataset has no number column value")?;
+        for i in 0..b.num_rows() {
+            cells.insert(
+                (base(doc.value(i)).to_owned(), key.value(i).to_owned()),
+                (
+                    (!value.is_null(i)).then(|| value.value(i)),
+                    status.value(i).to_owned(),
+                    opt(source, i),
+                ),
+            );
+        }
+    }
+    Ok(cells)
+}
+
+/// The dataset's reports by document file name.
+fn load_reports(files: &[PathBuf]) -> Result<ReportRows> {
+    let mut reports: ReportRows = HashMap::new();
+    for b in batches(files)? {
+        let doc = strings(&b, "document")?;
+        let year = b
+            .column_by_name("report_year")
+            .and_then(|c| c.as_any().downcast_ref::<Int32Array>());
+        for i in 0..b.num_rows() {
+            let mut m = HashMap::new();
+            for f in ["agency", "template", "published_on", "status", "adcode"] {
+                m.insert(f, opt(strings(&b, f)?, i).map_or(Value::Null, Value::from));
+            }
+            let y = year.and_then(|y| (!y.is_null(i)).then(|| y.value(i)));
+            m.insert("report_year", y.map_or(Value::Null, Value::from));
+            reports.insert(base(doc.value(i)).to_owned(), m);
+        }
+    }
+    Ok(reports)
+}
+
+/// The gold files (`*.json`) of a folder, in path order.
+fn gold_files(gold: &Path) -> Result<Vec<PathBuf>> {
+    let mut gold_files: Vec<PathBuf> = std::fs::read_dir(gold)
+        .with_context(|| format!("reading the gold folder {}", gold.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    gold_files.sort();
+    if gold_files.is_empty() {
+        bail!("{} holds no gold files (*.json)", gold.display());
+    }
+    Ok(gold_files)
+}
+
+/// Scores one gold document's cells; wrong cells are added to `wrong_list`.
+fn score_cells(
+    g: &Value,
+    doc: &str,
+    cells: &HashMap<(String, String), CellRow>,
+    wrong_list: &mut Vec<Value>,
+) -> Score {
+    let (mut d_wrong, mut d_missed, mut d_right, mut d_stated) = (0, 0, 0, 0);
+    let map = |m: &str| -> HashMap<String, Option<f64>> {
+        g[m].as_object()
+            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_f64())).collect())
+            .unwrap_or_default()
+    };
+    let (values, blank, ambiguous) = (map("values"), map("blank"), map("ambiguous"));
+    let mut note_wrong = |key: &str, want: Value, c: &CellRow| {
+        wrong_list.push(json!({
+            "document": doc, "key": key, "want": want, "got": c.0,
+            "status": c.1, "source": c.2,
+        }));
+    };
+    for (key, want) in &values {
+        d_stated += 1;
+        match cells.get(&(doc.to_owned(), key.clone())) {
+            Some(c @ (Some(x), _, _)) => {
+                if want.is_some_and(|w| (w - x).abs() < 1e-6) {
+                    d_right += 1;
+                } else {
+                    d_wrong += 1;
+                    note_wrong(key, json!(want), c);
+                }
+            }
+            _ => d_missed += 1,
+        }
+    }
+    for ((d, key), c) in cells.iter().filter(|((d, _), _)| *d == doc) {
+        let _ = d;
+        let Some(x) = c.0 else { continue };
+        if values.contains_key(key) {
+            continue;
+        }
+        let ok = if let Some(b) = blank.get(key) {
+            c.1 == "inferred" && b.is_some_and(|b| (b - x).abs() < 1e-6)
+        } else if let Some(a) = ambiguous.get(key) {
+            a.is_some_and(|a| (a - x).abs() < 1e-6)
+        } else {
+            false
+        };
+        if !ok {
+            d_wrong += 1;
+            let want = blank
+                .get(key)
+                .or_else(|| ambiguous.get(key))
+                .map_or(Value::Null, |v| json!(v));
+            note_wrong(key, want, c);
+        }
+    }
+    Score {
+        stated: d_stated,
+        right: d_right,
+        wrong: d_wrong,
+        missed: d_missed,
+    }
+}
+
+/// Whether a report's metadata is the gold file's (`adcode` compared when the gold file has
+/// it: the synthetic corpora's do).
+fn metadata_right(g: &Value, rep: &HashMap<&'static str, Value>) -> bool {
+    [
+        "agency",
+        "report_year",
+        "template",
+        "published_on",
+        "adcode",
+    ]
+    .iter()
+    .filter(|f| **f != "adcode" || g.get("adcode").is_some())
+    .all(|f| {
+        let want = &g[*f];
+        let got = rep.get(f).unwrap_or(&Value::Null);
+        match (want, got) {
+            (Value::Number(a), Value::Number(b)) => a.as_i64() == b.as_i64(),
+            (a, b) => a == b,
+        }
+    })
 }
