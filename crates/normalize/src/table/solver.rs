@@ -22,78 +22,14 @@ pub(super) enum Solved {
 /// Most search nodes for one group of rows.
 pub(super) const MAX_NODES: usize = 500_000;
 
-/// The exact search over open rows' candidates (`cands[row][candidate][column]`).
+/// The exact search over open rows' candidates (`cands[row][candidate][column]`): rows linked
+/// by constraints are searched together, group by group.
 pub(super) fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec<Solved> {
     let n = cands.len();
     let mut out: Vec<Solved> = vec![Solved::Open(String::new()); n];
-    // The contribution of candidate c of row j to constraint i (None: a blank cell, unknown),
-    // computed once: table[i][position of j among the constraint's rows][c].
-    let contrib_of = |i: usize, j: usize, c: usize| -> Option<f64> {
-        cons[i]
-            .terms
-            .iter()
-            .filter(|t| t.0 == j)
-            .map(|t| cands[j][c][t.1].map(|v| v * t.2))
-            .sum()
-    };
-    // rows of each constraint, constraints of each row
-    let mut rows_of: Vec<Vec<usize>> = cons
-        .iter()
-        .map(|c| c.terms.iter().map(|t| t.0).collect())
-        .collect();
-    for r in &mut rows_of {
-        r.sort_unstable();
-        r.dedup();
-    }
-    let mut cons_of: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, rs) in rows_of.iter().enumerate() {
-        for &j in rs {
-            cons_of[j].push(i);
-        }
-    }
-    let table: Vec<HashMap<usize, Vec<Option<f64>>>> = rows_of
-        .iter()
-        .enumerate()
-        .map(|(i, rs)| {
-            rs.iter()
-                .map(|&j| {
-                    (
-                        j,
-                        (0..cands[j].len()).map(|c| contrib_of(i, j, c)).collect(),
-                    )
-                })
-                .collect()
-        })
-        .collect();
-    let contrib = |i: usize, j: usize, c: usize| -> Option<f64> { table[i][&j][c] };
-    // groups of rows linked by constraints (union-find)
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], x: usize) -> usize {
-        let mut x = x;
-        while p[x] != x {
-            p[x] = p[p[x]];
-            x = p[x];
-        }
-        x
-    }
-    for rs in &rows_of {
-        for w in rs.windows(2) {
-            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
-            parent[a] = b;
-        }
-    }
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut group_of: HashMap<usize, usize> = HashMap::new();
-    for j in 0..n {
-        let root = find(&mut parent, j);
-        let g = *group_of.entry(root).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(j);
-    }
-    for rows in groups {
-        if rows.iter().all(|&j| cons_of[j].is_empty()) {
+    let p = Problem::new(cands, cons);
+    for rows in p.groups() {
+        if rows.iter().all(|&j| p.cons_of[j].is_empty()) {
             for &j in &rows {
                 out[j] = Solved::Open(
                     "no identity of the table reaches the row, so nothing can choose among its readings"
@@ -103,48 +39,14 @@ pub(super) fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec
             continue;
         }
         let group_cons: Vec<usize> = {
-            let mut v: Vec<usize> = rows.iter().flat_map(|&j| cons_of[j].clone()).collect();
+            let mut v: Vec<usize> = rows.iter().flat_map(|&j| p.cons_of[j].clone()).collect();
             v.sort_unstable();
             v.dedup();
             v
         };
         // live candidates, pruned by interval bounds to a fixpoint
         let mut live: Vec<Vec<usize>> = (0..n).map(|j| (0..cands[j].len()).collect()).collect();
-        let range = |live: &[Vec<usize>], i: usize, j: usize| -> (f64, f64) {
-            let mut lo = f64::INFINITY;
-            let mut hi = f64::NEG_INFINITY;
-            for &c in &live[j] {
-                match contrib(i, j, c) {
-                    Some(v) => {
-                        lo = lo.min(v);
-                        hi = hi.max(v);
-                    }
-                    None => return (f64::NEG_INFINITY, f64::INFINITY),
-                }
-            }
-            (lo, hi)
-        };
-        loop {
-            let mut changed = false;
-            for &i in &group_cons {
-                for &j in &rows_of[i] {
-                    let (mut lo, mut hi) = (cons[i].constant, cons[i].constant);
-                    for &o in rows_of[i].iter().filter(|&&o| o != j) {
-                        let (a, b) = range(&live, i, o);
-                        lo += a;
-                        hi += b;
-                    }
-                    let before = live[j].len();
-                    live[j].retain(|&c| {
-                        contrib(i, j, c).is_none_or(|v| lo + v <= 1e-6 && hi + v >= -1e-6)
-                    });
-                    changed |= live[j].len() != before;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+        p.prune(&mut live, &group_cons);
         if rows.iter().any(|&j| live[j].is_empty()) {
             for &j in &rows {
                 out[j] = Solved::Open(
@@ -153,69 +55,211 @@ pub(super) fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec
             }
             continue;
         }
-        // exhaustive search, fewest candidates first; the ranges of the live candidates are
-        // computed once
-        let ranges: Vec<HashMap<usize, (f64, f64)>> = (0..cons.len())
+        let (seen, stopped) = p.search(&rows, &live, &group_cons);
+        for &j in &rows {
+            out[j] = verdict(&seen[j], stopped);
+        }
+    }
+    out
+}
+
+/// The verdict on one row from the candidates seen in solutions.
+fn verdict(seen: &[usize], stopped: bool) -> Solved {
+    if stopped {
+        return Solved::Open(format!(
+            "too many combinations of readings: the search stopped after {MAX_NODES} steps"
+        ));
+    }
+    match seen {
+        [c] => Solved::Unique(*c),
+        [] => Solved::Open(
+            "no combination of the rows' readings satisfies the column identities".into(),
+        ),
+        _ => Solved::Open(format!(
+            "{} of its readings are consistent with the column identities",
+            if seen.len() > 2 {
+                "several".to_owned()
+            } else {
+                "two".to_owned()
+            }
+        )),
+    }
+}
+
+/// The rows, the constraints and what links them, with every candidate's contribution to
+/// every constraint computed once.
+struct Problem<'a> {
+    cands: &'a [Vec<Vec<Option<f64>>>],
+    cons: &'a [Constraint],
+    /// Rows of each constraint (sorted, once each).
+    rows_of: Vec<Vec<usize>>,
+    /// Constraints of each row.
+    cons_of: Vec<Vec<usize>>,
+    /// `table[i][j][c]`: the contribution of candidate c of row j to constraint i (None: a
+    /// blank cell, unknown).
+    table: Vec<HashMap<usize, Vec<Option<f64>>>>,
+}
+
+impl<'a> Problem<'a> {
+    fn new(cands: &'a [Vec<Vec<Option<f64>>>], cons: &'a [Constraint]) -> Problem<'a> {
+        let contrib_of = |i: usize, j: usize, c: usize| -> Option<f64> {
+            cons[i]
+                .terms
+                .iter()
+                .filter(|t| t.0 == j)
+                .map(|t| cands[j][c][t.1].map(|v| v * t.2))
+                .sum()
+        };
+        let mut rows_of: Vec<Vec<usize>> = cons
+            .iter()
+            .map(|c| c.terms.iter().map(|t| t.0).collect())
+            .collect();
+        for r in &mut rows_of {
+            r.sort_unstable();
+            r.dedup();
+        }
+        let mut cons_of: Vec<Vec<usize>> = vec![Vec::new(); cands.len()];
+        for (i, rs) in rows_of.iter().enumerate() {
+            for &j in rs {
+                cons_of[j].push(i);
+            }
+        }
+        let table = rows_of
+            .iter()
+            .enumerate()
+            .map(|(i, rs)| {
+                rs.iter()
+                    .map(|&j| {
+                        (
+                            j,
+                            (0..cands[j].len()).map(|c| contrib_of(i, j, c)).collect(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        Problem {
+            cands,
+            cons,
+            rows_of,
+            cons_of,
+            table,
+        }
+    }
+
+    fn contrib(&self, i: usize, j: usize, c: usize) -> Option<f64> {
+        self.table[i][&j][c]
+    }
+
+    /// Groups of rows linked by constraints (union-find), in row order.
+    fn groups(&self) -> Vec<Vec<usize>> {
+        let n = self.cands.len();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn find(p: &mut [usize], x: usize) -> usize {
+            let mut x = x;
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        for rs in &self.rows_of {
+            for w in rs.windows(2) {
+                let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+                parent[a] = b;
+            }
+        }
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut group_of: HashMap<usize, usize> = HashMap::new();
+        for j in 0..n {
+            let root = find(&mut parent, j);
+            let g = *group_of.entry(root).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(j);
+        }
+        groups
+    }
+
+    /// The interval of row j's live contributions to constraint i (unbounded when one is a
+    /// blank).
+    fn range(&self, live: &[Vec<usize>], i: usize, j: usize) -> (f64, f64) {
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        for &c in &live[j] {
+            match self.contrib(i, j, c) {
+                Some(v) => {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+                None => return (f64::NEG_INFINITY, f64::INFINITY),
+            }
+        }
+        (lo, hi)
+    }
+
+    /// Drops every candidate that no values of the other rows within their intervals can
+    /// complete, until nothing changes. Sound: only readings that cannot be in any solution go.
+    fn prune(&self, live: &mut [Vec<usize>], group_cons: &[usize]) {
+        loop {
+            let mut changed = false;
+            for &i in group_cons {
+                for &j in &self.rows_of[i] {
+                    let (mut lo, mut hi) = (self.cons[i].constant, self.cons[i].constant);
+                    for &o in self.rows_of[i].iter().filter(|&&o| o != j) {
+                        let (a, b) = self.range(live, i, o);
+                        lo += a;
+                        hi += b;
+                    }
+                    let before = live[j].len();
+                    live[j].retain(|&c| {
+                        self.contrib(i, j, c)
+                            .is_none_or(|v| lo + v <= 1e-6 && hi + v >= -1e-6)
+                    });
+                    changed |= live[j].len() != before;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// The exhaustive search over a group's live candidates, fewest candidates first: the
+    /// candidates of each row seen in solutions, and whether the search stopped at its budget.
+    fn search(
+        &self,
+        rows: &[usize],
+        live: &[Vec<usize>],
+        group_cons: &[usize],
+    ) -> (Vec<Vec<usize>>, bool) {
+        let n = self.cands.len();
+        // the ranges of the live candidates, computed once
+        let ranges: Vec<HashMap<usize, (f64, f64)>> = (0..self.cons.len())
             .map(|i| {
                 if group_cons.contains(&i) {
-                    rows_of[i]
+                    self.rows_of[i]
                         .iter()
-                        .map(|&o| (o, range(&live, i, o)))
+                        .map(|&o| (o, self.range(live, i, o)))
                         .collect()
                 } else {
                     HashMap::new()
                 }
             })
             .collect();
-        let mut order = rows.clone();
+        let mut order = rows.to_vec();
         order.sort_by_key(|&j| live[j].len());
         let mut seen: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut assign: Vec<Option<usize>> = vec![None; n];
         let mut nodes = 0usize;
         let mut stopped = false;
-        #[allow(clippy::too_many_arguments)]
-        fn dfs(
-            d: usize,
-            order: &[usize],
-            live: &[Vec<usize>],
-            assign: &mut [Option<usize>],
-            seen: &mut [Vec<usize>],
-            nodes: &mut usize,
-            stopped: &mut bool,
-            ok: &dyn Fn(&[Option<usize>], usize) -> bool,
-        ) -> bool {
-            // returns true to stop (every row already has two readings, or the budget ran out)
-            *nodes += 1;
-            if *nodes > MAX_NODES {
-                *stopped = true;
-                return true;
-            }
-            if d == order.len() {
-                for &j in order {
-                    let c = assign[j].expect("assigned");
-                    if !seen[j].contains(&c) {
-                        seen[j].push(c);
-                    }
-                }
-                return order.iter().all(|&j| seen[j].len() >= 2);
-            }
-            let j = order[d];
-            for &c in &live[j] {
-                assign[j] = Some(c);
-                if ok(assign, j) && dfs(d + 1, order, live, assign, seen, nodes, stopped, ok) {
-                    assign[j] = None;
-                    return true;
-                }
-            }
-            assign[j] = None;
-            false
-        }
         let ok = |assign: &[Option<usize>], j: usize| -> bool {
-            cons_of[j].iter().all(|&i| {
-                let (mut lo, mut hi) = (cons[i].constant, cons[i].constant);
-                for &o in &rows_of[i] {
+            self.cons_of[j].iter().all(|&i| {
+                let (mut lo, mut hi) = (self.cons[i].constant, self.cons[i].constant);
+                for &o in &self.rows_of[i] {
                     match assign[o] {
-                        Some(c) => match contrib(i, o, c) {
+                        Some(c) => match self.contrib(i, o, c) {
                             Some(v) => {
                                 lo += v;
                                 hi += v;
@@ -232,41 +276,59 @@ pub(super) fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec
                 lo <= 1e-6 && hi >= -1e-6
             })
         };
-        dfs(
-            0,
-            &order,
-            &live,
-            &mut assign,
-            &mut seen,
-            &mut nodes,
-            &mut stopped,
-            &ok,
-        );
-        for &j in &rows {
-            out[j] = if stopped {
-                Solved::Open(format!(
-                    "too many combinations of readings: the search stopped after {MAX_NODES} steps"
-                ))
-            } else {
-                match seen[j].as_slice() {
-                    [c] => Solved::Unique(*c),
-                    [] => Solved::Open(
-                        "no combination of the rows' readings satisfies the column identities"
-                            .into(),
-                    ),
-                    _ => Solved::Open(format!(
-                        "{} of its readings are consistent with the column identities",
-                        if seen[j].len() > 2 {
-                            "several".to_owned()
-                        } else {
-                            "two".to_owned()
-                        }
-                    )),
-                }
-            };
-        }
+        let mut walk = Walk {
+            order: &order,
+            live,
+            assign: &mut assign,
+            seen: &mut seen,
+            nodes: &mut nodes,
+            stopped: &mut stopped,
+            ok: &ok,
+        };
+        walk.dfs(0);
+        (seen, stopped)
     }
-    out
+}
+
+/// The depth-first walk of [`Problem::search`].
+struct Walk<'w> {
+    order: &'w [usize],
+    live: &'w [Vec<usize>],
+    assign: &'w mut [Option<usize>],
+    seen: &'w mut [Vec<usize>],
+    nodes: &'w mut usize,
+    stopped: &'w mut bool,
+    ok: &'w dyn Fn(&[Option<usize>], usize) -> bool,
+}
+
+impl Walk<'_> {
+    /// Returns true to stop (every row already has two readings, or the budget ran out).
+    fn dfs(&mut self, d: usize) -> bool {
+        *self.nodes += 1;
+        if *self.nodes > MAX_NODES {
+            *self.stopped = true;
+            return true;
+        }
+        if d == self.order.len() {
+            for &j in self.order {
+                let c = self.assign[j].expect("assigned");
+                if !self.seen[j].contains(&c) {
+                    self.seen[j].push(c);
+                }
+            }
+            return self.order.iter().all(|&j| self.seen[j].len() >= 2);
+        }
+        let j = self.order[d];
+        for &c in &self.live[j] {
+            self.assign[j] = Some(c);
+            if (self.ok)(self.assign, j) && self.dfs(d + 1) {
+                self.assign[j] = None;
+                return true;
+            }
+        }
+        self.assign[j] = None;
+        false
+    }
 }
 
 #[cfg(test)]
