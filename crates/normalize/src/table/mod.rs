@@ -156,197 +156,263 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
     let mut reads: Vec<RowRead> = Vec::new();
     for section in Section::ALL {
         let rows: Vec<&'static RowDef> = v.rows(t, section).collect();
-        let region = regions.get(&section).copied().flatten();
-        let Some(region) = region else {
-            findings.push(Finding::new(
-                rule::MISSING_TABLE,
-                format!(
-                    "part {}: the table was not found; its cells are null",
-                    section.numeral()
-                ),
-            ));
-            for r in rows {
-                let mut rr = row_read(v, t, r, None, None);
-                rr.table_missing = true;
-                reads.push(rr);
-            }
-            continue;
-        };
-        if section == Section::S4 {
-            // One segment of 15 numbers: 行政复议, 未经复议直接起诉, 复议后起诉 × 5 columns.
-            let items = items_in(ctx, region.t_from, region.t_to);
-            let keys: Vec<&'static str> = rows.iter().flat_map(|r| keys_of(v, t, r)).collect();
-            if items.iter().all(|i| i.kind == Kind::Empty) {
+        match regions.get(&section).copied().flatten() {
+            None => {
                 findings.push(Finding::new(
                     rule::MISSING_TABLE,
-                    "part 四: the table is missing (heading only); its cells are null",
+                    format!(
+                        "part {}: the table was not found; its cells are null",
+                        section.numeral()
+                    ),
                 ));
-                for r in rows {
-                    let mut rr = row_read(v, t, r, None, None);
-                    rr.table_missing = true;
-                    reads.push(rr);
-                }
-                continue;
+                missing_rows(&rows, t, &mut reads);
             }
-            let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
-            let readings = read_row(
-                &items,
-                &kinds_of(&keys),
-                &groups_for(section, keys.len()),
-                grid,
-                0,
-            );
-            let anchor = Some(Anchor {
-                start: region.p_from,
-                end: region.p_from,
-                garbled: false,
-            });
-            let mut rr = row_read(v, t, rows[0], anchor, Some(readings));
-            rr.keys = keys;
-            reads.push(rr);
-            // the two other rows are covered by the combined segment
-            continue;
-        }
-        let anchors = find_anchors(ctx.proj, region.p_from, region.p_to, &rows);
-        let mut bounds: Vec<usize> = anchors.iter().flatten().map(|a| a.start).collect();
-        if section == Section::S3 {
-            for g in ["本年度办理结果", "不予公开", "无法提供", "不予处理"] {
-                if let Some(p) = ctx.proj.find(g, region.p_from, region.p_to) {
-                    bounds.push(p);
-                }
+            Some(region) if section == Section::S4 => {
+                read_s4(ctx, region, &rows, &mut reads, &mut findings);
             }
-            check_s3_header(ctx, region, &anchors, &mut findings);
-            check_group_headings(ctx, &rows, &anchors, &mut findings);
-        }
-        bounds.sort_unstable();
-        if anchors.iter().all(|a| a.is_none()) {
-            findings.push(Finding::new(
-                rule::MISSING_TABLE,
-                format!(
-                    "part {}: no row of the table was found; its cells are null",
-                    section.numeral()
-                ),
-            ));
-        }
-        let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
-        let row_items: Vec<Option<Vec<Item>>> = anchors
-            .iter()
-            .map(|a| {
-                a.map(|a| {
-                    let t_from = ctx.proj.tok_at(a.start, ctx.tokens.len());
-                    let next = bounds
-                        .iter()
-                        .copied()
-                        .find(|&b| b > a.start)
-                        .unwrap_or(region.p_to);
-                    let t_to = if next >= region.p_to {
-                        region.t_to
-                    } else {
-                        ctx.proj.tok_at(next, ctx.tokens.len())
-                    };
-                    items_in(ctx, t_from, t_to.max(t_from))
-                })
-            })
-            .collect();
-        // A 2019-format report whose part 三 has the 2021 format's three items under （六）:
-        // the single 其他处理 row of 2019 is their sum, which the document does not state.
-        let items_2021 = section == Section::S3
-            && t == Template::Y2019
-            && ["逾期不补正", "缴纳费用"]
-                .iter()
-                .any(|w| ctx.proj.find(w, region.p_from, region.p_to).is_some());
-        if items_2021 {
-            findings.push(
-                Finding::new(
-                    rule::MIXED_TEMPLATE,
-                    "part 三 gives （六）其他处理 as the three items 1.–3. of the 2021 format in a 2019-format report; the 2019 row 其他处理 (their sum) is not stated, its cells are null",
-                )
-                .at_row("（六）其他处理"),
-            );
-        }
-        let read = |surplus: usize| -> Vec<Option<Readings>> {
-            rows.iter()
-                .zip(&row_items)
-                .map(|(r, items)| {
-                    items.as_ref().map(|items| {
-                        if items_2021 && r.key == "other_processing" {
-                            return Readings {
-                                mode: Mode::Drop,
-                                candidates: vec![],
-                                note: Some(
-                                    "the document gives the 2021 format's three items instead of this row"
-                                        .into(),
-                                ),
-                                found: items.len(),
-                                truncated: false,
-                                excess: 0,
-                            };
-                        }
-                        let keys = v.row_keys(t, r);
-                        read_row(
-                            items,
-                            &kinds_of(keys),
-                            &groups_for(section, keys.len()),
-                            grid,
-                            surplus,
-                        )
-                    })
-                })
-                .collect()
-        };
-        let mut all_readings = read(0);
-        // A stray column shows in some row (more cells than columns, or no reading at all):
-        // then any row of the table whose digits run together, or that ends in empty cells,
-        // may hide as many surplus cells.
-        let stray = all_readings
-            .iter()
-            .flatten()
-            .filter(|x| x.excess > 0)
-            .map(|x| x.excess)
-            .min()
-            .or_else(|| {
-                all_readings
-                    .iter()
-                    .flatten()
-                    .any(|x| {
-                        x.mode != Mode::Empty
-                            && x.candidates.is_empty()
-                            && !x.truncated
-                            && x.note.as_deref().is_none_or(|n| !n.contains("2021 format"))
-                    })
-                    .then_some(1)
-            });
-        if let Some(s) = stray {
-            all_readings = read(s);
-        }
-        for ((r, a), readings) in rows.iter().zip(&anchors).zip(all_readings) {
-            if let Some(a) = a.filter(|a| a.garbled) {
-                let seen = ctx.proj.slice(a.start, a.end);
-                findings.push(
-                    Finding::new(
-                        rule::LABEL_GARBLED,
-                        format!(
-                            "part {}: the label of {} is garbled: {seen} instead of {}",
-                            section.numeral(),
-                            r.label,
-                            r.matches[0]
-                        ),
-                    )
-                    .at_row(r.label)
-                    .at(Some(location(
-                        ctx.doc,
-                        &ctx.tokens[ctx
-                            .proj
-                            .tok_at(a.start, ctx.tokens.len())
-                            .min(ctx.tokens.len() - 1)],
-                    ))),
-                );
-            }
-            reads.push(row_read(v, t, r, *a, readings));
+            Some(region) => read_rows(ctx, section, region, &rows, &mut reads, &mut findings),
         }
     }
+    let other = other_rows(t, &mut reads, &mut findings);
+    let identities = v.identities(t, other);
+    resolve_with_columns(&mut reads, identities);
+    withdraw_inconsistent_repairs(&mut reads, identities);
 
-    // How （六）其他处理 is given.
+    // Emit cells.
+    let mut cells = Vec::new();
+    for r in &reads {
+        emit_row(ctx, r, &mut cells, &mut findings, other);
+    }
+    amounts_in_yuan(ctx, regions, &mut cells, &mut findings);
+    infer_blanks(&mut cells, identities, &mut findings);
+    report_blanks(&cells, &mut findings);
+    Tables {
+        cells,
+        findings,
+        other,
+    }
+}
+
+/// The rows of a table that is not there: null, `missing`.
+fn missing_rows(rows: &[&'static RowDef], t: Template, reads: &mut Vec<RowRead>) {
+    let v = Vocabulary::get();
+    for r in rows {
+        let mut rr = row_read(v, t, r, None, None);
+        rr.table_missing = true;
+        reads.push(rr);
+    }
+}
+
+/// Part 四: one segment of 15 numbers (行政复议, 未经复议直接起诉, 复议后起诉 × 5 columns),
+/// read as one row.
+fn read_s4<'a>(
+    ctx: &Ctx<'a>,
+    region: Region,
+    rows: &[&'static RowDef],
+    reads: &mut Vec<RowRead<'a>>,
+    findings: &mut Vec<Finding>,
+) {
+    let (v, t, section) = (Vocabulary::get(), ctx.template, Section::S4);
+    // One segment of 15 numbers: 行政复议, 未经复议直接起诉, 复议后起诉 × 5 columns.
+    let items = items_in(ctx, region.t_from, region.t_to);
+    let keys: Vec<&'static str> = rows.iter().flat_map(|r| keys_of(v, t, r)).collect();
+    if items.iter().all(|i| i.kind == Kind::Empty) {
+        findings.push(Finding::new(
+            rule::MISSING_TABLE,
+            "part 四: the table is missing (heading only); its cells are null",
+        ));
+        missing_rows(rows, t, reads);
+        return;
+    }
+    let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
+    let readings = read_row(
+        &items,
+        &kinds_of(&keys),
+        &groups_for(section, keys.len()),
+        grid,
+        0,
+    );
+    let anchor = Some(Anchor {
+        start: region.p_from,
+        end: region.p_from,
+        garbled: false,
+    });
+    let mut rr = row_read(v, t, rows[0], anchor, Some(readings));
+    rr.keys = keys;
+    reads.push(rr);
+}
+
+/// A table read row by row (parts 二 and 三): each row's label found, the numbers up to the
+/// next label read into its columns (again with a stray column's surplus when some row shows
+/// one).
+fn read_rows<'a>(
+    ctx: &Ctx<'a>,
+    section: Section,
+    region: Region,
+    rows: &[&'static RowDef],
+    reads: &mut Vec<RowRead<'a>>,
+    findings: &mut Vec<Finding>,
+) {
+    let (v, t) = (Vocabulary::get(), ctx.template);
+    let anchors = find_anchors(ctx.proj, region.p_from, region.p_to, rows);
+    let mut bounds: Vec<usize> = anchors.iter().flatten().map(|a| a.start).collect();
+    if section == Section::S3 {
+        for g in ["本年度办理结果", "不予公开", "无法提供", "不予处理"] {
+            if let Some(p) = ctx.proj.find(g, region.p_from, region.p_to) {
+                bounds.push(p);
+            }
+        }
+        check_s3_header(ctx, region, &anchors, findings);
+        check_group_headings(ctx, rows, &anchors, findings);
+    }
+    bounds.sort_unstable();
+    if anchors.iter().all(|a| a.is_none()) {
+        findings.push(Finding::new(
+            rule::MISSING_TABLE,
+            format!(
+                "part {}: no row of the table was found; its cells are null",
+                section.numeral()
+            ),
+        ));
+    }
+    let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
+    let row_items = items_of_rows(ctx, region, &anchors, &bounds);
+    // A 2019-format report whose part 三 has the 2021 format's three items under （六）:
+    // the single 其他处理 row of 2019 is their sum, which the document does not state.
+    let items_2021 = section == Section::S3
+        && t == Template::Y2019
+        && ["逾期不补正", "缴纳费用"]
+            .iter()
+            .any(|w| ctx.proj.find(w, region.p_from, region.p_to).is_some());
+    if items_2021 {
+        findings.push(
+            Finding::new(
+                rule::MIXED_TEMPLATE,
+                "part 三 gives （六）其他处理 as the three items 1.–3. of the 2021 format in a 2019-format report; the 2019 row 其他处理 (their sum) is not stated, its cells are null",
+            )
+            .at_row("（六）其他处理"),
+        );
+    }
+    let read = |surplus: usize| -> Vec<Option<Readings>> {
+        rows.iter()
+            .zip(&row_items)
+            .map(|(r, items)| {
+                items.as_ref().map(|items| {
+                    if items_2021 && r.key == "other_processing" {
+                        return Readings {
+                            mode: Mode::Drop,
+                            candidates: vec![],
+                            note: Some(
+                                "the document gives the 2021 format's three items instead of this row"
+                                    .into(),
+                            ),
+                            found: items.len(),
+                            truncated: false,
+                            excess: 0,
+                        };
+                    }
+                    let keys = v.row_keys(t, r);
+                    read_row(
+                        items,
+                        &kinds_of(keys),
+                        &groups_for(section, keys.len()),
+                        grid,
+                        surplus,
+                    )
+                })
+            })
+            .collect()
+    };
+    let mut all_readings = read(0);
+    if let Some(s) = stray_surplus(&all_readings) {
+        all_readings = read(s);
+    }
+    for ((r, a), readings) in rows.iter().zip(&anchors).zip(all_readings) {
+        if let Some(a) = a.filter(|a| a.garbled) {
+            findings.push(garbled_label(ctx, section, r, a));
+        }
+        reads.push(row_read(v, t, r, *a, readings));
+    }
+}
+
+/// The items (numbers and blanks) of each found row: from its label to the next label or group
+/// heading (`bounds`), or the table's end.
+fn items_of_rows<'a>(
+    ctx: &Ctx<'a>,
+    region: Region,
+    anchors: &[Option<Anchor>],
+    bounds: &[usize],
+) -> Vec<Option<Vec<Item<'a>>>> {
+    anchors
+        .iter()
+        .map(|a| {
+            a.map(|a| {
+                let t_from = ctx.proj.tok_at(a.start, ctx.tokens.len());
+                let next = bounds
+                    .iter()
+                    .copied()
+                    .find(|&b| b > a.start)
+                    .unwrap_or(region.p_to);
+                let t_to = if next >= region.p_to {
+                    region.t_to
+                } else {
+                    ctx.proj.tok_at(next, ctx.tokens.len())
+                };
+                items_in(ctx, t_from, t_to.max(t_from))
+            })
+        })
+        .collect()
+}
+
+/// The surplus cells a stray column leaves, when some row shows one (more cells than columns:
+/// the fewest such; or a row with no reading at all: one): then any row of the table whose
+/// digits run together, or that ends in empty cells, may hide as many.
+fn stray_surplus(all_readings: &[Option<Readings>]) -> Option<usize> {
+    all_readings
+        .iter()
+        .flatten()
+        .filter(|x| x.excess > 0)
+        .map(|x| x.excess)
+        .min()
+        .or_else(|| {
+            all_readings
+                .iter()
+                .flatten()
+                .any(|x| {
+                    x.mode != Mode::Empty
+                        && x.candidates.is_empty()
+                        && !x.truncated
+                        && x.note.as_deref().is_none_or(|n| !n.contains("2021 format"))
+                })
+                .then_some(1)
+        })
+}
+
+/// The finding for a row label found only garbled.
+fn garbled_label(ctx: &Ctx, section: Section, r: &RowDef, a: Anchor) -> Finding {
+    let seen = ctx.proj.slice(a.start, a.end);
+    Finding::new(
+        rule::LABEL_GARBLED,
+        format!(
+            "part {}: the label of {} is garbled: {seen} instead of {}",
+            section.numeral(),
+            r.label,
+            r.matches[0]
+        ),
+    )
+    .at_row(r.label)
+    .at(Some(location(
+        ctx.doc,
+        &ctx.tokens[ctx
+            .proj
+            .tok_at(a.start, ctx.tokens.len())
+            .min(ctx.tokens.len() - 1)],
+    )))
+}
+
+/// How （六）其他处理 is given (the 2019 single row, the 2021 three items, or both), with
+/// the rows the template does not have removed.
+fn other_rows(t: Template, reads: &mut Vec<RowRead>, findings: &mut Vec<Finding>) -> OtherRows {
     let has_numbers = |key: &str| {
         reads
             .iter()
@@ -374,23 +440,7 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
         }
     }
 
-    let identities = v.identities(t, other);
-    resolve_with_columns(&mut reads, identities);
-    withdraw_inconsistent_repairs(&mut reads, identities);
-
-    // Emit cells.
-    let mut cells = Vec::new();
-    for r in &reads {
-        emit_row(ctx, r, &mut cells, &mut findings, other);
-    }
-    amounts_in_yuan(ctx, regions, &mut cells, &mut findings);
-    infer_blanks(&mut cells, identities, &mut findings);
-    report_blanks(&cells, &mut findings);
-    Tables {
-        cells,
-        findings,
-        other,
-    }
+    other
 }
 
 fn keys_of(v: &Vocabulary, t: Template, r: &RowDef) -> Vec<&'static str> {
