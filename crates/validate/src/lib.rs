@@ -160,7 +160,20 @@ pub fn check(
     Ok(out)
 }
 
+/// The checks of one report: every identity of its template, then every cell's value.
 fn check_report(
+    rid: &str,
+    template: Template,
+    grid: &FastMap<&str, CellView<'_>>,
+    out: &mut Vec<(String, Finding)>,
+) {
+    check_identities(rid, template, grid, out);
+    check_cells(rid, grid, out);
+}
+
+/// Every identity of the report's template (as its （六）其他处理 is given) that its numbers
+/// break.
+fn check_identities(
     rid: &str,
     template: Template,
     grid: &FastMap<&str, CellView<'_>>,
@@ -170,12 +183,7 @@ fn check_report(
     let has = |k: &str| grid.get(k).is_some_and(|c| c.status != "missing");
     let single = has("s3.other_processing.total");
     let items = has("s3.other_other.total") || has("s3.other_no_correction.total");
-    let other = match (template, single, items) {
-        (Template::Y2019, _, _) => OtherRows::Single,
-        (_, true, true) => OtherRows::Both,
-        (_, true, false) => OtherRows::Single,
-        _ => OtherRows::Items,
-    };
+    let other = OtherRows::given(template, single, items);
     let val = |k: &str| grid.get(k).and_then(|c| c.value);
     for id in v.identities(template, other) {
         let Some(res) = id.residual(val) else {
@@ -184,64 +192,7 @@ fn check_report(
         if res.abs() < 1e-6 {
             continue;
         }
-        let l: f64 = id.lhs.iter().filter_map(|k| val(k)).sum();
-        let r: f64 = id.rhs.iter().filter_map(|k| val(k)).sum();
-        let terms = |ks: &[&str]| {
-            ks.iter()
-                .map(|k| fmt_number(val(k).unwrap_or(0.0)))
-                .collect::<Vec<_>>()
-                .join(" + ")
-        };
-        let (expected, actual, msg) = if id.lhs.len() == 1 {
-            let nonzero: Vec<String> = id
-                .rhs
-                .iter()
-                .filter(|k| val(k).unwrap_or(0.0) != 0.0)
-                .map(|k| {
-                    format!(
-                        "{} {}",
-                        fmt_number(val(k).unwrap_or(0.0)),
-                        v.cell(k).map_or("", |c| {
-                            if id.rule.starts_with("s3_results") || id.rule == rule::S3_OTHER_GROUP
-                            {
-                                c.row.label
-                            } else {
-                                c.column.label
-                            }
-                        })
-                    )
-                })
-                .collect();
-            (
-                r,
-                l,
-                format!(
-                    "{} is {} but its parts add up to {} ({})",
-                    label(id.lhs[0]),
-                    fmt_number(l),
-                    fmt_number(r),
-                    if nonzero.is_empty() {
-                        terms(&id.rhs)
-                    } else {
-                        nonzero.join(" + ")
-                    }
-                ),
-            )
-        } else {
-            (
-                r,
-                l,
-                format!(
-                    "{} + {} = {} but {} + {} = {}",
-                    label(id.lhs[0]),
-                    label(id.lhs[1]),
-                    fmt_number(l),
-                    label(id.rhs[0]),
-                    label(id.rhs[1]),
-                    fmt_number(r)
-                ),
-            )
-        };
+        let (expected, actual, msg) = broken(id, &val);
         let src = grid
             .get(id.lhs[0])
             .and_then(|c| c.source.map(str::to_owned));
@@ -258,6 +209,74 @@ fn check_report(
                 .at(src),
         ));
     }
+}
+
+/// What a broken identity says: the expected and actual numbers, and the message.
+fn broken(id: &nianbao_vocab::Identity, val: &dyn Fn(&str) -> Option<f64>) -> (f64, f64, String) {
+    let v = Vocabulary::get();
+    let l: f64 = id.lhs.iter().filter_map(|k| val(k)).sum();
+    let r: f64 = id.rhs.iter().filter_map(|k| val(k)).sum();
+    let terms = |ks: &[&str]| {
+        ks.iter()
+            .map(|k| fmt_number(val(k).unwrap_or(0.0)))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    if id.lhs.len() == 1 {
+        let nonzero: Vec<String> = id
+            .rhs
+            .iter()
+            .filter(|k| val(k).unwrap_or(0.0) != 0.0)
+            .map(|k| {
+                format!(
+                    "{} {}",
+                    fmt_number(val(k).unwrap_or(0.0)),
+                    v.cell(k).map_or("", |c| {
+                        if id.rule.starts_with("s3_results") || id.rule == rule::S3_OTHER_GROUP {
+                            c.row.label
+                        } else {
+                            c.column.label
+                        }
+                    })
+                )
+            })
+            .collect();
+        (
+            r,
+            l,
+            format!(
+                "{} is {} but its parts add up to {} ({})",
+                label(id.lhs[0]),
+                fmt_number(l),
+                fmt_number(r),
+                if nonzero.is_empty() {
+                    terms(&id.rhs)
+                } else {
+                    nonzero.join(" + ")
+                }
+            ),
+        )
+    } else {
+        (
+            r,
+            l,
+            format!(
+                "{} + {} = {} but {} + {} = {}",
+                label(id.lhs[0]),
+                label(id.lhs[1]),
+                fmt_number(l),
+                label(id.rhs[0]),
+                label(id.rhs[1]),
+                fmt_number(r)
+            ),
+        )
+    }
+}
+
+/// Every cell's value: below zero where only 本年增/减 may be, a count with a fraction, an
+/// amount written in 元.
+fn check_cells(rid: &str, grid: &FastMap<&str, CellView<'_>>, out: &mut Vec<(String, Finding)>) {
+    let v = Vocabulary::get();
     // Per-cell checks. Their findings come in key order; only the findings are sorted (a
     // report has ~300 keys and few findings), stably, so a key's checks keep their order.
     let mut per_cell: Vec<(&str, Finding)> = Vec::new();

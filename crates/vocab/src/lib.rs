@@ -223,6 +223,19 @@ pub enum OtherRows {
     Both,
 }
 
+impl OtherRows {
+    /// How a report of `template` gives （六）其他处理, from whether it states the single row
+    /// and whether it has the three items: the one decision the reader and the validator share.
+    pub fn given(template: Template, single: bool, items: bool) -> OtherRows {
+        match (template, single, items) {
+            (Template::Y2019, _, _) => OtherRows::Single,
+            (_, true, true) => OtherRows::Both,
+            (_, true, false) => OtherRows::Single,
+            _ => OtherRows::Items,
+        }
+    }
+}
+
 /// A linear identity: the sum of `lhs` equals the sum of `rhs`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {

@@ -423,12 +423,7 @@ fn other_rows(t: Template, reads: &mut Vec<RowRead>, findings: &mut Vec<Finding>
         .iter()
         .any(|k| anchored(k));
     let single = has_numbers("other_processing");
-    let other = match (t, single, items_present) {
-        (Template::Y2019, _, _) => OtherRows::Single,
-        (_, true, true) => OtherRows::Both,
-        (_, true, false) => OtherRows::Single,
-        _ => OtherRows::Items,
-    };
+    let other = OtherRows::given(t, single, items_present);
     if t == Template::Y2021 {
         if other == OtherRows::Items {
             reads.retain(|r| r.row.key != "other_processing");
