@@ -55,21 +55,9 @@ pub struct Plan {
     pub problems_text: Option<&'static str>,
 }
 
-const ITEM_ROWS: [&str; 5] = [
-    "licensing",
-    "other_external_service",
-    "punishment",
-    "enforcement",
-    "admin_fee",
-];
-const APPLICANTS: [&str; 6] = [
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-];
+use nianbao_vocab::S2_ITEM_ROWS as ITEM_ROWS;
+/// The applicant columns of part 三 without 总计.
+const APPLICANTS: &[&str] = nianbao_vocab::S3_APPLICANTS.split_at(6).0;
 
 impl Plan {
     fn new(name: String, agency: &str, year: i32, adcode: Option<&'static str>) -> Plan {

@@ -14,28 +14,10 @@ use std::collections::BTreeMap;
 use nianbao_normalize::{Finding, Report};
 use nianbao_vocab::{fmt_number, Template, Vocabulary};
 
-/// Applicant columns of part 三, in table order.
-const APPLICANTS: [&str; 7] = [
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-];
+use nianbao_vocab::{S2_ITEM_ROWS as ITEM_ROWS, S3_APPLICANTS as APPLICANTS};
 
 /// Rows of part 二 (2021 format) whose 现行有效件数 continues from year to year.
 const IN_FORCE_ROWS: [&str; 2] = ["regulation", "normative_document"];
-
-/// Rows of part 二 (2019 format) whose 上一年项目数量 continues from year to year.
-const ITEM_ROWS: [&str; 5] = [
-    "licensing",
-    "other_external_service",
-    "punishment",
-    "enforcement",
-    "admin_fee",
-];
 
 /// The headline figures of the panel, by cell key.
 pub const HEADLINES: [&str; 8] = [

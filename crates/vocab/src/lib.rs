@@ -212,6 +212,27 @@ pub fn cell_key(section: Section, row: &str, column: &str) -> String {
     format!("{}.{}.{}", section.as_str(), row, column)
 }
 
+/// The applicant columns of part 三, in table order (the five kinds of 法人或其他组织 after
+/// 自然人, then 总计).
+pub const S3_APPLICANTS: [&str; 7] = [
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+];
+
+/// The rows of part 二 (2019 format) whose 上一年项目数量 continues from year to year.
+pub const S2_ITEM_ROWS: [&str; 5] = [
+    "licensing",
+    "other_external_service",
+    "punishment",
+    "enforcement",
+    "admin_fee",
+];
+
 /// How a report gives part 三 （六）其他处理.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OtherRows {
@@ -575,6 +596,22 @@ pub fn fmt_number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_applicant_columns_and_item_rows_are_the_vocabularys() {
+        let v = Vocabulary::get();
+        for t in [Template::Y2019, Template::Y2021] {
+            let cols: Vec<&str> = v.columns(t, Section::S3).map(|c| c.key).collect();
+            assert_eq!(cols, S3_APPLICANTS, "{t:?}");
+        }
+        let rows: Vec<&str> = v
+            .rows(Template::Y2019, Section::S2)
+            .map(|r| r.key)
+            .collect();
+        for r in S2_ITEM_ROWS {
+            assert!(rows.contains(&r), "{r}");
+        }
+    }
 
     #[test]
     fn each_cell_knows_its_position_in_all_keys() {
