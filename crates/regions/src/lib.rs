@@ -505,31 +505,7 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
     // The most trusted name that names a division decides the level; its deepest mention is
     // the report's own division (乌鲁木齐市头屯河区: 头屯河区).
     let Some(primary) = named.iter().find(|m| !m.is_empty()) else {
-        // no name: the page's identification code, then its address
-        for (what, at) in [
-            (
-                ev.site_id_code
-                    .map(|c| format!("website identification code {c}")),
-                site,
-            ),
-            (ev.url.map(|u| format!("address {u}")), url_province),
-        ] {
-            if let (Some(what), Some(i)) = (what, at) {
-                notes.push(Note::FromPage {
-                    what,
-                    region: d.label(i),
-                });
-                return Resolved {
-                    region: d.region_of(i),
-                    notes,
-                };
-            }
-        }
-        notes.push(Note::Unknown);
-        return Resolved {
-            region: Region::default(),
-            notes,
-        };
+        return from_page(ev, site, url_province);
     };
     let depth = |m: &Mention| m.cands.iter().map(|&(i, _)| d.all[i].level).max();
     let deepest = primary
@@ -557,28 +533,11 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
             .flat_map(|m| m.cands.iter().map(|&(i, _)| i))
             .collect()
     };
-    // (`same`: a candidate may be its own evidence: the page's code names the county itself)
-    let narrow = |cands: &mut Vec<(usize, Via)>, by: &[usize], same: bool| {
-        if cands.len() < 2 {
-            return;
-        }
-        let kept: Vec<(usize, Via)> = cands
-            .iter()
-            .copied()
-            .filter(|&(c, _)| {
-                by.iter()
-                    .any(|&a| (same || a != c) && d.is_ancestor_or_self(a, c))
-            })
-            .collect();
-        if !kept.is_empty() {
-            *cands = kept;
-        }
-    };
-    narrow(&mut cands, &others, false);
+    narrow(d, &mut cands, &others, false);
     let page: Vec<usize> = site.into_iter().chain(url_province).collect();
-    narrow(&mut cands, &page, true);
+    narrow(d, &mut cands, &page, true);
     if cands.len() > 1 {
-        narrow(&mut cands, &body_mentions(), false);
+        narrow(d, &mut cands, &body_mentions(), false);
     }
     if cands.len() > 1 {
         notes.push(Note::Ambiguous {
@@ -592,19 +551,7 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
         };
     }
     let (i, via) = cands[0];
-    match via {
-        Via::Alias(a) => notes.push(Note::Mapped {
-            name: deepest.name.clone(),
-            now: d.label(i),
-            why: d.aliases[a].1.to_owned(),
-        }),
-        Via::OldCounty => notes.push(Note::Mapped {
-            name: deepest.name.clone(),
-            now: d.label(i),
-            why: format!("{} is today's name of the former county", d.all[i].name),
-        }),
-        Via::Name | Via::Short => {}
-    }
+    notes.extend(mapped(d, deepest, i, via));
     // the page's code disagreeing with the names is worth saying (the names win)
     if let (Some(s), Some(code)) = (site, ev.site_id_code) {
         if !d.is_ancestor_or_self(s, i) && !d.is_ancestor_or_self(i, s) {
@@ -617,6 +564,69 @@ pub fn resolve(ev: &Evidence<'_>) -> Resolved {
     Resolved {
         region: d.region_of(i),
         notes,
+    }
+}
+
+/// A report whose names name no division: the page's identification code, then its address.
+fn from_page(ev: &Evidence<'_>, site: Option<usize>, url_province: Option<usize>) -> Resolved {
+    let d = Divisions::get();
+    for (what, at) in [
+        (
+            ev.site_id_code
+                .map(|c| format!("website identification code {c}")),
+            site,
+        ),
+        (ev.url.map(|u| format!("address {u}")), url_province),
+    ] {
+        if let (Some(what), Some(i)) = (what, at) {
+            return Resolved {
+                region: d.region_of(i),
+                notes: vec![Note::FromPage {
+                    what,
+                    region: d.label(i),
+                }],
+            };
+        }
+    }
+    Resolved {
+        region: Region::default(),
+        notes: vec![Note::Unknown],
+    }
+}
+
+/// Narrows the candidates to those `by` names an ancestor of, only when it leaves at least one
+/// (`same`: a candidate may be its own evidence: the page's code names the county itself).
+fn narrow(d: &Divisions, cands: &mut Vec<(usize, Via)>, by: &[usize], same: bool) {
+    if cands.len() < 2 {
+        return;
+    }
+    let kept: Vec<(usize, Via)> = cands
+        .iter()
+        .copied()
+        .filter(|&(c, _)| {
+            by.iter()
+                .any(|&a| (same || a != c) && d.is_ancestor_or_self(a, c))
+        })
+        .collect();
+    if !kept.is_empty() {
+        *cands = kept;
+    }
+}
+
+/// The note when the division was found by an alias or an old county name.
+fn mapped(d: &Divisions, m: &Mention, i: usize, via: Via) -> Option<Note> {
+    match via {
+        Via::Alias(a) => Some(Note::Mapped {
+            name: m.name.clone(),
+            now: d.label(i),
+            why: d.aliases[a].1.to_owned(),
+        }),
+        Via::OldCounty => Some(Note::Mapped {
+            name: m.name.clone(),
+            now: d.label(i),
+            why: format!("{} is today's name of the former county", d.all[i].name),
+        }),
+        Via::Name | Via::Short => None,
     }
 }
 
