@@ -61,34 +61,11 @@ pub(super) fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_
         })
         .collect();
     // Linear constraints over the open rows: const + Σ coeff·cell = 0.
-    let mut cons: Vec<Constraint> = Vec::new();
-    if broken.is_empty() {
-        for id in identities {
-            let mut c = Constraint {
-                constant: 0.0,
-                terms: Vec::new(),
-            };
-            let mut usable = true;
-            for (coeff, k) in id
-                .lhs
-                .iter()
-                .map(|k| (1.0, *k))
-                .chain(id.rhs.iter().map(|k| (-1.0, *k)))
-            {
-                if let Some(&(j, col)) = slot.get(k) {
-                    c.terms.push((j, col, coeff));
-                } else if let Some(v) = known.get(k) {
-                    c.constant += coeff * v;
-                } else {
-                    usable = false;
-                    break;
-                }
-            }
-            if usable && !c.terms.is_empty() {
-                cons.push(c);
-            }
-        }
-    }
+    let cons = if broken.is_empty() {
+        constraints(identities, &known, &slot)
+    } else {
+        Vec::new()
+    };
     let cands: Vec<Vec<Vec<Option<f64>>>> = open
         .iter()
         .map(|&i| {
@@ -105,12 +82,78 @@ pub(super) fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_
         })
         .collect();
     let outcome = solve(&cands, &cons);
-    // No combination of the open rows' readings fits: some fixed number is wrong, or the
-    // document breaks its identities. A repair among the fixed rows that share an identity
-    // with such a row is then not trusted.
+    distrust_repairs_beside_infeasible(reads, &open, &outcome, identities);
+    for (j, &i) in open.iter().enumerate() {
+        let r = &mut reads[i];
+        match &outcome[j] {
+            Solved::Unique(c) => {
+                r.chosen = Some(*c);
+                r.settled_by_columns = true;
+            }
+            Solved::Open(why) => {
+                r.open_note = Some(if broken.is_empty() {
+                    why.clone()
+                } else {
+                    format!(
+                        "the table's own numbers break {} ({}), so its identities cannot settle the row",
+                        broken[0].rule,
+                        broken[0].describe()
+                    )
+                });
+            }
+        }
+    }
+}
+
+/// The identities as constraints over the open rows' cells (`slot`: key → open row, column),
+/// with the known cells as constants; an identity with an unknown cell outside the open rows
+/// constrains nothing.
+fn constraints(
+    identities: &[nianbao_vocab::Identity],
+    known: &HashMap<&str, f64>,
+    slot: &HashMap<&str, (usize, usize)>,
+) -> Vec<Constraint> {
+    let mut cons: Vec<Constraint> = Vec::new();
+    for id in identities {
+        let mut c = Constraint {
+            constant: 0.0,
+            terms: Vec::new(),
+        };
+        let mut usable = true;
+        for (coeff, k) in id
+            .lhs
+            .iter()
+            .map(|k| (1.0, *k))
+            .chain(id.rhs.iter().map(|k| (-1.0, *k)))
+        {
+            if let Some(&(j, col)) = slot.get(k) {
+                c.terms.push((j, col, coeff));
+            } else if let Some(v) = known.get(k) {
+                c.constant += coeff * v;
+            } else {
+                usable = false;
+                break;
+            }
+        }
+        if usable && !c.terms.is_empty() {
+            cons.push(c);
+        }
+    }
+    cons
+}
+
+/// No combination of the open rows' readings fits: some fixed number is wrong, or the
+/// document breaks its identities. A repair among the fixed rows that share an identity with
+/// such a row is then not trusted.
+fn distrust_repairs_beside_infeasible(
+    reads: &mut [RowRead],
+    open: &[usize],
+    outcome: &[Solved],
+    identities: &[nianbao_vocab::Identity],
+) {
     let infeasible: Vec<&str> = open
         .iter()
-        .zip(&outcome)
+        .zip(outcome)
         .filter(|(_, o)| matches!(o, Solved::Open(w) if w.starts_with("no combination")))
         .flat_map(|(&i, _)| reads[i].keys.iter().copied())
         .collect();
@@ -131,26 +174,6 @@ pub(super) fn resolve_with_columns(reads: &mut [RowRead], identities: &[nianbao_
                     "its only reading leaves no combination of the table's other rows that satisfies the column identities"
                         .into(),
                 );
-            }
-        }
-    }
-    for (j, &i) in open.iter().enumerate() {
-        let r = &mut reads[i];
-        match &outcome[j] {
-            Solved::Unique(c) => {
-                r.chosen = Some(*c);
-                r.settled_by_columns = true;
-            }
-            Solved::Open(why) => {
-                r.open_note = Some(if broken.is_empty() {
-                    why.clone()
-                } else {
-                    format!(
-                        "the table's own numbers break {} ({}), so its identities cannot settle the row",
-                        broken[0].rule,
-                        broken[0].describe()
-                    )
-                });
             }
         }
     }
