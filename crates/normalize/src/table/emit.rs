@@ -295,110 +295,14 @@ pub(super) fn infer_blanks(
     identities: &[nianbao_vocab::Identity],
     findings: &mut Vec<Finding>,
 ) {
-    let v = Vocabulary::get();
     let idx: nianbao_vocab::FastMap<&str, usize> =
         cells.iter().enumerate().map(|(i, c)| (c.key, i)).collect();
-    let non_negative = |key: &str| {
-        v.cell(key)
-            .is_some_and(|c| c.column.kind != ValueKind::Signed)
-    };
     // cells withdrawn, with the values the identities put forward for them
     let mut withdrawn: Vec<(usize, Vec<(f64, &'static str)>)> = Vec::new();
     loop {
-        let mut filled: Vec<(usize, f64, &'static str)> = Vec::new();
-        loop {
-            let mut changed = false;
-            for id in identities {
-                let Some(pos): Option<Vec<usize>> =
-                    id.keys().map(|k| idx.get(k).copied()).collect()
-                else {
-                    continue;
-                };
-                let unknown: Vec<usize> = pos
-                    .iter()
-                    .copied()
-                    .filter(|&i| cells[i].value.is_none())
-                    .collect();
-                if unknown.is_empty()
-                    || unknown.iter().any(|&i| {
-                        cells[i].status != CellStatus::Blank
-                            || withdrawn.iter().any(|(w, _)| *w == i)
-                    })
-                {
-                    continue;
-                }
-                let side = |keys: &[&str]| -> (f64, Vec<usize>) {
-                    let mut s = 0.0;
-                    let mut u = Vec::new();
-                    for k in keys {
-                        let i = idx[*k];
-                        match cells[i].value {
-                            Some(v) => s += v,
-                            None => u.push(i),
-                        }
-                    }
-                    (s, u)
-                };
-                let (ls, lu) = side(&id.lhs);
-                let (rs, ru) = side(&id.rhs);
-                let all_counts = |u: &[usize]| u.iter().all(|&i| non_negative(cells[i].key));
-                let fill: Vec<(usize, f64)> = match (lu.len(), ru.len()) {
-                    (1, 0) => vec![(lu[0], rs - ls)],
-                    (0, 1) => vec![(ru[0], ls - rs)],
-                    (0, _) if (ls - rs).abs() < 1e-9 && all_counts(&ru) => {
-                        ru.iter().map(|&i| (i, 0.0)).collect()
-                    }
-                    (_, 0) if (ls - rs).abs() < 1e-9 && all_counts(&lu) => {
-                        lu.iter().map(|&i| (i, 0.0)).collect()
-                    }
-                    _ => vec![],
-                };
-                if fill
-                    .iter()
-                    .any(|(_, v)| *v < -1e-9 || (v - v.round()).abs() > 1e-9)
-                {
-                    continue;
-                }
-                for (i, val) in fill {
-                    cells[i].value = Some(val.round());
-                    filled.push((i, val.round(), id.rule));
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+        let filled = fill_forced(cells, identities, &idx, &withdrawn);
         // every identity that reaches a filled cell must hold
-        let mut bad: Vec<(usize, Vec<(f64, &'static str)>)> = Vec::new();
-        for id in identities {
-            let Some(res) = id.residual(|k| idx.get(k).and_then(|&i| cells[i].value)) else {
-                continue;
-            };
-            if res.abs() < 1e-6 {
-                continue;
-            }
-            for (i, val, rule) in &filled {
-                let key = cells[*i].key;
-                let other = if id.lhs.contains(&key) {
-                    val - res
-                } else if id.rhs.contains(&key) {
-                    val + res
-                } else {
-                    continue;
-                };
-                let entry = match bad.iter().position(|(b, _)| b == i) {
-                    Some(p) => &mut bad[p].1,
-                    None => {
-                        bad.push((*i, vec![(*val, *rule)]));
-                        &mut bad.last_mut().expect("pushed").1
-                    }
-                };
-                if !entry.iter().any(|(x, r)| *x == other && *r == id.rule) {
-                    entry.push((other, id.rule));
-                }
-            }
-        }
+        let bad = disputed(cells, identities, &idx, &filled);
         if bad.is_empty() {
             for (i, val, rule) in filled {
                 cells[i].status = CellStatus::Inferred;
@@ -444,4 +348,126 @@ pub(super) fn infer_blanks(
             .at(cells[i].source.clone()),
         );
     }
+}
+
+/// Cells of the current index.
+type Index<'k> = nianbao_vocab::FastMap<&'k str, usize>;
+
+/// Fills, to a fixpoint, every blank cell an identity forces (one unknown in it, or a side of
+/// unknown counts that must be 0), skipping the `withdrawn` cells; returns what was filled and
+/// by which identity.
+fn fill_forced(
+    cells: &mut [Cell],
+    identities: &[nianbao_vocab::Identity],
+    idx: &Index<'_>,
+    withdrawn: &[(usize, Vec<(f64, &'static str)>)],
+) -> Vec<(usize, f64, &'static str)> {
+    let v = Vocabulary::get();
+    let non_negative = |key: &str| {
+        v.cell(key)
+            .is_some_and(|c| c.column.kind != ValueKind::Signed)
+    };
+    let mut filled: Vec<(usize, f64, &'static str)> = Vec::new();
+    loop {
+        let mut changed = false;
+        for id in identities {
+            let Some(pos): Option<Vec<usize>> = id.keys().map(|k| idx.get(k).copied()).collect()
+            else {
+                continue;
+            };
+            let unknown: Vec<usize> = pos
+                .iter()
+                .copied()
+                .filter(|&i| cells[i].value.is_none())
+                .collect();
+            if unknown.is_empty()
+                || unknown.iter().any(|&i| {
+                    cells[i].status != CellStatus::Blank || withdrawn.iter().any(|(w, _)| *w == i)
+                })
+            {
+                continue;
+            }
+            let side = |keys: &[&str]| -> (f64, Vec<usize>) {
+                let mut s = 0.0;
+                let mut u = Vec::new();
+                for k in keys {
+                    let i = idx[*k];
+                    match cells[i].value {
+                        Some(v) => s += v,
+                        None => u.push(i),
+                    }
+                }
+                (s, u)
+            };
+            let (ls, lu) = side(&id.lhs);
+            let (rs, ru) = side(&id.rhs);
+            let all_counts = |u: &[usize]| u.iter().all(|&i| non_negative(cells[i].key));
+            let fill: Vec<(usize, f64)> = match (lu.len(), ru.len()) {
+                (1, 0) => vec![(lu[0], rs - ls)],
+                (0, 1) => vec![(ru[0], ls - rs)],
+                (0, _) if (ls - rs).abs() < 1e-9 && all_counts(&ru) => {
+                    ru.iter().map(|&i| (i, 0.0)).collect()
+                }
+                (_, 0) if (ls - rs).abs() < 1e-9 && all_counts(&lu) => {
+                    lu.iter().map(|&i| (i, 0.0)).collect()
+                }
+                _ => vec![],
+            };
+            if fill
+                .iter()
+                .any(|(_, v)| *v < -1e-9 || (v - v.round()).abs() > 1e-9)
+            {
+                continue;
+            }
+            for (i, val) in fill {
+                cells[i].value = Some(val.round());
+                filled.push((i, val.round(), id.rule));
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    filled
+}
+
+/// The filled cells some identity that reaches them breaks, each with the values the
+/// identities put forward for it.
+fn disputed(
+    cells: &[Cell],
+    identities: &[nianbao_vocab::Identity],
+    idx: &Index<'_>,
+    filled: &[(usize, f64, &'static str)],
+) -> Vec<(usize, Vec<(f64, &'static str)>)> {
+    let mut bad: Vec<(usize, Vec<(f64, &'static str)>)> = Vec::new();
+    for id in identities {
+        let Some(res) = id.residual(|k| idx.get(k).and_then(|&i| cells[i].value)) else {
+            continue;
+        };
+        if res.abs() < 1e-6 {
+            continue;
+        }
+        for (i, val, rule) in filled {
+            let key = cells[*i].key;
+            let other = if id.lhs.contains(&key) {
+                val - res
+            } else if id.rhs.contains(&key) {
+                val + res
+            } else {
+                continue;
+            };
+            let entry = match bad.iter().position(|(b, _)| b == i) {
+                Some(p) => &mut bad[p].1,
+                None => {
+                    bad.push((*i, vec![(*val, *rule)]));
+                    &mut bad.last_mut().expect("pushed").1
+                }
+            };
+            if !entry.iter().any(|(x, r)| *x == other && *r == id.rule) {
+                entry.push((other, id.rule));
+            }
+        }
+    }
+    bad
 }
