@@ -10,23 +10,10 @@ pub(super) fn emit_row(
     findings: &mut Vec<Finding>,
     other: OtherRows,
 ) {
-    let v = Vocabulary::get();
-    let mk = |key: &'static str, value, raw, status, source| {
-        let c = v.cell(key).expect("keys come from the vocabulary");
-        Cell {
-            key,
-            section: c.row.section.as_str(),
-            row: c.row.key,
-            column: c.column.key,
-            value,
-            raw,
-            status,
-            source,
-        }
-    };
-    let loc = |tok: Option<usize>| {
-        tok.and_then(|t| ctx.tokens.get(t))
-            .map(|t| location(ctx.doc, t))
+    let mut out = Out { cells, findings };
+    let Some(readings) = &r.readings else {
+        emit_missing(r, other, &mut out);
+        return;
     };
     let anchor_loc = r.anchor.map(|a| {
         location(
@@ -42,42 +29,205 @@ pub(super) fn emit_row(
     } else {
         r.row.label.to_owned()
     };
-    let Some(readings) = &r.readings else {
-        // One finding for a missing table, and one for 其他处理 given as a single row.
-        let skip_finding = r.table_missing
-            || (other == OtherRows::Single
-                && matches!(
-                    r.row.key,
-                    "other_no_correction" | "other_fee_unpaid" | "other_other"
-                ));
-        for k in &r.keys {
-            cells.push(mk(k, None, None, CellStatus::Missing, None));
-        }
-        if !skip_finding {
-            findings.push(
-                Finding::new(
-                    rule::MISSING_ROW,
-                    format!(
-                        "part {}: the row {} was not found; its cells are null",
-                        r.row.section.numeral(),
-                        r.row.label
-                    ),
-                )
-                .at_row(r.row.label),
-            );
-        }
-        return;
+    let row = Emitted {
+        ctx,
+        r,
+        readings,
+        anchor_loc,
+        label,
     };
     match (readings.mode, r.chosen) {
-        (Mode::Empty, _) => {
-            for k in &r.keys {
-                cells.push(mk(k, None, None, CellStatus::Blank, anchor_loc.clone()));
-            }
-            findings.push(
+        (Mode::Empty, _) => row.blank(&mut out),
+        (mode, Some(c)) => row.chosen(mode, c, &mut out),
+        (_, None) => row.ambiguous(&mut out),
+    }
+}
+
+/// Where a row's cells and findings go.
+struct Out<'o> {
+    cells: &'o mut Vec<Cell>,
+    findings: &'o mut Vec<Finding>,
+}
+
+/// A cell of the vocabulary.
+fn new_cell(
+    key: &'static str,
+    value: Option<f64>,
+    raw: Option<String>,
+    status: CellStatus,
+    source: Option<String>,
+) -> Cell {
+    let c = Vocabulary::get()
+        .cell(key)
+        .expect("keys come from the vocabulary");
+    Cell {
+        key,
+        section: c.row.section.as_str(),
+        row: c.row.key,
+        column: c.column.key,
+        value,
+        raw,
+        status,
+        source,
+    }
+}
+
+/// A row not found: its cells null, `missing` (one finding for a missing table, and none for
+/// the 2021 items when 其他处理 is given as a single row).
+fn emit_missing(r: &RowRead, other: OtherRows, out: &mut Out<'_>) {
+    // One finding for a missing table, and one for 其他处理 given as a single row.
+    let skip_finding = r.table_missing
+        || (other == OtherRows::Single
+            && matches!(
+                r.row.key,
+                "other_no_correction" | "other_fee_unpaid" | "other_other"
+            ));
+    for k in &r.keys {
+        out.cells
+            .push(new_cell(k, None, None, CellStatus::Missing, None));
+    }
+    if !skip_finding {
+        out.findings.push(
+            Finding::new(
+                rule::MISSING_ROW,
+                format!(
+                    "part {}: the row {} was not found; its cells are null",
+                    r.row.section.numeral(),
+                    r.row.label
+                ),
+            )
+            .at_row(r.row.label),
+        );
+    }
+}
+
+/// A row found, with its readings.
+struct Emitted<'e, 'a> {
+    ctx: &'e Ctx<'a>,
+    r: &'e RowRead<'a>,
+    readings: &'e Readings<'a>,
+    /// Where its label is.
+    anchor_loc: Option<String>,
+    /// How messages name it.
+    label: String,
+}
+
+impl Emitted<'_, '_> {
+    fn loc(&self, tok: Option<usize>) -> Option<String> {
+        tok.and_then(|t| self.ctx.tokens.get(t))
+            .map(|t| location(self.ctx.doc, t))
+    }
+
+    /// A row blank in every column.
+    fn blank(&self, out: &mut Out<'_>) {
+        let (r, label, anchor_loc) = (self.r, &self.label, &self.anchor_loc);
+        for k in &r.keys {
+            out.cells.push(new_cell(
+                k,
+                None,
+                None,
+                CellStatus::Blank,
+                anchor_loc.clone(),
+            ));
+        }
+        out.findings.push(
+            Finding::new(
+                rule::BLANK_ROW,
+                format!(
+                    "part {}: the row {} is blank in every column",
+                    r.row.section.numeral(),
+                    label
+                ),
+            )
+            .at_row(r.row.label)
+            .at(anchor_loc.clone()),
+        );
+    }
+
+    /// A row with its reading chosen (stated, or repaired with a `row_repaired` finding).
+    fn chosen(&self, mode: Mode, c: usize, out: &mut Out<'_>) {
+        let (ctx, r, readings, label, anchor_loc) = (
+            self.ctx,
+            self.r,
+            self.readings,
+            &self.label,
+            &self.anchor_loc,
+        );
+        let loc = |tok| self.loc(tok);
+        let reading = &readings.candidates[c];
+        let repaired = !matches!(mode, Mode::Exact | Mode::Positional);
+        for (k, cell) in r.keys.iter().zip(reading) {
+            // a cell that holds several numbers has no value of its own
+            let several = cell.value.is_none()
+                && cell
+                    .raw
+                    .is_some_and(|x| x.chars().any(|c| c.is_ascii_digit()));
+            let status = if several {
+                out.findings.push(
+                    Finding::new(
+                        rule::ROW_AMBIGUOUS,
+                        format!(
+                            "{k}: the cell holds several numbers ({}); it is null",
+                            cell.raw.unwrap_or("")
+                        ),
+                    )
+                    .at_key(k)
+                    .at(loc(cell.tok)),
+                );
+                CellStatus::Ambiguous
+            } else if repaired {
+                CellStatus::Repaired
+            } else if cell.value.is_some() {
+                CellStatus::Stated
+            } else {
+                CellStatus::Blank
+            };
+            out.cells.push(new_cell(
+                k,
+                cell.value,
+                cell.raw.map(str::to_owned),
+                status,
+                loc(cell.tok),
+            ));
+        }
+        if repaired {
+            let found: Vec<String> = {
+                let mut seen = Vec::new();
+                for c in reading.iter().filter_map(|c| c.tok) {
+                    if !seen.contains(&c) {
+                        seen.push(c);
+                    }
+                }
+                seen.iter()
+                    .map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned())
+                    .collect()
+            };
+            let what = match mode {
+                Mode::Split => {
+                    format!("digits run together or a glued sign ({})", found.join(" "))
+                }
+                Mode::Drop | Mode::Insert => {
+                    format!("{} numbers for {} columns", readings.found, r.keys.len())
+                }
+                _ => String::new(),
+            };
+            let why = if r.settled_by_columns {
+                format!(
+                    "{} readings fit the row; only {} satisfies the column identities of the table",
+                    readings.candidates.len(),
+                    fmt_reading(reading)
+                )
+            } else {
+                format!(
+                    "the only reading that satisfies the identities is {}",
+                    fmt_reading(reading)
+                )
+            };
+            out.findings.push(
                 Finding::new(
-                    rule::BLANK_ROW,
+                    rule::ROW_REPAIRED,
                     format!(
-                        "part {}: the row {} is blank in every column",
+                        "part {}: the row {}: {what}; {why}",
                         r.row.section.numeral(),
                         label
                     ),
@@ -86,154 +236,84 @@ pub(super) fn emit_row(
                 .at(anchor_loc.clone()),
             );
         }
-        (mode, Some(c)) => {
-            let reading = &readings.candidates[c];
-            let repaired = !matches!(mode, Mode::Exact | Mode::Positional);
-            for (k, cell) in r.keys.iter().zip(reading) {
-                // a cell that holds several numbers has no value of its own
-                let several = cell.value.is_none()
-                    && cell
-                        .raw
-                        .is_some_and(|x| x.chars().any(|c| c.is_ascii_digit()));
-                let status = if several {
-                    findings.push(
-                        Finding::new(
-                            rule::ROW_AMBIGUOUS,
-                            format!(
-                                "{k}: the cell holds several numbers ({}); it is null",
-                                cell.raw.unwrap_or("")
-                            ),
-                        )
-                        .at_key(k)
-                        .at(loc(cell.tok)),
-                    );
-                    CellStatus::Ambiguous
-                } else if repaired {
-                    CellStatus::Repaired
-                } else if cell.value.is_some() {
-                    CellStatus::Stated
-                } else {
-                    CellStatus::Blank
-                };
-                cells.push(mk(
-                    k,
-                    cell.value,
-                    cell.raw.map(str::to_owned),
-                    status,
-                    loc(cell.tok),
-                ));
-            }
-            if repaired {
-                let found: Vec<String> = {
-                    let mut seen = Vec::new();
-                    for c in reading.iter().filter_map(|c| c.tok) {
-                        if !seen.contains(&c) {
-                            seen.push(c);
-                        }
-                    }
-                    seen.iter()
-                        .map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned())
-                        .collect()
-                };
-                let what = match mode {
-                    Mode::Split => {
-                        format!("digits run together or a glued sign ({})", found.join(" "))
-                    }
-                    Mode::Drop | Mode::Insert => {
-                        format!("{} numbers for {} columns", readings.found, r.keys.len())
-                    }
-                    _ => String::new(),
-                };
-                let why = if r.settled_by_columns {
-                    format!("{} readings fit the row; only {} satisfies the column identities of the table", readings.candidates.len(), fmt_reading(reading))
-                } else {
-                    format!(
-                        "the only reading that satisfies the identities is {}",
-                        fmt_reading(reading)
-                    )
-                };
-                findings.push(
-                    Finding::new(
-                        rule::ROW_REPAIRED,
-                        format!(
-                            "part {}: the row {}: {what}; {why}",
-                            r.row.section.numeral(),
-                            label
-                        ),
-                    )
-                    .at_row(r.row.label)
-                    .at(anchor_loc.clone()),
-                );
-            }
-        }
-        (_, None) => {
-            let raw: Vec<String> = {
-                let mut toks: Vec<usize> = readings
-                    .candidates
-                    .iter()
-                    .flatten()
-                    .filter_map(|c| c.tok)
-                    .collect();
-                toks.sort_unstable();
-                toks.dedup();
-                toks.iter()
-                    .map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned())
-                    .collect()
-            };
-            for k in &r.keys {
-                cells.push(mk(
-                    k,
-                    None,
-                    Some(raw.join(" ")),
-                    CellStatus::Ambiguous,
-                    anchor_loc.clone(),
-                ));
-            }
-            let cands: Vec<String> = readings
+    }
+
+    /// A row whose readings nothing settles: its cells null, `ambiguous`, with the candidates
+    /// and the reason.
+    fn ambiguous(&self, out: &mut Out<'_>) {
+        let (ctx, r, readings, label, anchor_loc) = (
+            self.ctx,
+            self.r,
+            self.readings,
+            &self.label,
+            &self.anchor_loc,
+        );
+        let raw: Vec<String> = {
+            let mut toks: Vec<usize> = readings
                 .candidates
                 .iter()
-                .take(6)
-                .map(|c| fmt_reading(c))
+                .flatten()
+                .filter_map(|c| c.tok)
                 .collect();
-            let why = r
-                .open_note
-                .clone()
-                .or_else(|| readings.note.clone())
-                .unwrap_or_default();
-            let msg = if readings.truncated {
-                format!(
-                    "part {}: the row {}: the numbers {} can be read into its {} columns in too many ways to check them all ({why}); the cells are null",
-                    r.row.section.numeral(),
-                    label,
-                    raw.join(" "),
-                    r.keys.len(),
-                )
-            } else if cands.is_empty() {
-                format!(
-                    "part {}: the row {}: the numbers {} do not fit its {} columns ({why}); the cells are null",
-                    r.row.section.numeral(),
-                    label,
-                    raw.join(" "),
-                    r.keys.len(),
-                )
-            } else {
-                format!(
-                    "part {}: the row {}: the numbers {} fit its {} columns in {} ways ({}{}); {why}; the cells are null",
-                    r.row.section.numeral(),
-                    label,
-                    raw.join(" "),
-                    r.keys.len(),
-                    readings.candidates.len(),
-                    cands.join(" or "),
-                    if readings.candidates.len() > 6 { " …" } else { "" }
-                )
-            };
-            findings.push(
-                Finding::new(rule::ROW_AMBIGUOUS, msg)
-                    .at_row(r.row.label)
-                    .at(anchor_loc.clone()),
-            );
+            toks.sort_unstable();
+            toks.dedup();
+            toks.iter()
+                .map(|&t| ctx.doc.text[ctx.tokens[t].start..ctx.tokens[t].end].to_owned())
+                .collect()
+        };
+        for k in &r.keys {
+            out.cells.push(new_cell(
+                k,
+                None,
+                Some(raw.join(" ")),
+                CellStatus::Ambiguous,
+                anchor_loc.clone(),
+            ));
         }
+        let cands: Vec<String> = readings
+            .candidates
+            .iter()
+            .take(6)
+            .map(|c| fmt_reading(c))
+            .collect();
+        let why = r
+            .open_note
+            .clone()
+            .or_else(|| readings.note.clone())
+            .unwrap_or_default();
+        let msg = if readings.truncated {
+            format!(
+            "part {}: the row {}: the numbers {} can be read into its {} columns in too many ways to check them all ({why}); the cells are null",
+            r.row.section.numeral(),
+            label,
+            raw.join(" "),
+            r.keys.len(),
+        )
+        } else if cands.is_empty() {
+            format!(
+            "part {}: the row {}: the numbers {} do not fit its {} columns ({why}); the cells are null",
+            r.row.section.numeral(),
+            label,
+            raw.join(" "),
+            r.keys.len(),
+        )
+        } else {
+            format!(
+            "part {}: the row {}: the numbers {} fit its {} columns in {} ways ({}{}); {why}; the cells are null",
+            r.row.section.numeral(),
+            label,
+            raw.join(" "),
+            r.keys.len(),
+            readings.candidates.len(),
+            cands.join(" or "),
+            if readings.candidates.len() > 6 { " …" } else { "" }
+        )
+        };
+        out.findings.push(
+            Finding::new(rule::ROW_AMBIGUOUS, msg)
+                .at_row(r.row.label)
+                .at(anchor_loc.clone()),
+        );
     }
 }
 
