@@ -319,236 +319,296 @@ fn word(
             fold_width(*c)
         }
     }));
-    let start = base + w[0].0;
-    let end = base + byte_end(text, w, w.len()).max(w[0].0);
-    let tok = |kind, s, e, value, digits| Token {
-        kind,
-        start: s,
-        end: e,
-        value,
-        digits,
-        glued: false,
-        dash: false,
-        frac: None,
+    let mut scan = Scan {
+        w,
+        text,
+        base,
         line,
         cell,
-        col: 0,
+        numeric_context,
+        text_start: None,
+        out,
     };
-    if BLANK_MARKERS.contains(&folded.as_str())
-        || (numeric_context && CJK_BLANK_MARKERS.contains(&folded.as_str()))
-    {
-        out.push(tok(Kind::Blank, start, end, None, None));
+    let start = base + w[0].0;
+    let end = base + byte_end(text, w, w.len()).max(w[0].0);
+    if let Some(blank) = whole_word_blank(folded, numeric_context) {
+        if blank {
+            scan.out.push(scan.token(Kind::Blank, start, end));
+        }
         return;
+    }
+    let f = &mut scratch.f;
+    f.clear();
+    f.extend(folded.chars());
+    if let Some((v, _)) = worded_change(f) {
+        let mut t = scan.token(Kind::Num, start, end);
+        t.value = Some(v);
+        scan.out.push(t);
+        return;
+    }
+    scan.run(f, &mut scratch.num);
+}
+
+/// A word that is a blank marker or a rule as a whole: `Some(true)` a blank cell (`—`, `-`,
+/// `/`, `无` beside numbers, a short run of dashes), `Some(false)` nothing (a rule drawn under a
+/// row), `None` anything else.
+fn whole_word_blank(folded: &str, numeric_context: bool) -> Option<bool> {
+    if BLANK_MARKERS.contains(&folded) || (numeric_context && CJK_BLANK_MARKERS.contains(&folded)) {
+        return Some(true);
     }
     if folded.chars().count() >= 2 && folded.chars().all(|c| matches!(c, '-' | '—' | '–' | '─'))
     {
         // `———`, `---`: a blank cell written with a run of dashes; a long run is a rule
         // drawn under a row.
-        if folded.chars().count() <= 4 {
-            out.push(tok(Kind::Blank, start, end, None, None));
-        }
-        return;
+        return Some(folded.chars().count() <= 4);
     }
     if folded.len() >= 3 && folded.chars().all(|c| matches!(c, '-' | '=' | '_' | '—')) {
-        return; // a separator rule under a table row
+        return Some(false); // a separator rule under a table row
     }
-    let f = &mut scratch.f;
-    f.clear();
-    f.extend(folded.chars());
-    let n = f.len();
-    let pos = |j: usize| base + byte_end(text, w, j);
-    if let Some((v, _)) = worded_change(f) {
-        out.push(tok(Kind::Num, start, end, Some(v), None));
-        return;
+    None
+}
+
+/// The scan of one word's characters into text, number and blank tokens.
+struct Scan<'s> {
+    w: &'s [(usize, char)],
+    text: &'s str,
+    base: usize,
+    line: u32,
+    cell: u32,
+    numeric_context: bool,
+    /// Where the label text being gathered starts.
+    text_start: Option<usize>,
+    out: &'s mut Vec<Token>,
+}
+
+/// What [`Scan::digits`] found of a number.
+struct Digits {
+    /// Where the number ends (after its digits, separators and decimals).
+    k: usize,
+    /// Where its whole part ends.
+    int_end: usize,
+    /// Digits only, without separators or sign.
+    plain: bool,
+    thousands: bool,
+    frac: Option<String>,
+}
+
+impl Scan<'_> {
+    /// The byte position of character `j` of the word in the document.
+    fn pos(&self, j: usize) -> usize {
+        self.base + byte_end(self.text, self.w, j)
     }
-    // a blank marker glued to its neighbours (`12—`, `—8.`)
-    let glued_blank = |start, end| Token {
-        kind: Kind::Blank,
-        start,
-        end,
-        value: None,
-        digits: None,
-        glued: true,
-        dash: false,
-        frac: None,
-        line,
-        cell,
-        col: 0,
-    };
-    let mut text_start: Option<usize> = None;
-    let mut j = 0;
-    let flush_text = |ts: &mut Option<usize>, upto: usize, out: &mut Vec<Token>| {
-        if let Some(s) = ts.take() {
+
+    /// A token of this word's place.
+    fn token(&self, kind: Kind, start: usize, end: usize) -> Token {
+        Token {
+            kind,
+            start,
+            end,
+            value: None,
+            digits: None,
+            glued: false,
+            dash: false,
+            frac: None,
+            line: self.line,
+            cell: self.cell,
+            col: 0,
+        }
+    }
+
+    /// A blank marker glued to its neighbours (`12—`, `—8.`), characters `s..e`.
+    fn glued_blank(&self, s: usize, e: usize) -> Token {
+        let mut t = self.token(Kind::Blank, self.pos(s), self.pos(e));
+        t.glued = true;
+        t
+    }
+
+    /// Ends the label text gathered so far at character `upto`.
+    fn flush_text(&mut self, upto: usize) {
+        if let Some(s) = self.text_start.take() {
             if upto > s {
-                out.push(Token {
-                    kind: Kind::Text,
-                    start: pos(s),
-                    end: pos(upto),
-                    value: None,
-                    digits: None,
-                    glued: false,
-                    dash: false,
-                    frac: None,
-                    line,
-                    cell,
-                    col: 0,
-                });
+                let t = self.token(Kind::Text, self.pos(s), self.pos(upto));
+                self.out.push(t);
             }
         }
-    };
-    while j < n {
-        let c = f[j];
-        // a run of dashes: `—`, `——`, `-`
-        let run_end = if is_dash(c) {
-            (j..n).find(|&x| !is_dash(f[x])).unwrap_or(n)
-        } else {
-            j
-        };
-        let before_digit = run_end < n && run_end > j && f[run_end].is_ascii_digit();
-        // `-3` at the start of a word is a negative number; a dash glued after other text or
-        // digits (`35-15`), or an en/em dash (`—3`), is a minus sign or a blank marker.
-        let certain_sign =
-            matches!(c, '-' | '+') && j == 0 && j + 1 < n && f[j + 1].is_ascii_digit();
-        let dash = !certain_sign && before_digit;
-        if run_end > j && !before_digit && (j > 0 || run_end < n) {
-            // a blank marker glued to a number or a label (`12—行政处罚`, `其他处理—`): a blank
-            // cell of flattened text
-            flush_text(&mut text_start, j, out);
-            out.push(glued_blank(pos(j), pos(run_end)));
-            j = run_end;
-            continue;
-        }
-        if c.is_ascii_digit() || certain_sign || dash {
-            let ns = j;
-            let mut k = if certain_sign {
-                j + 1
-            } else if dash {
-                run_end
+    }
+
+    fn run(&mut self, f: &[char], num_buf: &mut String) {
+        let n = f.len();
+        let mut j = 0;
+        while j < n {
+            let c = f[j];
+            // a run of dashes: `—`, `——`, `-`
+            let run_end = if is_dash(c) {
+                (j..n).find(|&x| !is_dash(f[x])).unwrap_or(n)
             } else {
                 j
             };
-            let ds = k;
+            let before_digit = run_end < n && run_end > j && f[run_end].is_ascii_digit();
+            // `-3` at the start of a word is a negative number; a dash glued after other text
+            // or digits (`35-15`), or an en/em dash (`—3`), is a minus sign or a blank marker.
+            let certain_sign =
+                matches!(c, '-' | '+') && j == 0 && j + 1 < n && f[j + 1].is_ascii_digit();
+            let dash = !certain_sign && before_digit;
+            if run_end > j && !before_digit && (j > 0 || run_end < n) {
+                // a blank marker glued to a number or a label (`12—行政处罚`, `其他处理—`): a
+                // blank cell of flattened text
+                self.flush_text(j);
+                let t = self.glued_blank(j, run_end);
+                self.out.push(t);
+                j = run_end;
+                continue;
+            }
+            if c.is_ascii_digit() || certain_sign || dash {
+                j = self.number(f, j, run_end, certain_sign, dash, num_buf);
+                continue;
+            }
+            if self.text_start.is_none() {
+                self.text_start = Some(j);
+            }
+            j += 1;
+        }
+        self.flush_text(n);
+    }
+
+    /// The digits of a number starting at `ds`: thousands separators and a decimal part.
+    fn digits(f: &[char], ds: usize, certain_sign: bool) -> Digits {
+        let n = f.len();
+        let mut k = ds;
+        while k < n && f[k].is_ascii_digit() {
+            k += 1;
+        }
+        let mut plain = !certain_sign;
+        let mut thousands = false;
+        // thousands separators: 1,234,567
+        while k + 3 < n
+            && f[k] == ','
+            && f[k + 1..k + 4].iter().all(|c| c.is_ascii_digit())
+            && (k + 4 == n || !f[k + 4].is_ascii_digit())
+        {
+            k += 4;
+            plain = false;
+            thousands = true;
+        }
+        let int_end = k;
+        // decimal part
+        let mut frac: Option<String> = None;
+        if k + 1 < n && f[k] == '.' && f[k + 1].is_ascii_digit() {
+            k += 1;
+            let fs = k;
             while k < n && f[k].is_ascii_digit() {
                 k += 1;
             }
-            let mut plain = !certain_sign;
-            let mut thousands = false;
-            // thousands separators: 1,234,567
-            while k + 3 < n
-                && f[k] == ','
-                && f[k + 1..k + 4].iter().all(|c| c.is_ascii_digit())
-                && (k + 4 == n || !f[k + 4].is_ascii_digit())
-            {
-                k += 4;
-                plain = false;
-                thousands = true;
+            plain = false;
+            if !thousands {
+                frac = Some(f[fs..k].iter().collect());
             }
-            let int_end = k;
-            // decimal part
-            let mut frac: Option<String> = None;
-            if k + 1 < n && f[k] == '.' && f[k + 1].is_ascii_digit() {
-                k += 1;
-                let fs = k;
-                while k < n && f[k].is_ascii_digit() {
-                    k += 1;
-                }
-                plain = false;
-                if !thousands {
-                    frac = Some(f[fs..k].iter().collect());
-                }
-            }
-            let digits: String = f[ds..k].iter().filter(|c| c.is_ascii_digit()).collect();
-            // the whole part's digits, for a signed or decimal number (a run may end in it)
-            let int_digits: Option<String> = (!thousands && (certain_sign || frac.is_some()))
-                .then(|| f[ds..int_end].iter().collect());
-            // An item number: `1.` `2、` `3．` followed by label text; or `(1)`. In flattened
-            // tables the item number sticks to the previous row's last value
-            // (`00000002.其他`): the last digit is the item number, the rest is data. A number
-            // that ends its word with punctuation (`117.`, `106、`) is a value.
-            let ends_word = k + 1 == n;
-            let item_mark = k < n
-                && matches!(f[k], '.' | '、')
-                && (k + 1 == n || !f[k + 1].is_ascii_digit())
-                && !(ends_word && (digits.len() > 1 || numeric_context));
-            let paren_item =
-                ns > 0 && matches!(f[ns - 1], '(' | '（') && k < n && matches!(f[k], ')' | '）');
-            if plain && (item_mark || paren_item) {
-                if digits.len() == 1 || paren_item {
-                    if dash {
-                        // `—8.属于…`: a blank cell, then the next row's item number
-                        flush_text(&mut text_start, ns, out);
-                        out.push(glued_blank(pos(ns), pos(ds)));
-                        text_start = Some(ds);
-                    } else if text_start.is_none() {
-                        text_start = Some(ns);
-                    }
-                    j = k;
-                    continue;
-                }
-                // split: data digits, then the item number
-                flush_text(&mut text_start, ns, out);
-                let data = &digits[..digits.len() - 1];
-                out.push(Token {
-                    kind: Kind::Num,
-                    start: pos(ns),
-                    end: pos(k - 1),
-                    value: parse_digits(data),
-                    digits: Some(data.to_owned()),
-                    glued: true,
-                    dash,
-                    frac: None,
-                    line,
-                    cell,
-                    col: 0,
-                });
-                text_start = Some(k - 1);
-                j = k;
-                continue;
-            }
-            flush_text(&mut text_start, ns, out);
-            // 万 after a number (not 万元, an amount's unit): ten thousand.
-            let wan = k < n && f[k] == '万' && f.get(k + 1) != Some(&'元');
-            let mut value = if plain {
-                parse_digits(&digits)
-            } else {
-                let num = &mut scratch.num;
-                num.clear();
-                num.extend(f[ns..k].iter().filter(|c| **c != ','));
-                num.parse::<f64>().ok()
-            };
-            if wan {
-                value = value.map(|v| v * 10_000.0);
-            }
-            let end_k = if wan { k + 1 } else { k };
-            let glued = ns > 0 || (end_k < n && !f[end_k..].iter().all(|c| is_trailing_punct(*c)));
-            out.push(Token {
-                kind: Kind::Num,
-                start: pos(ns),
-                end: pos(end_k),
-                value,
-                digits: if wan {
-                    None
-                } else if plain {
-                    Some(digits)
-                } else {
-                    int_digits
-                },
-                glued,
-                dash,
-                frac: if wan { None } else { frac },
-                line,
-                cell,
-                col: 0,
-            });
-            j = end_k;
-            continue;
         }
-        if text_start.is_none() {
-            text_start = Some(j);
+        Digits {
+            k,
+            int_end,
+            plain,
+            thousands,
+            frac,
         }
-        j += 1;
     }
-    flush_text(&mut text_start, n, out);
+
+    /// A number (or an item number) starting at character `j`; returns where the scan goes on.
+    fn number(
+        &mut self,
+        f: &[char],
+        j: usize,
+        run_end: usize,
+        certain_sign: bool,
+        dash: bool,
+        num_buf: &mut String,
+    ) -> usize {
+        let n = f.len();
+        let ns = j;
+        let ds = if certain_sign {
+            j + 1
+        } else if dash {
+            run_end
+        } else {
+            j
+        };
+        let Digits {
+            k,
+            int_end,
+            plain,
+            thousands,
+            frac,
+        } = Self::digits(f, ds, certain_sign);
+        let digits: String = f[ds..k].iter().filter(|c| c.is_ascii_digit()).collect();
+        // the whole part's digits, for a signed or decimal number (a run may end in it)
+        let int_digits: Option<String> = (!thousands && (certain_sign || frac.is_some()))
+            .then(|| f[ds..int_end].iter().collect());
+        // An item number: `1.` `2、` `3．` followed by label text; or `(1)`. In flattened
+        // tables the item number sticks to the previous row's last value
+        // (`00000002.其他`): the last digit is the item number, the rest is data. A number
+        // that ends its word with punctuation (`117.`, `106、`) is a value.
+        let ends_word = k + 1 == n;
+        let item_mark = k < n
+            && matches!(f[k], '.' | '、')
+            && (k + 1 == n || !f[k + 1].is_ascii_digit())
+            && !(ends_word && (digits.len() > 1 || self.numeric_context));
+        let paren_item =
+            ns > 0 && matches!(f[ns - 1], '(' | '（') && k < n && matches!(f[k], ')' | '）');
+        if plain && (item_mark || paren_item) {
+            if digits.len() == 1 || paren_item {
+                if dash {
+                    // `—8.属于…`: a blank cell, then the next row's item number
+                    self.flush_text(ns);
+                    let t = self.glued_blank(ns, ds);
+                    self.out.push(t);
+                    self.text_start = Some(ds);
+                } else if self.text_start.is_none() {
+                    self.text_start = Some(ns);
+                }
+                return k;
+            }
+            // split: data digits, then the item number
+            self.flush_text(ns);
+            let data = &digits[..digits.len() - 1];
+            let mut t = self.token(Kind::Num, self.pos(ns), self.pos(k - 1));
+            t.value = parse_digits(data);
+            t.digits = Some(data.to_owned());
+            t.glued = true;
+            t.dash = dash;
+            self.out.push(t);
+            self.text_start = Some(k - 1);
+            return k;
+        }
+        self.flush_text(ns);
+        // 万 after a number (not 万元, an amount's unit): ten thousand.
+        let wan = k < n && f[k] == '万' && f.get(k + 1) != Some(&'元');
+        let mut value = if plain {
+            parse_digits(&digits)
+        } else {
+            num_buf.clear();
+            num_buf.extend(f[ns..k].iter().filter(|c| **c != ','));
+            num_buf.parse::<f64>().ok()
+        };
+        if wan {
+            value = value.map(|v| v * 10_000.0);
+        }
+        let end_k = if wan { k + 1 } else { k };
+        let glued = ns > 0 || (end_k < n && !f[end_k..].iter().all(|c| is_trailing_punct(*c)));
+        let mut t = self.token(Kind::Num, self.pos(ns), self.pos(end_k));
+        t.value = value;
+        t.digits = if wan {
+            None
+        } else if plain {
+            Some(digits)
+        } else {
+            int_digits
+        };
+        t.glued = glued;
+        t.dash = dash;
+        t.frac = if wan { None } else { frac };
+        self.out.push(t);
+        end_k
+    }
 }
 
 /// The value of a run of ASCII digits, as `str::parse::<f64>` would give it (both round
