@@ -47,6 +47,7 @@ fn main() {
     let mut all = Vec::new();
     for c in [
         "vocab",
+        "model",
         "regions",
         "extract",
         "normalize",

@@ -23,9 +23,7 @@
 //! assert_eq!(report.cell("s4.administrative_review.total").unwrap().value, Some(2.0));
 //! ```
 
-pub mod batch;
 pub mod meta;
-pub mod model;
 pub mod readings;
 pub mod table;
 pub mod tokens;
@@ -38,10 +36,11 @@ use nianbao_extract::{Document, Layout};
 use nianbao_vocab::{Section, Template, Vocabulary, PART_NUMERALS};
 use regex::Regex;
 
-pub use model::{Cell, CellStatus, Finding, Prose, Report, ReportStatus, Source};
 /// The encoding name of a UTF-8 text read with a few invalid bytes replaced (re-exported for
 /// the stages after this one).
 pub use nianbao_extract::UTF8_DAMAGED;
+pub use nianbao_model::{batch, model};
+pub use nianbao_model::{Cell, CellStatus, Finding, Prose, Report, ReportStatus, Source};
 use table::{Ctx, Region};
 use tokens::{Projection, Token};
 

@@ -22,7 +22,7 @@
 //! A new parser key starts an empty `parser-KEY` directory and removes the others.
 //!
 //! ```
-//! use nianbao_normalize::{Report, Source};
+//! use nianbao_model::{Report, Source};
 //! let dir = tempfile::tempdir().unwrap();
 //! let store = nianbao_state::Store::open(dir.path(), "test-1").unwrap();
 //! let src = Source { report_id: "ab12".into(), document: "a.txt".into(), sha256: "ab12cd".into(), bytes: 3 };
@@ -37,7 +37,7 @@ mod stored;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use nianbao_normalize::{Report, Source};
+use nianbao_model::{Report, Source};
 
 /// Why the state could not be used. A broken entry is never an error: it is a cache miss.
 #[derive(Debug, thiserror::Error)]
@@ -369,7 +369,7 @@ impl IndexWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nianbao_normalize::{Cell, CellStatus, Finding, Prose};
+    use nianbao_model::{Cell, CellStatus, Finding, Prose};
 
     #[test]
     fn a_folder_of_the_users_is_refused_untouched() {

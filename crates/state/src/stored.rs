@@ -2,7 +2,7 @@
 //! back through the vocabulary, the rule catalogue and the fixed sets of formats, encodings and
 //! layouts) and numbers as their IEEE bits, so that a value reads back exactly.
 
-use nianbao_normalize::{Cell, CellStatus, Finding, Prose, Report, Source};
+use nianbao_model::{Cell, CellStatus, Finding, Prose, Report, Source};
 use nianbao_vocab::{rules, Severity, Template, Vocabulary};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,8 @@ const LAYOUTS: &[&str] = &[
 ];
 const ENCODINGS: &[&str] = &[
     "UTF-8",
-    nianbao_normalize::UTF8_DAMAGED,
+    // `nianbao_extract::UTF8_DAMAGED` (the state does not depend on the reader; a test checks)
+    "UTF-8 (invalid bytes replaced)",
     "UTF-16LE",
     "UTF-16BE",
     "GB18030",
@@ -218,5 +219,13 @@ impl StoredReport {
             r.findings.push(nf);
         }
         Some(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_damaged_utf8_encoding_is_the_readers() {
+        assert!(super::ENCODINGS.contains(&nianbao_extract::UTF8_DAMAGED));
     }
 }

@@ -2,7 +2,7 @@
 //! duplicates (same content, or same agency and year). The checks between an agency's years
 //! are the panel's (`crate::panel`).
 
-use nianbao_normalize::Finding;
+use nianbao_model::Finding;
 use nianbao_vocab::rules::name as rule;
 use polars::prelude::*;
 

@@ -1,7 +1,7 @@
 //! Validation: every identity of the vocabulary, value checks and plausibility, per report;
 //! and cross-report checks over the whole dataset with polars.
 //!
-//! **In:** the `reports`, `cells` and `sections` record batches of `nianbao_normalize::batch` (any number
+//! **In:** the `reports`, `cells` and `sections` record batches of `nianbao_model::batch` (any number
 //! of reports per batch; a report's cells are contiguous). **Out:** findings, each tied to its
 //! report id. **Never:** changes a value: a broken identity is reported, not "fixed".
 //!
@@ -31,7 +31,7 @@ use nianbao_vocab::fmt_number;
 use nianbao_vocab::rules::name as rule;
 
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray, UInt8Array};
-use nianbao_normalize::Finding;
+use nianbao_model::Finding;
 use nianbao_vocab::{FastMap, OtherRows, Template, ValueKind, Vocabulary};
 
 pub use cross::cross_report;
@@ -40,7 +40,9 @@ pub use cross::cross_report;
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
     /// A batch does not have the declared schema.
-    #[error("the {table} batch has no usable column `{column}`: was it built by nianbao_normalize::batch?")]
+    #[error(
+        "the {table} batch has no usable column `{column}`: was it built by nianbao_model::batch?"
+    )]
     Schema {
         /// Table name.
         table: &'static str,

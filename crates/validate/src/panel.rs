@@ -11,7 +11,7 @@
 use nianbao_vocab::rules::name as rule;
 use std::collections::BTreeMap;
 
-use nianbao_normalize::{Finding, Report};
+use nianbao_model::{Finding, Report};
 use nianbao_vocab::{fmt_number, Template, Vocabulary};
 
 use nianbao_vocab::{S2_ITEM_ROWS as ITEM_ROWS, S3_APPLICANTS as APPLICANTS};
@@ -561,7 +561,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-use nianbao_normalize::batch::{agency_key_field, field, region_fields, wide_column};
+use nianbao_model::batch::{agency_key_field, field, region_fields, wide_column};
 
 fn agency_fields() -> Vec<Field> {
     let mut v = vec![

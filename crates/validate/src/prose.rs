@@ -11,7 +11,7 @@ use nianbao_vocab::rules::name as rule;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use nianbao_normalize::Finding;
+use nianbao_model::Finding;
 use nianbao_vocab::{Section, Template, Vocabulary};
 use regex::Regex;
 
