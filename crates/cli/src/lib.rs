@@ -225,31 +225,20 @@ fn run(cli: Cli) -> Result<i32> {
 /// Prints a run's summary (JSON on stdout with `--json`; always a few lines on stderr) and
 /// returns the exit code: 2 under `--strict` when a report has error findings.
 fn print_summary(
-    summary: &serde_json::Value,
+    summary: &nianbao_pipeline::Summary,
     unreadable: &[(String, String)],
     json: bool,
     strict: bool,
 ) -> Result<i32> {
     if json {
-        println!("{}", serde_json::to_string_pretty(summary)?);
+        println!("{}", serde_json::to_string_pretty(&summary.to_json())?);
     }
-    let n = |k: &str| summary[k].as_u64().unwrap_or(0);
-    let counts = |k: &str| -> Vec<(String, u64)> {
-        summary[k]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     eprintln!(
         "nianbao: {} documents in {:.2}s → {}{}",
-        n("documents"),
-        summary["seconds"].as_f64().unwrap_or(0.0),
-        summary["output"].as_str().unwrap_or(""),
-        if summary["unchanged"] == true {
+        summary.documents,
+        summary.seconds,
+        summary.output.display(),
+        if summary.unchanged {
             " (nothing changed since the last run: the dataset is as it was)"
         } else {
             ""
@@ -257,25 +246,22 @@ fn print_summary(
     );
     eprintln!(
         "  changes: added {}, changed {}, removed {}, failed {}; parsed {}, reused from state {}",
-        n("added"),
-        n("changed"),
-        n("removed"),
-        n("failed"),
-        n("parsed"),
-        n("reused")
+        summary.added,
+        summary.changed,
+        summary.removed,
+        summary.failed,
+        summary.parsed,
+        summary.reused
     );
-    if summary["publication"] == "two-renames" {
+    if summary.publication == "two-renames" {
         eprintln!(
             "  published by two renames: this file system cannot exchange two folders in one step, so for an instant there was no dataset at the output (a run killed then is repaired by the next)"
         );
     }
-    if let Some(years) = summary["partitions_reused"].as_array() {
+    if let Some(years) = &summary.partitions_reused {
         let years: Vec<String> = years
             .iter()
-            .map(|y| {
-                y.as_i64()
-                    .map_or_else(|| "no year".to_owned(), |y| y.to_string())
-            })
+            .map(|y| y.map_or_else(|| "no year".to_owned(), |y| y.to_string()))
             .collect();
         eprintln!(
             "  year partitions linked from the previous dataset: {}",
@@ -286,33 +272,26 @@ fn print_summary(
             }
         );
     }
-    let by_status = counts("by_status");
-    eprintln!(
-        "  by status: {}",
-        by_status
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
+    let joined = |m: &mut dyn Iterator<Item = (&String, &u64)>| -> String {
+        m.map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
             .join(", ")
-    );
-    let mut rules = counts("findings_by_rule");
-    rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    };
+    eprintln!("  by status: {}", joined(&mut summary.by_status.iter()));
+    let mut rules: Vec<(&String, &u64)> = summary.findings_by_rule.iter().collect();
+    rules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     eprintln!(
         "  findings by rule: {}",
         if rules.is_empty() {
             "none".to_owned()
         } else {
-            rules
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            joined(&mut rules.into_iter())
         }
     );
     for (document, reason) in unreadable {
         eprintln!("  unreadable: {document}: {reason}");
     }
-    if let Some(c) = summary.get("corrections").filter(|c| c.is_object()) {
+    if let Some(c) = summary.corrections.as_ref().filter(|c| c.is_object()) {
         eprintln!(
             "  corrections: {} read, {} document(s) corrected",
             c["read"].as_u64().unwrap_or(0),
@@ -326,10 +305,7 @@ fn print_summary(
             );
         }
     }
-    let errors = by_status
-        .iter()
-        .find(|(k, _)| k == "error")
-        .map_or(0, |(_, v)| *v);
+    let errors = summary.by_status.get("error").copied().unwrap_or(0);
     if strict && errors > 0 {
         eprintln!("nianbao: --strict: {errors} report(s) have error findings (see findings.parquet); failing the run");
         return Ok(2);

@@ -9,7 +9,7 @@
 //! ```no_run
 //! let cfg = nianbao_pipeline::Config::load(std::path::Path::new("pipelines/default.toml"))?;
 //! let outcome = nianbao_pipeline::build(&cfg, &nianbao_pipeline::Silent)?;
-//! println!("{} documents", outcome.summary["documents"]);
+//! println!("{} documents", outcome.summary.documents);
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 //!
@@ -50,6 +50,7 @@ mod report;
 mod reuse;
 mod run;
 mod skip;
+mod summary;
 mod tables;
 
 use anyhow::Result;
@@ -57,6 +58,7 @@ use anyhow::Result;
 pub use config::Config;
 pub use document::{read_batches, read_document, report_from_bytes, validate_chunk, Batches};
 pub use report::{Reporter, Silent};
+pub use summary::Summary;
 pub use tables::Table;
 
 use run::Run;
@@ -65,10 +67,8 @@ use run::Run;
 /// reason.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// `documents`, `added`, `changed`, `removed`, `failed`, `parsed`, `reused`, `unchanged`,
-    /// `by_status`, `findings_by_rule`, `rows`, `output`, `seconds` (and `corrections` when
-    /// the pipeline has a corrections file).
-    pub summary: serde_json::Value,
+    /// The summary (`summary.to_json()` is what `--json` prints).
+    pub summary: Summary,
     /// `(document, reason)` of each unreadable document.
     pub unreadable: Vec<(String, String)>,
 }
@@ -76,7 +76,7 @@ pub struct Outcome {
 impl Outcome {
     /// The number of reports with error findings (`--strict` fails the run on them).
     pub fn errors(&self) -> u64 {
-        self.summary["by_status"]["error"].as_u64().unwrap_or(0)
+        self.summary.by_status.get("error").copied().unwrap_or(0)
     }
 }
 

@@ -27,6 +27,7 @@ use crate::ledger::{Closing, Ledger};
 use crate::report::Reporter;
 use crate::reuse::{plan_reuse, save_records, Reuse};
 use crate::skip::{skipped_run, unchanged_since_last_run, Fingerprint};
+use crate::summary::{LastRun, Summary};
 use crate::tables::{schemas, Table};
 use crate::{partitions, Config, Outcome};
 
@@ -520,17 +521,17 @@ impl<'a> Run<'a> {
             let fingerprint =
                 std::mem::replace(&mut accounts.fingerprint, Fingerprint::new(self.cfg));
             let record = match fingerprint.finish() {
-                Some(fp) if changes.retry == 0 => serde_json::json!({
-                    "fingerprint": fp,
-                    "generation": published.generation,
-                    "documents": closing.documents,
-                    "failed": changes.failed,
-                    "unreadable": &closing.unreadable,
-                    "by_status": &closing.by_status,
-                    "findings_by_rule": &closing.by_rule,
-                    "rows": &published.rows,
-                    "corrections": &corrections,
-                }),
+                Some(fp) if changes.retry == 0 => serde_json::to_value(LastRun {
+                    fingerprint: fp,
+                    generation: published.generation.clone(),
+                    documents: closing.documents as u64,
+                    failed: changes.failed as u64,
+                    unreadable: closing.unreadable.clone(),
+                    by_status: counts(&closing.by_status),
+                    findings_by_rule: counts(&closing.by_rule),
+                    rows: published.rows.clone(),
+                    corrections: corrections.clone(),
+                })?,
                 _ => serde_json::json!({}),
             };
             s.save_last_run(&serde_json::to_vec(&record)?)
@@ -553,36 +554,42 @@ impl<'a> Run<'a> {
         corrections: Option<serde_json::Value>,
     ) -> Outcome {
         let changes = &self.accounts.as_ref().expect("opened by plan").changes;
-        let mut summary = serde_json::json!({
-            "documents": closing.documents,
-            "added": changes.added,
-            "changed": changes.changed,
-            "removed": changes.removed,
-            "failed": changes.failed,
-            "parsed": changes.parsed,
-            "reused": changes.from_state,
-            "unchanged": false,
-            "by_status": closing.by_status,
-            "findings_by_rule": closing.by_rule,
-            "rows": published.rows,
-            "output": self.cfg.output,
-            "publication": published.publication.as_str(),
-            "seconds": self.started.elapsed().as_secs_f64(),
-        });
-        if self.cfg.partition_by_year && self.store.is_some() {
-            let years: Vec<Option<i32>> = self
-                .reuse
+        let partitions_reused = (self.cfg.partition_by_year && self.store.is_some()).then(|| {
+            self.reuse
                 .as_ref()
                 .map(|r| r.years.iter().copied().collect())
-                .unwrap_or_default();
-            summary["partitions_reused"] = serde_json::json!(years);
-        }
-        if let Some(c) = corrections {
-            summary["corrections"] = c;
-        }
+                .unwrap_or_default()
+        });
+        let summary = Summary {
+            documents: closing.documents as u64,
+            added: changes.added as u64,
+            changed: changes.changed as u64,
+            removed: changes.removed as u64,
+            failed: changes.failed as u64,
+            parsed: changes.parsed as u64,
+            reused: changes.from_state as u64,
+            unchanged: false,
+            by_status: counts(&closing.by_status),
+            findings_by_rule: counts(&closing.by_rule),
+            rows: published.rows,
+            output: self.cfg.output.clone(),
+            publication: published.publication.as_str().to_owned(),
+            seconds: self.started.elapsed().as_secs_f64(),
+            partitions_reused,
+            corrections,
+        };
         Outcome {
             summary,
             unreadable: closing.unreadable,
         }
     }
+}
+
+/// Counts by name with the names owned (the summary's maps).
+fn counts(
+    m: &std::collections::BTreeMap<&'static str, usize>,
+) -> std::collections::BTreeMap<String, u64> {
+    m.iter()
+        .map(|(k, v)| ((*k).to_owned(), *v as u64))
+        .collect()
 }

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::digest::hex;
 use crate::inputs::{self, input_stats};
+use crate::summary::{LastRun, Summary};
 use crate::{Config, Outcome};
 
 /// Everything a dataset's bytes depend on besides the documents and the pipeline: the version
@@ -70,10 +71,10 @@ pub(crate) fn unchanged_since_last_run(
     cfg: &Config,
     inputs: &inputs::Inputs,
     store: &nianbao_state::Store,
-) -> Option<serde_json::Value> {
-    let prev: serde_json::Value = serde_json::from_slice(&store.last_run()?).ok()?;
+) -> Option<LastRun> {
+    let prev: LastRun = serde_json::from_slice(&store.last_run()?).ok()?;
     let generation = nianbao_export::generation(&cfg.output)?;
-    if prev["generation"].as_str() != Some(generation.as_str()) {
+    if prev.generation != generation {
         return None;
     }
     // The published files must still be the ones the manifest lists, at their sizes: a
@@ -95,43 +96,33 @@ pub(crate) fn unchanged_since_last_run(
         now.add(inputs.rel(i), st);
     }
     let now = now.finish()?;
-    (prev["fingerprint"].as_str() == Some(now.as_str())).then_some(prev)
+    (prev.fingerprint == now).then_some(prev)
 }
 
 /// Ends a run that found nothing changed: the last run's summary (see
 /// [`unchanged_since_last_run`]), with nothing added, changed, removed or parsed.
-pub(crate) fn skipped_run(
-    mut summary: serde_json::Value,
-    cfg: &Config,
-    started: Instant,
-) -> Result<Outcome> {
-    let documents = summary["documents"].clone();
+pub(crate) fn skipped_run(prev: LastRun, cfg: &Config, started: Instant) -> Result<Outcome> {
+    let summary = Summary {
+        documents: prev.documents,
+        added: 0,
+        changed: 0,
+        removed: 0,
+        failed: prev.failed,
+        parsed: 0,
+        reused: prev.documents,
+        unchanged: true,
+        by_status: prev.by_status,
+        findings_by_rule: prev.findings_by_rule,
+        rows: prev.rows,
+        output: cfg.output.clone(),
+        publication: "none".into(),
+        seconds: started.elapsed().as_secs_f64(),
+        partitions_reused: None,
+        corrections: prev.corrections,
+    };
     // still unreadable, for the same lasting reasons: listed again as the last run did
-    let unreadable: Vec<(String, String)> =
-        serde_json::from_value(summary["unreadable"].take()).unwrap_or_default();
-    for (k, v) in [
-        ("added", 0.into()),
-        ("changed", 0.into()),
-        ("removed", 0.into()),
-        ("parsed", 0.into()),
-        ("reused", documents),
-        ("unchanged", true.into()),
-        ("output", serde_json::json!(cfg.output)),
-        ("publication", "none".into()),
-        ("seconds", started.elapsed().as_secs_f64().into()),
-    ] {
-        summary[k] = v;
-    }
-    if let Some(m) = summary.as_object_mut() {
-        m.remove("fingerprint");
-        m.remove("generation");
-        m.remove("unreadable");
-        if m.get("corrections").is_some_and(serde_json::Value::is_null) {
-            m.remove("corrections");
-        }
-    }
     Ok(Outcome {
         summary,
-        unreadable,
+        unreadable: prev.unreadable,
     })
 }

@@ -100,7 +100,7 @@ fn build_json(py: Python<'_>, settings_json: &str) -> PyResult<String> {
     let outcome = py
         .detach(|| nianbao_pipeline::build(&cfg, &notes))
         .map_err(|e| PyRuntimeError::new_err(format!("{e:#}")))?;
-    let mut s = outcome.summary;
+    let mut s = outcome.summary.to_json();
     s["unreadable"] = serde_json::json!(outcome.unreadable);
     s["notes"] = serde_json::json!(notes.0.into_inner().unwrap_or_default());
     Ok(s.to_string())
