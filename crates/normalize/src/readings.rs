@@ -521,6 +521,8 @@ impl<'a> Enum<'_, 'a> {
             return;
         };
         let bytes = d.as_bytes();
+        // where the digits start in the item's raw text (the same for every piece)
+        let ds = it.raw.find(d).unwrap_or(0);
         for end in from + 1..=d.len() {
             if end - from > 1 && bytes[from] == b'0' {
                 break;
@@ -537,7 +539,6 @@ impl<'a> Enum<'_, 'a> {
                 value = value.map(negate);
             }
             // raw: the piece, with the dash when it carries the sign, the fraction when it ends
-            let ds = it.raw.find(d).unwrap_or(0);
             let tail = frac.map_or(0, |f| f.len() + 1);
             let raw = if negative && from == 0 {
                 it.raw.get(..ds + end + tail)
