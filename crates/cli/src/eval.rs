@@ -271,8 +271,7 @@ fn score_cells(
             _ => d_missed += 1,
         }
     }
-    for ((d, key), c) in cells.iter().filter(|((d, _), _)| *d == doc) {
-        let _ = d;
+    for ((_, key), c) in cells.iter().filter(|((d, _), _)| *d == doc) {
         let Some(x) = c.0 else { continue };
         if values.contains_key(key) {
             continue;
