@@ -63,6 +63,18 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in declaration order.
+    pub const ALL: [Format; 8] = [
+        Format::Text,
+        Format::Html,
+        Format::Docx,
+        Format::Pdf,
+        Format::LegacyDoc,
+        Format::Ofd,
+        Format::Zip,
+        Format::Image,
+    ];
+
     /// The value written to the `format` column.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -106,6 +106,27 @@ mod tests {
     use super::Table;
 
     #[test]
+    fn the_format_column_lists_every_format_the_reader_writes() {
+        let schema = Table::Reports.schema();
+        let about = schema
+            .field_with_name("format")
+            .unwrap()
+            .metadata()
+            .values()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for f in nianbao_extract::Format::ALL {
+            assert!(
+                about.contains(f.as_str()),
+                "{} is not described: {about}",
+                f.as_str()
+            );
+        }
+        assert!(about.contains("unknown"));
+    }
+
+    #[test]
     fn every_table_has_a_distinct_name_and_its_own_schema() {
         let names: std::collections::BTreeSet<&str> = Table::ALL.iter().map(|t| t.name()).collect();
         assert_eq!(names.len(), Table::ALL.len());
