@@ -621,7 +621,7 @@ impl DatasetWriter {
         let tmp = sibling(output, &format!("tmp-{}", std::process::id()));
         if std::fs::symlink_metadata(&tmp).is_ok() {
             // a leftover of an earlier run with this process id, if it is ours at all
-            if !(tmp.join(PARTIAL_MARKER).is_file() || tmp.join("manifest.json").is_file()) {
+            if !publish::is_ours(&tmp, &publish::split(output).1) {
                 return Err(ExportError::NotOurs {
                     output: output.to_owned(),
                     why: format!(
@@ -933,25 +933,8 @@ pub struct Finished {
 fn other_files(dir: &Path, outputs: &[serde_json::Value]) -> Result<Vec<String>, ExportError> {
     let listed: std::collections::HashSet<&str> =
         outputs.iter().filter_map(|o| o["file"].as_str()).collect();
-    let mut found = Vec::new();
-    let mut stack = vec![(dir.to_owned(), String::new())];
-    while let Some((d, rel)) = stack.pop() {
-        for e in std::fs::read_dir(&d).map_err(io(&d))? {
-            let e = e.map_err(io(&d))?;
-            let n = e.file_name().to_string_lossy().into_owned();
-            let r = if rel.is_empty() {
-                n
-            } else {
-                format!("{rel}/{n}")
-            };
-            if e.file_type().map_err(io(&e.path()))?.is_dir() {
-                stack.push((e.path(), r));
-            } else if !listed.contains(r.as_str()) {
-                found.push(r);
-            }
-        }
-    }
-    found.sort();
+    let mut found = publish::files_under(dir).map_err(io(dir))?;
+    found.retain(|r| !listed.contains(r.as_str()));
     Ok(found)
 }
 

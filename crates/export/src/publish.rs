@@ -177,7 +177,7 @@ pub fn generation(output: &Path) -> Option<String> {
 
 /// Whether a leftover folder or link beside the output is provably ours: a partial dataset
 /// (the marker), a complete one (our manifest), or a link into our generations.
-fn is_ours(path: &Path, name: &str) -> bool {
+pub(crate) fn is_ours(path: &Path, name: &str) -> bool {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return false;
     };
@@ -210,34 +210,42 @@ fn foreign_files(dir: &Path, head: &ManifestHead, limit: usize) -> Vec<String> {
         Some(files) => known.extend(files.iter().cloned()),
         None => known.extend(LEGACY_FILES.iter().map(|f| (*f).to_owned())),
     }
-    let mut foreign = Vec::new();
+    match files_under(dir) {
+        Ok(files) => files
+            .into_iter()
+            .filter(|r| {
+                let name = r.rsplit('/').next().unwrap_or(r);
+                !known.contains(r) && !SYSTEM_FILES.contains(&name)
+            })
+            .take(limit)
+            .collect(),
+        // a folder that cannot be listed cannot be shown to hold only what nianbao wrote
+        Err(e) => vec![format!("(a folder that cannot be listed: {e})")],
+    }
+}
+
+/// Every file under `dir` (not folders), as paths relative to it with `/`, sorted.
+pub(crate) fn files_under(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut found = Vec::new();
     let mut stack = vec![(dir.to_owned(), String::new())];
     while let Some((d, rel)) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            foreign.push(if rel.is_empty() { ".".into() } else { rel });
-            continue;
-        };
-        let mut entries: Vec<_> = rd.flatten().collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
+        for e in std::fs::read_dir(&d)? {
+            let e = e?;
             let n = e.file_name().to_string_lossy().into_owned();
             let r = if rel.is_empty() {
-                n.clone()
+                n
             } else {
                 format!("{rel}/{n}")
             };
-            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-            if is_dir {
+            if e.file_type()?.is_dir() {
                 stack.push((e.path(), r));
-            } else if !known.contains(&r) && !SYSTEM_FILES.contains(&n.as_str()) {
-                foreign.push(r);
-            }
-            if foreign.len() >= limit {
-                return foreign;
+            } else {
+                found.push(r);
             }
         }
     }
-    foreign
+    found.sort();
+    Ok(found)
 }
 
 /// Checks that a run may replace what is at `output`, touching nothing: nothing there, an

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::changes::{Accounts, Changes, Counted};
 use crate::corrections::{corrections_summary, Corrections};
 use crate::digest::sha_bytes;
-use crate::document::{get_report, state_key, Got, Reading};
+use crate::document::{state_key, Got, Reading};
 use crate::encode::{encode_piece, pieces, write_chunks, ChunkInfo, Piece};
 use crate::index::OldIndex;
 use crate::inputs::Inputs;
@@ -134,6 +134,15 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// How this run reads its inputs (documents, options, corrections).
+    fn reading(&self) -> Reading<'_> {
+        Reading {
+            inputs: &self.inputs,
+            opts: &self.read_opts,
+            corr: &self.corr,
+        }
+    }
+
     /// The last run's outcome when nothing changed since (then the run ends here).
     pub(crate) fn unchanged(&mut self) -> Option<Result<Outcome>> {
         let prev = self
@@ -170,11 +179,7 @@ impl<'a> Run<'a> {
         self.config_key = Fingerprint::new(cfg).finish();
         self.reuse = match (store, cfg.partition_by_year, &self.config_key) {
             (Some(s), true, Some(key)) => plan_reuse(
-                &Reading {
-                    inputs: &self.inputs,
-                    opts: &self.read_opts,
-                    corr: &self.corr,
-                },
+                &self.reading(),
                 s,
                 key,
                 &cfg.output,
@@ -261,8 +266,12 @@ impl<'a> Run<'a> {
             .clone()
             .map(|i| accounts.old_index.seek(self.inputs.rel(i)))
             .collect();
-        let (inputs, reuse, store, corr) = (&self.inputs, &self.reuse, &self.store, &self.corr);
-        let read_opts = &self.read_opts;
+        let (inputs, reuse, store) = (&self.inputs, &self.reuse, &self.store);
+        let reading = Reading {
+            inputs,
+            opts: &self.read_opts,
+            corr: &self.corr,
+        };
         let got: Vec<Option<Got>> = chunk
             .clone()
             .into_par_iter()
@@ -280,9 +289,7 @@ impl<'a> Run<'a> {
                         g
                     });
                 let got = early.unwrap_or_else(|| {
-                    let seen = old[i - chunk.start].as_ref();
-                    let (path, rel) = (inputs.path(i), inputs.rel(i));
-                    get_report(&path, rel, read_opts, store.as_ref(), seen, corr)
+                    reading.get(i, store.as_ref(), old[i - chunk.start].as_ref())
                 });
                 // per document: a chunk with scanned reports (seconds a page) still moves
                 reporter.advance(1);
@@ -305,7 +312,7 @@ impl<'a> Run<'a> {
                     .and_then(|r| r.skips(i))
                     .expect("skipped above");
                 let seen = rows.seen(row);
-                corr.mark_seen(&seen.sha256);
+                reading.corr.mark_seen(&seen.sha256);
                 accounts.count(
                     old.as_ref(),
                     Counted {
@@ -389,21 +396,14 @@ impl<'a> Run<'a> {
             _ => None,
         };
         let (inputs, reuse, store) = (&self.inputs, &self.reuse, &self.store);
-        let (read_opts, corr) = (&self.read_opts, &self.corr);
+        let reading = self.reading();
         let load_signatures = |doc: u32| -> Vec<(u8, nianbao_validate::reuse::Signature)> {
             let i = doc as usize;
             let seen = reuse
                 .as_ref()
                 .and_then(|r| r.skips(i))
                 .map(|(_, rows, row)| rows.seen(row));
-            let g = get_report(
-                &inputs.path(i),
-                inputs.rel(i),
-                read_opts,
-                store.as_ref(),
-                seen.as_ref(),
-                corr,
-            );
+            let g = reading.get(i, store.as_ref(), seen.as_ref());
             g.report
                 .sections
                 .iter()
