@@ -8,7 +8,7 @@ use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// Every batch of a Parquet file.
-pub fn read(path: &Path) -> Vec<RecordBatch> {
+pub(crate) fn read(path: &Path) -> Vec<RecordBatch> {
     let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     ParquetRecordBatchReaderBuilder::try_new(f)
         .unwrap()
@@ -19,7 +19,7 @@ pub fn read(path: &Path) -> Vec<RecordBatch> {
 }
 
 /// A text column of a batch.
-pub fn col<'a>(b: &'a RecordBatch, c: &str) -> &'a StringArray {
+pub(crate) fn col<'a>(b: &'a RecordBatch, c: &str) -> &'a StringArray {
     b.column_by_name(c)
         .unwrap()
         .as_any()
@@ -29,7 +29,7 @@ pub fn col<'a>(b: &'a RecordBatch, c: &str) -> &'a StringArray {
 
 /// A column of a batch as its Arrow array type (`Int32Array`, `Float64Array`, …).
 #[allow(dead_code)] // not every test file that includes this module uses it
-pub fn arr<'a, T: 'static>(b: &'a RecordBatch, c: &str) -> &'a T {
+pub(crate) fn arr<'a, T: 'static>(b: &'a RecordBatch, c: &str) -> &'a T {
     b.column_by_name(c)
         .unwrap_or_else(|| panic!("no column {c}"))
         .as_any()
@@ -38,17 +38,17 @@ pub fn arr<'a, T: 'static>(b: &'a RecordBatch, c: &str) -> &'a T {
 }
 
 /// A fresh scratch folder `TMP/nianbao-<prefix>-<pid>-<name>` (removed first, not created).
-pub fn tmp_dir(prefix: &str, name: &str) -> PathBuf {
+pub(crate) fn tmp_dir(prefix: &str, name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nianbao-{prefix}-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
 }
 
 /// Every cell of a dataset: (document, key) → (value, status).
-pub type Cells = HashMap<(String, String), (Option<f64>, String)>;
+pub(crate) type Cells = HashMap<(String, String), (Option<f64>, String)>;
 
 /// The cells of the dataset in `out`.
-pub fn load_cells(out: &Path) -> Cells {
+pub(crate) fn load_cells(out: &Path) -> Cells {
     let mut cells = HashMap::new();
     for b in read(&out.join("cells.parquet")) {
         let v: &Float64Array = b
@@ -74,7 +74,7 @@ pub fn load_cells(out: &Path) -> Cells {
 }
 
 /// The findings of the dataset in `out`: document → (rule, message).
-pub fn load_findings(out: &Path) -> HashMap<String, Vec<(String, String)>> {
+pub(crate) fn load_findings(out: &Path) -> HashMap<String, Vec<(String, String)>> {
     let mut findings: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for b in read(&out.join("findings.parquet")) {
         for i in 0..b.num_rows() {

@@ -52,6 +52,8 @@ fn main() {
         "extract",
         "normalize",
         "validate",
+        // the facts kept per document in the partitions' records (ReportFacts) are its
+        "corpus",
         "state",
     ] {
         let d = crates.join(c);

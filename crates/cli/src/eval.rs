@@ -78,7 +78,7 @@ struct Score {
 }
 
 /// Scores `dataset` against every `*.json` gold file in `gold`. Returns the exit code.
-pub fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
+pub(crate) fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
     let cell_files = table_files(dataset, "cells");
     let report_files = table_files(dataset, "reports");
     if cell_files.is_empty() || report_files.is_empty() {

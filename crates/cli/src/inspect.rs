@@ -22,7 +22,7 @@ fn mark(s: CellStatus) -> &'static str {
 }
 
 /// Prints the report read from a file.
-pub fn inspect(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<()> {
+pub(crate) fn inspect(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<()> {
     let out = render(path, opts)?;
     // A closed pipe (`nianbao inspect f | head`) is not an error.
     match std::io::stdout().lock().write_all(out.as_bytes()) {
@@ -51,9 +51,9 @@ fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
     writeln!(
         o,
         "format       {} ({}, {})",
-        r.format,
+        r.format.as_str(),
         r.encoding.unwrap_or("-"),
-        r.layout.unwrap_or("-")
+        r.layout.map_or("-", |l| l.as_str())
     )?;
     writeln!(o, "agency       {}", r.agency.as_deref().unwrap_or("-"))?;
     if let Some(a) = &r.agency_in_title {

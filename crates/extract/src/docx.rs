@@ -20,7 +20,7 @@ pub const MAX_ENTRIES: usize = 10_000;
 /// Largest `word/document.xml` accepted once decompressed (64 MiB).
 pub const MAX_XML_BYTES: u64 = 64 << 20;
 /// Largest compression ratio accepted for `word/document.xml`.
-pub const MAX_RATIO: u64 = 200;
+pub(crate) const MAX_RATIO: u64 = 200;
 
 fn hostile(why: String) -> ExtractError {
     ExtractError::Refused {

@@ -41,89 +41,9 @@ pub use docx::{MAX_ENTRIES as DOCX_MAX_ENTRIES, MAX_XML_BYTES as DOCX_MAX_XML_BY
 pub use ocr::{engine_identity, OcrBox, OcrLayer, OcrOptions};
 pub use pdf::{reader_identity, PdfOptions};
 
-/// The file format found by looking at the bytes (not the file name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Plain text in any of the supported encodings.
-    Text,
-    /// An HTML page.
-    Html,
-    /// A Word 2007+ document (zip with `word/document.xml`).
-    Docx,
-    /// A PDF file.
-    Pdf,
-    /// A legacy Word or WPS document (OLE compound file).
-    LegacyDoc,
-    /// An OFD document (zip with `OFD.xml`).
-    Ofd,
-    /// Some other zip archive.
-    Zip,
-    /// A page image (PNG, JPEG, TIFF): read by OCR.
-    Image,
-}
-
-impl Format {
-    /// Every format, in declaration order.
-    pub const ALL: [Format; 8] = [
-        Format::Text,
-        Format::Html,
-        Format::Docx,
-        Format::Pdf,
-        Format::LegacyDoc,
-        Format::Ofd,
-        Format::Zip,
-        Format::Image,
-    ];
-
-    /// The value written to the `format` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Text => "text",
-            Format::Html => "html",
-            Format::Docx => "docx",
-            Format::Pdf => "pdf",
-            Format::LegacyDoc => "doc",
-            Format::Ofd => "ofd",
-            Format::Zip => "zip",
-            Format::Image => "image",
-        }
-    }
-}
-
-/// How the tables appear in the text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// Tab-separated cells.
-    Tabbed,
-    /// `|`-separated cells.
-    Piped,
-    /// Text from a PDF: several numbers per line separated by spaces, labels wrapped.
-    PdfText,
-    /// One cell per line.
-    CellPerLine,
-    /// Tables flattened into long lines, values run together.
-    Flattened,
-    /// Table cells read from HTML or DOCX markup: one line per table row, one cell per
-    /// source cell, spans expanded to grid columns.
-    Grid,
-    /// No table layout recognised.
-    Prose,
-}
-
-impl Layout {
-    /// The value written to the `layout` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Layout::Tabbed => "tabbed",
-            Layout::Piped => "piped",
-            Layout::PdfText => "pdf_text",
-            Layout::CellPerLine => "cell_per_line",
-            Layout::Flattened => "flattened",
-            Layout::Grid => "grid",
-            Layout::Prose => "prose",
-        }
-    }
-}
+/// The file format and the table layout: the dataset's own enums (its `format` and `layout`
+/// columns), which the reader decides.
+pub use nianbao_model::{Format, Layout};
 
 /// A byte range of [`Document::text`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,6 +292,11 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             advice: "unpack it and put the documents in the input folder",
         }),
         Format::Text | Format::Html => read_text(bytes),
+        // (`sniff` never says so: every byte string is read as one of the above)
+        Format::Unknown => Err(ExtractError::Unsupported {
+            format: "unknown",
+            advice: "convert it to text, HTML, DOCX or PDF",
+        }),
     }
 }
 

@@ -13,7 +13,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use nianbao_vocab::Vocabulary;
 
-use crate::model::{Finding, Report};
+use crate::model::{Finding, Layout, Report};
 
 /// A field with its data-dictionary description.
 pub fn field(name: &str, dt: DataType, nullable: bool, description: &str) -> Field {
@@ -259,6 +259,67 @@ fn make_cells_wide_schema() -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// The agency columns of `panel` and `coverage`: its identity, name and region.
+fn named_agency_fields() -> Vec<Field> {
+    let mut v = vec![
+        agency_key_field(),
+        field(
+            "agency",
+            DataType::Utf8,
+            true,
+            "The agency's name as its first report (in path order) prints it.",
+        ),
+    ];
+    v.extend(region_fields());
+    v
+}
+
+/// Schema of `panel`: one row per agency and year.
+pub fn panel_schema() -> SchemaRef {
+    static S: OnceLock<SchemaRef> = OnceLock::new();
+    S.get_or_init(|| {
+        let mut v = named_agency_fields();
+        v.extend([
+            field("report_year", DataType::Int32, false, "The year."),
+            field("report_id", DataType::Utf8, false, "The report chosen for this agency and year (join `reports`, `cells`, `cells_wide` on it)."),
+            field("document", DataType::Utf8, false, "Its document."),
+            field("template", DataType::Utf8, true, "Its table format (2019 or 2021)."),
+            field("n_reports", DataType::UInt32, false, "Documents of this agency and year (more than 1: see `chosen_because` and the `duplicate_report` findings)."),
+            field("chosen_because", DataType::Utf8, false, "Why this report: the only one; copies of one document (the first by path); or of several, the best status, then the latest published_on, then the first by path."),
+        ]);
+        for k in nianbao_vocab::HEADLINES {
+            let label = Vocabulary::get()
+                .cell(k)
+                .map(|c| format!("{} {}", c.row.label, c.column.label))
+                .unwrap_or_default();
+            v.push(field(&wide_column(k), DataType::Float64, true, &format!("`{k}` ({label}) of the chosen report; null when unknown.")));
+        }
+        for k in nianbao_vocab::HEADLINES {
+            v.push(field(&format!("{}_change", wide_column(k)), DataType::Float64, true, &format!("`{}` minus the same of the year before; null when there is no report for the year before or either is null.", wide_column(k))));
+        }
+        Arc::new(Schema::new(v))
+    })
+    .clone()
+}
+
+/// Schema of `coverage`: whether each agency reported each year.
+pub fn coverage_schema() -> SchemaRef {
+    static S: OnceLock<SchemaRef> = OnceLock::new();
+    S.get_or_init(|| {
+        let mut v = named_agency_fields();
+        v.extend([
+            field("report_year", DataType::Int32, false, "The year: every year from the agency's first report to its last; for agencies on the expected list, every year of the corpus."),
+            field("status", DataType::Utf8, false, "reported (one report), duplicate (several documents with different content) or missing."),
+            field("n_reports", DataType::UInt32, false, "Documents of this agency and year."),
+            field("report_id", DataType::Utf8, true, "The report the panel chose for the year; null when missing."),
+            field("document", DataType::Utf8, true, "Its document."),
+            field("expected", DataType::Boolean, true, "Whether the agency is on the pipeline's `expected_agencies` list; null when no list is given."),
+        ]);
+        Arc::new(Schema::new(v))
+    })
+    .clone()
+}
+
 fn batch(schema: SchemaRef, cols: Vec<ArrayRef>) -> Result<RecordBatch, ArrowError> {
     RecordBatch::try_new(schema, cols)
 }
@@ -314,9 +375,9 @@ pub fn reports_batch_rows<'a>(
         doc.append_value(&r.source.document);
         sha.append_value(&r.source.sha256);
         bytes.append_value(r.source.bytes);
-        format.append_value(r.format);
+        format.append_value(r.format.as_str());
         enc.append_option(r.encoding);
-        layout.append_option(r.layout);
+        layout.append_option(r.layout.map(Layout::as_str));
         agency.append_option(r.agency.as_deref());
         agency_t.append_option(r.agency_in_title.as_deref());
         agency_cols.append(r);
@@ -531,4 +592,42 @@ pub fn findings_batch<'a>(
             Arc::new(src.finish()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Format, Layout};
+
+    fn about(column: &str) -> String {
+        reports_schema()
+            .field_with_name(column)
+            .unwrap()
+            .metadata()
+            .get("description")
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The descriptions are prose for analysts; the values they list are the enums' own.
+    #[test]
+    fn the_format_and_layout_columns_list_every_value_written() {
+        let format = about("format");
+        for f in Format::ALL {
+            assert!(
+                format.contains(f.as_str()),
+                "{f:?} is not described: {format}"
+            );
+            assert_eq!(Format::from_name(f.as_str()), Some(f));
+        }
+        let layout = about("layout");
+        for l in Layout::ALL {
+            assert!(
+                layout.contains(l.as_str()),
+                "{l:?} is not described: {layout}"
+            );
+            assert_eq!(Layout::from_name(l.as_str()), Some(l));
+        }
+        assert_eq!(Format::from_name("rtf"), None);
+    }
 }

@@ -8,8 +8,8 @@
 //! The stages after the reader (`validate`, `state`, `export`) depend on it, not on the reader.
 //!
 //! ```
-//! use nianbao_model::{batch, Report, Source};
-//! let r = Report::empty(Source { report_id: "ab12".into(), document: "a.txt".into(), ..Default::default() }, "text");
+//! use nianbao_model::{batch, Format, Report, Source};
+//! let r = Report::empty(Source { report_id: "ab12".into(), document: "a.txt".into(), ..Default::default() }, Format::Text);
 //! let b = batch::reports_batch(std::slice::from_ref(&r)).unwrap();
 //! assert_eq!(b.num_rows(), 1);
 //! assert_eq!(b.schema(), batch::reports_schema());
@@ -18,4 +18,4 @@
 pub mod batch;
 pub mod model;
 
-pub use model::{Cell, CellStatus, Finding, Prose, Report, ReportStatus, Source};
+pub use model::{Cell, CellStatus, Finding, Format, Layout, Prose, Report, ReportStatus, Source};

@@ -222,17 +222,131 @@ impl ReportStatus {
     }
 }
 
+/// A document's file format, found by looking at its bytes (not its name): the `format` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// Plain text in any of the supported encodings.
+    Text,
+    /// An HTML page.
+    Html,
+    /// A Word 2007+ document (zip with `word/document.xml`).
+    Docx,
+    /// A PDF file.
+    Pdf,
+    /// A legacy Word or WPS document (OLE compound file).
+    LegacyDoc,
+    /// An OFD document (zip with `OFD.xml`).
+    Ofd,
+    /// Some other zip archive.
+    Zip,
+    /// A page image (PNG, JPEG, TIFF): read by OCR.
+    Image,
+    /// Not known: the file could not be read at all (its bytes were never seen).
+    Unknown,
+}
+
+impl Format {
+    /// Every format, in declaration order.
+    pub const ALL: [Format; 9] = [
+        Format::Text,
+        Format::Html,
+        Format::Docx,
+        Format::Pdf,
+        Format::LegacyDoc,
+        Format::Ofd,
+        Format::Zip,
+        Format::Image,
+        Format::Unknown,
+    ];
+
+    /// The value written to the `format` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Html => "html",
+            Format::Docx => "docx",
+            Format::Pdf => "pdf",
+            Format::LegacyDoc => "doc",
+            Format::Ofd => "ofd",
+            Format::Zip => "zip",
+            Format::Image => "image",
+            Format::Unknown => "unknown",
+        }
+    }
+
+    /// The format a `format` value names.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
+/// How a document's tables appear in its text: the `layout` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layout {
+    /// Tab-separated cells.
+    Tabbed,
+    /// `|`-separated cells.
+    Piped,
+    /// Text from a PDF: several numbers per line separated by spaces, labels wrapped.
+    PdfText,
+    /// One cell per line.
+    CellPerLine,
+    /// Tables flattened into long lines, values run together.
+    Flattened,
+    /// Table cells read from HTML or DOCX markup: one line per table row, one cell per
+    /// source cell, spans expanded to grid columns.
+    Grid,
+    /// No table layout recognised.
+    Prose,
+    /// Text read by OCR from a scan or a page image (a report's layout, never the reader's:
+    /// the OCR text itself is read as PDF text).
+    Ocr,
+}
+
+impl Layout {
+    /// Every layout, in declaration order.
+    pub const ALL: [Layout; 8] = [
+        Layout::Tabbed,
+        Layout::Piped,
+        Layout::PdfText,
+        Layout::CellPerLine,
+        Layout::Flattened,
+        Layout::Grid,
+        Layout::Prose,
+        Layout::Ocr,
+    ];
+
+    /// The value written to the `layout` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Tabbed => "tabbed",
+            Layout::Piped => "piped",
+            Layout::PdfText => "pdf_text",
+            Layout::CellPerLine => "cell_per_line",
+            Layout::Flattened => "flattened",
+            Layout::Grid => "grid",
+            Layout::Prose => "prose",
+            Layout::Ocr => "ocr",
+        }
+    }
+
+    /// The layout a `layout` value names.
+    pub fn from_name(name: &str) -> Option<Layout> {
+        Layout::ALL.into_iter().find(|l| l.as_str() == name)
+    }
+}
+
 /// Everything read from one document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     /// Identity of the document.
     pub source: Source,
-    /// `text`, `html`, … (`nianbao_extract::Format`).
-    pub format: &'static str,
+    /// The file format.
+    pub format: Format,
     /// Encoding used to decode, if decoded.
     pub encoding: Option<&'static str>,
     /// Table layout found, if decoded.
-    pub layout: Option<&'static str>,
+    pub layout: Option<Layout>,
     /// Agency, full name as the report states it.
     pub agency: Option<String>,
     /// The agency as the title words it, when that differs from `agency`.
@@ -265,7 +379,7 @@ pub struct Report {
 
 impl Report {
     /// A report for a document that could not be read.
-    pub fn unreadable(source: Source, format: &'static str, reason: String) -> Report {
+    pub fn unreadable(source: Source, format: Format, reason: String) -> Report {
         let mut r = Report::empty(source, format);
         r.findings.push(Finding::new(
             rule::UNREADABLE,
@@ -276,7 +390,7 @@ impl Report {
     }
 
     /// A report with nothing read yet.
-    pub fn empty(source: Source, format: &'static str) -> Report {
+    pub fn empty(source: Source, format: Format) -> Report {
         Report {
             source,
             format,

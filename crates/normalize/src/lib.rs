@@ -165,9 +165,9 @@ fn detect_template(proj: &Projection, year: Option<i32>) -> Template {
 /// Reads one decoded document into a report: metadata (who, where, when), the prose
 /// sections, then the tables.
 pub fn normalize(doc: &Document, source: Source) -> Report {
-    let mut report = Report::empty(source, doc.format.as_str());
+    let mut report = Report::empty(source, doc.format);
     report.encoding = Some(doc.encoding);
-    report.layout = Some(doc.layout.as_str());
+    report.layout = Some(doc.layout);
     let tokens: Vec<Token> = tokens::tokenize(doc);
     let proj = Projection::new(doc, &tokens);
     let headings = find_headings(doc, &proj);
@@ -175,7 +175,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     read_sections(&mut report, doc, &proj, &headings);
     read_tables_into(&mut report, doc, &tokens, &proj, &headings);
     if let Some(ocr) = &doc.ocr {
-        report.layout = Some("ocr");
+        report.layout = Some(nianbao_model::Layout::Ocr);
         ocr_trust(&mut report, ocr);
     }
     report

@@ -20,7 +20,7 @@ use nianbao_vocab::{fmt_number, Vocabulary};
 
 /// One line of the file.
 #[derive(Debug)]
-pub struct Correction {
+pub(crate) struct Correction {
     /// Line number in the file (the header is line 1).
     pub line: usize,
     /// Lower-case hex: the full SHA-256 or its first 16 digits.
@@ -37,7 +37,7 @@ pub struct Correction {
 
 /// The corrections of a run.
 #[derive(Debug, Default)]
-pub struct Corrections {
+pub(crate) struct Corrections {
     list: Vec<Correction>,
     /// Corrections by the first 16 hex digits of their document's hash.
     by_id: HashMap<String, Vec<usize>>,
@@ -47,7 +47,7 @@ pub struct Corrections {
 
 impl Corrections {
     /// Reads the file.
-    pub fn load(path: &Path) -> Result<Corrections> {
+    pub(crate) fn load(path: &Path) -> Result<Corrections> {
         let (mut r, headers) = crate::config::open_list(path, "corrections")?;
         let at = |name: &str| crate::config::column(&headers, name);
         let (Some(sha_at), Some(key_at), Some(value_at)) = (at("sha256"), at("key"), at("value"))
@@ -136,12 +136,12 @@ impl Corrections {
 
     /// Whether a document with this content has corrections (it is then read anew and not
     /// cached).
-    pub fn touches(&self, sha256: &str) -> bool {
+    pub(crate) fn touches(&self, sha256: &str) -> bool {
         !self.of(sha256).is_empty()
     }
 
     /// Applies the corrections of the report's content; returns whether there were any.
-    pub fn apply(&self, r: &mut Report) -> bool {
+    pub(crate) fn apply(&self, r: &mut Report) -> bool {
         let mine = self.of(&r.source.sha256);
         for c in &mine {
             c.seen.store(true, Ordering::Relaxed);
@@ -189,14 +189,14 @@ impl Corrections {
 
     /// Marks the corrections of a content as applied without reading it (its report is taken
     /// as recorded, corrected, from a reused year partition).
-    pub fn mark_seen(&self, sha256: &str) {
+    pub(crate) fn mark_seen(&self, sha256: &str) {
         for c in self.of(sha256) {
             c.seen.store(true, Ordering::Relaxed);
         }
     }
 
     /// Corrections whose document was not among the inputs, and why, after the run.
-    pub fn unmatched(&self) -> Vec<&Correction> {
+    pub(crate) fn unmatched(&self) -> Vec<&Correction> {
         self.list
             .iter()
             .filter(|c| !c.seen.load(Ordering::Relaxed))
@@ -204,7 +204,7 @@ impl Corrections {
     }
 
     /// Number of corrections read.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.list.len()
     }
 }

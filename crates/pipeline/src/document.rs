@@ -166,7 +166,7 @@ pub fn read_document(path: &Path, rel: &str, opts: &ReadOptions) -> Report {
             } else {
                 format!("cannot read the file: {e}")
             };
-            return Report::unreadable(src, "unknown", why);
+            return Report::unreadable(src, nianbao_normalize::model::Format::Unknown, why);
         }
     };
     report_from_bytes(&bytes, rel, opts)
@@ -244,7 +244,7 @@ pub(crate) fn source_of(bytes: &[u8], rel: &str) -> Source {
 /// time (the reason was the machine's: a missing tool, a time limit; see
 /// `ExtractError::is_permanent`).
 pub(crate) fn read_bytes(bytes: &[u8], source: Source, opts: &ReadOptions) -> (Report, bool) {
-    let format = nianbao_extract::sniff(bytes).as_str();
+    let format = nianbao_extract::sniff(bytes);
     let result = std::panic::catch_unwind(|| match nianbao_extract::read_with(bytes, opts) {
         Ok(doc) => (normalize(&doc, source.clone()), false),
         Err(e) => (
@@ -258,7 +258,7 @@ pub(crate) fn read_bytes(bytes: &[u8], source: Source, opts: &ReadOptions) -> (R
     })
 }
 
-/// Adds validation findings to reports (see [`validate_into`]).
+/// Adds validation findings to reports (see `validate_into`).
 pub fn validate_chunk(reports: &mut [Report]) -> Result<()> {
     let cells = batch::cells_batch(reports)?;
     let sections = batch::sections_batch(reports)?;

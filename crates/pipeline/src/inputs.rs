@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 
 /// Input documents in path order (bytewise on the relative path with `/` separators): the
 /// order of the rows, and what "the first document" means in findings.
-pub struct Inputs {
+pub(crate) struct Inputs {
     root: PathBuf,
     /// All relative paths, one after another.
     text: String,
@@ -21,7 +21,7 @@ pub struct Inputs {
 impl Inputs {
     /// Lists the documents under `root`, recursively, skipping hidden files and folders and
     /// the paths in `skip` (the dataset's own output when it lies inside the input folder).
-    pub fn list(root: &Path, skip: &[PathBuf]) -> Result<Inputs> {
+    pub(crate) fn list(root: &Path, skip: &[PathBuf]) -> Result<Inputs> {
         if !root.is_dir() {
             bail!(
                 "the input folder {} does not exist or is not a folder",
@@ -86,18 +86,18 @@ impl Inputs {
     }
 
     /// Number of documents.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
 
     /// Relative path of document `i`, with `/` separators.
-    pub fn rel(&self, i: usize) -> &str {
+    pub(crate) fn rel(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.text[start..self.ends[i]]
     }
 
     /// Where document `i` is on disk.
-    pub fn path(&self, i: usize) -> PathBuf {
+    pub(crate) fn path(&self, i: usize) -> PathBuf {
         match self.odd.get(&i) {
             Some(p) => p.clone(),
             None => self.root.join(self.rel(i)),
@@ -144,6 +144,18 @@ pub(crate) fn input_stats(inputs: &Inputs) -> Vec<Option<(u64, u128)>> {
             Some((m.len(), mtime_ns(&m)))
         })
         .collect()
+}
+
+/// The corpus layer names documents by their relative paths.
+impl nianbao_corpus::Paths for Inputs {
+    fn path(&self, doc: u32) -> &str {
+        let doc = doc as usize;
+        if doc < self.len() {
+            self.rel(doc)
+        } else {
+            ""
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! was added, changed, removed or retried, and (checked by the caller once the corpus-wide
 //! checks have run) its cross-report results — findings naming other documents, the report of
 //! the year before that its sections are compared with — are the recorded ones
-//! (`ledger::Corpus::digests`).
+//! (`ledger::digests`).
 //!
 //! Layout, beside the state's objects:
 //!
@@ -30,13 +30,13 @@ use arrow_array::{
     StringArray, UInt32Array, UInt64Array, UInt8Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use nianbao_validate::panel::{ReportFacts, N_FIGURES};
+use nianbao_corpus::panel::{ReportFacts, N_FIGURES};
 
 /// Version of the records' layout; other versions are ignored.
 const VERSION: u32 = 1;
 
 /// The schema of a year's per-document records.
-pub fn record_schema() -> SchemaRef {
+pub(crate) fn record_schema() -> SchemaRef {
     static SCHEMA: std::sync::OnceLock<SchemaRef> = std::sync::OnceLock::new();
     SCHEMA
         .get_or_init(|| {
@@ -67,7 +67,7 @@ pub fn record_schema() -> SchemaRef {
 }
 
 /// A year's per-document records, read back: the typed columns.
-pub struct DocRows {
+pub(crate) struct DocRows {
     document: StringArray,
     bytes: UInt64Array,
     mtime_ns: UInt64Array,
@@ -122,19 +122,19 @@ impl DocRows {
         })
     }
     /// Rows.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.document.len()
     }
     /// The document path of row `i`.
-    pub fn document(&self, i: usize) -> &str {
+    pub(crate) fn document(&self, i: usize) -> &str {
         self.document.value(i)
     }
     /// Size and modification time as the run that read it saw them.
-    pub fn stat(&self, i: usize) -> (u64, u64) {
+    pub(crate) fn stat(&self, i: usize) -> (u64, u64) {
         (self.bytes.value(i), self.mtime_ns.value(i))
     }
     /// What the state's index remembers of the file.
-    pub fn seen(&self, i: usize) -> nianbao_state::Seen {
+    pub(crate) fn seen(&self, i: usize) -> nianbao_state::Seen {
         let (size, mtime) = self.stat(i);
         nianbao_state::Seen {
             size,
@@ -151,41 +151,41 @@ impl DocRows {
         }
     }
     /// The report id ("" for a document without content).
-    pub fn report_id(&self, i: usize) -> String {
+    pub(crate) fn report_id(&self, i: usize) -> String {
         let mut hex = self.sha256_hex(i);
         hex.truncate(16);
         hex
     }
     /// The report's status after the cross-report checks.
-    pub fn status(&self, i: usize) -> &str {
+    pub(crate) fn status(&self, i: usize) -> &str {
         self.status.value(i)
     }
     /// Why it is unreadable.
-    pub fn reason(&self, i: usize) -> Option<&str> {
+    pub(crate) fn reason(&self, i: usize) -> Option<&str> {
         opt(&self.reason, i)
     }
     /// The file format.
-    pub fn format(&self, i: usize) -> &str {
+    pub(crate) fn format(&self, i: usize) -> &str {
         self.format.value(i)
     }
     /// The template's name.
-    pub fn template(&self, i: usize) -> Option<&str> {
+    pub(crate) fn template(&self, i: usize) -> Option<&str> {
         opt(&self.template, i)
     }
     /// The report year.
-    pub fn year(&self, i: usize) -> Option<i32> {
+    pub(crate) fn year(&self, i: usize) -> Option<i32> {
         self.report_year
             .is_valid(i)
             .then(|| self.report_year.value(i))
     }
     /// Whether the user's corrections changed it.
-    pub fn corrected(&self, i: usize) -> bool {
+    pub(crate) fn corrected(&self, i: usize) -> bool {
         self.corrected.value(i)
     }
     /// What the corpus-wide checks need of row `i` as document `doc`: its facts, its
     /// agency's key and printed name, its report id as a number. `None` once slimmed.
     #[allow(clippy::type_complexity)]
-    pub fn facts(
+    pub(crate) fn facts(
         &self,
         i: usize,
         doc: u32,
@@ -231,7 +231,7 @@ impl DocRows {
 
 /// Builds the record rows of some documents: `reports` columns of the spill (`rows`), their
 /// statuses after the cross-report checks, modification times, corrected flags and facts.
-pub fn record_batch(
+pub(crate) fn record_batch(
     rows: &RecordBatch,
     status: &[&str],
     mtimes: &UInt64Array,
@@ -281,7 +281,7 @@ pub fn record_batch(
 
 /// One recorded year partition.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct YearMeta {
+pub(crate) struct YearMeta {
     /// The report year (`None`: reports without one).
     pub year: Option<i32>,
     /// Its files in the published dataset: the manifest's `outputs` entries.
@@ -308,7 +308,7 @@ struct Meta {
 }
 
 /// The previous run's year partitions, when they can be reused at all.
-pub struct Previous {
+pub(crate) struct Previous {
     /// By year, with their per-document records.
     pub years: Vec<(YearMeta, DocRows)>,
 }
@@ -321,7 +321,7 @@ impl Previous {
     /// The records of the previous run, if it published the dataset at `output` now,
     /// with the same `key`, and its files are all still there at their sizes; `None`
     /// otherwise (then nothing is reused).
-    pub fn load(store: &nianbao_state::Store, key: &str, output: &Path) -> Option<Previous> {
+    pub(crate) fn load(store: &nianbao_state::Store, key: &str, output: &Path) -> Option<Previous> {
         let d = dir(store);
         let meta: Meta = serde_json::from_slice(&std::fs::read(d.join("meta.json")).ok()?).ok()?;
         if meta.version != VERSION
@@ -349,7 +349,7 @@ impl Previous {
 
     /// Matches the inputs (in path order, with their size and modification time; `None`
     /// when unknown) against the recorded documents.
-    pub fn plan(&self, inputs: &[(&str, Option<(u64, u128)>)]) -> Plan {
+    pub(crate) fn plan(&self, inputs: &[(&str, Option<(u64, u128)>)]) -> Plan {
         let mut cursor = vec![0usize; self.years.len()];
         let mut clean = Vec::with_capacity(inputs.len());
         let mut touched = BTreeSet::new();
@@ -385,14 +385,14 @@ impl Previous {
 
     /// Drops what only [`DocRows::facts`] needs of the year in `slot` (once its facts are
     /// taken: ~200 bytes a document).
-    pub fn slim_year(&mut self, slot: usize) {
+    pub(crate) fn slim_year(&mut self, slot: usize) {
         if let Some((_, rows)) = self.years.get_mut(slot) {
             rows.slim();
         }
     }
 
     /// The record of document `i`, when it is an unchanged member of a recorded year.
-    pub fn row(&self, plan: &Plan, i: usize) -> Option<(&YearMeta, &DocRows, usize)> {
+    pub(crate) fn row(&self, plan: &Plan, i: usize) -> Option<(&YearMeta, &DocRows, usize)> {
         let (slot, row) = plan.clean[i]?;
         let (meta, rows) = &self.years[slot as usize];
         Some((meta, rows, row as usize))
@@ -400,7 +400,7 @@ impl Previous {
 }
 
 /// What an incremental run can take from the previous one.
-pub struct Plan {
+pub(crate) struct Plan {
     /// For each input: its (year slot, row) when it is an unchanged member of a recorded year.
     clean: Vec<Option<(u16, u32)>>,
     /// Years that cannot be reused (grows as the run learns more).
@@ -409,12 +409,12 @@ pub struct Plan {
 
 impl Plan {
     /// Whether document `i` is unchanged since it was recorded.
-    pub fn is_clean(&self, i: usize) -> bool {
+    pub(crate) fn is_clean(&self, i: usize) -> bool {
         self.clean[i].is_some()
     }
 
     /// The year slot and row of document `i`'s record, when it is unchanged.
-    pub fn slot_row(&self, i: usize) -> Option<(usize, usize)> {
+    pub(crate) fn slot_row(&self, i: usize) -> Option<(usize, usize)> {
         self.clean[i].map(|(s, r)| (usize::from(s), r as usize))
     }
 }
@@ -430,7 +430,7 @@ fn read_rows(path: &Path) -> Option<DocRows> {
 }
 
 /// Writes this run's per-document records, one file per year, then the meta.
-pub struct RecordsWriter {
+pub(crate) struct RecordsWriter {
     dir: PathBuf,
     stamp: String,
     open: BTreeMap<Option<i32>, (String, arrow_ipc::writer::FileWriter<std::fs::File>)>,
@@ -442,7 +442,7 @@ fn year_name(year: Option<i32>) -> String {
 
 impl RecordsWriter {
     /// Starts the records of a run in the state `store`.
-    pub fn new(store: &nianbao_state::Store) -> Result<RecordsWriter> {
+    pub(crate) fn new(store: &nianbao_state::Store) -> Result<RecordsWriter> {
         let dir = dir(store);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let stamp = format!(
@@ -460,7 +460,7 @@ impl RecordsWriter {
     }
 
     /// Appends the records of some documents of `year`.
-    pub fn append(&mut self, year: Option<i32>, batch: &RecordBatch) -> Result<()> {
+    pub(crate) fn append(&mut self, year: Option<i32>, batch: &RecordBatch) -> Result<()> {
         if !self.open.contains_key(&year) {
             let name = format!("y{}-{}.arrow", year_name(year), self.stamp);
             let path = self.dir.join(&name);
@@ -477,7 +477,7 @@ impl RecordsWriter {
     /// Finishes the files and saves the meta: `years` are this run's years, each with its
     /// meta (`file` is filled in here for the years written now; reused years keep theirs).
     /// Files no longer listed are removed.
-    pub fn commit(
+    pub(crate) fn commit(
         mut self,
         key: &str,
         generation: &str,

@@ -28,7 +28,7 @@ pub(crate) struct Reuse {
     pub(crate) kept: std::sync::Mutex<std::collections::HashMap<usize, Got>>,
     /// Every document's facts and the agencies, as the corpus-wide checks of the planning
     /// numbered them: the run's ledger starts from them.
-    pub(crate) seed: Option<(ledger::FactTable, ledger::Agencies)>,
+    pub(crate) seed: Option<(nianbao_corpus::FactTable, nianbao_corpus::Agencies)>,
 }
 
 impl Reuse {
@@ -121,7 +121,7 @@ pub(crate) fn plan_reuse(
     drop(listed);
     // the documents not recorded as they are now: read (and cached) to learn their year
     type Facts = (
-        nianbao_validate::panel::ReportFacts,
+        nianbao_corpus::ReportFacts,
         Option<(String, String)>,
         Option<u64>,
     );
@@ -143,7 +143,7 @@ pub(crate) fn plan_reuse(
                     })?;
                 }
             }
-            let facts = ledger::facts_of(&g.report, i as u32);
+            let facts = nianbao_corpus::facts_of(&g.report, i as u32);
             let parsed = g.parsed;
             // (a report the state keeps was cached above: the run takes it from there)
             let keep = g.report.unreadable.is_some() || g.corrected;
@@ -169,8 +169,8 @@ pub(crate) fn plan_reuse(
         return Ok(None);
     }
     // every document's facts, then the corpus-wide checks as the run will do them
-    let mut agencies = ledger::Agencies::default();
-    let mut facts = ledger::FactTable::new(inputs.len());
+    let mut agencies = nianbao_corpus::Agencies::default();
+    let mut facts = nianbao_corpus::FactTable::new(inputs.len());
     let mut take = |(mut f, agency, id): Facts, doc: u32| {
         f.agency = agency.map(|(key, name)| agencies.number(key, name, doc));
         facts.set(f, id);
@@ -196,8 +196,8 @@ pub(crate) fn plan_reuse(
         }
         prev.slim_year(slot);
     }
-    let corpus = ledger::Corpus::check(facts, agencies, expected, inputs)?;
-    let digests = corpus.digests(inputs);
+    let corpus = nianbao_corpus::Corpus::check(facts, agencies, expected, inputs)?;
+    let digests = ledger::digests(&corpus, inputs);
     let years = prev
         .years
         .iter()

@@ -397,7 +397,7 @@ impl<'a> Run<'a> {
         };
         let (inputs, reuse, store) = (&self.inputs, &self.reuse, &self.store);
         let reading = self.reading();
-        let load_signatures = |doc: u32| -> Vec<(u8, nianbao_validate::reuse::Signature)> {
+        let load_signatures = |doc: u32| -> Vec<(u8, nianbao_corpus::Signature)> {
             let i = doc as usize;
             let seen = reuse
                 .as_ref()
@@ -407,7 +407,7 @@ impl<'a> Run<'a> {
             g.report
                 .sections
                 .iter()
-                .filter_map(|p| nianbao_validate::reuse::signature(&p.text).map(|s| (p.part, s)))
+                .filter_map(|p| nianbao_corpus::similarity::signature(&p.text).map(|s| (p.part, s)))
                 .collect()
         };
         let scratch = writer.scratch_dir().to_owned();

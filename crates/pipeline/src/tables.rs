@@ -69,8 +69,8 @@ impl Table {
             Table::CellsWide => batch::cells_wide_schema(),
             Table::Sections => batch::sections_schema(),
             Table::Findings => batch::findings_schema(),
-            Table::Panel => nianbao_validate::panel::panel_schema(),
-            Table::Coverage => nianbao_validate::panel::coverage_schema(),
+            Table::Panel => nianbao_normalize::batch::panel_schema(),
+            Table::Coverage => nianbao_normalize::batch::coverage_schema(),
         }
     }
 
@@ -104,27 +104,6 @@ pub(crate) fn schemas() -> Vec<(&'static str, &'static str, SchemaRef)> {
 #[cfg(test)]
 mod tests {
     use super::Table;
-
-    #[test]
-    fn the_format_column_lists_every_format_the_reader_writes() {
-        let schema = Table::Reports.schema();
-        let about = schema
-            .field_with_name("format")
-            .unwrap()
-            .metadata()
-            .values()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" ");
-        for f in nianbao_extract::Format::ALL {
-            assert!(
-                about.contains(f.as_str()),
-                "{} is not described: {about}",
-                f.as_str()
-            );
-        }
-        assert!(about.contains("unknown"));
-    }
 
     #[test]
     fn every_table_has_a_distinct_name_and_its_own_schema() {

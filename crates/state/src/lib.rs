@@ -26,7 +26,7 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let store = nianbao_state::Store::open(dir.path(), "test-1").unwrap();
 //! let src = Source { report_id: "ab12".into(), document: "a.txt".into(), sha256: "ab12cd".into(), bytes: 3 };
-//! let r = Report::empty(src.clone(), "text");
+//! let r = Report::empty(src.clone(), nianbao_model::Format::Text);
 //! store.put(&r).unwrap();
 //! let back = store.get(&Source { document: "b.txt".into(), ..src }).unwrap().unwrap();
 //! assert_eq!(back.source.document, "b.txt");
@@ -410,9 +410,9 @@ mod tests {
             sha256: "0123456789abcdef".repeat(4),
             bytes: 42,
         };
-        let mut r = Report::empty(src, "html");
+        let mut r = Report::empty(src, nianbao_model::Format::Html);
         r.encoding = Some("GB18030");
-        r.layout = Some("grid");
+        r.layout = Some(nianbao_model::Layout::Grid);
         r.agency = Some("青山县教育局".into());
         r.report_year = Some(2023);
         r.template = Some(nianbao_vocab::Template::Y2021);
@@ -494,7 +494,11 @@ mod tests {
     fn unreadable_reports_are_not_cached() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), "k").unwrap();
-        let r = Report::unreadable(report().source, "pdf", "pdftotext is missing".into());
+        let r = Report::unreadable(
+            report().source,
+            nianbao_model::Format::Pdf,
+            "pdftotext is missing".into(),
+        );
         store.put(&r).unwrap();
         assert!(store.get(&r.source).unwrap().is_none());
     }

@@ -1,24 +1,11 @@
 //! The stored form of a report: owned strings (the model's `&'static str` fields are interned
-//! back through the vocabulary, the rule catalogue and the fixed sets of formats, encodings and
-//! layouts) and numbers as their IEEE bits, so that a value reads back exactly.
+//! back through the vocabulary, the rule catalogue, the fixed set of encodings, and formats and
+//! layouts through their enums, by the names the dataset writes) and numbers as their IEEE bits, so that a value reads back exactly.
 
-use nianbao_model::{Cell, CellStatus, Finding, Prose, Report, Source};
+use nianbao_model::{Cell, CellStatus, Finding, Format, Layout, Prose, Report, Source};
 use nianbao_vocab::{rules, Severity, Template, Vocabulary};
 use serde::{Deserialize, Serialize};
 
-const FORMATS: &[&str] = &[
-    "text", "html", "docx", "pdf", "doc", "ofd", "zip", "image", "unknown",
-];
-const LAYOUTS: &[&str] = &[
-    "tabbed",
-    "piped",
-    "pdf_text",
-    "cell_per_line",
-    "flattened",
-    "grid",
-    "prose",
-    "ocr",
-];
 const ENCODINGS: &[&str] = &[
     "UTF-8",
     // `nianbao_extract::UTF8_DAMAGED` (the state does not depend on the reader; a test checks)
@@ -33,10 +20,6 @@ const ENCODINGS: &[&str] = &[
     "EUC-JP",
     "windows-1252",
 ];
-
-fn intern(set: &[&'static str], s: &str) -> Option<&'static str> {
-    set.iter().copied().find(|x| *x == s)
-}
 
 /// An encoding name as `extract` writes it; an unusual one makes the entry a cache miss.
 fn encoding(s: &str) -> Option<&'static str> {
@@ -118,9 +101,9 @@ impl StoredReport {
             })
             .collect::<Option<Vec<_>>>()?;
         Some(StoredReport {
-            format: r.format.to_owned(),
+            format: r.format.as_str().to_owned(),
             encoding: r.encoding.map(str::to_owned),
-            layout: r.layout.map(str::to_owned),
+            layout: r.layout.map(|l| l.as_str().to_owned()),
             agency: r.agency.clone(),
             agency_in_title: r.agency_in_title.clone(),
             report_year: r.report_year,
@@ -159,13 +142,13 @@ impl StoredReport {
     /// it is re-read).
     pub(crate) fn into_report(self, source: Source) -> Option<Report> {
         let v = Vocabulary::get();
-        let mut r = Report::empty(source, intern(FORMATS, &self.format)?);
+        let mut r = Report::empty(source, Format::from_name(&self.format)?);
         r.encoding = match self.encoding {
             Some(e) => Some(encoding(&e)?),
             None => None,
         };
         r.layout = match self.layout {
-            Some(l) => Some(intern(LAYOUTS, &l)?),
+            Some(l) => Some(Layout::from_name(&l)?),
             None => None,
         };
         r.agency = self.agency;

@@ -13,7 +13,7 @@ use std::io::Write;
 use crate::Row;
 
 /// The markup layouts.
-pub const LAYOUTS: [&str; 3] = ["html", "docx", "pdf"];
+pub(crate) const LAYOUTS: [&str; 3] = ["html", "docx", "pdf"];
 
 /// A piece of a report in reading order.
 pub(crate) enum Piece<'a> {
@@ -116,7 +116,7 @@ fn spans(s: &str) -> String {
 /// A government site's article page around a report (issue 17): the CMS's meta tags, header,
 /// navigation, sidebar, the article heading and its 来源/发布时间 line, share buttons, footer.
 #[derive(Debug, Clone)]
-pub struct Chrome {
+pub(crate) struct Chrome {
     /// `SiteName`.
     pub site_name: String,
     /// `SiteDomain`.

@@ -1,5 +1,6 @@
-//! Validation: every identity of the vocabulary, value checks and plausibility, per report;
-//! and cross-report checks over the whole dataset with polars.
+//! Validation: every identity of the vocabulary, value checks and plausibility, and part 一's
+//! numbers against the tables, one report at a time. What compares reports (duplicates, an
+//! agency's years, the panel) is `nianbao-corpus`'s.
 //!
 //! **In:** the `reports`, `cells` and `sections` record batches of `nianbao_model::batch` (any number
 //! of reports per batch; a report's cells are contiguous). **Out:** findings, each tied to its
@@ -22,10 +23,7 @@
 //! assert_eq!((f.1.expected, f.1.actual), (Some(11.0), Some(0.0)));
 //! ```
 
-pub mod cross;
-pub mod panel;
 pub mod prose;
-pub mod reuse;
 
 use nianbao_vocab::fmt_number;
 use nianbao_vocab::rules::name as rule;
@@ -33,8 +31,6 @@ use nianbao_vocab::rules::name as rule;
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray, UInt8Array};
 use nianbao_model::Finding;
 use nianbao_vocab::{FastMap, OtherRows, Template, ValueKind, Vocabulary};
-
-pub use cross::cross_report;
 
 /// Why validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -49,9 +45,6 @@ pub enum ValidateError {
         /// Column name.
         column: &'static str,
     },
-    /// polars failed in a cross-report check.
-    #[error("cross-report check failed in polars: {0}")]
-    Polars(#[from] polars::error::PolarsError),
 }
 
 fn col<'a, T: 'static>(

@@ -233,6 +233,19 @@ pub const S2_ITEM_ROWS: [&str; 5] = [
     "admin_fee",
 ];
 
+/// The headline figures of the panel (its columns, and their year-on-year changes), by cell
+/// key.
+pub const HEADLINES: [&str; 8] = [
+    "s3.received_new.total",
+    "s3.carried_over.total",
+    "s3.granted.total",
+    "s3.results_total.total",
+    "s3.carried_forward.total",
+    "s4.administrative_review.total",
+    "s4.litigation_direct.total",
+    "s4.litigation_after_review.total",
+];
+
 /// How a report gives part 三 （六）其他处理.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OtherRows {

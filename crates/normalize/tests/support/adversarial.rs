@@ -9,7 +9,7 @@ use nianbao_synth::adversarial::{generate, AdvDoc};
 
 /// Counts for one (layout, damage) pair.
 #[derive(Debug, Default, Clone)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Documents.
     pub docs: usize,
     /// Cells printed with their number.
@@ -28,7 +28,7 @@ pub struct Tally {
 
 impl Tally {
     /// Adds the counts of `o`.
-    pub fn add(&mut self, o: &Tally) {
+    pub(crate) fn add(&mut self, o: &Tally) {
         self.docs += o.docs;
         self.shown += o.shown;
         self.recovered += o.recovered;
@@ -41,7 +41,7 @@ impl Tally {
 
 /// One wrong value, for the failure message.
 #[derive(Debug, Clone)]
-pub struct Wrong {
+pub(crate) struct Wrong {
     /// Document name.
     pub doc: String,
     /// Cell key.
@@ -55,7 +55,11 @@ pub struct Wrong {
 }
 
 /// Reads one document and adds its counts.
-pub fn check(d: &AdvDoc, tallies: &mut BTreeMap<(String, String), Tally>, wrongs: &mut Vec<Wrong>) {
+pub(crate) fn check(
+    d: &AdvDoc,
+    tallies: &mut BTreeMap<(String, String), Tally>,
+    wrongs: &mut Vec<Wrong>,
+) {
     let doc = nianbao_extract::read(&d.bytes).expect("adversarial documents decode");
     let report = normalize(&doc, Source::default());
     let mut t = Tally {
@@ -100,7 +104,10 @@ pub fn check(d: &AdvDoc, tallies: &mut BTreeMap<(String, String), Tally>, wrongs
 }
 
 /// Merges the counts of `b` into `a`.
-pub fn merge(a: &mut BTreeMap<(String, String), Tally>, b: BTreeMap<(String, String), Tally>) {
+pub(crate) fn merge(
+    a: &mut BTreeMap<(String, String), Tally>,
+    b: BTreeMap<(String, String), Tally>,
+) {
     for (k, v) in b {
         a.entry(k).or_default().add(&v);
     }
@@ -109,7 +116,7 @@ pub fn merge(a: &mut BTreeMap<(String, String), Tally>, b: BTreeMap<(String, Str
 /// Reads documents `0..n` of a seed on every core; returns the counts, the wrong values and
 /// the slowest documents (seconds, name).
 #[allow(clippy::type_complexity)]
-pub fn run(
+pub(crate) fn run(
     seed: u64,
     n: usize,
 ) -> (
@@ -162,7 +169,7 @@ pub fn run(
 }
 
 /// The table of ACCURACY.md.
-pub fn table(tallies: &BTreeMap<(String, String), Tally>) -> String {
+pub(crate) fn table(tallies: &BTreeMap<(String, String), Tally>) -> String {
     let mut s = String::from(
         "| layout | damage | docs | printed cells | wrong | recovered | ambiguous | inferred blanks | metadata wrong |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );

@@ -14,15 +14,16 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
 use arrow_schema::Schema;
+use nianbao_corpus::panel::{self, Lookup};
+use nianbao_corpus::similarity::{self, PARTS};
+use nianbao_corpus::{Corpus, CorpusFinding, ReportFacts, Signature, SignatureFile, View};
 use nianbao_export::{DatasetWriter, Spill};
 use nianbao_normalize::{batch, Finding, Report, ReportStatus, Source};
-use nianbao_validate::panel::{self, Lookup, ReportFacts};
-use nianbao_validate::reuse::{self, Signature};
 use nianbao_vocab::Severity;
 
 use super::{
-    manifest_line, strings, summary_of_panel, tally, u32s, write_by_year, AnyCross, Closing,
-    Corpus, Ledger, PerYear, SigFile, Tables, CORRECTED, DOC, MTIME, PARTS,
+    digests, manifest_line, strings, summary_of_panel, tally, u32s, write_by_year, Closing, Ledger,
+    PerYear, CORRECTED, DOC, MTIME,
 };
 use crate::inputs::Inputs;
 use crate::partitions::{self, RecordsWriter};
@@ -80,7 +81,7 @@ impl Ledger {
     /// `records`, each added report's record is written for the next run's reuse, and
     /// `load_signatures` gives the section signatures of a reused document when a report
     /// added is compared with it.
-    pub fn close(
+    pub(crate) fn close(
         self,
         writer: &mut DatasetWriter,
         documents: &Inputs,
@@ -103,15 +104,15 @@ impl Ledger {
         let key = move |year: Option<i32>| if partitioned { year } else { None };
         let mut t = Tallies::new(cells_by_status, own_rules, key);
         let corpus = Corpus::check(facts, agencies, expected, documents)?;
-        let names = corpus.tables(documents);
+        let names = corpus.view(documents);
         // (only a run that records its year partitions needs their digests)
         let digests = if records.is_some() {
-            corpus.digests(documents)
+            digests(&corpus, documents)
         } else {
             BTreeMap::new()
         };
         // the panel and its coverage, by year (one partition each when partitioned)
-        let built = &corpus.built;
+        let built = corpus.panel();
         write_by_year(
             writer,
             Table::Panel.name(),
@@ -132,11 +133,11 @@ impl Ledger {
         }
         write_sections(writer, sections, &signatures, &corpus, &names)?;
         drop(signatures);
-        for c in &corpus.cross {
+        for c in corpus.findings() {
             *t.by_rule.entry(c.rule()).or_default() += 1;
         }
         let mut out = ReportsOut {
-            cross: &corpus.cross,
+            cross: corpus.findings(),
             names: &names,
             dir,
             key: &key,
@@ -186,13 +187,13 @@ impl Ledger {
 fn load_needed_signatures(
     corpus: &Corpus,
     reused: &[u32],
-    signatures: &SigFile,
+    signatures: &SignatureFile,
     load: &(dyn Fn(u32) -> Vec<(u8, Signature)> + Sync),
 ) -> Result<()> {
     use rayon::prelude::*;
     let is_reused = |doc: u32| reused.binary_search(&doc).is_ok();
     let needed: BTreeSet<u32> = corpus
-        .facts
+        .facts()
         .iter()
         .filter(|f| !is_reused(f.doc))
         .filter_map(|f| corpus.prev_of(f.doc))
@@ -201,6 +202,7 @@ fn load_needed_signatures(
     needed
         .into_par_iter()
         .try_for_each(|p| signatures.put(p, &load(p)))
+        .map_err(Into::into)
 }
 
 /// Writes the parked `sections` rows with each part's similarity to the agency's report of the
@@ -209,9 +211,9 @@ fn load_needed_signatures(
 fn write_sections(
     writer: &mut DatasetWriter,
     sections: Spill,
-    signatures: &SigFile,
+    signatures: &SignatureFile,
     corpus: &Corpus,
-    names: &Tables<'_>,
+    names: &View<'_>,
 ) -> Result<()> {
     // the signatures of the document and of its report of the year before, read once
     let mut cur: Option<(u32, Sigs)> = None;
@@ -262,7 +264,7 @@ fn write_sections(
             let sim = match prev {
                 Some(p) if k < PARTS => {
                     let (a, b) = (sigs_of(false, doc)?[k], sigs_of(true, p)?[k]);
-                    a.zip(b).map(|(a, b)| reuse::similarity(&a, &b))
+                    a.zip(b).map(|(a, b)| similarity::similarity(&a, &b))
                 }
                 _ => None,
             };
@@ -295,8 +297,8 @@ fn write_sections(
 /// and the tallies.
 struct ReportsOut<'a, K: Fn(Option<i32>) -> Option<i32>> {
     /// Cross-report findings, ordered by document.
-    cross: &'a [AnyCross],
-    names: &'a Tables<'a>,
+    cross: &'a [CorpusFinding],
+    names: &'a View<'a>,
     /// Where the manifest's lines wait.
     dir: &'a Path,
     /// A year's partition.
@@ -409,7 +411,7 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
                         document: paths.value(i).to_owned(),
                         ..Source::default()
                     },
-                    "text",
+                    nianbao_normalize::model::Format::Text,
                 );
                 stub.report_year = y;
                 stub.findings = fs;
@@ -437,7 +439,7 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
 
 /// The cross-report findings of document `doc` (`cross` is ordered by document: they are one
 /// run of it).
-fn cross_of(cross: &[AnyCross], doc: u32, names: &Tables<'_>) -> Vec<Finding> {
+fn cross_of(cross: &[CorpusFinding], doc: u32, names: &View<'_>) -> Vec<Finding> {
     let from = cross.partition_point(|c| c.doc() < doc);
     let to = from + cross[from..].partition_point(|c| c.doc() == doc);
     cross[from..to].iter().map(|c| c.finding(names)).collect()
@@ -449,7 +451,7 @@ fn append_records(
     partition: Option<i32>,
     b: &RecordBatch,
     done: &Finished<'_>,
-    names: &Tables<'_>,
+    names: &View<'_>,
 ) -> Result<()> {
     let facts: Vec<&ReportFacts> = (0..b.num_rows())
         .map(|i| {

@@ -16,16 +16,16 @@ fn u32_at(df: &DataFrame, name: &str, i: usize) -> Result<u32, PolarsError> {
 }
 
 /// One cross-report finding as numbers: a million of them fit in a few tens of megabytes.
-/// [`CrossFinding::finding`] writes its message when it is needed.
+/// [`Duplicate::finding`] writes its message when it is needed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CrossFinding {
+pub struct Duplicate {
     /// The document the finding is about.
     pub doc: u32,
     /// What was found.
     pub kind: CrossKind,
 }
 
-/// What a [`CrossFinding`] found.
+/// What a [`Duplicate`] found.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CrossKind {
     /// Same bytes as the earlier document `first`.
@@ -42,7 +42,7 @@ pub enum CrossKind {
     },
 }
 
-impl CrossFinding {
+impl Duplicate {
     /// The rule of the catalogue this finding belongs to.
     pub fn rule(&self) -> &'static str {
         match self.kind {
@@ -73,10 +73,10 @@ impl CrossFinding {
 
 /// Runs the cross-report checks. Returns the findings ordered by document, then rule, then
 /// message (`names` is only asked for the few documents with two findings of one rule).
-pub fn cross_report(
+pub fn duplicates(
     facts: &[ReportFacts],
     names: &dyn Names,
-) -> Result<Vec<CrossFinding>, super::ValidateError> {
+) -> Result<Vec<Duplicate>, crate::CorpusError> {
     let mut out = Vec::new();
     if facts.is_empty() {
         return Ok(out);
@@ -100,7 +100,7 @@ pub fn cross_report(
         .select([col("doc"), col("content")])
         .collect()?;
     for i in 0..dup.height() {
-        out.push(CrossFinding {
+        out.push(Duplicate {
             doc: u32_at(&dup, "doc", i)?,
             kind: CrossKind::SameContent {
                 first: u32_at(&dup, "content", i)?,
@@ -140,7 +140,7 @@ pub fn cross_report(
         .select([col("doc"), col("first"), col("agency")])
         .collect()?;
     for i in 0..same.height() {
-        out.push(CrossFinding {
+        out.push(Duplicate {
             doc: u32_at(&same, "doc", i)?,
             kind: CrossKind::SameAgencyYear {
                 first: u32_at(&same, "first", i)?,
@@ -197,7 +197,7 @@ mod tests {
             fact(2, 1, "甲局", 2023), // same content as b
             fact(3, 3, "乙局", 2023),
         ];
-        let out: Vec<(u32, Finding)> = cross_report(&facts, &Table)
+        let out: Vec<(u32, Finding)> = duplicates(&facts, &Table)
             .unwrap()
             .iter()
             .map(|c| (c.doc, c.finding(&Table)))
@@ -218,7 +218,7 @@ mod tests {
             fact(1, 0, "甲局", 2021), // a copy of a
             fact(2, 2, "甲局", 2021), // another 甲局 2021 report
         ];
-        let out: Vec<(u32, String)> = cross_report(&facts, &Table)
+        let out: Vec<(u32, String)> = duplicates(&facts, &Table)
             .unwrap()
             .iter()
             .map(|c| (c.doc, c.finding(&Table).message))
@@ -252,7 +252,7 @@ mod tests {
                 ..ReportFacts::default()
             },
         ];
-        let out: Vec<(u32, Finding)> = cross_report(&facts, &Table)
+        let out: Vec<(u32, Finding)> = duplicates(&facts, &Table)
             .unwrap()
             .iter()
             .map(|c| (c.doc, c.finding(&Table)))
@@ -274,7 +274,7 @@ mod tests {
             fact(1, 1, "甲局", 2021),
             fact(2, 1, "甲局", 2021), // a copy of b, and a third 甲局 2021 report
         ];
-        let out = cross_report(&facts, &Table).unwrap();
+        let out = duplicates(&facts, &Table).unwrap();
         assert_eq!(
             out.iter().map(|c| c.doc).collect::<Vec<_>>(),
             [1, 2, 2],

@@ -11,25 +11,13 @@
 use nianbao_vocab::rules::name as rule;
 use std::collections::BTreeMap;
 
-use nianbao_model::{Finding, Report};
+use nianbao_model::Finding;
 use nianbao_vocab::{fmt_number, Template, Vocabulary};
 
-use nianbao_vocab::{S2_ITEM_ROWS as ITEM_ROWS, S3_APPLICANTS as APPLICANTS};
+use nianbao_vocab::{HEADLINES, S2_ITEM_ROWS as ITEM_ROWS, S3_APPLICANTS as APPLICANTS};
 
-/// Rows of part 二 (2021 format) whose 现行有效件数 continues from year to year.
-const IN_FORCE_ROWS: [&str; 2] = ["regulation", "normative_document"];
-
-/// The headline figures of the panel, by cell key.
-pub const HEADLINES: [&str; 8] = [
-    "s3.received_new.total",
-    "s3.carried_over.total",
-    "s3.granted.total",
-    "s3.results_total.total",
-    "s3.carried_forward.total",
-    "s4.administrative_review.total",
-    "s4.litigation_direct.total",
-    "s4.litigation_after_review.total",
-];
+pub use crate::facts::{figure_keys, ReportFacts, StatusRank, N_FIGURES};
+use crate::facts::{FORWARD, HEAD, IN_FORCE, IN_FORCE_ROWS, ITEMS, OVER};
 
 /// Figures checked for implausible jumps (positions in [`HEADLINES`]).
 const JUMP_CHECKED: [usize; 3] = [0, 3, 5];
@@ -37,101 +25,6 @@ const JUMP_CHECKED: [usize; 3] = [0, 3, 5];
 /// A jump is implausible when a figure is ×10 or more (or a tenth or less) of last year's and
 /// the larger of the two is at least this: 3 → 30 applications happens.
 const JUMP_FLOOR: f32 = 50.0;
-
-/// The number of cells in [`ReportFacts::figures`].
-pub const N_FIGURES: usize = 7 + 7 + 6 + 10 + HEADLINES.len();
-
-/// The cell keys of [`ReportFacts::figures`], in order.
-pub fn figure_keys() -> Vec<String> {
-    let mut k = Vec::with_capacity(N_FIGURES);
-    for row in ["carried_over", "carried_forward"] {
-        k.extend(APPLICANTS.iter().map(|c| format!("s3.{row}.{c}")));
-    }
-    for row in IN_FORCE_ROWS {
-        k.extend(["issued", "repealed", "in_force"].map(|c| format!("s2.{row}.{c}")));
-    }
-    for row in ITEM_ROWS {
-        k.extend(["prev_year_items", "change"].map(|c| format!("s2.{row}.{c}")));
-    }
-    k.extend(HEADLINES.iter().map(|h| (*h).to_owned()));
-    k
-}
-
-const OVER: usize = 0;
-const FORWARD: usize = 7;
-const IN_FORCE: usize = 14;
-const ITEMS: usize = 20;
-const HEAD: usize = 30;
-
-/// A report's status as a rank: ok 0, warning 1, error 2, unreadable 3.
-pub type StatusRank = u8;
-
-/// One report's facts needed across reports.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ReportFacts {
-    /// The report's document, as its position in the corpus ordered by path.
-    pub doc: u32,
-    /// The `doc` of the first document with the same bytes; `None` when unreadable.
-    pub content: Option<u32>,
-    /// The agency identity (`agency_key`), as a number the caller gives each distinct key.
-    pub agency: Option<u32>,
-    /// Report year.
-    pub report_year: Option<i32>,
-    /// The table format.
-    pub template: Option<Template>,
-    /// The report's status before cross-report checks (see [`StatusRank`]).
-    pub status: StatusRank,
-    /// `published_on` as YYYYMMDD (0 when unknown).
-    pub published: u32,
-    /// The cells of [`figure_keys`], NaN when null (f32: counts are exact below 16.7 million).
-    pub figures: [f32; N_FIGURES],
-}
-
-impl Default for ReportFacts {
-    fn default() -> Self {
-        ReportFacts {
-            doc: 0,
-            content: None,
-            agency: None,
-            report_year: None,
-            template: None,
-            status: 0,
-            published: 0,
-            figures: [f32::NAN; N_FIGURES],
-        }
-    }
-}
-
-impl ReportFacts {
-    /// The facts of a report (`agency` and `content` are the caller's to number).
-    pub fn of(r: &Report, doc: u32, status: StatusRank) -> ReportFacts {
-        let mut figures = [f32::NAN; N_FIGURES];
-        for (f, k) in figures.iter_mut().zip(figure_keys()) {
-            if let Some(v) = r.cell(&k).and_then(|c| c.value) {
-                *f = v as f32;
-            }
-        }
-        let published = r
-            .published_on
-            .as_deref()
-            .and_then(|d| d.replace('-', "").parse::<u32>().ok())
-            .unwrap_or(0);
-        ReportFacts {
-            doc,
-            report_year: r.report_year,
-            template: r.template,
-            status,
-            published,
-            figures,
-            ..ReportFacts::default()
-        }
-    }
-
-    fn fig(&self, i: usize) -> Option<f64> {
-        let v = self.figures[i];
-        (!v.is_nan()).then_some(f64::from(v))
-    }
-}
 
 /// Names behind the numbers, for messages and tables.
 pub trait Names {
@@ -554,74 +447,14 @@ pub trait Lookup: Names {
     fn facts(&self, doc: u32) -> Option<&ReportFacts>;
 }
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int32Builder, StringBuilder, UInt32Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-use nianbao_model::batch::{agency_key_field, field, region_fields, wide_column};
-
-fn agency_fields() -> Vec<Field> {
-    let mut v = vec![
-        agency_key_field(),
-        field(
-            "agency",
-            DataType::Utf8,
-            true,
-            "The agency's name as its first report (in path order) prints it.",
-        ),
-    ];
-    v.extend(region_fields());
-    v
-}
-
-/// Schema of `panel`: one row per agency and year.
-pub fn panel_schema() -> SchemaRef {
-    static S: OnceLock<SchemaRef> = OnceLock::new();
-    S.get_or_init(|| {
-        let mut v = agency_fields();
-        v.extend([
-            field("report_year", DataType::Int32, false, "The year."),
-            field("report_id", DataType::Utf8, false, "The report chosen for this agency and year (join `reports`, `cells`, `cells_wide` on it)."),
-            field("document", DataType::Utf8, false, "Its document."),
-            field("template", DataType::Utf8, true, "Its table format (2019 or 2021)."),
-            field("n_reports", DataType::UInt32, false, "Documents of this agency and year (more than 1: see `chosen_because` and the `duplicate_report` findings)."),
-            field("chosen_because", DataType::Utf8, false, "Why this report: the only one; copies of one document (the first by path); or of several, the best status, then the latest published_on, then the first by path."),
-        ]);
-        for k in HEADLINES {
-            let label = Vocabulary::get()
-                .cell(k)
-                .map(|c| format!("{} {}", c.row.label, c.column.label))
-                .unwrap_or_default();
-            v.push(field(&wide_column(k), DataType::Float64, true, &format!("`{k}` ({label}) of the chosen report; null when unknown.")));
-        }
-        for k in HEADLINES {
-            v.push(field(&format!("{}_change", wide_column(k)), DataType::Float64, true, &format!("`{}` minus the same of the year before; null when there is no report for the year before or either is null.", wide_column(k))));
-        }
-        Arc::new(Schema::new(v))
-    })
-    .clone()
-}
-
-/// Schema of `coverage`: whether each agency reported each year.
-pub fn coverage_schema() -> SchemaRef {
-    static S: OnceLock<SchemaRef> = OnceLock::new();
-    S.get_or_init(|| {
-        let mut v = agency_fields();
-        v.extend([
-            field("report_year", DataType::Int32, false, "The year: every year from the agency's first report to its last; for agencies on the expected list, every year of the corpus."),
-            field("status", DataType::Utf8, false, "reported (one report), duplicate (several documents with different content) or missing."),
-            field("n_reports", DataType::UInt32, false, "Documents of this agency and year."),
-            field("report_id", DataType::Utf8, true, "The report the panel chose for the year; null when missing."),
-            field("document", DataType::Utf8, true, "Its document."),
-            field("expected", DataType::Boolean, true, "Whether the agency is on the pipeline's `expected_agencies` list; null when no list is given."),
-        ]);
-        Arc::new(Schema::new(v))
-    })
-    .clone()
-}
+use arrow_schema::ArrowError;
+use nianbao_model::batch::{coverage_schema, panel_schema};
 
 /// The agency columns (key, name, region) of rows.
 #[derive(Default)]
