@@ -7,7 +7,11 @@
 //! - **digit runs**: a number glued to its neighbours with no space or cell boundary
 //!   (`予以公开270020130`, `5（三）`) may hold the digits of several adjacent cells; a piece has
 //!   no leading zero unless it is `0`. A number that stands alone between spaces or in its own
-//!   cell is one cell's value.
+//!   cell is one cell's value only while its row shows every cell: in a row short of cells,
+//!   every number may be a run (`政府集中采购 1267.2` for 1 | 267.2).
+//! - **spanning labels**: in a table whose rows show the empty cell a label spanning two
+//!   columns leaves ([`Frame::SpannedText`]), empty cells before the first value may be nothing.
+//! - **rule lines**: a glued run of [`RULE_DASHES`] or more dashes may be no cell at all.
 //! - **glued signs**: a dash glued before digits (`35-15`, `—3`) is a minus sign (only in a
 //!   signed column: 本年增/减) or a blank marker of its own cell.
 //! - **surplus numbers** (a stray column): when the row shows more numbers than columns, any
@@ -68,7 +72,9 @@ impl<'a> Item<'a> {
     fn pieces(&self) -> (usize, usize) {
         let digits = self.run().map_or(1, str::len);
         if self.kind == Kind::Blank {
-            return (1, self.dash_run.max(1));
+            // (a long glued run of dashes may be a rule line: no cell)
+            let rule = self.glued && self.dash_run >= RULE_DASHES;
+            return (usize::from(!rule), self.dash_run.max(1));
         }
         (1, digits + if self.dash { self.dash_run.max(1) } else { 0 })
     }
@@ -133,6 +139,8 @@ pub struct Readings<'a> {
 pub const MAX_CANDIDATES: usize = 4_096;
 /// Most digits of a stray cell cut from a run of digits (see `Surplus::Never`).
 pub const MAX_STRAY_DIGITS: usize = 4;
+/// A glued run of this many dashes or more may be a rule line rather than blank markers.
+pub const RULE_DASHES: usize = 3;
 /// Most search steps for one row.
 pub const MAX_STEPS: usize = 200_000;
 
@@ -147,11 +155,21 @@ fn fixed<'a>(mode: Mode, reading: Vec<CellRead<'a>>, found: usize) -> Readings<'
     }
 }
 
-/// Reads the items under a row whose columns hold `cols` kinds, with the given sum groups.
-/// `grid`: the items are the cells of one table row (HTML/DOCX), so an empty cell at either
-/// end is a blank cell of the row, not an artefact of the text.
-/// `surplus`: how many stray cells the table shows in its other rows (0: none). Then a row may
-/// hide as many surplus pieces (in a run of digits, or beside a real blank cell at its end).
+/// Where a row's items come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame {
+    /// The cells of one table row (HTML/DOCX): an empty cell at either end is a blank cell of
+    /// the row, not an artefact of the text.
+    Grid,
+    /// Text: empty cells after the last value may be artefacts (trailing tabs).
+    Text,
+    /// Text of a table whose rows show the empty cell a label spanning two columns leaves
+    /// (every row with values starts with an empty cell, or one that does holds a run of
+    /// digits): empty cells before the first value may be artefacts too.
+    SpannedText,
+}
+
+/// [`read_row_in`] a grid row (`grid`) or text.
 pub fn read_row<'a>(
     items: &[Item<'a>],
     cols: &[ValueKind],
@@ -159,6 +177,38 @@ pub fn read_row<'a>(
     grid: bool,
     surplus: usize,
 ) -> Readings<'a> {
+    let frame = if grid { Frame::Grid } else { Frame::Text };
+    read_row_in(items, cols, groups, frame, surplus)
+}
+
+/// Whether the rows of a text table (each row's items) show the empty cell a label spanning
+/// two columns leaves: every row with values starts with an empty cell, or one that does
+/// holds a run of digits (glued, or written with a leading zero).
+pub fn spanned_labels(rows: &[&[Item]]) -> bool {
+    let starts_empty = |r: &[Item]| r.first().is_some_and(|i| i.kind == Kind::Empty);
+    let run = |i: &Item| i.glued || i.digits.is_some_and(|d| d.len() > 1 && d.starts_with('0'));
+    let valued: Vec<&[Item]> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.iter().any(|i| i.kind != Kind::Empty))
+        .collect();
+    !valued.is_empty()
+        && (valued.iter().all(|r| starts_empty(r))
+            || valued.iter().any(|r| starts_empty(r) && r.iter().any(run)))
+}
+
+/// Reads the items under a row whose columns hold `cols` kinds, with the given sum groups.
+/// `frame`: where the items come from (see [`Frame`]).
+/// `surplus`: how many stray cells the table shows in its other rows (0: none). Then a row may
+/// hide as many surplus pieces (in a run of digits, or beside a real blank cell at its end).
+pub fn read_row_in<'a>(
+    items: &[Item<'a>],
+    cols: &[ValueKind],
+    groups: &[Group],
+    frame: Frame,
+    surplus: usize,
+) -> Readings<'a> {
+    let grid = frame == Frame::Grid;
     let k = cols.len();
     // The row's cells: every cell of a grid row; in text, every cell up to the last value, then
     // the empty cells after it, which may be artefacts (trailing tabs, dropped at no cost) or
@@ -194,7 +244,17 @@ pub fn read_row<'a>(
     let runs = values
         .iter()
         .any(|i| i.glued || i.digits.is_some_and(|d| d.len() > 1 && d.starts_with('0')));
-    let owned: Vec<Item<'a>> = cells
+    // In text, empty cells before the first value may be artefacts too: a label cell spanning
+    // two columns of the source table leaves an empty cell after it (`标签\t\t0001001`).
+    let leading = if frame != Frame::SpannedText {
+        0
+    } else {
+        items
+            .iter()
+            .position(|i| i.kind != Kind::Empty)
+            .unwrap_or(0)
+    };
+    let mut owned: Vec<Item<'a>> = cells
         .iter()
         .map(|i| {
             let mut i = (*i).clone();
@@ -202,11 +262,33 @@ pub fn read_row<'a>(
             i
         })
         .collect();
+    // A row that, even split as the evidence allows, shows fewer cells than columns has lost
+    // cells: left blank, or glued to a neighbour where no space or tab shows it (`政府集中采购
+    // 1267.2` for 1 and 267.2, a tabbed row whose cells ran together in one). Every number may
+    // then be a run as well. (Under a spanning label, neither the empty cells before the first
+    // value nor those after the last are counted: both may be artefacts of that converter.)
+    let shown_to = if frame == Frame::SpannedText {
+        main_len
+    } else {
+        owned.len()
+    };
+    let shown: usize = owned[leading..shown_to].iter().map(|i| i.pieces().1).sum();
+    let short = shown < k;
+    if short {
+        for i in owned.iter_mut() {
+            i.glued |= i.kind == Kind::Num;
+        }
+    }
     let cells: Vec<&Item<'a>> = owned.iter().collect();
     let has_dash = cells.iter().any(|i| i.dash);
     let has_empty = cells.iter().any(|i| i.kind == Kind::Empty);
     let hidden_surplus = surplus > 0 && (runs || trailing);
-    if main_len == k && !has_dash && !hidden_surplus {
+    // One cell per column, when the row shows exactly that. An empty cell before the first
+    // value is then a blank cell too; beside a trailing one it may be the empty cell a label
+    // spanning two columns leaves (`政府集中采购⇥⇥65854.21⇥`: 6 | 5854.21 glued), and the
+    // row is not read by position.
+    let one_per_column = main_len == k && (leading == 0 || cells.len() == k);
+    if one_per_column && !has_dash && !hidden_surplus {
         let reading = stated(&cells[..k]);
         if !has_empty {
             return fixed(Mode::Exact, reading, n);
@@ -221,29 +303,40 @@ pub fn read_row<'a>(
     } else {
         0
     };
-    let mut r = enumerate(&cells, cols, groups, drops, main_len, n);
+    let inserts = short.then(|| k - (main_len - leading));
+    let mut r = enumerate(
+        &cells,
+        cols,
+        groups,
+        (drops, inserts),
+        (leading, main_len),
+        n,
+    );
     r.excess = excess;
     r
 }
 
 /// Every reading of the model (module doc) that satisfies the row's identities.
-/// `drops`: how many pieces may be surplus (0: none); cells from `trailing_from` on are empty
-/// cells after the last value, dropped at no cost.
+/// `drops`: how many pieces may be surplus (0: none); `inserts`: how many blank cells may have
+/// been left out, when the row is short of cells (`None`: it is not); cells before `free.0` are empty cells
+/// before the first value and cells from `free.1` on empty cells after the last value: each
+/// is a blank cell, or an artefact dropped at no cost.
 fn enumerate<'a>(
     values: &[&Item<'a>],
     cols: &[ValueKind],
     groups: &[Group],
-    drops: usize,
-    trailing_from: usize,
+    (drops, inserts): (usize, Option<usize>),
+    free: (usize, usize),
     found: usize,
 ) -> Readings<'a> {
+    let (leading_to, trailing_from) = free;
     let k = cols.len();
     let n = values.len();
-    let p_max: usize = values.iter().map(|i| i.pieces().1).sum();
     let allow_drop = drops > 0;
+    let allow_insert = inserts.is_some() && !allow_drop;
     let mode = if allow_drop {
         Mode::Drop
-    } else if p_max < k {
+    } else if allow_insert {
         Mode::Insert
     } else {
         Mode::Split
@@ -254,14 +347,25 @@ fn enumerate<'a>(
         groups,
         allow_drop,
         max_drops: drops,
+        leading_to,
         trailing_from,
-        max_inserts: k.saturating_sub(n),
-        allow_insert: p_max < k && !allow_drop,
+        max_inserts: inserts.unwrap_or(0),
+        allow_insert,
         out: Vec::new(),
         seen: std::collections::HashSet::new(),
         memo: std::collections::HashSet::new(),
         steps: 0,
         truncated: false,
+        // rest_lo[i]: fewest pieces items i.. must give (empty cells before the first value or
+        // after the last may give none)
+        rest_lo: {
+            let mut v = vec![0usize; n + 1];
+            for i in (0..n).rev() {
+                let free = i < leading_to || i >= trailing_from;
+                v[i] = v[i + 1] + if free { 0 } else { values[i].pieces().0 };
+            }
+            v
+        },
         // rest_hi[i]: most pieces items i.. can give
         rest_hi: {
             let mut v = vec![0usize; n + 1];
@@ -315,6 +419,8 @@ struct Enum<'c, 'a> {
     /// Most pieces dropped as surplus (counted in the `inserted` slot of the search state,
     /// which insertion uses only when dropping is off).
     max_drops: usize,
+    /// Items before this are leading empty cells, dropped at no cost.
+    leading_to: usize,
     /// Items from here on are trailing empty cells, dropped at no cost.
     trailing_from: usize,
     allow_insert: bool,
@@ -323,6 +429,7 @@ struct Enum<'c, 'a> {
     seen: std::collections::HashSet<Vec<u64>>,
     steps: usize,
     truncated: bool,
+    rest_lo: Vec<usize>,
     rest_hi: Vec<usize>,
     /// States already explored: (item, digit offset, sign, inserted, cells so far). What can
     /// follow depends only on these, so a state reached twice adds no new reading.
@@ -378,8 +485,7 @@ impl<'a> Enum<'_, 'a> {
         let lo = if self.allow_drop {
             0
         } else {
-            // every item gives at least one piece, but trailing empty cells none
-            self.trailing_from.saturating_sub(i) + usize::from(extra > 0)
+            self.rest_lo[i] + usize::from(extra > 0)
         };
         let ins = if self.allow_insert {
             self.max_inserts - inserted
@@ -465,8 +571,10 @@ impl<'a> Enum<'_, 'a> {
                 });
             }
         } else if it.kind == Kind::Blank && it.glued && it.dash_run > 1 {
-            // `——` glued between numbers: one blank marker, or several
-            for b in 1..=it.dash_run {
+            // `——` glued between numbers: one blank marker, or several; a longer run of dashes
+            // may also be no cell at all, a rule line glued to the row (`…000------`)
+            let fewest = usize::from(it.dash_run < RULE_DASHES);
+            for b in fewest..=it.dash_run {
                 self.blanks(b, cur, inserted, &mut |e, cur, ins| e.item(i + 1, cur, ins));
             }
         } else {
@@ -510,7 +618,7 @@ impl<'a> Enum<'_, 'a> {
             cell.value = cell
                 .value
                 .map(|v| if negative { negate(v.abs()) } else { v.abs() });
-            let surplus = if i >= self.trailing_from {
+            let surplus = if i >= self.trailing_from || i < self.leading_to {
                 Surplus::Free
             } else {
                 Surplus::Counted
@@ -713,6 +821,40 @@ mod tests {
         assert_eq!(vals(&r), [[5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0].map(Some)]);
     }
 
+    /// Issue 27 A1: a label spanning two columns leaves an empty cell before the digits. It is
+    /// a blank cell or nothing: the true reading is among the candidates, so no wrong one is
+    /// "the only reading".
+    #[test]
+    fn an_empty_cell_after_the_label_may_be_an_artefact() {
+        let spanned = items(&["", "*0001001", ""]);
+        assert!(spanned_labels(&[&spanned, &items(&["", "5", "5"])]));
+        let r = read_row_in(&spanned, &counts(7), ROW, Frame::SpannedText, 0);
+        let truth = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0].map(Some).to_vec();
+        assert!(!r.truncated);
+        assert!(vals(&r).contains(&truth), "{:?}", vals(&r));
+        // and still a blank cell when the digits need it (the total then makes it 0); six
+        // digits for seven columns may also hide a blank anywhere, so that is one of many
+        let r = read_row_in(
+            &items(&["", "*300003"]),
+            &counts(7),
+            ROW,
+            Frame::SpannedText,
+            0,
+        );
+        let v = vals(&r);
+        assert!(v.contains(&[0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 3.0].map(Some).to_vec()));
+        assert!(v.len() > 1 && !r.truncated);
+        // a table where only some rows start with an empty cell, holding plain numbers: those
+        // are blank cells of the first column
+        let blank_first = items(&["", "3", "0", "0", "0", "0", "3"]);
+        assert!(!spanned_labels(&[
+            &blank_first,
+            &items(&["1", "0", "0", "0", "0", "0", "1"])
+        ]));
+        let r = read_row(&blank_first, &counts(7), ROW, false, 0);
+        assert_eq!(r.mode, Mode::Positional);
+    }
+
     #[test]
     fn flattened_row_with_two_splits_is_left_to_the_column_identities() {
         let r = read_row(&items(&["*270020130"]), &counts(7), ROW, false, 0);
@@ -772,9 +914,11 @@ mod tests {
         assert_eq!(vals(&r), [[Some(0.0); 3]]);
     }
 
-    /// Issue 19.1: a number between spaces is not a digit run; the missing cell may be any.
+    /// Issue 19.1: the missing cell may be any. Issue 27 A2: a row short of cells may also have
+    /// lost a boundary where a space shows none (`19` for 1 and 9), so that reading is a
+    /// candidate too, and the row is left to the column identities.
     #[test]
-    fn issue_19_1_a_lone_number_is_not_split_and_both_insertions_are_candidates() {
+    fn issue_19_1_and_27_a2_a_short_row_may_be_missing_a_cell_or_a_boundary() {
         let r = read_row(
             &items(&["2", "2", "2", "2", "0", "19"]),
             &counts(7),
@@ -785,11 +929,46 @@ mod tests {
         assert_eq!(r.mode, Mode::Insert);
         let v = vals(&r);
         assert!(v.contains(&[2.0, 2.0, 2.0, 2.0, 0.0, 19.0, 27.0].map(Some).to_vec()));
-        assert!(
-            !v.iter().any(|c| c.contains(&Some(9.0))),
-            "19 was split: {v:?}"
+        assert!(v.contains(&[2.0, 2.0, 2.0, 2.0, 0.0, 1.0, 9.0].map(Some).to_vec()));
+        // a row that shows every cell is read as it stands
+        let r = read_row(
+            &items(&["2", "2", "2", "2", "0", "19", "27"]),
+            &counts(7),
+            ROW,
+            false,
+            0,
         );
-        assert!(v.len() > 1);
+        assert_eq!((r.mode, r.candidates.len()), (Mode::Exact, 1));
+    }
+
+    /// Issue 27 A2: `政府集中采购 1267.2`, two columns and no identity: 1 | 267.2 is as good a
+    /// reading as _ | 1267.2, so none is chosen.
+    #[test]
+    fn a_lone_amount_in_a_two_column_row_is_not_one_cell_for_sure() {
+        let mut its = items(&["1267"]);
+        its[0].frac = Some("2");
+        its[0].value = Some(1267.2);
+        its[0].raw = "1267.2";
+        let r = read_row(&its, &[ValueKind::Count, ValueKind::Amount], &[], false, 0);
+        let v = vals(&r);
+        assert!(v.contains(&vec![Some(1.0), Some(267.2)]), "{v:?}");
+        assert!(v.contains(&vec![None, Some(1267.2)]), "{v:?}");
+    }
+
+    /// Issue 27 A3: a rule line of dashes glued after part 四's digits is no cell.
+    #[test]
+    fn a_rule_line_after_the_digits_may_be_no_cell() {
+        let mut its = items(&["*000220000000000", "------"]);
+        its[1].glued = true;
+        its[1].dash_run = 6;
+        let r = read_row(&its, &counts(15), &[0..5, 5..10, 10..15], false, 0);
+        let truth = [
+            0.0, 0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        ]
+        .map(Some)
+        .to_vec();
+        assert!(!r.truncated);
+        assert!(vals(&r).contains(&truth), "{:?}", vals(&r));
     }
 
     /// Issue 13 (surplus and a run together): both explanations are considered.

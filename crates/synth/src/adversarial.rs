@@ -23,6 +23,9 @@
 //! | `struck` | HTML cells with deleted, struck-out, hidden or superscript digits beside the value |
 //! | `mixed_template` | a 2019-format report whose part 三 gives （六） as the 2021 format's three items |
 //! | `title_variant` | titles worded `…局政府信息公开工作2024年度报告`, `【…局】2024年…`, `…关于印发…的通知` |
+//! | `label_span` | tabbed rows whose label spanned two columns: `label⇥⇥0001001⇥`, the row's cells run together in one cell after an empty one |
+//! | `label_space` | flattened rows with a space after the label and the cells glued: `政府集中采购 1267.2` for 1 and 267.2 |
+//! | `rule_line` | flattened, part 四 followed by a rule line of dashes glued to its last digit (`…000------`) |
 //!
 //! ```
 //! let d = nianbao_synth::adversarial::generate(7, 3);
@@ -37,7 +40,7 @@ use nianbao_vocab::{cell_key, fmt_number, Section, Template, ValueKind, Vocabula
 use crate::{hdr, markup, render_row, row, s3_header, s3_rows, Rng, Row};
 
 /// Every damage kind the generator applies.
-pub const DAMAGES: [&str; 16] = [
+pub const DAMAGES: [&str; 19] = [
     "clean",
     "struck",
     "mixed_template",
@@ -54,6 +57,9 @@ pub const DAMAGES: [&str; 16] = [
     "trailing_punct",
     "merged_first_col",
     "repeated_label",
+    "label_span",
+    "label_space",
+    "rule_line",
 ];
 
 /// The layouts the adversarial generator writes.
@@ -116,9 +122,14 @@ fn damages_for(layout: &str) -> Vec<&'static str> {
     ];
     match layout {
         "html" => d.push("struck"),
-        "flattened" => d.extend(["runs", "runs_spaced"]),
+        "flattened" => d.extend(["runs", "runs_spaced", "label_space", "rule_line"]),
         "pdf_text" => d.extend(["missing_cell", "page_number", "repeated_label"]),
-        "tabbed" => d.extend(["trailing_punct", "merged_first_col", "repeated_label"]),
+        "tabbed" => d.extend([
+            "trailing_punct",
+            "merged_first_col",
+            "repeated_label",
+            "label_span",
+        ]),
         "piped" => d.extend(["trailing_punct", "repeated_label"]),
         "cell_per_line" => d.extend(["repeated_label"]),
         _ => {}
@@ -457,6 +468,9 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
                     // flattened: blank cells as a glued dash, cells joined by nothing (or by a
                     // space at some boundaries)
                     let mut s = r.label.clone();
+                    if has("label_space") && !r.values.is_empty() {
+                        s.push(' ');
+                    }
                     for (ci, c) in r.values.iter().enumerate() {
                         if spaced && ci > 0 && rng.below(3) == 0 {
                             s.push(' ');
@@ -464,6 +478,15 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
                         s.push_str(c.as_deref().unwrap_or("—"));
                     }
                     s
+                } else if has("label_span") && !r.values.is_empty() {
+                    // the label spanned two columns: an empty cell, then the row's cells run
+                    // together in one (blank cells as a glued dash)
+                    let run: String = r
+                        .values
+                        .iter()
+                        .map(|c| c.as_deref().unwrap_or("—"))
+                        .collect();
+                    format!("{}\t\t{run}\t", r.label)
                 } else {
                     let blank = pick(rng, &["—", "-", "/", ""]);
                     let r2 = Row {
@@ -506,7 +529,8 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
             "三、收到和处理政府信息公开申请情况\n{}\n",
             render(&mut rng, &s3)
         ));
-        parts.push(format!("{heading4}\n{}\n", render(&mut rng, &s4)));
+        let rule = if has("rule_line") { "------" } else { "" };
+        parts.push(format!("{heading4}\n{}{rule}\n", render(&mut rng, &s4)));
         parts.push("五、存在的主要问题及改进情况\n无。\n".into());
         parts.push("六、其他需要报告的事项\n无。\n".into());
         let text = if flat {

@@ -10,7 +10,7 @@ use nianbao_extract::Document;
 use nianbao_vocab::{OtherRows, RowDef, Section, Template, ValueKind, Vocabulary};
 
 use crate::model::{Cell, CellStatus, Finding};
-use crate::readings::{read_row, CellRead, Group, Item, Mode, Readings};
+use crate::readings::{read_row_in, spanned_labels, CellRead, Frame, Group, Item, Mode, Readings};
 use crate::tokens::{location, Kind, Projection, Token};
 
 mod anchors;
@@ -224,12 +224,11 @@ fn read_s4<'a>(
         missing_rows(rows, t, reads);
         return;
     }
-    let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
-    let readings = read_row(
+    let readings = read_row_in(
         &items,
         &kinds_of(&keys),
         &groups_for(section, keys.len()),
-        grid,
+        frame_of(ctx, &[&items]),
         0,
     );
     let anchor = Some(Anchor {
@@ -275,8 +274,15 @@ fn read_rows<'a>(
             ),
         ));
     }
-    let grid = ctx.doc.layout == nianbao_extract::Layout::Grid;
     let row_items = items_of_rows(ctx, region, &anchors, &bounds);
+    let frame = frame_of(
+        ctx,
+        &row_items
+            .iter()
+            .flatten()
+            .map(Vec::as_slice)
+            .collect::<Vec<_>>(),
+    );
     // A 2019-format report whose part 三 has the 2021 format's three items under （六）:
     // the single 其他处理 row of 2019 is their sum, which the document does not state.
     let items_2021 = section == Section::S3
@@ -312,11 +318,11 @@ fn read_rows<'a>(
                         };
                     }
                     let keys = v.row_keys(t, r);
-                    read_row(
+                    read_row_in(
                         items,
                         &kinds_of(keys),
                         &groups_for(section, keys.len()),
-                        grid,
+                        frame,
                         surplus,
                     )
                 })
@@ -332,6 +338,17 @@ fn read_rows<'a>(
             findings.push(garbled_label(ctx, section, r, a));
         }
         reads.push(row_read(v, t, r, *a, readings));
+    }
+}
+
+/// Where a table's rows come from: grid cells, or text (whose labels may span two columns).
+fn frame_of(ctx: &Ctx<'_>, rows: &[&[Item<'_>]]) -> Frame {
+    if ctx.doc.layout == nianbao_extract::Layout::Grid {
+        Frame::Grid
+    } else if spanned_labels(rows) {
+        Frame::SpannedText
+    } else {
+        Frame::Text
     }
 }
 
