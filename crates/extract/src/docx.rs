@@ -114,7 +114,8 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Vec<Block>, ExtractError> 
     let mut stack: Vec<Frame> = vec![Frame::Body(Vec::new())];
     let mut para: Option<String> = None;
     let mut in_text = false;
-    // Text that is not the value: hidden (`w:vanish`), superscript (footnote marks), moved away
+    // Text that is not the value: hidden (`w:vanish`), struck (`w:strike`, `w:dstrike`),
+    // superscript (footnote marks), moved away
     // (`w:moveFrom`, a tracked move's old place). Deleted text is `w:delText`, never read.
     let mut run_hidden = false;
     let mut moved_from = 0usize;
@@ -153,7 +154,8 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Vec<Block>, ExtractError> 
             Event::Empty(e) => {
                 let on = val(&e).is_none_or(|v| v != "0" && v != "false");
                 match e.local_name().as_ref() {
-                    "vanish" | "webHidden" if on => run_hidden = true,
+                    // struck text is not the value either (`15` struck, then `12`: 12)
+                    "vanish" | "webHidden" | "strike" | "dstrike" if on => run_hidden = true,
                     "vertAlign" if val(&e).as_deref() == Some("superscript") => run_hidden = true,
                     name => empty_element(name, &e, &mut stack, &mut para),
                 }
@@ -272,6 +274,19 @@ mod tests {
 
     fn tc(props: &str, text: &str) -> String {
         format!("<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>")
+    }
+
+    /// Issue 27 B4: struck text (`w:strike`, `w:dstrike`) is not read into the value; a
+    /// strike turned off (`w:val="0"`) is read.
+    #[test]
+    fn struck_runs_are_not_read() {
+        let xml = doc(
+            "<w:p><w:r><w:rPr><w:strike/></w:rPr><w:t>15</w:t></w:r><w:r><w:t>12</w:t></w:r></w:p>\
+             <w:p><w:r><w:rPr><w:dstrike w:val=\"true\"/></w:rPr><w:t>9</w:t></w:r><w:r><w:t>84</w:t></w:r></w:p>\
+             <w:p><w:r><w:rPr><w:strike w:val=\"0\"/></w:rPr><w:t>7</w:t></w:r><w:r><w:t>1</w:t></w:r></w:p>",
+        );
+        let r = render(&parse_document_xml(&xml).unwrap());
+        assert_eq!(r.text, "12\n84\n71");
     }
 
     #[test]

@@ -175,17 +175,26 @@ impl Walker {
     }
 }
 
+/// Whether a `style` attribute hides its text or strikes it through, declaration by
+/// declaration (`text-decoration: underline line-through` is struck too).
 fn hidden_style(style: Option<&str>) -> bool {
     style.is_some_and(|s| {
-        let s: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        s.contains("display:none")
-            || s.contains("visibility:hidden")
-            || s.contains("text-decoration:line-through")
-            || s.contains("text-decoration-line:line-through")
+        s.split(';').any(|decl| {
+            let Some((prop, value)) = decl.split_once(':') else {
+                return false;
+            };
+            let prop = prop.trim().to_ascii_lowercase();
+            let value = value.to_ascii_lowercase();
+            let mut words = value
+                .split_whitespace()
+                .map(|w| w.trim_end_matches("!important"));
+            match prop.as_str() {
+                "display" => words.any(|w| w == "none"),
+                "visibility" => words.any(|w| w == "hidden" || w == "collapse"),
+                "text-decoration" | "text-decoration-line" => words.any(|w| w == "line-through"),
+                _ => false,
+            }
+        })
     })
 }
 
@@ -259,6 +268,32 @@ fn read_table(table: NodeRef<'_, Node>) -> Table {
 mod tests {
     use super::*;
     use crate::grid::render;
+
+    /// Issue 27 B5: a style is parsed declaration by declaration, so any spelling of a
+    /// line-through (with other decorations, upper case, `!important`) is struck.
+    #[test]
+    fn struck_and_hidden_styles_are_recognised_in_any_spelling() {
+        for style in [
+            "text-decoration: underline line-through",
+            "TEXT-DECORATION:LINE-THROUGH",
+            "color:red; text-decoration-line: line-through !important",
+            "display : none",
+            "visibility:hidden",
+        ] {
+            assert!(hidden_style(Some(style)), "{style}");
+        }
+        for style in [
+            "text-decoration: underline",
+            "color: gray",
+            "font-family:none",
+            "",
+        ] {
+            assert!(!hidden_style(Some(style)), "{style}");
+        }
+        let page = r#"<html><body><table><tr><td>行政许可</td>
+            <td><span style="text-decoration: underline line-through">9</span>84</td></tr></table></body></html>"#;
+        assert_eq!(render(&read_blocks(page)).text, "行政许可\t84");
+    }
 
     #[test]
     fn word_pasted_markup_reads_as_text_and_grid() {
