@@ -210,9 +210,7 @@ impl Corpus {
         let f = self.facts.get(doc as usize)?;
         self.chosen.get(&(f.agency?, f.report_year? - 1)).copied()
     }
-}
 
-impl Corpus {
     /// Every document's facts, by document number (`content` and `agency` set).
     pub fn facts(&self) -> &[ReportFacts] {
         &self.facts

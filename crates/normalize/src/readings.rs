@@ -68,6 +68,15 @@ impl<'a> Item<'a> {
             .filter(|d| self.kind == Kind::Num && self.glued && d.len() >= 2)
     }
 
+    /// Whether the text shows this item to be a run of several cells' digits: glued to its
+    /// neighbours, or written with a leading zero (`020`).
+    fn shows_run(&self) -> bool {
+        self.glued
+            || self
+                .digits
+                .is_some_and(|d| d.len() > 1 && d.starts_with('0'))
+    }
+
     /// Fewest and most pieces (cells) this item can give.
     fn pieces(&self) -> (usize, usize) {
         let digits = self.run().map_or(1, str::len);
@@ -186,7 +195,6 @@ pub fn read_row<'a>(
 /// holds a run of digits (glued, or written with a leading zero).
 pub fn spanned_labels(rows: &[&[Item]]) -> bool {
     let starts_empty = |r: &[Item]| r.first().is_some_and(|i| i.kind == Kind::Empty);
-    let run = |i: &Item| i.glued || i.digits.is_some_and(|d| d.len() > 1 && d.starts_with('0'));
     let valued: Vec<&[Item]> = rows
         .iter()
         .copied()
@@ -194,7 +202,9 @@ pub fn spanned_labels(rows: &[&[Item]]) -> bool {
         .collect();
     !valued.is_empty()
         && (valued.iter().all(|r| starts_empty(r))
-            || valued.iter().any(|r| starts_empty(r) && r.iter().any(run)))
+            || valued
+                .iter()
+                .any(|r| starts_empty(r) && r.iter().any(Item::shows_run)))
 }
 
 /// Reads the items under a row whose columns hold `cols` kinds, with the given sum groups.
@@ -241,9 +251,7 @@ pub fn read_row_in<'a>(
     // When any number of the row is glued (a flattened row), every number of it may be a run,
     // spaces or not: the spaces of flattened text mark some cell boundaries, not all. A
     // number written with a leading zero (`020`) is always several cells.
-    let runs = values
-        .iter()
-        .any(|i| i.glued || i.digits.is_some_and(|d| d.len() > 1 && d.starts_with('0')));
+    let runs = values.iter().any(|i| i.shows_run());
     // In text, empty cells before the first value may be artefacts too: a label cell spanning
     // two columns of the source table leaves an empty cell after it (`标签\t\t0001001`).
     let leading = if frame != Frame::SpannedText {
@@ -303,7 +311,7 @@ pub fn read_row_in<'a>(
     } else {
         0
     };
-    let inserts = short.then(|| k - (main_len - leading));
+    let inserts = short.then(|| k.saturating_sub(main_len - leading));
     let mut r = enumerate(
         &cells,
         cols,
@@ -317,10 +325,10 @@ pub fn read_row_in<'a>(
 }
 
 /// Every reading of the model (module doc) that satisfies the row's identities.
-/// `drops`: how many pieces may be surplus (0: none); `inserts`: how many blank cells may have
-/// been left out, when the row is short of cells (`None`: it is not); cells before `free.0` are empty cells
-/// before the first value and cells from `free.1` on empty cells after the last value: each
-/// is a blank cell, or an artefact dropped at no cost.
+/// `drops`: how many pieces may be surplus (0: none); `inserts`: how many blank cells may
+/// have been left out, when the row is short of cells (`None`: it is not). Cells before
+/// `free.0` are empty cells before the first value and cells from `free.1` on empty cells after
+/// the last value: each is a blank cell, or an artefact dropped at no cost.
 fn enumerate<'a>(
     values: &[&Item<'a>],
     cols: &[ValueKind],
