@@ -21,6 +21,10 @@ pub(super) enum Solved {
 
 /// Most search nodes for one group of rows.
 pub(super) const MAX_NODES: usize = 500_000;
+/// Most candidates tried (each checked against the row's constraints) for one group of rows:
+/// a node of a row with thousands of readings tries them all, so nodes alone do not bound
+/// the work (a table of such rows took minutes).
+pub(super) const MAX_TRIES: usize = 10_000_000;
 
 /// The exact search over open rows' candidates (`cands[row][candidate][column]`): rows linked
 /// by constraints are searched together, group by group.
@@ -67,7 +71,7 @@ pub(super) fn solve(cands: &[Vec<Vec<Option<f64>>>], cons: &[Constraint]) -> Vec
 fn verdict(seen: &[usize], stopped: bool) -> Solved {
     if stopped {
         return Solved::Open(format!(
-            "too many combinations of readings: the search stopped after {MAX_NODES} steps"
+            "too many combinations of readings: the search stopped at its budget ({MAX_NODES} steps or {MAX_TRIES} readings tried)"
         ));
     }
     match seen {
@@ -96,8 +100,9 @@ struct Problem<'a> {
     /// Constraints of each row.
     cons_of: Vec<Vec<usize>>,
     /// `table[i][j][c]`: the contribution of candidate c of row j to constraint i (None: a
-    /// blank cell, unknown).
-    table: Vec<HashMap<usize, Vec<Option<f64>>>>,
+    /// blank cell, unknown); empty for a row the constraint does not reach. Dense: the
+    /// search reads it for every candidate it tries.
+    table: Vec<Vec<Vec<Option<f64>>>>,
 }
 
 impl<'a> Problem<'a> {
@@ -128,14 +133,11 @@ impl<'a> Problem<'a> {
             .iter()
             .enumerate()
             .map(|(i, rs)| {
-                rs.iter()
-                    .map(|&j| {
-                        (
-                            j,
-                            (0..cands[j].len()).map(|c| contrib_of(i, j, c)).collect(),
-                        )
-                    })
-                    .collect()
+                let mut by_row = vec![Vec::new(); cands.len()];
+                for &j in rs {
+                    by_row[j] = (0..cands[j].len()).map(|c| contrib_of(i, j, c)).collect();
+                }
+                by_row
             })
             .collect();
         Problem {
@@ -148,7 +150,7 @@ impl<'a> Problem<'a> {
     }
 
     fn contrib(&self, i: usize, j: usize, c: usize) -> Option<f64> {
-        self.table[i][&j][c]
+        self.table[i][j][c]
     }
 
     /// Groups of rows linked by constraints (union-find), in row order.
@@ -236,16 +238,15 @@ impl<'a> Problem<'a> {
     ) -> (Vec<Vec<usize>>, bool) {
         let n = self.cands.len();
         // the ranges of the live candidates, computed once
-        let ranges: Vec<HashMap<usize, (f64, f64)>> = (0..self.cons.len())
+        let ranges: Vec<Vec<(f64, f64)>> = (0..self.cons.len())
             .map(|i| {
+                let mut by_row = vec![(0.0, 0.0); n];
                 if group_cons.contains(&i) {
-                    self.rows_of[i]
-                        .iter()
-                        .map(|&o| (o, self.range(live, i, o)))
-                        .collect()
-                } else {
-                    HashMap::new()
+                    for &o in &self.rows_of[i] {
+                        by_row[o] = self.range(live, i, o);
+                    }
                 }
+                by_row
             })
             .collect();
         let mut order = rows.to_vec();
@@ -253,6 +254,7 @@ impl<'a> Problem<'a> {
         let mut seen: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut assign: Vec<Option<usize>> = vec![None; n];
         let mut nodes = 0usize;
+        let mut tries = 0usize;
         let mut stopped = false;
         let ok = |assign: &[Option<usize>], j: usize| -> bool {
             self.cons_of[j].iter().all(|&i| {
@@ -267,7 +269,7 @@ impl<'a> Problem<'a> {
                             None => return true,
                         },
                         None => {
-                            let (a, b) = ranges[i][&o];
+                            let (a, b) = ranges[i][o];
                             lo += a;
                             hi += b;
                         }
@@ -282,6 +284,7 @@ impl<'a> Problem<'a> {
             assign: &mut assign,
             seen: &mut seen,
             nodes: &mut nodes,
+            tries: &mut tries,
             stopped: &mut stopped,
             ok: &ok,
         };
@@ -297,6 +300,7 @@ struct Walk<'w> {
     assign: &'w mut [Option<usize>],
     seen: &'w mut [Vec<usize>],
     nodes: &'w mut usize,
+    tries: &'w mut usize,
     stopped: &'w mut bool,
     ok: &'w dyn Fn(&[Option<usize>], usize) -> bool,
 }
@@ -320,6 +324,12 @@ impl Walk<'_> {
         }
         let j = self.order[d];
         for &c in &self.live[j] {
+            *self.tries += 1;
+            if *self.tries > MAX_TRIES {
+                *self.stopped = true;
+                self.assign[j] = None;
+                return true;
+            }
             self.assign[j] = Some(c);
             if (self.ok)(self.assign, j) && self.dfs(d + 1) {
                 self.assign[j] = None;
