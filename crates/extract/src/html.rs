@@ -13,9 +13,10 @@ use crate::grid::{collapse_ws, Block, TCell, Table};
 
 /// Elements whose content is never part of the report.
 const SKIP: &[&str] = &[
-    "head", "script", "style", "noscript", "template", "nav", "footer", "aside", "form", "button",
-    "select", "option", "textarea", "iframe", "svg", "object", "embed", "canvas", "video", "audio",
-    "map",
+    // (not `form`: an ASP.NET page holds its whole body in `<form id="form1">`; a search
+    // form's own text is in the `button`, `select` and `label`-free inputs skipped here)
+    "head", "script", "style", "noscript", "template", "nav", "footer", "aside", "button", "select",
+    "option", "textarea", "iframe", "svg", "object", "embed", "canvas", "video", "audio", "map",
     // struck-out and deleted text, footnote marks: not the value (`<del>9</del><ins>84</ins>`,
     // `84<sup>1</sup>`)
     "del", "s", "strike", "sup",
@@ -49,6 +50,7 @@ const BLOCKS: &[&str] = &[
     "figure",
     "figcaption",
     "caption",
+    "form",
     "body",
     "html",
     "title",
@@ -313,6 +315,22 @@ mod tests {
         );
         assert_eq!(r.lines[2].cols, vec![2, 3, 4]);
         assert_eq!(r.lines[1].origin.as_deref(), Some("table 1 row 1"));
+    }
+
+    /// Issue 27 C13: an ASP.NET page's body sits inside `<form id="form1">`; it is read.
+    #[test]
+    fn an_aspnet_form_body_is_read() {
+        let page = r#"<html><body><form method="post" action="./Detail.aspx?id=7" id="form1">
+            <input type="hidden" name="__VIEWSTATE" value="abc" />
+            <p>明湖县教育局2024年政府信息公开工作年度报告</p>
+            <table><tr><td>规章</td><td>5</td></tr></table>
+            <div><input type="text" name="q"/><button>搜索</button></div>
+            </form></body></html>"#;
+        let r = render(&read_blocks(page));
+        assert_eq!(
+            r.text,
+            "明湖县教育局2024年政府信息公开工作年度报告\n规章\t5"
+        );
     }
 
     #[test]

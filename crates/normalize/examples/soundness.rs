@@ -1,7 +1,7 @@
 //! The long soundness run (issue 13): `cargo run --release -p nianbao-normalize --example
 //! soundness -- [DOCS] [SEED]` reads DOCS adversarial documents (default 100,000) on all cores
-//! and prints the table of ACCURACY.md, the slowest documents, and every wrong value (there
-//! must be none). `just soundness` runs it.
+//! and prints the table of ACCURACY.md, the slowest documents, every wrong value and every row
+//! whose complete readings lack the truth (there must be none of either). `just soundness` runs it.
 
 #[path = "../tests/support/adversarial.rs"]
 mod adversarial;
@@ -14,7 +14,12 @@ fn main() {
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20261130);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = Instant::now();
-    let (tallies, wrongs, slow) = adversarial::run(seed, n);
+    let adversarial::Run {
+        tallies,
+        wrongs,
+        misses,
+        slow,
+    } = adversarial::run(seed, n);
     println!("{}", adversarial::table(&tallies));
     println!(
         "{n} documents, seed {seed}, {:.1} s on {threads} threads",
@@ -29,6 +34,12 @@ fn main() {
             w.doc, w.key, w.want, w.got, w.status
         );
     }
+    for m in &misses {
+        println!(
+            "MISSED {} {}: truth {} not among {}",
+            m.doc, m.key, m.want, m.got
+        );
+    }
     let meta: usize = tallies
         .iter()
         .filter(|((_, d), _)| d == "all")
@@ -36,7 +47,11 @@ fn main() {
         .sum();
     println!("wrong values: {}", wrongs.len());
     println!("documents with wrong metadata: {meta}");
-    if !wrongs.is_empty() || meta > 0 {
+    println!(
+        "rows whose truth is not among their readings: {}",
+        misses.len()
+    );
+    if !wrongs.is_empty() || meta > 0 || !misses.is_empty() {
         std::process::exit(1);
     }
 }

@@ -75,9 +75,31 @@ fn heading_patterns() -> &'static [Regex; 6] {
 /// Characters a heading pattern can span (the longest, 四 + 14 + 行政复议, is 19).
 const HEADING_WINDOW: usize = 32;
 
+/// Most label characters between two headings of a list of the parts (`全文包括：一、总体情况；
+/// 二、主动公开政府信息情况；…`): the rest of a heading's words, never a part's content.
+const LISTED_GAP: usize = 8;
+
+/// The six part headings, in order. An introduction that lists the parts ("全文包括：一、总体情况；
+/// 二、主动公开…") is not where they start: when headings 一, 二 and 三 follow each other with no
+/// content between them, the search starts again after that list.
 fn find_headings(doc: &Document, proj: &Projection) -> Vec<Heading> {
+    let first = find_headings_from(doc, proj, 0);
+    let listed = first
+        .windows(2)
+        .take_while(|w| w[1].part == w[0].part + 1 && w[1].start <= w[0].end + LISTED_GAP)
+        .count();
+    if listed >= 2 && first[0].part == 1 {
+        let again = find_headings_from(doc, proj, first[listed].end);
+        if again.len() >= 3 {
+            return again;
+        }
+    }
+    first
+}
+
+fn find_headings_from(doc: &Document, proj: &Projection, start_at: usize) -> Vec<Heading> {
     let mut out: Vec<Heading> = Vec::new();
-    let mut from = 0usize; // projection position
+    let mut from = start_at; // projection position
     for (i, re) in heading_patterns().iter().enumerate() {
         let numeral = PART_NUMERALS[i].chars().next().expect("numeral");
         let mut found = None;
@@ -173,7 +195,7 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
     let headings = find_headings(doc, &proj);
     read_meta(&mut report, doc, &proj, &headings);
     read_sections(&mut report, doc, &proj, &headings);
-    read_tables_into(&mut report, doc, &tokens, &proj, &headings);
+    read_tables_into(&mut report, doc, &tokens, &proj, &headings, None);
     if let Some(ocr) = &doc.ocr {
         report.layout = Some(nianbao_model::Layout::Ocr);
         ocr_trust(&mut report, ocr);
@@ -188,7 +210,11 @@ fn read_meta(report: &mut Report, doc: &Document, proj: &Projection, headings: &
         .first()
         .map_or(doc.text.len(), |h| proj.off[h.start]);
     let title = read_identity(report, doc, proj, headings, first_heading_off);
-    read_dates(report, doc, title.as_deref());
+    let part_six = headings
+        .iter()
+        .find(|h| h.part == 6)
+        .map(|h| proj.off[h.start]);
+    read_dates(report, doc, title.as_deref(), part_six);
     page_notes(report, doc, first_heading_off);
 }
 
@@ -208,8 +234,27 @@ fn read_identity(
     report.site_name = page.site_name.clone();
     report.site_id_code = page.site_id_code.clone();
     report.content_source = page.content_source.clone();
-    let body_title = meta::find_title(&head_lines)
+    let mut body_title = meta::find_title(&head_lines)
         .or_else(|| meta::find_title(&doc.text.lines().take(12).collect::<Vec<_>>()));
+    // A saved page whose first title-like line is another report's (a 相关阅读 sidebar before
+    // the article, issue 28.10): the CMS's ArticleTitle names the article itself; when the two
+    // give different years, the article's title is the report's.
+    let article = page
+        .article_title
+        .as_deref()
+        .and_then(|t| meta::find_title(&[t]));
+    if let (Some(b), Some(a)) = (&body_title, &article) {
+        let year = |t: &str| meta::first_year(t).map(|(y, _)| y);
+        if year(b) != year(a) && year(a).is_some() {
+            report.findings.push(Finding::new(
+                rule::PAGE_METADATA,
+                format!(
+                    "the first title line ({b}) is not the page's article title ({a}); agency and year come from the article title"
+                ),
+            ));
+            body_title = article.clone();
+        }
+    }
     // A saved article page whose body has no title line: the page's own title (the CMS's
     // ArticleTitle, then <title>) names the report.
     let page_title = body_title.is_none().then(|| {
@@ -279,11 +324,12 @@ fn read_identity(
         ));
     }
     if report.agency.is_none() {
-        // the page's stated source office, then the site, when they are names
-        if let Some(a) = [&page.content_source, &page.site_name]
-            .into_iter()
-            .flatten()
-            .find(|a| meta::is_agency_name(a))
+        // the page's stated source office, when it is a name; never the site's name: a
+        // county portal (SiteName 叶城县人民政府) hosts its departments' reports too (issue 28.6)
+        if let Some(a) = page
+            .content_source
+            .as_ref()
+            .filter(|a| meta::is_agency_name(a))
         {
             report.findings.push(Finding::new(
                 rule::PAGE_METADATA,
@@ -304,16 +350,19 @@ fn read_identity(
 
 /// The signing or publication date (the page's PubDate when the text has none), and the
 /// checks of the dates against the reporting year.
-fn read_dates(report: &mut Report, doc: &Document, title: Option<&str>) {
+fn read_dates(report: &mut Report, doc: &Document, title: Option<&str>, part_six: Option<usize>) {
     let page = &doc.page;
-    report.published_on = meta::published_on(&doc.text).or_else(|| {
-        let d = meta::page_date(page.pub_date.as_deref()?)?;
-        report.findings.push(Finding::new(
-            rule::PAGE_METADATA,
-            format!("no signing date in the report; published_on is the page's PubDate {d}"),
-        ));
-        Some(d)
-    });
+    let signed = part_six.and_then(|at| meta::signing_date_after(&doc.text[at..]));
+    report.published_on = signed
+        .or_else(|| meta::published_on(&doc.text))
+        .or_else(|| {
+            let d = meta::page_date(page.pub_date.as_deref()?)?;
+            report.findings.push(Finding::new(
+                rule::PAGE_METADATA,
+                format!("no signing date in the report; published_on is the page's PubDate {d}"),
+            ));
+            Some(d)
+        });
     match (&report.published_on, report.report_year) {
         (None, _) => report.findings.push(Finding::new(
             rule::MISSING_PUBLISHED_ON,
@@ -407,13 +456,15 @@ fn read_sections(report: &mut Report, doc: &Document, proj: &Projection, heading
     }
 }
 
-/// The template, each table's region, then the tables' cells and findings.
+/// The template, each table's region, then the tables' cells and findings (or, given
+/// `candidates`, only every row's readings).
 fn read_tables_into(
     report: &mut Report,
     doc: &Document,
     tokens: &[Token],
     proj: &Projection,
     headings: &[Heading],
+    candidates: Option<&mut Vec<table::RowCandidates>>,
 ) {
     let s2_from = headings.iter().find(|h| h.part == 2).map_or(0, |h| h.end);
     let template = detect_template(
@@ -451,9 +502,28 @@ fn read_tables_into(
         proj,
         template,
     };
-    let tables = table::read_tables(&ctx, &regions);
-    report.cells = tables.cells;
-    report.findings.extend(tables.findings);
+    match candidates {
+        Some(out) => *out = table::row_candidates(&ctx, &regions),
+        None => {
+            let tables = table::read_tables(&ctx, &regions);
+            report.cells = tables.cells;
+            report.findings.extend(tables.findings);
+        }
+    }
+}
+
+/// The readings the table reader enumerates for every row it finds, before it chooses among
+/// them (see [`table::RowCandidates`]). For the differential test's candidate-completeness
+/// property: it runs the same steps as [`normalize`] up to the choice.
+pub fn row_candidates(doc: &Document) -> Vec<table::RowCandidates> {
+    let mut report = Report::empty(Source::default(), doc.format);
+    let tokens: Vec<Token> = tokens::tokenize(doc);
+    let proj = Projection::new(doc, &tokens);
+    let headings = find_headings(doc, &proj);
+    read_meta(&mut report, doc, &proj, &headings);
+    let mut out = Vec::new();
+    read_tables_into(&mut report, doc, &tokens, &proj, &headings, Some(&mut out));
+    out
 }
 
 /// A report read by OCR: says so, and makes every cell whose number the recogniser was unsure

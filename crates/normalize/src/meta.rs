@@ -129,7 +129,8 @@ pub fn is_agency_name(a: &str) -> bool {
 
 /// The agency part of a title's text before the year: brackets (`【…】`) removed, cut before
 /// `关于` (`…办公室关于印发…`), the report's own words dropped from its end
-/// (`…科学技术局政府信息公开工作`), and only when what is left is a name.
+/// (`…科学技术局政府信息公开工作`, `…工作年度报告` before a bracketed year), and only when
+/// what is left is a name.
 fn clean_agency(a: &str) -> Option<String> {
     let mut a: &str = a.trim();
     a = a
@@ -145,6 +146,8 @@ fn clean_agency(a: &str) -> Option<String> {
     loop {
         let before = a;
         for tail in [
+            // a year in brackets after the words (`…工作年度报告（2024年度）`)
+            "年度报告",
             "政府信息公开工作",
             "政务公开工作",
             "信息公开工作",
@@ -271,18 +274,61 @@ pub fn agency_from_paragraph(p: &str) -> Option<String> {
                 .map(|e| chars[..e].iter().collect::<String>())
                 .find(|l| SUFFIXES.iter().any(|x| l.ends_with(x)));
             let name = longer.unwrap_or(s);
-            return is_agency_name(&name).then_some(name);
+            return (is_agency_name(&name) && !is_sentence_start(&name)).then_some(name);
         }
     }
     None
+}
+
+/// Words a sentence starts with that no agency's name does (`在县委…`, `我局…`, `本机关…`,
+/// `全局…`): a first paragraph so begun names no agency (issue 28.5). Division names that start
+/// with the same character (本溪市, 全州县, 于都县) are not among them.
+fn is_sentence_start(name: &str) -> bool {
+    name.starts_with(['在', '我'])
+        || [
+            "本局",
+            "本委",
+            "本机关",
+            "本单位",
+            "本部门",
+            "本办",
+            "本院",
+            "全局",
+            "全委",
+            "全市",
+            "全县",
+            "全区",
+            "全省",
+            "全镇",
+        ]
+        .iter()
+        .any(|w| name.starts_with(w))
 }
 
 fn is_name_char(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c) || matches!(c, '(' | ')' | '（' | '）')
 }
 
+/// Whether the characters `long` adds to `short` (matched in order) name a division: the
+/// body's `淮安市洪泽区人民政府` is a district's government, not the full name of the title's
+/// `淮安市人民政府` (issue 28.4), and `殷都区曲沟镇人民政府` is a town's.
+fn inserts_a_division(short: &[char], long: &[char]) -> bool {
+    let mut j = 0;
+    long.iter().any(|&c| {
+        if j < short.len() && short[j] == c {
+            j += 1;
+            false
+        } else {
+            matches!(
+                c,
+                '省' | '市' | '区' | '县' | '镇' | '乡' | '州' | '旗' | '盟' | '街' | '村'
+            )
+        }
+    })
+}
+
 /// The full name an abbreviated title agency stands for, when the body spells it out
-/// (塔城地区科技局 → 塔城地区科学技术局).
+/// (塔城地区科技局 → 塔城地区科学技术局), never a sub-unit's name (see [`inserts_a_division`]).
 pub fn expand_agency(short: &str, body: &str) -> Option<String> {
     let s: Vec<char> = short.chars().collect();
     if s.len() < 3 {
@@ -315,7 +361,7 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
                 continue;
             }
             let mut it = cand.iter();
-            if s.iter().all(|c| it.any(|x| x == c)) {
+            if s.iter().all(|c| it.any(|x| x == c)) && !inserts_a_division(&s, cand) {
                 let mut cs: String = cand.iter().collect();
                 // 政府办 → 人民政府办公室: complete an agency suffix cut short
                 for extra in 1..=2 {
@@ -345,6 +391,45 @@ pub fn year_from_period(text: &str) -> Option<i32> {
     let i = text.find("统计期限").or_else(|| text.find("统计时限"))?;
     let window: String = text[i..].chars().take(40).collect();
     first_year(&window).map(|(y, _)| y)
+}
+
+/// The signing date of a report whose part 六 starts `part_six`: the first short line after
+/// it that is a date (`2025年1月20日`, `2025-01-20`), before anything a page puts after the
+/// article (related links with their own dates, issue 28.11); `None` when there is none, and
+/// [`published_on`] then looks at the end of the text.
+pub fn signing_date_after(part_six: &str) -> Option<String> {
+    part_six
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(40)
+        .find_map(date_line)
+}
+
+/// A short line (≤ 30 characters) that states a date and is not the end of a period.
+fn date_line(l: &str) -> Option<String> {
+    static DATE: OnceLock<Regex> = OnceLock::new();
+    let date = re(
+        &DATE,
+        r"((?:19|20)\d{2}|[二〇零○Ｏ0一三四五六七八九]{4})\s*年\s*(\d{1,2}|元|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日",
+    );
+    static NUMERIC: OnceLock<Regex> = OnceLock::new();
+    let numeric = re(
+        &NUMERIC,
+        r"((?:19|20)\d{2})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{1,2})(?:\D|$)",
+    );
+    let period = ["截至", "截止", "期限", "至"].iter().any(|w| l.contains(w));
+    if l.chars().count() > 30 || period {
+        return None;
+    }
+    if let Some(c) = date.captures_iter(l).last() {
+        if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
+            return Some(d);
+        }
+    }
+    let c = numeric.captures_iter(l).last()?;
+    ymd(&c[1], &c[2], &c[3])
 }
 
 /// The signing date at the end of the report, or the page's 发布时间.
@@ -489,6 +574,71 @@ mod tests {
         assert_eq!(
             agency_from_paragraph("2019年，石门县人民政府办公室认真贯彻落实"),
             Some("石门县人民政府办公室".into())
+        );
+    }
+
+    #[test]
+    fn a_sub_unit_in_the_body_does_not_rename_the_agency() {
+        // issue 28.4
+        for (short, body) in [
+            (
+                "淮安市人民政府",
+                "淮安市洪泽区人民政府召开会议。淮安市洪泽区人民政府……",
+            ),
+            ("殷都区人民政府", "殷都区曲沟镇人民政府开展培训。"),
+            (
+                "国家税务总局淮安市税务局",
+                "国家税务总局淮安市洪泽区税务局……",
+            ),
+        ] {
+            assert_eq!(expand_agency(short, body), None, "{short}");
+        }
+        assert_eq!(
+            expand_agency("塔城地区科技局", "塔城地区科学技术局认真贯彻……").as_deref(),
+            Some("塔城地区科学技术局")
+        );
+    }
+
+    #[test]
+    fn the_signing_date_comes_before_related_links() {
+        // issue 28.11: a related-links list after the article carries its own dates
+        let six = "六、其他需要报告的事项\n无。\n殷都区科学技术局\n2025年1月20日\n相关链接\n殷都区文旅局2024年报告\n2025-03-05\n";
+        assert_eq!(signing_date_after(six).as_deref(), Some("2025-01-20"));
+        assert_eq!(published_on(six).as_deref(), Some("2025-03-05"));
+        // a long line of part 六 with a date in it is not a signing date
+        assert_eq!(
+            signing_date_after("六、其他需要报告的事项\n2024年3月15日，我局组织开展了政府信息公开专题培训，参训人员共计三十余人。\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_sentence_is_not_an_agency() {
+        // issue 28.5: no title line; the first paragraph starts with a sentence
+        for p in [
+            "2024年，在县委、县政府的正确领导下，我局认真贯彻落实…",
+            "2024年，我局认真贯彻落实《条例》…",
+            "2024年，在省政府办公厅的指导下，…",
+            "2024年，本机关坚持…",
+        ] {
+            assert_eq!(agency_from_paragraph(p), None, "{p}");
+        }
+        assert_eq!(
+            agency_from_paragraph("2024年，本溪市科学技术局认真贯彻落实…").as_deref(),
+            Some("本溪市科学技术局")
+        );
+    }
+
+    #[test]
+    fn a_bracketed_year_after_the_title_words_is_not_in_the_agency() {
+        // issue 28.7
+        assert_eq!(
+            agency_from_title("殷都区科学技术局政府信息公开工作年度报告（2024年度）").as_deref(),
+            Some("殷都区科学技术局")
+        );
+        assert_eq!(
+            agency_from_title("殷都区科学技术局2024年政府信息公开工作年度报告").as_deref(),
+            Some("殷都区科学技术局")
         );
     }
 

@@ -234,7 +234,6 @@ pub fn read_row_in<'a>(
     };
     let cells: Vec<&Item<'a>> = items.iter().collect();
     let trailing = cells.len() > main_len;
-    let excess = main_len.saturating_sub(k);
     let values: Vec<&Item> = items.iter().filter(|i| i.kind != Kind::Empty).collect();
     let n = values.len();
     let stated = |v: &[&Item<'a>]| -> Vec<CellRead<'a>> { v.iter().map(|i| i.stated()).collect() };
@@ -248,10 +247,17 @@ pub fn read_row_in<'a>(
             excess: 0,
         };
     }
+    // A grid row of one column showing one number, its other cells empty: the empty cells are
+    // what a merged cell of the source table left (`行政许可 | 2 | | `), the number the value.
+    if grid && k == 1 && n == 1 && values[0].kind == Kind::Num && !values[0].dash {
+        return fixed(Mode::Exact, vec![values[0].stated()], n);
+    }
     // When any number of the row is glued (a flattened row), every number of it may be a run,
     // spaces or not: the spaces of flattened text mark some cell boundaries, not all. A
     // number written with a leading zero (`020`) is always several cells.
-    let runs = values.iter().any(|i| i.shows_run());
+    // In text, so does a dash glued before digits: a blank marker or a sign run into them
+    // (`—-130` may be a blank, then −13 | 0).
+    let runs = values.iter().any(|i| i.shows_run() || (!grid && i.dash));
     // In text, empty cells before the first value may be artefacts too: a label cell spanning
     // two columns of the source table leaves an empty cell after it (`标签\t\t0001001`).
     let leading = if frame != Frame::SpannedText {
@@ -262,6 +268,8 @@ pub fn read_row_in<'a>(
             .position(|i| i.kind != Kind::Empty)
             .unwrap_or(0)
     };
+    // (under a spanning label, the empty cells before the first value are not the row's cells)
+    let excess = (main_len - leading.min(main_len)).saturating_sub(k);
     let mut owned: Vec<Item<'a>> = cells
         .iter()
         .map(|i| {
@@ -290,7 +298,8 @@ pub fn read_row_in<'a>(
     let cells: Vec<&Item<'a>> = owned.iter().collect();
     let has_dash = cells.iter().any(|i| i.dash);
     let has_empty = cells.iter().any(|i| i.kind == Kind::Empty);
-    let hidden_surplus = surplus > 0 && (runs || trailing);
+    // (a row short of cells reads its numbers as runs: they may hide a stray piece too)
+    let hidden_surplus = surplus > 0 && (runs || trailing || short);
     // One cell per column, when the row shows exactly that. An empty cell before the first
     // value is then a blank cell too; beside a trailing one it may be the empty cell a label
     // spanning two columns leaves (`政府集中采购⇥⇥65854.21⇥`: 6 | 5854.21 glued), and the
@@ -320,8 +329,35 @@ pub fn read_row_in<'a>(
         (leading, main_len),
         n,
     );
+    // A short row of a table with a stray column: its runs may hide the stray piece (read
+    // above), or it may have lost blank cells (read here); both sets of readings are kept.
+    if drops > 0 && inserts.is_some() {
+        let b = enumerate(&cells, cols, groups, (0, inserts), (leading, main_len), n);
+        if b.truncated && !r.truncated {
+            r.truncated = true;
+            r.note = b.note;
+        }
+        for c in b.candidates {
+            if !r.candidates.iter().any(|x| same_values(x, &c)) {
+                r.candidates.push(c);
+            }
+        }
+        if !r.truncated && !r.candidates.is_empty() {
+            r.note = None;
+        }
+    }
     r.excess = excess;
     r
+}
+
+/// Whether two readings give the same values.
+fn same_values(a: &[CellRead], b: &[CellRead]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x.value, y.value) {
+            (Some(x), Some(y)) => x.to_bits() == y.to_bits(),
+            (None, None) => true,
+            _ => false,
+        })
 }
 
 /// Every reading of the model (module doc) that satisfies the row's identities.
@@ -1016,6 +1052,31 @@ mod tests {
             "{v:?}"
         );
         assert!(v.len() > 1);
+    }
+
+    /// Issue 27 (found by the candidate-completeness property): a row short of cells in a table
+    /// with a stray column reads its number as a run that may hide the stray piece, and still as
+    /// a row that lost blank cells.
+    #[test]
+    fn a_short_row_may_hide_the_tables_stray_piece() {
+        // `结转下年度继续办理 410131313`: 4|1|(0)|1|3|1|3|13, the 0 a stray column's cell
+        let r = read_row(&items(&["410131313"]), &counts(7), ROW, false, 1);
+        let v = vals(&r);
+        assert!(!r.truncated);
+        assert!(
+            v.contains(&[4.0, 1.0, 1.0, 3.0, 1.0, 3.0, 13.0].map(Some).to_vec()),
+            "{v:?}"
+        );
+        // without a stray column in the table, that reading needs a dropped piece: not read
+        let r0 = read_row(&items(&["410131313"]), &counts(7), ROW, false, 0);
+        assert!(!vals(&r0).contains(&[4.0, 1.0, 1.0, 3.0, 1.0, 3.0, 13.0].map(Some).to_vec()));
+        // a short row whose digits cannot fill the columns keeps its readings with blanks
+        let few = read_row(&items(&["3", "3"]), &counts(7), ROW, false, 1);
+        let few0 = read_row(&items(&["3", "3"]), &counts(7), ROW, false, 0);
+        assert!(!few0.candidates.is_empty());
+        for c in vals(&few0) {
+            assert!(vals(&few).contains(&c), "{c:?}");
+        }
     }
 
     #[test]

@@ -92,11 +92,18 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
                 &mut out,
             );
             // Two numbers in one cell (`84<br>6`, `297 3`): one cell whose value is unknown,
-            // never glued into one number.
+            // never glued into one number. In text, numbers glued by a dash (`2-125`,
+            // `0—00000`) are a run of the row's cells that a label spanning two columns left in
+            // one cell: they stay apart, to be read as a run.
+            let glued_run = doc.layout != Layout::Grid
+                && out[before..]
+                    .windows(2)
+                    .all(|p| p[1].dash && p[1].start == p[0].end);
             if celled
                 && multi
                 && out.len() >= before + 2
                 && out[before..].iter().all(|t| t.kind == Kind::Num)
+                && !glued_run
             {
                 let (start, end) = (out[before].start, out[out.len() - 1].end);
                 out.truncate(before + 1);
@@ -585,8 +592,14 @@ impl Scan<'_> {
         let mut value = if plain {
             parse_digits(&digits)
         } else {
+            // (a glued dash is not part of the value: `—1103.9` is 1103.9, its dash a blank
+            // marker or a sign, decided by the row reader)
             num_buf.clear();
-            num_buf.extend(f[ns..k].iter().filter(|c| **c != ','));
+            num_buf.extend(
+                f[if dash { ds } else { ns }..k]
+                    .iter()
+                    .filter(|c| **c != ','),
+            );
             num_buf.parse::<f64>().ok()
         };
         if wan {
@@ -800,6 +813,37 @@ mod tests {
             toks("收费24252.311082三、")[1],
             (Num, "24252.311082".into())
         );
+    }
+
+    #[test]
+    fn numbers_glued_by_a_dash_in_one_text_cell_stay_a_run() {
+        // issue 27: a label spanning two columns left the row's cells in one cell, a negative
+        // change (or a blank dash) glued in: `2-125` is 2 | -12 | 5 or another split, never
+        // one unknown cell
+        let tabbed = |row: &str| {
+            format!(
+                "信息内容\t上一年项目数量\t本年增/减\n{row}\n{}",
+                "行政处罚\t1\t2\t3\n".repeat(8)
+            )
+        };
+        let d = nianbao_extract::read(tabbed("行政许可\t\t2-125\t").as_bytes()).unwrap();
+        assert_eq!(d.layout, Layout::Tabbed);
+        let nums: Vec<(String, bool)> = tokenize(&d)
+            .iter()
+            .filter(|t| t.kind == Kind::Num && t.line == 2)
+            .map(|t| (d.text[t.start..t.end].to_owned(), t.dash))
+            .collect();
+        assert_eq!(nums, [("2".into(), false), ("-125".into(), true)]);
+        // two numbers apart in one cell are still one cell of unknown value
+        let d = nianbao_extract::read(tabbed("行政许可\t297 3\t5").as_bytes()).unwrap();
+        let t = tokenize(&d);
+        let nums: Vec<_> = t
+            .iter()
+            .filter(|t| t.kind == Kind::Num && t.line == 2)
+            .collect();
+        assert_eq!(nums.len(), 2);
+        assert_eq!(&d.text[nums[0].start..nums[0].end], "297 3");
+        assert_eq!(nums[0].value, None);
     }
 
     #[test]

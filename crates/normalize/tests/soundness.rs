@@ -11,8 +11,16 @@ fn no_wrong_value_on_adversarial_documents() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(3000);
-    let (tallies, wrongs, _) = adversarial::run(20261130, n);
+    let adversarial::Run {
+        tallies,
+        wrongs,
+        misses,
+        slow,
+    } = adversarial::run(20261130, n);
     println!("{}", adversarial::table(&tallies));
+    for (secs, name) in &slow {
+        println!("slowest: {secs:.3} s {name}");
+    }
     let shown: Vec<String> = wrongs
         .iter()
         .take(30)
@@ -29,6 +37,25 @@ fn no_wrong_value_on_adversarial_documents() {
         wrongs.len(),
         shown.join("\n")
     );
+    // candidate completeness, apart from the choice: every row enumerated completely has the
+    // true reading among its readings
+    let shown: Vec<String> = misses
+        .iter()
+        .take(30)
+        .map(|m| format!("{} {}: truth {} not among {}", m.doc, m.key, m.want, m.got))
+        .collect();
+    assert!(
+        misses.is_empty(),
+        "{} rows whose true reading is not among their readings:\n{}",
+        misses.len(),
+        shown.join("\n")
+    );
+    let rows: usize = tallies
+        .iter()
+        .filter(|((_, d), _)| d == "all")
+        .map(|(_, t)| t.rows_complete)
+        .sum();
+    assert!(rows > 10 * n, "rows enumerated completely: {rows}");
     // metadata (agency, year, template) of every generated document, title variants included
     let meta: usize = tallies
         .iter()

@@ -631,7 +631,7 @@ fn mapped(d: &Divisions, m: &Mention, i: usize, via: Via) -> Option<Note> {
 }
 
 /// Synonyms an agency's name is written with, long form first: the key uses the short one.
-const SYNONYMS: [(&str, &str); 22] = [
+const SYNONYMS: [(&str, &str); 29] = [
     ("管理委员会办公室", "管委会"),
     ("管委会办公室", "管委会"),
     ("管理委员会", "管委会"),
@@ -654,6 +654,13 @@ const SYNONYMS: [(&str, &str); 22] = [
     ("文化广电旅游", "文广旅"),
     ("自然资源和规划", "自然资源规划"),
     ("退役军人事务", "退役军人"),
+    ("工业和信息化", "工信"),
+    ("工业信息化", "工信"),
+    ("文化和旅游", "文旅"),
+    ("文化旅游", "文旅"),
+    ("医疗保障", "医保"),
+    ("林业和草原", "林草"),
+    ("林业草原", "林草"),
 ];
 
 /// The agency's identity across years: `ADCODE:NAME` (or `NAME` when the region is not
@@ -888,6 +895,16 @@ mod tests {
         );
         assert_eq!(key("塔城地区科学技术局"), key("塔城地区科技局"));
         assert_eq!(key("塔城地区科学技术局"), "654200:科技局");
+        // issue 28.8: the short forms of four more departments
+        for (long, short, k) in [
+            ("塔城地区工业和信息化局", "塔城地区工信局", "654200:工信局"),
+            ("塔城地区文化和旅游局", "塔城地区文旅局", "654200:文旅局"),
+            ("塔城地区医疗保障局", "塔城地区医保局", "654200:医保局"),
+            ("塔城地区林业和草原局", "塔城地区林草局", "654200:林草局"),
+        ] {
+            assert_eq!(key(long), key(short), "{long}");
+            assert_eq!(key(long), k, "{long}");
+        }
         assert_eq!(
             key("平潭综合实验区管委会办公室"),
             key("平潭综合实验区管理委员会")

@@ -302,6 +302,7 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
             .collect()
     };
     let mixed = has("mixed_template") && t == Template::Y2019;
+    let mut left_out: Vec<String> = Vec::new();
     for (ri, r) in s3rows.iter().enumerate() {
         let mut vals = grid[r.key].clone();
         vals.push(vals.iter().sum());
@@ -344,15 +345,25 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
             );
         }
         let mut cells = Vec::new();
+        let mut keys = Vec::new();
         for (c, x) in s3cols.iter().zip(&vals) {
             let k = cell_key(Section::S3, r.key, c.key);
             truth.insert(k.clone(), *x);
             cells.push(cell_text(&mut rng, &k, *x, ValueKind::Count));
+            keys.push(k);
         }
+        let mut strayed = false;
         if let Some(p) = stray_at {
             if ri % 3 == 1 {
                 cells.insert(p.min(cells.len()), Some(fmt_number(rng.below(3) as f64)));
+                strayed = true;
             }
+        }
+        // Missing cells (spaced layouts): one cell of a few rows left out, then not printed.
+        if has("missing_cell") && !strayed && rng.below(4) == 0 {
+            let at = rng.below(7) as usize;
+            cells.remove(at);
+            left_out.push(keys.swap_remove(at));
         }
         let label = if has("typos") && rng.below(6) == 0 {
             garble(&mut rng, r.label)
@@ -404,14 +415,8 @@ pub fn generate(seed: u64, i: usize) -> AdvDoc {
         row("", s4vals),
     ];
 
-    // Missing cells (spaced layouts): one cell of a few rows left out; trailing punctuation.
-    if has("missing_cell") {
-        for r in s3.iter_mut().filter(|r| r.values.len() == 7) {
-            if rng.below(4) == 0 {
-                let at = rng.below(7) as usize;
-                r.values.remove(at);
-            }
-        }
+    for k in &left_out {
+        shown.remove(k);
     }
     if has("trailing_punct") {
         for r in s2.iter_mut().chain(s3.iter_mut()) {

@@ -79,7 +79,7 @@ catalogue! {
     // validation: values
     NEGATIVE_VALUE = "negative_value", Error, "A count or amount is below zero (only 本年增/减 may be negative).";
     NON_INTEGER_COUNT = "non_integer_count", Error, "A count column holds a number with a fraction.";
-    AMOUNT_UNIT = "amount_unit", Warning, "An amount is written in 元: in the 万元 fee column (`amount_10k_yuan`, by the header `（单位：元）` or a cell like `8188900元`) it is converted to 万元; in other amount columns (e.g. `251000元`) it is kept as written.";
+    AMOUNT_UNIT = "amount_unit", Warning, "An amount is written in another unit than 万元: in the 万元 fee column (`amount_10k_yuan`, by its header `（单位：元）`, `（元）`, `（单位：千元）`, a unit note of part 二 such as `（单位：人民币元）`, or a cell like `8188900元`) it is converted to 万元; in other amount columns (e.g. `251000元`) it is kept as written.";
     PROSE_MISMATCH = "prose_mismatch", Warning, "A number stated in part 一 (申请 received, 予以公开, 无法提供, 行政复议, 均获维持 …) contradicts the table cells it summarises.";
     // validation: completeness and plausibility
     MISSING_SECTION = "missing_section", Warning, "One of the parts 一 to 六 was not found.";
@@ -92,6 +92,7 @@ catalogue! {
     MIXED_TEMPLATE = "mixed_template", Warning, "A table is in the other national format than the report (e.g. a 2019-format report whose part 三 gives （六）其他处理 as the three items of the 2021 format): the cells that do not exist in the report's format are not guessed; they are null with status `ambiguous`.";
     MISSING_ROW = "missing_row", Warning, "A row of the template was not found; its cells are null with status `missing`.";
     MISSING_COLUMN_HEADER = "missing_column_header", Warning, "The table header does not name a column of the template.";
+    COLUMN_ORDER = "column_order", Warning, "Part 三's header prints the applicant columns in another order than the template (e.g. 总计 first, or 科研机构 before 商业企业): cells are placed by their header words; a row whose cells are not one per column cannot be placed and is null with status `ambiguous`.";
     MISSING_GROUP_HEADING = "missing_group_heading", Info, "A group heading of part 三 (（三）不予公开, （四）无法提供, （五）不予处理) is absent before its items.";
     BLANK_ROW = "blank_row", Warning, "A row is present but every cell is blank.";
     BLANK_CELL = "blank_cell", Info, "A cell is blank (empty, —, /, 无) and no identity forces its value; it is null.";

@@ -168,7 +168,7 @@ fn distrust_repairs_beside_infeasible(
                 && r.readings
                     .as_ref()
                     .is_some_and(|x| !matches!(x.mode, Mode::Exact | Mode::Positional));
-            if repaired && r.keys.iter().any(|k| linked.contains(k)) {
+            if repaired && !one_digit_per_cell(r) && r.keys.iter().any(|k| linked.contains(k)) {
                 r.chosen = None;
                 r.open_note = Some(
                     "its only reading leaves no combination of the table's other rows that satisfies the column identities"
@@ -179,9 +179,28 @@ fn distrust_repairs_beside_infeasible(
     }
 }
 
+/// A repaired row whose reading gives every column one digit of a run as long as the row has
+/// columns (`6000017` → 6|0|0|0|0|1|7): the run leaves no other reading, whatever the table's
+/// other numbers say. A table whose own arithmetic is wrong keeps such rows; the broken
+/// identity is the document's error, reported by validation as for a clean table.
+fn one_digit_per_cell(r: &RowRead) -> bool {
+    let (Some(c), Some(x)) = (r.chosen, &r.readings) else {
+        return false;
+    };
+    x.mode == Mode::Split
+        && x.candidates.len() == 1
+        && x.candidates[c].iter().all(|cell| {
+            cell.value.is_some()
+                && cell
+                    .raw
+                    .is_some_and(|raw| raw.len() == 1 && raw.as_bytes()[0].is_ascii_digit())
+        })
+}
+
 /// A repair must agree with every identity of the table that reaches it: a repaired row in an
 /// identity that the final numbers break is withdrawn (ambiguous, with the identity named). A
-/// repair that only its own row could check is not trusted against a table that says otherwise.
+/// repair that only its own row could check is not trusted against a table that says otherwise
+/// — unless its run gives one digit per column (see [`one_digit_per_cell`]).
 pub(super) fn withdraw_inconsistent_repairs(
     reads: &mut [RowRead],
     identities: &[nianbao_vocab::Identity],
@@ -215,7 +234,10 @@ pub(super) fn withdraw_inconsistent_repairs(
             continue;
         }
         for r in reads.iter_mut() {
-            if repaired(r) && r.keys.iter().any(|k| id.keys().any(|x| x == *k)) {
+            if repaired(r)
+                && !one_digit_per_cell(r)
+                && r.keys.iter().any(|k| id.keys().any(|x| x == *k))
+            {
                 r.chosen = None;
                 r.settled_by_columns = false;
                 r.open_note = Some(format!(

@@ -148,8 +148,135 @@ fn fmt_reading(r: &[CellRead]) -> String {
         .join("|")
 }
 
+/// One row's complete set of readings as the reader enumerated them, before any choice among
+/// them: what the candidate-completeness property of the differential test checks (the true
+/// reading must be among them unless the enumeration was cut short).
+#[derive(Debug, Clone)]
+pub struct RowCandidates {
+    /// The row's cell keys, in column order (all 15 of part 四).
+    pub keys: Vec<&'static str>,
+    /// Every reading kept (the values, column by column; null for a blank cell).
+    pub candidates: Vec<Vec<Option<f64>>>,
+    /// The enumeration hit a budget: `candidates` is incomplete (and never chosen from).
+    pub truncated: bool,
+    /// How the readings were made.
+    pub mode: Mode,
+    /// Why there is no reading, when there is none.
+    pub note: Option<String>,
+}
+
+/// The readings of every row found, before the column identities choose among them.
+pub fn row_candidates(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Vec<RowCandidates> {
+    let Settled { reads, .. } = settle_rows(ctx, regions);
+    reads
+        .iter()
+        .filter_map(|r| {
+            let x = r.readings.as_ref()?;
+            // a row with no number under its label is read blank (see `emit_row`)
+            let candidates = if x.mode == Mode::Empty {
+                vec![vec![None; r.keys.len()]]
+            } else {
+                x.candidates
+                    .iter()
+                    .map(|c| c.iter().map(|c| c.value).collect())
+                    .collect()
+            };
+            Some(RowCandidates {
+                keys: r.keys.clone(),
+                candidates,
+                truncated: x.truncated,
+                mode: x.mode,
+                note: x.note.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The rows of the three tables, each with its reading chosen where the evidence settles it.
+struct Settled<'a> {
+    reads: Vec<RowRead<'a>>,
+    findings: Vec<Finding>,
+    other: OtherRows,
+    identities: &'static [nianbao_vocab::Identity],
+}
+
+/// Reads every row and settles what the rows and the column identities settle. A part 三 that
+/// showed no stray column (read with no surplus), whose rows run their digits together, and
+/// whose readings then fit no combination of the identities (or whose only readings break
+/// them, or whose combinations were too many to search) may hide a stray column in every row's
+/// run: it is read again allowing one (a superset of the readings) and settled again.
+fn settle_rows<'a>(ctx: &Ctx<'a>, regions: &HashMap<Section, Option<Region>>) -> Settled<'a> {
+    let v = Vocabulary::get();
+    let settle = |s3_surplus: Option<usize>| {
+        let (mut reads, findings, other, used) = read_all_rows(ctx, regions, s3_surplus);
+        let identities = v.identities(ctx.template, other);
+        resolve_with_columns(&mut reads, identities);
+        withdraw_inconsistent_repairs(&mut reads, identities);
+        (
+            Settled {
+                reads,
+                findings,
+                other,
+                identities,
+            },
+            used,
+        )
+    };
+    let (first, used) = settle(None);
+    let s3 = |r: &&RowRead| r.row.section == Section::S3;
+    let runs = first.reads.iter().filter(s3).any(|r| {
+        r.readings.as_ref().is_some_and(|x| {
+            matches!(x.mode, Mode::Split | Mode::Insert | Mode::Drop) && x.found > 0
+        })
+    });
+    let unfit = first.reads.iter().filter(s3).any(|r| {
+        r.chosen.is_none()
+            && r.open_note.as_deref().is_some_and(|n| {
+                n.starts_with("no combination")
+                    || n.starts_with("its only reading")
+                    || n.starts_with("too many combinations")
+            })
+    });
+    if used == 0 && runs && unfit {
+        settle(Some(1)).0
+    } else {
+        first
+    }
+}
+
 /// Reads the three tables.
 pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tables {
+    let Settled {
+        reads,
+        mut findings,
+        other,
+        identities,
+    } = settle_rows(ctx, regions);
+
+    // Emit cells.
+    let mut cells = Vec::new();
+    for r in &reads {
+        emit_row(ctx, r, &mut cells, &mut findings, other);
+    }
+    amounts_in_yuan(ctx, regions, &mut cells, &mut findings);
+    infer_blanks(&mut cells, identities, &mut findings);
+    report_blanks(&cells, &mut findings);
+    Tables {
+        cells,
+        findings,
+        other,
+    }
+}
+
+/// Every row of the three tables with its readings (none chosen yet), the findings of
+/// reading, how （六）其他处理 was given, and the stray cells part 三's rows were read with
+/// (`s3_surplus`: that many, instead of what the table shows).
+fn read_all_rows<'a>(
+    ctx: &Ctx<'a>,
+    regions: &HashMap<Section, Option<Region>>,
+    s3_surplus: Option<usize>,
+) -> (Vec<RowRead<'a>>, Vec<Finding>, OtherRows, usize) {
+    let mut used = 0;
     let v = Vocabulary::get();
     let t = ctx.template;
     let mut findings = Vec::new();
@@ -170,27 +297,25 @@ pub fn read_tables(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Tab
             Some(region) if section == Section::S4 => {
                 read_s4(ctx, region, &rows, &mut reads, &mut findings);
             }
-            Some(region) => read_rows(ctx, section, region, &rows, &mut reads, &mut findings),
+            Some(region) => {
+                let forced = s3_surplus.filter(|_| section == Section::S3);
+                let u = read_rows(
+                    ctx,
+                    section,
+                    region,
+                    &rows,
+                    forced,
+                    &mut reads,
+                    &mut findings,
+                );
+                if section == Section::S3 {
+                    used = u;
+                }
+            }
         }
     }
     let other = other_rows(t, &mut reads, &mut findings);
-    let identities = v.identities(t, other);
-    resolve_with_columns(&mut reads, identities);
-    withdraw_inconsistent_repairs(&mut reads, identities);
-
-    // Emit cells.
-    let mut cells = Vec::new();
-    for r in &reads {
-        emit_row(ctx, r, &mut cells, &mut findings, other);
-    }
-    amounts_in_yuan(ctx, regions, &mut cells, &mut findings);
-    infer_blanks(&mut cells, identities, &mut findings);
-    report_blanks(&cells, &mut findings);
-    Tables {
-        cells,
-        findings,
-        other,
-    }
+    (reads, findings, other, used)
 }
 
 /// The rows of a table that is not there: null, `missing`.
@@ -224,13 +349,35 @@ fn read_s4<'a>(
         missing_rows(rows, t, reads);
         return;
     }
-    let readings = read_row_in(
-        &items,
-        &kinds_of(&keys),
-        &groups_for(section, keys.len()),
-        frame_of(ctx, &[&items]),
-        0,
-    );
+    let readings = match transposed_s4(ctx, region, rows) {
+        None => read_row_in(
+            &items,
+            &kinds_of(&keys),
+            &groups_for(section, keys.len()),
+            frame_of(ctx, &[&items]),
+            0,
+        ),
+        Some(Ok(placed)) => {
+            findings.push(Finding::new(
+                rule::COLUMN_ORDER,
+                "part 四 is printed transposed (a row per result, a column per proceeding); cells are placed by their labels",
+            ));
+            read_row_in(
+                &placed,
+                &kinds_of(&keys),
+                &groups_for(section, keys.len()),
+                Frame::Grid,
+                0,
+            )
+        }
+        Some(Err(why)) => {
+            findings.push(Finding::new(
+                rule::COLUMN_ORDER,
+                format!("part 四 is printed transposed (a row per result), but {why}; its cells are null"),
+            ));
+            no_reading(NOTE_COLUMN_ORDER, items.len())
+        }
+    };
     let anchor = Some(Anchor {
         start: region.p_from,
         end: region.p_from,
@@ -241,20 +388,77 @@ fn read_s4<'a>(
     reads.push(rr);
 }
 
+/// Part 四 printed transposed: a row per result (结果维持 … 总计), a column per proceeding
+/// (行政复议, 未经复议直接起诉, 复议后起诉, in the header's order). `None` when it is not (no
+/// number stands between the first two result labels); else its 15 cells in template order,
+/// when every result row shows exactly one cell per proceeding, or why they cannot be placed.
+fn transposed_s4<'a>(
+    ctx: &Ctx<'a>,
+    region: Region,
+    rows: &[&'static RowDef],
+) -> Option<Result<Vec<Item<'a>>, String>> {
+    let v = Vocabulary::get();
+    let results: Vec<&nianbao_vocab::ColumnDef> = v.columns(ctx.template, Section::S4).collect();
+    let (from, to) = (region.p_from, region.p_to);
+    let find = |ms: &[&str], lo: usize, hi: usize| {
+        ms.iter().filter_map(|m| ctx.proj.find(m, lo, hi)).min()
+    };
+    let mut at: Vec<(usize, usize)> = Vec::new(); // (projection position, result column)
+    for (c, col) in results.iter().enumerate() {
+        at.push((find(&col.matches, from, to)?, c));
+    }
+    at.sort_unstable();
+    let tok = |p: usize| ctx.proj.tok_at(p, ctx.tokens.len());
+    let first_row = items_in(ctx, tok(at[0].0), tok(at[1].0));
+    if !first_row.iter().any(|i| i.kind == Kind::Num) {
+        return None;
+    }
+    // the proceedings' order, from the header before the first result label
+    let mut procs: Vec<(usize, usize)> = Vec::new();
+    for (p, r) in rows.iter().enumerate() {
+        match find(&r.matches, from, at[0].0) {
+            Some(x) => procs.push((x, p)),
+            None => return Some(Err(format!("the header does not name {}", r.label))),
+        }
+    }
+    procs.sort_unstable();
+    let n = results.len();
+    let mut placed: Vec<Option<Item<'a>>> = vec![None; rows.len() * n];
+    for (j, &(p, c)) in at.iter().enumerate() {
+        let end = at.get(j + 1).map_or(region.t_to, |&(q, _)| tok(q));
+        let mut cells = items_in(ctx, tok(p), end);
+        while cells.len() > procs.len() && cells.last().is_some_and(|i| i.kind == Kind::Empty) {
+            cells.pop();
+        }
+        if cells.len() != procs.len() || cells.iter().any(|i| i.glued || i.dash) {
+            return Some(Err(format!(
+                "the row {} does not show one cell per proceeding",
+                results[c].label
+            )));
+        }
+        for (cell, &(_, proc)) in cells.into_iter().zip(&procs) {
+            placed[proc * n + c] = Some(cell);
+        }
+    }
+    placed.into_iter().collect::<Option<Vec<_>>>().map(Ok)
+}
+
 /// A table read row by row (parts 二 and 三): each row's label found, the numbers up to the
 /// next label read into its columns (again with a stray column's surplus when some row shows
-/// one).
+/// one, or with `forced` surplus cells). Returns the surplus the rows were read with.
 fn read_rows<'a>(
     ctx: &Ctx<'a>,
     section: Section,
     region: Region,
     rows: &[&'static RowDef],
+    forced: Option<usize>,
     reads: &mut Vec<RowRead<'a>>,
     findings: &mut Vec<Finding>,
-) {
+) -> usize {
     let (v, t) = (Vocabulary::get(), ctx.template);
     let anchors = find_anchors(ctx.proj, region.p_from, region.p_to, rows);
     let mut bounds: Vec<usize> = anchors.iter().flatten().map(|a| a.start).collect();
+    let mut order = ColumnOrder::Standard;
     if section == Section::S3 {
         for g in ["本年度办理结果", "不予公开", "无法提供", "不予处理"] {
             if let Some(p) = ctx.proj.find(g, region.p_from, region.p_to) {
@@ -262,6 +466,7 @@ fn read_rows<'a>(
             }
         }
         check_s3_header(ctx, region, &anchors, findings);
+        order = s3_column_order(ctx, region, &anchors);
         check_group_headings(ctx, rows, &anchors, findings);
     }
     bounds.sort_unstable();
@@ -299,25 +504,85 @@ fn read_rows<'a>(
             .at_row("（六）其他处理"),
         );
     }
+    // Part 二's 规章 and 规范性文件 rows under the other format's column header: the
+    // document's three numbers are not the template's three quantities.
+    let foreign_s2 = if section == Section::S2 {
+        s2_foreign_columns(ctx, region)
+    } else {
+        Vec::new()
+    };
+    for (keys, header) in &foreign_s2 {
+        let labels: Vec<&str> = rows
+            .iter()
+            .filter(|r| keys.contains(&r.key))
+            .map(|r| r.label)
+            .collect();
+        findings.push(
+            Finding::new(
+                rule::MIXED_TEMPLATE,
+                format!(
+                    "part 二: {} given under the columns {header} of the other format; their cells are null",
+                    labels.join("、")
+                ),
+            )
+            .at_row(labels.first().copied().unwrap_or("")),
+        );
+    }
+    match &order {
+        ColumnOrder::Standard => {}
+        ColumnOrder::Printed(perm) => {
+            let labels: Vec<&str> = perm
+                .iter()
+                .filter_map(|&i| v.columns(t, Section::S3).nth(i).map(|c| c.label))
+                .collect();
+            findings.push(Finding::new(
+                rule::COLUMN_ORDER,
+                format!(
+                    "part 三: the header prints the columns in the order {}; cells are placed by their header",
+                    labels.join("、")
+                ),
+            ));
+        }
+    }
+    // A text table whose rows that do not start with an empty cell show no more cells than
+    // columns has no stray column: a row that starts with one and then shows exactly one cell
+    // per column has a label spanning two columns (the real template's 一、二、四 rows).
+    let no_excess_elsewhere = frame == Frame::Text
+        && rows.iter().zip(&row_items).all(|(r, items)| {
+            items.as_ref().is_none_or(|items| {
+                items.first().is_some_and(|i| i.kind == Kind::Empty)
+                    || cells_to_last_value(items) <= v.row_keys(t, r).len()
+            })
+        });
     let read = |surplus: usize| -> Vec<Option<Readings>> {
         rows.iter()
             .zip(&row_items)
             .map(|(r, items)| {
                 items.as_ref().map(|items| {
+                    if foreign_s2.iter().any(|(keys, _)| keys.contains(&r.key)) {
+                        return no_reading(NOTE_FOREIGN_COLUMNS, items.len());
+                    }
                     if items_2021 && r.key == "other_processing" {
-                        return Readings {
-                            mode: Mode::Drop,
-                            candidates: vec![],
-                            note: Some(
-                                "the document gives the 2021 format's three items instead of this row"
-                                    .into(),
-                            ),
-                            found: items.len(),
-                            truncated: false,
-                            excess: 0,
-                        };
+                        return no_reading(NOTE_2021_ITEMS, items.len());
                     }
                     let keys = v.row_keys(t, r);
+                    let placed;
+                    let items = match &order {
+                        ColumnOrder::Standard => items,
+                        ColumnOrder::Printed(perm) => match placed_by_header(items, perm) {
+                            Some(p) => {
+                                placed = p;
+                                &placed
+                            }
+                            None => return no_reading(NOTE_COLUMN_ORDER, items.len()),
+                        },
+                    };
+                    // (the empty cell a spanning label left is not a cell of the row)
+                    let items = if no_excess_elsewhere && spans_own_label(items, keys.len()) {
+                        &items[1..]
+                    } else {
+                        items
+                    };
                     read_row_in(
                         items,
                         &kinds_of(keys),
@@ -329,9 +594,11 @@ fn read_rows<'a>(
             })
             .collect()
     };
-    let mut all_readings = read(0);
-    if let Some(s) = stray_surplus(&all_readings) {
+    let mut all_readings = read(forced.unwrap_or(0));
+    let mut used = forced.unwrap_or(0);
+    if let Some(s) = stray_surplus(&all_readings).filter(|_| forced.is_none()) {
         all_readings = read(s);
+        used = s;
     }
     for ((r, a), readings) in rows.iter().zip(&anchors).zip(all_readings) {
         if let Some(a) = a.filter(|a| a.garbled) {
@@ -339,6 +606,112 @@ fn read_rows<'a>(
         }
         reads.push(row_read(v, t, r, *a, readings));
     }
+    used
+}
+
+/// Why a 2019-format row 其他处理 has no reading when the 2021 items are given instead.
+pub(crate) const NOTE_2021_ITEMS: &str =
+    "the document gives the 2021 format's three items instead of this row";
+/// Why a part 二 row under the other format's columns has no reading.
+pub(crate) const NOTE_FOREIGN_COLUMNS: &str =
+    "the document gives this row under the other format's columns";
+
+/// How many cells a row shows up to its last value.
+fn cells_to_last_value(items: &[Item<'_>]) -> usize {
+    items
+        .iter()
+        .rposition(|i| i.kind != Kind::Empty)
+        .map_or(0, |p| p + 1)
+}
+
+/// A text row that starts with one empty cell and then shows exactly one cell per column, every
+/// cell a plain number or blank (no run): the empty cell is what a label spanning two columns
+/// left.
+fn spans_own_label(items: &[Item<'_>], k: usize) -> bool {
+    items.first().is_some_and(|i| i.kind == Kind::Empty)
+        && items.get(1).is_some_and(|i| i.kind != Kind::Empty)
+        && cells_to_last_value(items) == k + 1
+        && !items.iter().any(|i| i.glued || i.dash)
+}
+
+/// Why a part 三 row has no reading when its columns are printed in another order and its
+/// cells are not one per column.
+pub(crate) const NOTE_COLUMN_ORDER: &str =
+    "the header prints the columns in another order, and the row's cells are not one per column";
+
+/// A row the document gives but that is not read (`note` says why): null, `ambiguous`.
+fn no_reading<'a>(note: &str, found: usize) -> Readings<'a> {
+    Readings {
+        mode: Mode::Drop,
+        candidates: vec![],
+        note: Some(note.into()),
+        found,
+        truncated: false,
+        excess: 0,
+    }
+}
+
+/// A row's items put into the template's column order (`perm[i]`: the template column of
+/// printed column `i`), when the row shows exactly one cell per column and no run of digits
+/// (trailing empty cells beyond the columns are tabs, not cells); `None` otherwise.
+fn placed_by_header<'a>(items: &[Item<'a>], perm: &[usize]) -> Option<Vec<Item<'a>>> {
+    let k = perm.len();
+    let mut cells: &[Item<'a>] = items;
+    while cells.len() > k && cells.last().is_some_and(|i| i.kind == Kind::Empty) {
+        cells = &cells[..cells.len() - 1];
+    }
+    if cells.len() != k
+        || cells.iter().any(|i| {
+            i.glued || i.dash || i.digits.is_some_and(|d| d.len() > 1 && d.starts_with('0'))
+        })
+    {
+        return None;
+    }
+    let mut out: Vec<Option<Item<'a>>> = vec![None; k];
+    for (i, it) in cells.iter().enumerate() {
+        out[perm[i]] = Some(it.clone());
+    }
+    out.into_iter().collect()
+}
+
+/// Part 二's rows given under the other format's column header, with that header: 规章 and
+/// 规范性文件 under 本年新制作数量 / 本年新公开数量 / 对外公开总数量 in a 2021-format report (or
+/// under 本年制发件数 / 本年废止件数 / 现行有效件数 in a 2019-format one), and in a 2021-format
+/// report the rows 行政许可 … under 上一年项目数量 / 本年增/减 (with 行政事业性收费 too when no
+/// 收费金额 column is named). The report's own columns named as well leave the rows alone.
+fn s2_foreign_columns(
+    ctx: &Ctx<'_>,
+    region: Region,
+) -> Vec<(&'static [&'static str], &'static str)> {
+    let has = |ws: &[&str]| {
+        ws.iter()
+            .any(|w| ctx.proj.find(w, region.p_from, region.p_to).is_some())
+    };
+    const DOCS: &[&str] = &["regulation", "normative_document"];
+    const ITEMS: &[&str] = &["licensing", "punishment", "enforcement"];
+    const FEE: &[&str] = &["admin_fee"];
+    let y2019 = ["新制作", "新公开", "对外公开总"];
+    let y2021 = ["制发件", "废止件", "有效件数"];
+    let mut out = Vec::new();
+    match ctx.template {
+        Template::Y2021 => {
+            if has(&y2019) && !has(&y2021) {
+                out.push((DOCS, "本年新制作数量 / 本年新公开数量 / 对外公开总数量"));
+            }
+            if has(&["上一年项目", "本年增"]) {
+                out.push((ITEMS, "上一年项目数量 / 本年增/减 / 处理决定数量"));
+                if !has(&["收费金额"]) {
+                    out.push((FEE, "上一年项目数量 / 本年增/减"));
+                }
+            }
+        }
+        Template::Y2019 => {
+            if has(&y2021) && !has(&y2019) {
+                out.push((DOCS, "本年制发件数 / 本年废止件数 / 现行有效件数"));
+            }
+        }
+    }
+    out
 }
 
 /// Where a table's rows come from: grid cells, or text (whose labels may span two columns).
@@ -399,7 +772,10 @@ fn stray_surplus(all_readings: &[Option<Readings>]) -> Option<usize> {
                     x.mode != Mode::Empty
                         && x.candidates.is_empty()
                         && !x.truncated
-                        && x.note.as_deref().is_none_or(|n| !n.contains("2021 format"))
+                        && !matches!(
+                            x.note.as_deref(),
+                            Some(NOTE_2021_ITEMS | NOTE_FOREIGN_COLUMNS | NOTE_COLUMN_ORDER)
+                        )
                 })
                 .then_some(1)
         })

@@ -24,6 +24,10 @@ pub(crate) struct Tally {
     pub inferred: usize,
     /// Documents whose agency, year or template differ from the truth.
     pub meta_wrong: usize,
+    /// Rows found whose readings were enumerated completely (not cut short by a budget).
+    pub rows_complete: usize,
+    /// Of those, rows whose true reading is not among the readings (must be 0).
+    pub rows_missed: usize,
 }
 
 impl Tally {
@@ -36,6 +40,8 @@ impl Tally {
         self.wrong += o.wrong;
         self.inferred += o.inferred;
         self.meta_wrong += o.meta_wrong;
+        self.rows_complete += o.rows_complete;
+        self.rows_missed += o.rows_missed;
     }
 }
 
@@ -54,18 +60,108 @@ pub(crate) struct Wrong {
     pub status: &'static str,
 }
 
+/// A row whose complete set of readings lacks the true reading, for the failure message.
+#[derive(Debug, Clone)]
+pub(crate) struct Missed {
+    /// Document name.
+    pub doc: String,
+    /// The row's first cell key.
+    pub key: String,
+    /// The true reading (`_` for a cell not printed).
+    pub want: String,
+    /// How many readings there were, and the first few.
+    pub got: String,
+}
+
+fn fmt_reading(r: &[Option<f64>]) -> String {
+    r.iter()
+        .map(|v| v.map_or_else(|| "_".to_owned(), |v| v.to_string()))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// The candidate-completeness property, apart from what is finally chosen: for every row the
+/// reader found and enumerated completely, the true reading (the printed cells' values, null
+/// for the cells not printed) is among its readings. Returns the rows checked and the misses.
+pub(crate) fn complete_rows(d: &AdvDoc, doc: &nianbao_extract::Document) -> (usize, Vec<Missed>) {
+    let mut checked = 0;
+    let mut missed = Vec::new();
+    for row in nianbao_normalize::row_candidates(doc) {
+        // a budget cut the search short: the row is never chosen from (it stays ambiguous)
+        if row.truncated {
+            continue;
+        }
+        // the 2019 row 其他处理 of a report that gives the 2021 items instead: not stated
+        if row.candidates.is_empty()
+            && row
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("2021 format"))
+        {
+            continue;
+        }
+        // (value, printed) of each cell
+        let Some(want) = row
+            .keys
+            .iter()
+            .map(|k| d.truth.get(*k).map(|v| (*v, d.shown.contains(*k))))
+            .collect::<Option<Vec<(f64, bool)>>>()
+        else {
+            continue;
+        };
+        checked += 1;
+        let same = |c: &Vec<Option<f64>>| {
+            c.len() == want.len()
+                && c.iter().zip(&want).all(|(got, &(v, printed))| match got {
+                    Some(g) => (g - v).abs() < 1e-6,
+                    // a cell not printed may be read blank (or as its true value: a dash as 0)
+                    None => !printed,
+                })
+        };
+        if !row.candidates.iter().any(same) {
+            missed.push(Missed {
+                doc: d.name.clone(),
+                key: row.keys[0].to_owned(),
+                want: fmt_reading(
+                    &want
+                        .iter()
+                        .map(|&(v, printed)| printed.then_some(v))
+                        .collect::<Vec<_>>(),
+                ),
+                got: format!(
+                    "{} readings ({:?}): {}",
+                    row.candidates.len(),
+                    row.mode,
+                    row.candidates
+                        .iter()
+                        .take(3)
+                        .map(|c| fmt_reading(c))
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                ),
+            });
+        }
+    }
+    (checked, missed)
+}
+
 /// Reads one document and adds its counts.
 pub(crate) fn check(
     d: &AdvDoc,
     tallies: &mut BTreeMap<(String, String), Tally>,
     wrongs: &mut Vec<Wrong>,
+    misses: &mut Vec<Missed>,
 ) {
     let doc = nianbao_extract::read(&d.bytes).expect("adversarial documents decode");
     let report = normalize(&doc, Source::default());
+    let (rows_complete, missed) = complete_rows(d, &doc);
     let mut t = Tally {
         docs: 1,
+        rows_complete,
+        rows_missed: missed.len(),
         ..Tally::default()
     };
+    misses.extend(missed);
     for (key, want) in &d.truth {
         let Some(c) = report.cell(key) else { continue };
         let shown = d.shown.contains(key);
@@ -113,17 +209,20 @@ pub(crate) fn merge(
     }
 }
 
-/// Reads documents `0..n` of a seed on every core; returns the counts, the wrong values and
-/// the slowest documents (seconds, name).
-#[allow(clippy::type_complexity)]
-pub(crate) fn run(
-    seed: u64,
-    n: usize,
-) -> (
-    BTreeMap<(String, String), Tally>,
-    Vec<Wrong>,
-    Vec<(f64, String)>,
-) {
+/// What a run found.
+pub(crate) struct Run {
+    /// Counts per (layout, damage).
+    pub tallies: BTreeMap<(String, String), Tally>,
+    /// Wrong values.
+    pub wrongs: Vec<Wrong>,
+    /// Rows whose complete readings lack the truth.
+    pub misses: Vec<Missed>,
+    /// The slowest documents (seconds, name).
+    pub slow: Vec<(f64, String)>,
+}
+
+/// Reads documents `0..n` of a seed on every core.
+pub(crate) fn run(seed: u64, n: usize) -> Run {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<_> = std::thread::scope(|s| {
@@ -132,6 +231,7 @@ pub(crate) fn run(
                 s.spawn(|| {
                     let mut tallies = BTreeMap::new();
                     let mut wrongs = Vec::new();
+                    let mut misses = Vec::new();
                     let mut slow: Vec<(f64, String)> = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -140,12 +240,12 @@ pub(crate) fn run(
                         }
                         let d = generate(seed, i);
                         let t0 = std::time::Instant::now();
-                        check(&d, &mut tallies, &mut wrongs);
+                        check(&d, &mut tallies, &mut wrongs, &mut misses);
                         slow.push((t0.elapsed().as_secs_f64(), d.name.clone()));
                         slow.sort_by(|a, b| b.0.total_cmp(&a.0));
                         slow.truncate(5);
                     }
-                    (tallies, wrongs, slow)
+                    (tallies, wrongs, misses, slow)
                 })
             })
             .collect();
@@ -156,22 +256,30 @@ pub(crate) fn run(
     });
     let mut tallies = BTreeMap::new();
     let mut wrongs = Vec::new();
+    let mut misses = Vec::new();
     let mut slow = Vec::new();
-    for (t, w, s) in results {
+    for (t, w, m, s) in results {
         merge(&mut tallies, t);
         wrongs.extend(w);
+        misses.extend(m);
         slow.extend(s);
     }
     wrongs.sort_by(|a: &Wrong, b: &Wrong| (&a.doc, &a.key).cmp(&(&b.doc, &b.key)));
+    misses.sort_by(|a: &Missed, b: &Missed| (&a.doc, &a.key).cmp(&(&b.doc, &b.key)));
     slow.sort_by(|a, b| b.0.total_cmp(&a.0));
     slow.truncate(5);
-    (tallies, wrongs, slow)
+    Run {
+        tallies,
+        wrongs,
+        misses,
+        slow,
+    }
 }
 
 /// The table of ACCURACY.md.
 pub(crate) fn table(tallies: &BTreeMap<(String, String), Tally>) -> String {
     let mut s = String::from(
-        "| layout | damage | docs | printed cells | wrong | recovered | ambiguous | inferred blanks | metadata wrong |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| layout | damage | docs | printed cells | wrong | recovered | ambiguous | inferred blanks | metadata wrong | rows enumerated | truth not among readings |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let pct = |a: usize, b: usize| {
         if b == 0 {
@@ -182,14 +290,16 @@ pub(crate) fn table(tallies: &BTreeMap<(String, String), Tally>) -> String {
     };
     for ((layout, damage), t) in tallies {
         s.push_str(&format!(
-            "| {layout} | {damage} | {} | {} | **{}** | {} | {} | {} | {} |\n",
+            "| {layout} | {damage} | {} | {} | **{}** | {} | {} | {} | {} | {} | **{}** |\n",
             t.docs,
             t.shown,
             t.wrong,
             pct(t.recovered, t.shown),
             pct(t.ambiguous, t.shown),
             t.inferred,
-            t.meta_wrong
+            t.meta_wrong,
+            t.rows_complete,
+            t.rows_missed
         ));
     }
     s
