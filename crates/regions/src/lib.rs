@@ -118,6 +118,97 @@ fn short_name(full: &str) -> Option<&str> {
     full.strip_suffix('省').or_else(|| full.strip_suffix('市'))
 }
 
+/// The nationalities named in autonomous divisions' names, longest first where one is the
+/// start of another (土家 before 土).
+const NATIONALITIES: [&str; 55] = [
+    "蒙古",
+    "维吾尔",
+    "布依",
+    "朝鲜",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傈僳",
+    "高山",
+    "拉祜",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "达斡尔",
+    "仫佬",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+    "回",
+    "藏",
+    "苗",
+    "彝",
+    "壮",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "傣",
+    "黎",
+    "佤",
+    "畲",
+    "水",
+    "土",
+    "羌",
+    "怒",
+    "京",
+];
+
+/// The short form of an autonomous county, prefecture or banner: the place name before the
+/// nationalities, with 县, 州 or 旗 (河南蒙古族自治县 → 河南县, 紫云苗族布依族自治县 → 紫云县,
+/// 巴里坤哈萨克自治县 → 巴里坤县; 东乡族自治县 → 东乡县).
+fn autonomous_short(name: &str) -> Option<String> {
+    let (rest, unit) = [("自治县", "县"), ("自治州", "州"), ("自治旗", "旗")]
+        .iter()
+        .find_map(|(suffix, unit)| name.strip_suffix(suffix).map(|r| (r, *unit)))?;
+    let mut stem = rest;
+    let mut last = "";
+    loop {
+        let next = NATIONALITIES.iter().find_map(|n| {
+            stem.strip_suffix(&format!("{n}族") as &str)
+                .or_else(|| {
+                    (n.chars().count() >= 2)
+                        .then(|| stem.strip_suffix(n))
+                        .flatten()
+                })
+                .map(|r| (r, *n))
+        });
+        match next {
+            Some((r, n)) => {
+                stem = r;
+                last = n;
+            }
+            None => break,
+        }
+    }
+    let stem = if stem.is_empty() { last } else { stem };
+    (stem.chars().count() >= 2).then(|| format!("{stem}{unit}"))
+}
+
 impl Divisions {
     /// The table shipped with the crate (parsed once).
     pub fn get() -> &'static Divisions {
@@ -163,6 +254,14 @@ impl Divisions {
                 if let Some(s) = short_name(d.name) {
                     by_name.entry(s).or_default().push((i, Via::Short));
                 }
+            }
+        }
+        // the short forms of autonomous divisions (河南蒙古族自治县 → 河南县, 海南藏族自治州 →
+        // 海南州), before the old 县 names: 宽城县 is 宽城满族自治县, not 长春市宽城区
+        for (i, d) in all.iter().enumerate() {
+            if let Some(short) = autonomous_short(d.name) {
+                let key: &'static str = Box::leak(short.into_boxed_str());
+                by_name.entry(key).or_default().push((i, Via::Short));
             }
         }
         // old 县 names of counties that became districts or cities, when the 县 name is not
@@ -266,6 +365,11 @@ impl Divisions {
                 let from = chars[k].0;
                 let to = chars.get(k + n).map_or(text.len(), |c| c.0);
                 if let Some(hits) = self.by_name.get(&text[from..to]) {
+                    // a name followed by 街道 is a subdistrict's (中山市东区街道), not the
+                    // county of that name (攀枝花市东区)
+                    if text[to..].starts_with("街道") {
+                        break;
+                    }
                     found = Some((n, &text[from..to], hits));
                     break;
                 }
@@ -699,10 +803,12 @@ pub fn agency_key(agency: &str, region: &Region) -> String {
     if let Some(at) = at {
         let ours = |m: &Mention| m.cands.iter().any(|&(i, _)| d.is_ancestor_or_self(i, at));
         // leading division names of the region, then bracketed ones (…(乌鲁木齐市头屯河区)…)
+        // (a state-level new area is not dropped: 兰州新区财政局 is not 兰州市财政局)
+        let new_area = |m: &Mention| m.name.ends_with("新区");
         loop {
             let ms = d.mentions(&name);
             match ms.first() {
-                Some(m) if m.start == 0 && ours(m) => name.drain(..m.end),
+                Some(m) if m.start == 0 && ours(m) && !new_area(m) => name.drain(..m.end),
                 _ => break,
             };
         }
@@ -925,6 +1031,125 @@ mod tests {
             agency_key("国家统计局（ＡＢ）", &Region::default()),
             "国家统计局"
         );
+    }
+
+    /// Issue 28.1–28.3: autonomous divisions' short forms, the old-name rule, new areas.
+    #[test]
+    fn short_forms_of_autonomous_divisions_and_new_areas() {
+        assert_eq!(
+            autonomous_short("河南蒙古族自治县").as_deref(),
+            Some("河南县")
+        );
+        assert_eq!(
+            autonomous_short("紫云苗族布依族自治县").as_deref(),
+            Some("紫云县")
+        );
+        assert_eq!(
+            autonomous_short("巴里坤哈萨克自治县").as_deref(),
+            Some("巴里坤县")
+        );
+        assert_eq!(autonomous_short("东乡族自治县").as_deref(), Some("东乡县"));
+        assert_eq!(
+            autonomous_short("长阳土家族自治县").as_deref(),
+            Some("长阳县")
+        );
+        assert_eq!(
+            autonomous_short("海南藏族自治州").as_deref(),
+            Some("海南州")
+        );
+        assert_eq!(
+            autonomous_short("莫力达瓦达斡尔族自治旗").as_deref(),
+            Some("莫力达瓦旗")
+        );
+        assert_eq!(autonomous_short("淮安市"), None);
+        let province = |names: &[&str]| by_names(names).region.province;
+        assert_eq!(province(&["河南县科学技术局"]), Some("青海省"));
+        assert_eq!(province(&["青海省河南县科学技术局"]), Some("青海省"));
+        assert_eq!(province(&["海南州财政局"]), Some("青海省"));
+        assert_eq!(province(&["紫云县教育局"]), Some("贵州省"));
+        assert_eq!(province(&["民和县人民政府"]), Some("青海省"));
+        assert_eq!(province(&["中山市东区街道办事处"]), Some("广东省"));
+        // every autonomous division's short form names it (or stays open), never another
+        // province's division
+        let d = Divisions::get();
+        let mut wrong = Vec::new();
+        for (i, div) in d.all().iter().enumerate() {
+            let Some(short) = autonomous_short(div.name) else {
+                continue;
+            };
+            let r = by_names(&[&format!("{short}财政局")]).region;
+            let want = d.region_of(i);
+            if r.province.is_some() && r.province != want.province {
+                wrong.push(format!(
+                    "{short}: {:?} instead of {:?}",
+                    r.province, want.province
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:?}");
+        // 宽城县 (河北) and 长春市宽城区 are two agencies
+        let key = |name: &str| {
+            agency_key(
+                name,
+                &resolve(&Evidence {
+                    names: &[name],
+                    ..Evidence::default()
+                })
+                .region,
+            )
+        };
+        assert_ne!(key("宽城县科学技术局"), key("长春市宽城区科学技术局"));
+        assert_ne!(key("东乡县科学技术局"), key("抚州市东乡区科学技术局"));
+        // a new area's departments are not the city's
+        assert_ne!(key("兰州新区财政局"), key("兰州市财政局"));
+        assert_ne!(key("赣江新区市场监督管理局"), key("江西省市场监督管理局"));
+    }
+
+    /// Issue 28's differential test for identities: an agency named after every division of
+    /// the table (full name, and the short form of autonomous ones) resolves to that division
+    /// or to one of its ancestors (left open), never to another division; and two divisions
+    /// that resolve never share a key.
+    #[test]
+    fn every_division_named_in_an_agency_resolves_to_itself_or_stays_open() {
+        let d = Divisions::get();
+        let mut wrong = Vec::new();
+        let mut keys: FastMap<String, usize> = FastMap::default();
+        let mut merged = Vec::new();
+        for (i, div) in d.all().iter().enumerate() {
+            let names = std::iter::once(div.name.to_owned()).chain(autonomous_short(div.name));
+            for name in names {
+                let agency = format!("{name}财政局");
+                let r = by_names(&[&agency]).region;
+                let Some(code) = r.adcode else { continue };
+                let at = d.by_code[code];
+                if !d.is_ancestor_or_self(at, i) {
+                    wrong.push(format!("{agency}: {code} instead of {}", div.adcode));
+                    continue;
+                }
+                if at == i {
+                    let k = agency_key(&agency, &r);
+                    if let Some(&j) = keys.get(&k) {
+                        if j != i {
+                            merged.push(format!("{agency} and {}: {k}", d.all[j].name));
+                        }
+                    }
+                    keys.insert(k, i);
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} wrong: {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(20)]
+        );
+        assert!(
+            merged.is_empty(),
+            "{} merged: {:?}",
+            merged.len(),
+            &merged[..merged.len().min(20)]
+        );
+        assert!(keys.len() > 3000, "{}", keys.len());
     }
 
     #[test]
