@@ -966,6 +966,28 @@ fn cases() -> Vec<Case> {
         ],
         &[],
     ));
+    // 28.9: a city's summary report (titled by the division alone) and its government's own
+    // report are two series.
+    v.push(meta_case(
+        "issue28_09_summary_report.txt",
+        titled("淮安市2024年政府信息公开工作年度报告"),
+        &[
+            ("agency", Some("淮安市")),
+            ("scope", Some("汇总")),
+            ("agency_key", Some("320800:汇总")),
+        ],
+        &[],
+    ));
+    v.push(meta_case(
+        "issue28_09_own_report.txt",
+        titled("淮安市人民政府2024年政府信息公开工作年度报告"),
+        &[
+            ("agency", Some("淮安市人民政府")),
+            ("scope", Some("本级")),
+            ("agency_key", Some("320800:政府")),
+        ],
+        &[],
+    ));
     // 28.11: the signing date, not a related link's date after the article.
     v.push(meta_case(
         "issue28_11_related_links_after_signing.txt",
@@ -1025,6 +1047,7 @@ fn every_regression_case_is_right_or_null_with_a_finding() {
             for f in [
                 "agency",
                 "agency_in_title",
+                "scope",
                 "published_on",
                 "template",
                 "status",

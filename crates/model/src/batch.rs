@@ -123,6 +123,7 @@ fn make_reports_schema() -> SchemaRef {
         f("layout", DataType::Utf8, true, "How the tables appear in the text: tabbed, piped, pdf_text, cell_per_line, flattened, grid (HTML/DOCX table cells), prose, ocr (scanned pages read by OCR)."),
         f("agency", DataType::Utf8, true, "The agency, full name as the report states it."),
         f("agency_in_title", DataType::Utf8, true, "The agency as the title words it, when that differs from `agency` (e.g. an abbreviation); else null."),
+        f("scope", DataType::Utf8, true, "本级 (the agency's own report) or 汇总 (a division's summary over all its agencies: titled by the division alone, e.g. 淮安市2023年政府信息公开工作年度报告, or with 全市 / 汇总); a summary has its own `agency_key` (`CODE:汇总`). Null when no agency is known."),
     ];
     fields.extend(agency_fields());
     fields.extend(vec![
@@ -358,6 +359,7 @@ pub fn reports_batch_rows<'a>(
     let mut layout = StringBuilder::new();
     let mut agency = StringBuilder::new();
     let mut agency_t = StringBuilder::new();
+    let mut scope = StringBuilder::new();
     let mut agency_cols = AgencyColumns::default();
     let mut year = Int32Builder::new();
     let mut template = StringBuilder::new();
@@ -380,6 +382,7 @@ pub fn reports_batch_rows<'a>(
         layout.append_option(r.layout.map(Layout::as_str));
         agency.append_option(r.agency.as_deref());
         agency_t.append_option(r.agency_in_title.as_deref());
+        scope.append_option(r.scope.map(crate::Scope::as_str));
         agency_cols.append(r);
         year.append_option(r.report_year);
         template.append_option(r.template.map(|t| t.as_str()));
@@ -402,6 +405,7 @@ pub fn reports_batch_rows<'a>(
         Arc::new(layout.finish()),
         Arc::new(agency.finish()),
         Arc::new(agency_t.finish()),
+        Arc::new(scope.finish()),
     ];
     columns.extend(agency_cols.finish());
     columns.extend::<[ArrayRef; 10]>([
@@ -629,5 +633,13 @@ mod tests {
             assert_eq!(Layout::from_name(l.as_str()), Some(l));
         }
         assert_eq!(Format::from_name("rtf"), None);
+        let scope = about("scope");
+        for s in crate::Scope::ALL {
+            assert!(
+                scope.contains(s.as_str()),
+                "{s:?} is not described: {scope}"
+            );
+            assert_eq!(crate::Scope::from_name(s.as_str()), Some(s));
+        }
     }
 }

@@ -18,4 +18,6 @@
 pub mod batch;
 pub mod model;
 
-pub use model::{Cell, CellStatus, Finding, Format, Layout, Prose, Report, ReportStatus, Source};
+pub use model::{
+    Cell, CellStatus, Finding, Format, Layout, Prose, Report, ReportStatus, Scope, Source,
+};

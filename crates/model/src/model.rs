@@ -280,6 +280,34 @@ impl Format {
     }
 }
 
+/// Whose report it is: the `scope` column (issue 28.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// The agency's own report (本级).
+    Own,
+    /// A division's summary over all its agencies (汇总): titled by the division alone
+    /// (`淮安市2023年政府信息公开工作年度报告`) or as 全市 / 汇总.
+    Summary,
+}
+
+impl Scope {
+    /// Every scope, in declaration order.
+    pub const ALL: [Scope; 2] = [Scope::Own, Scope::Summary];
+
+    /// The value written to the `scope` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Own => "本级",
+            Scope::Summary => "汇总",
+        }
+    }
+
+    /// The scope a `scope` value names.
+    pub fn from_name(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 /// How a document's tables appear in its text: the `layout` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Layout {
@@ -351,6 +379,8 @@ pub struct Report {
     pub agency: Option<String>,
     /// The agency as the title words it, when that differs from `agency`.
     pub agency_in_title: Option<String>,
+    /// The agency's own report or a division's summary; `None` when no agency is known.
+    pub scope: Option<Scope>,
     /// The year the report covers.
     pub report_year: Option<i32>,
     /// Template by the layout actually used.
@@ -398,6 +428,7 @@ impl Report {
             layout: None,
             agency: None,
             agency_in_title: None,
+            scope: None,
             report_year: None,
             template: None,
             published_on: None,
@@ -421,11 +452,18 @@ impl Report {
         )
     }
 
-    /// The agency's identity across years (see `nianbao_regions::agency_key`).
+    /// The agency's identity across years (see `nianbao_regions::agency_key`). A division's
+    /// summary report (scope 汇总) is a series of its own: `CODE:汇总` (or `NAME:汇总` when the
+    /// region is not known), never the government's own reports' key.
     pub fn agency_key(&self) -> Option<String> {
-        self.agency
-            .as_deref()
-            .map(|a| nianbao_regions::agency_key(a, &self.region))
+        let a = self.agency.as_deref()?;
+        Some(match (self.scope, self.region.adcode) {
+            (Some(Scope::Summary), Some(code)) => format!("{code}:汇总"),
+            (Some(Scope::Summary), None) => {
+                format!("{}:汇总", nianbao_regions::agency_key(a, &self.region))
+            }
+            _ => nianbao_regions::agency_key(a, &self.region),
+        })
     }
 
     /// The cell with a key.

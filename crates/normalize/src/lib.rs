@@ -344,6 +344,10 @@ fn read_identity(
             "no agency name in the title or the first paragraph",
         ));
     }
+    report.scope = report
+        .agency
+        .as_deref()
+        .map(|a| meta::scope_of(a, title.as_deref()));
     region_of(report, title.as_deref(), page, body);
     title
 }

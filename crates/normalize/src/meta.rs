@@ -386,6 +386,28 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
     counts.into_iter().max_by_key(|(_, n)| *n).map(|(c, _)| c)
 }
 
+/// Whose report it is (issue 28.9): a division's summary (汇总) when the title says 汇总 or
+/// 全市 / 全县 / 全区 / 全省 … before its report words, or names the division alone
+/// (`淮安市2023年政府信息公开工作年度报告`); the agency's own (本级) otherwise, and when the title
+/// says 本级.
+pub fn scope_of(agency: &str, title: Option<&str>) -> nianbao_model::Scope {
+    use nianbao_model::Scope;
+    let t = title.map(strip_spaces).unwrap_or_default();
+    let head = t.split("政府信息公开").next().unwrap_or("");
+    if t.contains("本级") {
+        Scope::Own
+    } else if t.contains("汇总")
+        || ["全市", "全县", "全区", "全省", "全州", "全盟", "全旗"]
+            .iter()
+            .any(|w| head.contains(w))
+        || nianbao_regions::is_division_name(agency)
+    {
+        Scope::Summary
+    } else {
+        Scope::Own
+    }
+}
+
 /// The year in the 统计期限 sentence.
 pub fn year_from_period(text: &str) -> Option<i32> {
     let i = text.find("统计期限").or_else(|| text.find("统计时限"))?;
@@ -609,6 +631,36 @@ mod tests {
         assert_eq!(
             signing_date_after("六、其他需要报告的事项\n2024年3月15日，我局组织开展了政府信息公开专题培训，参训人员共计三十余人。\n"),
             None
+        );
+    }
+
+    #[test]
+    fn summary_and_own_reports() {
+        use nianbao_model::Scope;
+        let scope = |t: &str| scope_of(&agency_from_title(t).unwrap(), Some(t));
+        assert_eq!(
+            scope("淮安市2023年政府信息公开工作年度报告"),
+            Scope::Summary
+        );
+        assert_eq!(
+            scope("淮安市人民政府2023年政府信息公开工作年度报告"),
+            Scope::Own
+        );
+        assert_eq!(
+            scope("淮安市科学技术局2023年政府信息公开工作年度报告"),
+            Scope::Own
+        );
+        assert_eq!(
+            scope("淮安市2023年全市政府信息公开工作年度报告"),
+            Scope::Summary
+        );
+        assert_eq!(
+            scope("淮安市人民政府2023年政府信息公开工作年度报告（汇总）"),
+            Scope::Summary
+        );
+        assert_eq!(
+            scope("淮安市本级2023年政府信息公开工作年度报告"),
+            Scope::Own
         );
     }
 

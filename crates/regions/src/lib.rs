@@ -734,6 +734,20 @@ fn mapped(d: &Divisions, m: &Mention, i: usize, via: Via) -> Option<Note> {
     }
 }
 
+/// Whether `name` is nothing but division names (`淮安市`, `江苏省淮安市洪泽区`, `河南县`):
+/// a title worded by its division alone is that division's summary report.
+pub fn is_division_name(name: &str) -> bool {
+    let name: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    let ms = Divisions::get().mentions(&name);
+    // (a zone mapped by an alias, 平潭综合实验区, names its administration, not a division)
+    let real = |m: &Mention| m.cands.iter().any(|(_, via)| !matches!(via, Via::Alias(_)));
+    !ms.is_empty()
+        && ms.iter().all(real)
+        && ms.first().is_some_and(|m| m.start == 0)
+        && ms.windows(2).all(|w| w[0].end == w[1].start)
+        && ms.last().is_some_and(|m| m.end == name.len())
+}
+
 /// Synonyms an agency's name is written with, long form first: the key uses the short one.
 const SYNONYMS: [(&str, &str); 29] = [
     ("管理委员会办公室", "管委会"),
@@ -1150,6 +1164,16 @@ mod tests {
             &merged[..merged.len().min(20)]
         );
         assert!(keys.len() > 3000, "{}", keys.len());
+    }
+
+    #[test]
+    fn division_names_alone() {
+        assert!(is_division_name("淮安市"));
+        assert!(is_division_name("江苏省淮安市洪泽区"));
+        assert!(!is_division_name("淮安市人民政府"));
+        assert!(!is_division_name("淮安市科学技术局"));
+        assert!(!is_division_name(""));
+        assert!(!is_division_name("平潭综合实验区"));
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub(crate) struct StoredReport {
     layout: Option<String>,
     agency: Option<String>,
     agency_in_title: Option<String>,
+    scope: Option<String>,
     report_year: Option<i32>,
     template: Option<String>,
     published_on: Option<String>,
@@ -106,6 +107,7 @@ impl StoredReport {
             layout: r.layout.map(|l| l.as_str().to_owned()),
             agency: r.agency.clone(),
             agency_in_title: r.agency_in_title.clone(),
+            scope: r.scope.map(|s| s.as_str().to_owned()),
             report_year: r.report_year,
             template: r.template.map(|t| t.as_str().to_owned()),
             published_on: r.published_on.clone(),
@@ -153,6 +155,10 @@ impl StoredReport {
         };
         r.agency = self.agency;
         r.agency_in_title = self.agency_in_title;
+        r.scope = match self.scope {
+            Some(s) => Some(nianbao_model::Scope::from_name(&s)?),
+            None => None,
+        };
         r.report_year = self.report_year;
         r.template = match self.template {
             Some(t) => Some(Template::parse(&t)?),
