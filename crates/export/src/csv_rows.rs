@@ -1,6 +1,7 @@
 //! Record batches → CSV rows, byte for byte what `arrow_csv` writes with its defaults (comma,
 //! quotes only where needed, `\n` line ends, nulls as empty fields, floats as `ryu` prints
-//! them), but without formatting every value into a `String` and then through the `csv`
+//! them) — except whole numbers below 10¹⁵, written as integers (`487`, not `487.0`: issue 29,
+//! spreadsheets and `read_csv` then see counts as integers) — but without formatting every value into a `String` and then through the `csv`
 //! writer's own buffer: strings are copied once, straight from the Arrow buffers into the
 //! output, numbers formatted on the stack. Types other than strings, integers and floats go
 //! through `arrow_cast`'s formatter, as `arrow_csv` does.
@@ -120,8 +121,9 @@ fn put_cell(out: &mut Vec<u8>, c: usize, n: usize, field: &[u8]) {
     }
 }
 
-/// Formats floats as `ryu` does (`258.0`, `586.7`, `1e16`), whole numbers below 10¹⁵ through
-/// `itoa` (most values are counts).
+/// Formats floats as `ryu` does (`586.7`, `1e16`), except whole numbers below 10¹⁵, written
+/// through `itoa` without a decimal point (`258`: most values are counts, and a spreadsheet or
+/// `read_csv` should see integers).
 #[derive(Default)]
 struct Floats {
     ryu: ryu::Buffer,
@@ -136,7 +138,6 @@ impl Floats {
             self.whole.clear();
             self.whole
                 .extend_from_slice(self.int.format(x as i64).as_bytes());
-            self.whole.extend_from_slice(b".0");
             &self.whole
         } else {
             self.ryu.format(x).as_bytes()
@@ -233,7 +234,39 @@ mod tests {
     };
     use std::sync::Arc;
 
+    /// What `arrow_csv` writes for `batch`, with the float column `f`'s whole numbers below
+    /// 10¹⁵ written as integers (the one difference, on purpose).
     fn arrow_csv(batch: &RecordBatch, header: bool) -> Vec<u8> {
+        let f = batch
+            .column_by_name("f")
+            .map(|f| f.as_primitive::<Float64Type>());
+        let batch = &match f {
+            None => batch.clone(),
+            Some(f) => {
+                let fmt = ArrayFormatter::try_new(f, &FormatOptions::default()).unwrap();
+                let texts: Vec<Option<String>> = (0..f.len())
+                    .map(|i| {
+                        (!f.is_null(i)).then(|| {
+                            let x = f.value(i);
+                            if x.fract() == 0.0
+                                && x.abs() < 1e15
+                                && !(x == 0.0 && x.is_sign_negative())
+                            {
+                                (x as i64).to_string()
+                            } else {
+                                fmt.value(i).to_string()
+                            }
+                        })
+                    })
+                    .collect();
+                let i = batch.schema().index_of("f").unwrap();
+                let mut cols = batch.columns().to_vec();
+                cols[i] = Arc::new(StringArray::from(texts));
+                let mut fields: Vec<_> = batch.schema().fields().iter().cloned().collect();
+                fields[i] = Arc::new(arrow_schema::Field::new("f", DataType::Utf8, true));
+                RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap()
+            }
+        };
         let mut buf = Vec::new();
         arrow_csv::WriterBuilder::new()
             .with_header(header)

@@ -25,7 +25,7 @@
 //!
 //! let dir = std::env::temp_dir().join(format!("nianbao-doc-{}", std::process::id()));
 //! let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int32, false)]));
-//! let mut w = DatasetWriter::create(&dir, Formats { parquet: true, csv: true }, &[("t", schema.clone())]).unwrap();
+//! let mut w = DatasetWriter::create(&dir, Formats { parquet: true, csv: true, csv_bom: false }, &[("t", schema.clone())]).unwrap();
 //! w.write("t", &RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(vec![1, 2]))]).unwrap()).unwrap();
 //! let counts = w.finish(&serde_json::json!({}), "# dictionary\n").unwrap();
 //! assert_eq!(counts["t"], 2);
@@ -71,6 +71,10 @@ pub struct Formats {
     /// `TABLE.csv`, UTF-8 with a header row (default on).
     #[serde(default = "yes")]
     pub csv: bool,
+    /// Start every CSV file with a UTF-8 byte order mark, so that Excel (zh-CN) opens it as
+    /// UTF-8 instead of GBK (default off: most CSV readers take the mark for data).
+    #[serde(default)]
+    pub csv_bom: bool,
 }
 
 fn yes() -> bool {
@@ -388,15 +392,21 @@ pub struct DatasetWriter {
 /// the writer only appends bytes. Cheap to clone.
 #[derive(Clone)]
 pub struct Encoder {
-    /// Table → the schema its files are written with (without [`PARTITION_COLUMN`] when
-    /// partitioned) and the indices of the given batches' columns that go into them.
-    schemas: std::sync::Arc<BTreeMap<String, (SchemaRef, Vec<usize>)>>,
+    /// Table → the schema its Parquet files are written with (without [`PARTITION_COLUMN`]
+    /// when partitioned: the folder names it) and the indices of the given batches' columns
+    /// that go into them, and the schema of its CSV files (every column: a CSV file read on
+    /// its own keeps its `report_year`).
+    schemas: std::sync::Arc<BTreeMap<String, Written>>,
     formats: Formats,
     partitioned: bool,
     csv_buffers: std::sync::Arc<CsvBuffers>,
     /// The folder being written (for messages).
     dir: PathBuf,
 }
+
+/// How a table is written: its Parquet schema, the given batches' columns that go into it,
+/// and its CSV schema (see [`Encoder`]).
+type Written = (SchemaRef, Vec<usize>, SchemaRef);
 
 /// A batch prepared by an [`Encoder`], for [`DatasetWriter::write_encoded`].
 pub struct Encoded {
@@ -416,7 +426,7 @@ impl Encoder {
         year: Option<i32>,
         batch: &RecordBatch,
     ) -> Result<Encoded, ExportError> {
-        let (schema, keep) = self
+        let (schema, keep, _) = self
             .schemas
             .get(table)
             .ok_or_else(|| ExportError::UnknownTable(table.to_owned()))?;
@@ -426,6 +436,7 @@ impl Encoder {
         };
         // one schema shared by every batch of the table (a wide schema is ~250 fields with
         // metadata: a copy per buffered batch added up to tens of megabytes)
+        let given = batch;
         let batch = RecordBatch::try_new(
             schema.clone(),
             keep.iter().map(|&i| batch.column(i).clone()).collect(),
@@ -433,7 +444,8 @@ impl Encoder {
         .map_err(err)?;
         let csv = if self.formats.csv {
             let mut buf = self.csv_buffers.take();
-            csv_rows::write_rows(&batch, false, &mut buf).map_err(err)?;
+            // every column, the partition's too
+            csv_rows::write_rows(given, false, &mut buf).map_err(err)?;
             Some(buf)
         } else {
             None
@@ -511,7 +523,7 @@ fn open_table(
     dir: &Path,
     csv_dir: &Path,
     stem: &str,
-    schema: &SchemaRef,
+    (schema, csv_schema): (&SchemaRef, &SchemaRef),
     formats: Formats,
     group_bytes: usize,
 ) -> Result<TableWriter, ExportError> {
@@ -565,12 +577,18 @@ fn open_table(
         let p = csv_dir.join(format!("{stem}.csv"));
         let mut f = BufWriter::new(File::create(&p).map_err(io(&p))?);
         let mut header = Vec::new();
-        csv_rows::write_rows(&RecordBatch::new_empty(schema.clone()), true, &mut header).map_err(
-            |source| ExportError::Csv {
-                path: p.clone(),
-                source,
-            },
-        )?;
+        if formats.csv_bom {
+            header.extend_from_slice("\u{feff}".as_bytes());
+        }
+        csv_rows::write_rows(
+            &RecordBatch::new_empty(csv_schema.clone()),
+            true,
+            &mut header,
+        )
+        .map_err(|source| ExportError::Csv {
+            path: p.clone(),
+            source,
+        })?;
         f.write_all(&header).map_err(io(&p))?;
         Some((p, f))
     } else {
@@ -644,7 +662,7 @@ impl DatasetWriter {
             for (t, schema) in tables {
                 out.insert(
                     ((*t).to_owned(), None),
-                    open_table(&tmp, &tmp, t, schema, formats, ROW_GROUP_BYTES)?,
+                    open_table(&tmp, &tmp, t, (schema, schema), formats, ROW_GROUP_BYTES)?,
                 );
             }
         }
@@ -657,12 +675,12 @@ impl DatasetWriter {
                     tables
                         .iter()
                         .map(|(t, s)| {
-                            let written = if partitioned {
+                            let (written, keep) = if partitioned {
                                 without_partition(s)
                             } else {
                                 (s.clone(), (0..s.fields().len()).collect())
                             };
-                            ((*t).to_owned(), written)
+                            ((*t).to_owned(), (written, keep, s.clone()))
                         })
                         .collect(),
                 ),
@@ -737,12 +755,12 @@ impl DatasetWriter {
             if self.encoder.formats.parquet {
                 std::fs::create_dir_all(&dir).map_err(io(&dir))?;
             }
-            let schema = &self.encoder.schemas[table].0;
+            let (schema, _, csv_schema) = &self.encoder.schemas[table];
             let w = open_table(
                 &dir,
                 &csv_dir,
                 "part-0",
-                schema,
+                (schema, csv_schema),
                 self.encoder.formats,
                 PARTITION_ROW_GROUP_BYTES,
             )?;
@@ -893,6 +911,15 @@ impl DatasetWriter {
         }
         let dp = self.tmp.join("DATA_DICTIONARY.md");
         std::fs::write(&dp, dictionary).map_err(io(&dp))?;
+        if self.encoder.formats.csv {
+            let pkg = datapackage(
+                &self.encoder.schemas,
+                &outputs,
+                self.encoder.formats.csv_bom,
+            );
+            let pp = self.tmp.join(DATAPACKAGE);
+            std::fs::write(&pp, pkg).map_err(io(&pp))?;
+        }
         let mut files = other_files(&self.tmp, &outputs)?;
         files.retain(|f| f != "manifest.json" && f != PARTIAL_MARKER);
         let mut manifest = manifest.clone();
@@ -986,6 +1013,93 @@ fn write_manifest(
     out.flush().map_err(io(path))
 }
 
+/// The Frictionless Data Package describing the dataset's CSV files.
+pub const DATAPACKAGE: &str = "datapackage.json";
+
+/// The Frictionless type of an Arrow type.
+fn frictionless_type(t: &DataType) -> &'static str {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 => "string",
+        DataType::Boolean => "boolean",
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => "integer",
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => "number",
+        DataType::Date32 | DataType::Date64 => "date",
+        _ => "any",
+    }
+}
+
+/// `datapackage.json` (Frictionless Data Package, tabular): one resource per table with CSV
+/// files (its file, or its partitions' files), each field's name, type and description, so
+/// that `frictionless` (and code that reads it: codes such as `adcode` are strings) reads the
+/// CSVs with their types.
+fn datapackage(
+    schemas: &BTreeMap<String, Written>,
+    outputs: &[serde_json::Value],
+    bom: bool,
+) -> String {
+    let mut resources = Vec::new();
+    for (table, (_, _, csv_schema)) in schemas {
+        let whole = format!("{table}.csv");
+        let parts = format!("csv/{table}/");
+        let mut paths: Vec<&str> = outputs
+            .iter()
+            .filter_map(|o| o["file"].as_str())
+            .filter(|f| *f == whole || (f.starts_with(&parts) && f.ends_with(".csv")))
+            .collect();
+        paths.sort_unstable();
+        if paths.is_empty() {
+            continue;
+        }
+        let fields: Vec<serde_json::Value> = csv_schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let mut v = serde_json::json!({
+                    "name": f.name(),
+                    "type": frictionless_type(f.data_type()),
+                });
+                if let Some(d) = f.metadata().get("description") {
+                    v["description"] = d.as_str().into();
+                }
+                if !f.is_nullable() {
+                    v["constraints"] = serde_json::json!({ "required": true });
+                }
+                v
+            })
+            .collect();
+        let path: serde_json::Value = if paths.len() == 1 && paths[0] == whole {
+            whole.clone().into()
+        } else {
+            paths.into()
+        };
+        resources.push(serde_json::json!({
+            "name": table,
+            "path": path,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": if bom { "utf-8-sig" } else { "utf-8" },
+            "schema": { "fields": fields, "missingValues": [""] },
+        }));
+    }
+    let pkg = serde_json::json!({
+        "profile": "tabular-data-package",
+        "name": "nianbao-dataset",
+        "title": "政府信息公开工作年度报告 — nianbao dataset",
+        "resources": resources,
+    });
+    let mut s = serde_json::to_string_pretty(&pkg).expect("JSON values serialize");
+    s.push('\n');
+    s
+}
+
 /// The data dictionary: every table and column from the schemas' `description` metadata, and
 /// the rule catalogue.
 pub fn data_dictionary(
@@ -995,7 +1109,8 @@ pub fn data_dictionary(
     let mut s = String::from(
         "# Data dictionary\n\nGenerated by `nianbao build` from the schemas in `nianbao_normalize::batch` and the rule \
          catalogue in `nianbao_vocab::rules`; do not edit by hand. Every table is written as `TABLE.parquet` \
-         (zstd) and `TABLE.csv` (UTF-8, header row).\n",
+         (zstd) and `TABLE.csv` (UTF-8, header row; whole numbers without a decimal point), the CSV files described \
+         with their types in `datapackage.json` (Frictionless Data Package).\n",
     );
     for (name, about, schema) in tables {
         s.push_str(&format!("\n## `{name}`\n\n{about}\n\n| column | type | nullable | meaning |\n|---|---|---|---|\n"));
@@ -1055,6 +1170,7 @@ mod tests {
         let formats = Formats {
             parquet: true,
             csv: true,
+            csv_bom: false,
         };
         let mut w =
             DatasetWriter::create(&out, formats, &[("a", schema.clone()), ("b", schema)]).unwrap();
@@ -1084,6 +1200,7 @@ mod tests {
         let formats = Formats {
             parquet: true,
             csv: false,
+            csv_bom: false,
         };
         let mut w =
             DatasetWriter::create_with(out, formats, &[("t", schema.clone())], true).unwrap();
@@ -1102,6 +1219,91 @@ mod tests {
             }
         }
         w.finish(&serde_json::json!({}), "").unwrap();
+    }
+
+    /// Issue 29.4: CSV files for Excel and `read_csv`: whole numbers as integers, a partition's
+    /// CSV keeps its `report_year`, an optional byte order mark, and `datapackage.json`
+    /// describing every CSV file's fields and types.
+    #[test]
+    fn csv_files_carry_their_year_integers_and_a_data_package() {
+        use arrow_array::{Float64Array, Int32Array, StringArray};
+        use arrow_schema::{DataType, Field, Schema};
+        let schema = std::sync::Arc::new(Schema::new(vec![
+            Field::new("adcode", DataType::Utf8, true).with_metadata([(
+                "description".to_owned(),
+                "Six-digit code, as text.".to_owned(),
+            )]),
+            Field::new("value", DataType::Float64, true),
+            Field::new(PARTITION_COLUMN, DataType::Int32, true),
+        ]));
+        for (partitioned, bom) in [(true, false), (false, true)] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("out");
+            let formats = Formats {
+                parquet: true,
+                csv: true,
+                csv_bom: bom,
+            };
+            let mut w =
+                DatasetWriter::create_with(&out, formats, &[("t", schema.clone())], partitioned)
+                    .unwrap();
+            for year in [2020, 2021] {
+                let b = RecordBatch::try_new(
+                    schema.clone(),
+                    vec![
+                        std::sync::Arc::new(StringArray::from(vec![Some("011000"), None])),
+                        std::sync::Arc::new(Float64Array::from(vec![Some(487.0), Some(1.5)])),
+                        std::sync::Arc::new(Int32Array::from(vec![year, year])),
+                    ],
+                )
+                .unwrap();
+                w.write_in("t", Some(year), &b).unwrap();
+            }
+            w.finish(&serde_json::json!({}), "").unwrap();
+            let csv = if partitioned {
+                out.join(format!("csv/t/{PARTITION_COLUMN}=2021/part-0.csv"))
+            } else {
+                out.join("t.csv")
+            };
+            let text = std::fs::read_to_string(&csv).unwrap();
+            let want = if partitioned {
+                "adcode,value,report_year\n011000,487,2021\n,1.5,2021\n"
+            } else {
+                "\u{feff}adcode,value,report_year\n011000,487,2020\n,1.5,2020\n011000,487,2021\n,1.5,2021\n"
+            };
+            assert_eq!(text, want);
+            let pkg: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(out.join(DATAPACKAGE)).unwrap()).unwrap();
+            let r = &pkg["resources"][0];
+            assert_eq!(r["name"], "t");
+            assert_eq!(r["encoding"], if bom { "utf-8-sig" } else { "utf-8" });
+            if partitioned {
+                assert_eq!(
+                    r["path"],
+                    serde_json::json!([
+                        format!("csv/t/{PARTITION_COLUMN}=2020/part-0.csv"),
+                        format!("csv/t/{PARTITION_COLUMN}=2021/part-0.csv")
+                    ])
+                );
+            } else {
+                assert_eq!(r["path"], "t.csv");
+            }
+            let fields = &r["schema"]["fields"];
+            assert_eq!(fields[0]["name"], "adcode");
+            assert_eq!(fields[0]["type"], "string");
+            assert_eq!(fields[0]["description"], "Six-digit code, as text.");
+            assert_eq!(fields[1]["type"], "number");
+            assert_eq!(fields[2]["name"], PARTITION_COLUMN);
+            assert_eq!(fields[2]["type"], "integer");
+            // the Parquet files of a partitioned dataset keep the year in the folder name only
+            if partitioned {
+                let f = File::open(out.join(format!("t/{PARTITION_COLUMN}=2020/part-0.parquet")))
+                    .unwrap();
+                let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                    .unwrap();
+                assert!(r.schema().index_of(PARTITION_COLUMN).is_err());
+            }
+        }
     }
 
     #[test]
@@ -1153,6 +1355,7 @@ mod tests {
         let formats = Formats {
             parquet: true,
             csv: true,
+            csv_bom: false,
         };
         let mut w =
             DatasetWriter::create_with(out, formats, &[("t", schema.clone())], true).unwrap();
@@ -1240,6 +1443,7 @@ mod tests {
         let formats = Formats {
             parquet: true,
             csv: true,
+            csv_bom: false,
         };
         let mut w =
             DatasetWriter::create_with(&b, formats, &[("t", schema.clone())], true).unwrap();
@@ -1312,6 +1516,7 @@ mod tests {
         let formats = Formats {
             parquet: true,
             csv: false,
+            csv_bom: false,
         };
         let mut w = DatasetWriter::create(&out, formats, &[("t", schema.clone())]).unwrap();
         w.write("t", &RecordBatch::try_new(schema, columns).unwrap())

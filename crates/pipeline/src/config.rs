@@ -131,6 +131,7 @@ impl Default for Config {
             formats: Formats {
                 parquet: true,
                 csv: true,
+                csv_bom: false,
             },
             strict: false,
             chunk_size: 256,
