@@ -1273,6 +1273,56 @@ fn eval_scores_a_dataset_and_names_wrong_cells() {
     assert_eq!(w["key"], key);
     assert_eq!(w["got"].as_f64(), Some(was));
     assert!(w["source"].as_str().is_some_and(|x| !x.is_empty()), "{w}");
+
+    // issue 29.9: a spot check scores only what it states, with the right value
+    let spot = dir.join("spot");
+    std::fs::create_dir_all(&spot).unwrap();
+    let doc = g["document"].as_str().unwrap().to_owned();
+    let spot_gold = serde_json::json!({
+        "document": doc, "partial": true,
+        "values": { key: was },
+    });
+    std::fs::write(spot.join("a.json"), spot_gold.to_string()).unwrap();
+    let s = eval_json(&spot, &out);
+    assert_eq!(
+        (s["stated_cells"].as_u64(), s["right"].as_u64()),
+        (Some(1), Some(1)),
+        "{s:#}"
+    );
+    assert_eq!(s["wrong"], 0, "{s:#}");
+    assert_eq!(s["documents_all_right"], 1, "{s:#}");
+    // ... and a gold file that cannot be scored as written is an error, each problem named
+    for (name, gold, says) in [
+        (
+            "absent.json",
+            serde_json::json!({"document": "no_such_document.txt", "values": {}}),
+            "no_such_document.txt is not in the dataset",
+        ),
+        (
+            "unknown_key.json",
+            serde_json::json!({"document": doc, "partial": true, "values": {"s3.granted.totl": 1}}),
+            "s3.granted.totl, which is no cell key",
+        ),
+        (
+            "not_a_number.json",
+            serde_json::json!({"document": doc, "partial": true, "values": {key: "12"}}),
+            "not a number",
+        ),
+    ] {
+        let d = dir.join(name.trim_end_matches(".json"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(name), gold.to_string()).unwrap();
+        let run = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .args(["eval", "--gold"])
+            .arg(&d)
+            .arg("--dataset")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(says) && err.contains(name), "{name}: {err}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

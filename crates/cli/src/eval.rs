@@ -8,6 +8,12 @@
 //! year, template, published_on) is compared too. A document is all right when it has no
 //! wrong or missed cell and its metadata is right (agency, year, template, published_on, and
 //! the region's adcode when the gold file has one).
+//!
+//! A gold file with `"partial": true` is a spot check: only the keys it states (in `values`,
+//! `blank`, `ambiguous`) and the metadata fields it has are scored. A gold file that cannot be
+//! scored as written — its document is not in the dataset, it names a key no template has, or a
+//! value is not a number — is an error (exit code 1, each problem named), never a silent
+//! "0 right".
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -95,6 +101,7 @@ pub(crate) fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
         (0usize, 0usize, 0usize, 0usize);
     let mut wrong_list: Vec<Value> = Vec::new();
     let mut per_doc: Vec<Value> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
     for gf in &gold_files {
         let g: Value = serde_json::from_str(
             &std::fs::read_to_string(gf).with_context(|| format!("reading {}", gf.display()))?,
@@ -104,8 +111,18 @@ pub(crate) fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
             bail!("{}: no \"document\" field", gf.display());
         };
         docs += 1;
+        problems.extend(
+            gold_problems(&g)
+                .into_iter()
+                .map(|p| format!("{}: {p}", gf.display())),
+        );
         let Some(rep) = reports.get(&doc) else {
             not_found += 1;
+            problems.push(format!(
+                "{}: its document {doc} is not in the dataset {}",
+                gf.display(),
+                dataset.display()
+            ));
             per_doc.push(json!({"document": doc, "found": false}));
             continue;
         };
@@ -145,7 +162,7 @@ pub(crate) fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
             "documents": docs, "documents_not_in_dataset": not_found,
             "documents_all_right": docs_right, "metadata_right": meta_right,
             "stated_cells": stated, "right": right, "wrong": wrong, "missed": missed,
-            "wrong_cells": wrong_list, "per_document": per_doc,
+            "wrong_cells": wrong_list, "per_document": per_doc, "errors": problems,
         });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -171,7 +188,39 @@ pub(crate) fn eval(gold: &Path, dataset: &Path, json_out: bool) -> Result<i32> {
             );
         }
     }
-    Ok(0)
+    if problems.is_empty() {
+        return Ok(0);
+    }
+    for p in &problems {
+        eprintln!("error: {p}");
+    }
+    eprintln!(
+        "{} gold file problem(s): the scores above leave those out; fix the gold files or the dataset",
+        problems.len()
+    );
+    Ok(1)
+}
+
+/// What makes a gold file unscorable as written: a key no template has, a value that is not a
+/// number (or null in `blank` and `ambiguous`).
+fn gold_problems(g: &Value) -> Vec<String> {
+    let v = nianbao_vocab::Vocabulary::get();
+    let mut out = Vec::new();
+    for m in ["values", "blank", "ambiguous"] {
+        let Some(o) = g[m].as_object() else { continue };
+        for (k, x) in o {
+            if v.cell(k).is_none() {
+                out.push(format!(
+                    "\"{m}\" names {k}, which is no cell key of either template"
+                ));
+            }
+            let ok = x.is_number() || (m != "values" && x.is_null());
+            if !ok {
+                out.push(format!("\"{m}\".{k} is {x}, not a number"));
+            }
+        }
+    }
+    out
 }
 
 /// The dataset's cells by (document file name, key).
@@ -271,9 +320,13 @@ fn score_cells(
             _ => d_missed += 1,
         }
     }
+    // a spot check judges only the keys it states
+    let partial = g["partial"].as_bool() == Some(true);
     for ((_, key), c) in cells.iter().filter(|((d, _), _)| *d == doc) {
         let Some(x) = c.0 else { continue };
-        if values.contains_key(key) {
+        if values.contains_key(key)
+            || (partial && !blank.contains_key(key) && !ambiguous.contains_key(key))
+        {
             continue;
         }
         let ok = if let Some(b) = blank.get(key) {
@@ -311,7 +364,11 @@ fn metadata_right(g: &Value, rep: &HashMap<&'static str, Value>) -> bool {
         "adcode",
     ]
     .iter()
-    .filter(|f| **f != "adcode" || g.get("adcode").is_some())
+    // (a spot check compares the fields it has)
+    .filter(|f| {
+        let stated = g.get(**f).is_some();
+        (**f != "adcode" || stated) && (g["partial"].as_bool() != Some(true) || stated)
+    })
     .all(|f| {
         let want = &g[*f];
         let got = rep.get(f).unwrap_or(&Value::Null);
