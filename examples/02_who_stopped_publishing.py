@@ -2,9 +2,10 @@
 
     python examples/02_who_stopped_publishing.py [DATASET]
 
-The `coverage` table says, for every agency and year from its first report to its last (every
-year of the corpus for agencies on the pipeline's `expected_agencies` list), whether it
-`reported`, published a `duplicate` or is `missing`.
+The `coverage` table says, for every agency and year from its first report to the corpus's
+latest year (every year of the corpus for agencies on the pipeline's `expected_agencies` list),
+whether it `reported`, published a `duplicate` or is `missing`: an agency that stopped is
+`missing` for the latest year.
 """
 import sys
 
@@ -43,3 +44,7 @@ gaps = (
 print("\nGaps (a year missing between two reports):")
 print(gaps)
 assert coverage.height > 0
+# every agency that stopped has no report for the latest year (issue 29.6)
+assert stopped.height > 0
+assert set(stopped["agency_key"]) <= set(not_yet["agency_key"]), "a stopped agency is not listed"
+

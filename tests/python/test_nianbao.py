@@ -100,3 +100,36 @@ def test_the_seeds_read_as_the_cli_reads_them(tmp_path):
         got = cells_of(t["cells"])
         for key, value in gold["values"].items():
             assert got[key][0] == value, (p.name, key)
+
+
+def test_pandas_reads_a_partitioned_dataset_with_its_types(corpus, tmp_path):
+    """Issue 29.5: the README's pandas line reads a partitioned dataset (reports without a year
+    included) with `report_year` as integers and codes as text, and the CSV files' data package
+    describes the same columns."""
+    pd = pytest.importorskip("pandas")
+    import pyarrow.dataset as ds
+
+    out = tmp_path / "part"
+    cli("build", "--full", "--partition-by-year", "--input", corpus / "in", "--output", out)
+    # the README's lines
+    years = ds.partitioning(pa.schema([("report_year", pa.int32())]), flavor="hive")
+    reports = pd.read_parquet(out / "reports", partitioning=years, dtype_backend="numpy_nullable")
+    cells = pd.read_parquet(out / "cells", partitioning=years, dtype_backend="numpy_nullable")
+    assert str(reports["report_year"].dtype) == "Int32"
+    assert reports["report_year"].isna().sum() >= 1  # empty.txt: unreadable, no year
+    assert str(reports["adcode"].dtype) == "string"
+    assert len(reports) == len(list((corpus / "in").iterdir()))
+    assert str(cells["value"].dtype) == "Float64" and len(cells) > 0
+    # every CSV partition keeps its year, and datapackage.json lists them with their types
+    package = json.loads((out / "datapackage.json").read_text())
+    res = {r["name"]: r for r in package["resources"]}
+    fields = {f["name"]: f["type"] for f in res["reports"]["schema"]["fields"]}
+    assert fields["report_year"] == "integer" and fields["adcode"] == "string"
+    paths = res["reports"]["path"]
+    assert all(p.startswith("csv/reports/report_year=") for p in paths)
+    frame = pd.concat(
+        pd.read_csv(out / p, dtype={n: str for n, t in fields.items() if t == "string"})
+        for p in paths
+    )
+    assert len(frame) == len(reports)
+    assert frame["adcode"].dropna().str.len().eq(6).all()

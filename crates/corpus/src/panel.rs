@@ -272,9 +272,10 @@ fn choose(group: &[&ReportFacts]) -> (u32, String) {
     (best.doc, why)
 }
 
-/// Builds the panel, its coverage and the cross-year findings. `expected` lists the agency
-/// numbers the user expects every year (the coverage then spans every year of the corpus for
-/// them); `None` without a list.
+/// Builds the panel, its coverage and the cross-year findings. Coverage runs from each
+/// agency's first report to the corpus's latest year; `expected` lists the agency numbers the
+/// user expects every year (the coverage then spans every year of the corpus for them); `None`
+/// without a list.
 pub fn build_panel(facts: &[ReportFacts], expected: Option<&[u32]>) -> Panel {
     let mut by_agency: BTreeMap<u32, BTreeMap<i32, Vec<&ReportFacts>>> = BTreeMap::new();
     for f in facts {
@@ -321,12 +322,15 @@ pub fn build_panel(facts: &[ReportFacts], expected: Option<&[u32]>) -> Panel {
                 year_checks(p, f, year, &mut out.findings);
             }
         }
-        // coverage: first to last year of the agency, or the corpus's span when expected
+        // coverage: from the agency's first year (the corpus's first when expected) to the
+        // corpus's latest year: an agency that stopped reporting is `missing` after its last
+        // report (issue 29.6: "who has not reported for the latest year")
         let on_list = expected.map(|_| listed.remove(&agency));
         let first = *years_of.keys().next().expect("non-empty");
         let last = *years_of.keys().next_back().expect("non-empty");
         let (from, to) = match (on_list, span) {
             (Some(true), Some((lo, hi))) => (lo.min(first), hi.max(last)),
+            (_, Some((_, hi))) => (first, hi.max(last)),
             _ => (first, last),
         };
         for year in from..=to {
@@ -706,6 +710,7 @@ mod tests {
         let a = fact(0, 0, 2020, Template::Y2019);
         let b = fact(1, 1, 2022, Template::Y2021);
         // agency 1 expected, agency 2 expected but never reported, agency 0 not on the list
+        // (it stopped after 2020: missing up to the corpus's latest year, issue 29.6)
         let p = build_panel(&[a, b], Some(&[1, 2]));
         let got: Vec<(u32, i32, &str, Option<bool>)> = p
             .coverage
@@ -716,6 +721,8 @@ mod tests {
             got,
             [
                 (0, 2020, "reported", Some(false)),
+                (0, 2021, "missing", Some(false)),
+                (0, 2022, "missing", Some(false)),
                 (1, 2020, "missing", Some(true)),
                 (1, 2021, "missing", Some(true)),
                 (1, 2022, "reported", Some(true)),

@@ -309,7 +309,7 @@ pub fn coverage_schema() -> SchemaRef {
     S.get_or_init(|| {
         let mut v = named_agency_fields();
         v.extend([
-            field("report_year", DataType::Int32, false, "The year: every year from the agency's first report to its last; for agencies on the expected list, every year of the corpus."),
+            field("report_year", DataType::Int32, false, "The year: every year from the agency's first report to the corpus's latest year (missing after an agency's last report); for agencies on the expected list, every year of the corpus."),
             field("status", DataType::Utf8, false, "reported (one report), duplicate (several documents with different content) or missing."),
             field("n_reports", DataType::UInt32, false, "Documents of this agency and year."),
             field("report_id", DataType::Utf8, true, "The report the panel chose for the year; null when missing."),
