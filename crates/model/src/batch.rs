@@ -136,6 +136,12 @@ fn make_reports_schema() -> SchemaRef {
         f("content_source", DataType::Utf8, true, "The office the page names as its source (`<meta name=\"ContentSource\">`); null otherwise."),
         f("status", DataType::Utf8, false, "ok (no finding above info), warning, error (at least one error finding) or unreadable."),
         f("n_findings", DataType::UInt32, false, "Number of findings for this report in `findings`."),
+        f("n_errors", DataType::UInt32, false, "Number of those findings of severity error (cross-report ones included)."),
+        f("n_stated", DataType::UInt32, false, "Cells of the report read as printed (status stated)."),
+        f("n_repaired", DataType::UInt32, false, "Cells re-read from damaged text: digits run together, a glued sign (status repaired)."),
+        f("n_inferred", DataType::UInt32, false, "Blank cells whose value the identities force (status inferred)."),
+        f("n_ambiguous", DataType::UInt32, false, "Cells printed but left null because their reading is not certain (status ambiguous)."),
+        f("n_missing", DataType::UInt32, false, "Cells of a row or table the report does not have (status missing)."),
         f("reason", DataType::Utf8, true, "Why the document could not be read, when status is unreadable."),
     ]);
     Arc::new(Schema::new(fields))
@@ -370,6 +376,15 @@ pub fn reports_batch_rows<'a>(
     let mut content_source = StringBuilder::new();
     let mut status = StringBuilder::new();
     let mut n = UInt32Builder::new();
+    let mut errors = UInt32Builder::new();
+    let mut by_status: [UInt32Builder; 5] = Default::default();
+    const COUNTED: [crate::CellStatus; 5] = [
+        crate::CellStatus::Stated,
+        crate::CellStatus::Repaired,
+        crate::CellStatus::Inferred,
+        crate::CellStatus::Ambiguous,
+        crate::CellStatus::Missing,
+    ];
     let mut reason = StringBuilder::new();
     for row in rows {
         let r = row.report;
@@ -393,6 +408,15 @@ pub fn reports_batch_rows<'a>(
         content_source.append_option(r.content_source.as_deref());
         status.append_value(row.status.as_str());
         n.append_value(row.n_findings);
+        errors.append_value(
+            r.findings
+                .iter()
+                .filter(|f| f.severity == nianbao_vocab::Severity::Error)
+                .count() as u32,
+        );
+        for (b, st) in by_status.iter_mut().zip(COUNTED) {
+            b.append_value(r.cells.iter().filter(|c| c.status == st).count() as u32);
+        }
         reason.append_option(r.unreadable.as_deref());
     }
     let mut columns: Vec<ArrayRef> = vec![
@@ -408,7 +432,7 @@ pub fn reports_batch_rows<'a>(
         Arc::new(scope.finish()),
     ];
     columns.extend(agency_cols.finish());
-    columns.extend::<[ArrayRef; 10]>([
+    columns.extend::<[ArrayRef; 9]>([
         Arc::new(year.finish()),
         Arc::new(template.finish()),
         Arc::new(published.finish()),
@@ -418,8 +442,12 @@ pub fn reports_batch_rows<'a>(
         Arc::new(content_source.finish()),
         Arc::new(status.finish()),
         Arc::new(n.finish()),
-        Arc::new(reason.finish()),
     ]);
+    columns.push(Arc::new(errors.finish()));
+    for mut b in by_status {
+        columns.push(Arc::new(b.finish()));
+    }
+    columns.push(Arc::new(reason.finish()));
     batch(reports_schema(), columns)
 }
 
@@ -614,6 +642,62 @@ mod tests {
     }
 
     /// The descriptions are prose for analysts; the values they list are the enums' own.
+    /// Issue 29.7: quality beside the value — per-report counts of cells by status and of
+    /// error findings.
+    #[test]
+    fn reports_count_their_cells_by_status_and_their_errors() {
+        use crate::{Cell, CellStatus, Finding, Source};
+        let mut r = Report::empty(Source::default(), Format::Text);
+        let cell = |status| Cell {
+            key: "s3.granted.total",
+            section: "s3",
+            row: "granted",
+            column: "total",
+            value: None,
+            raw: None,
+            status,
+            source: None,
+        };
+        r.cells = [
+            CellStatus::Stated,
+            CellStatus::Stated,
+            CellStatus::Repaired,
+            CellStatus::Inferred,
+            CellStatus::Ambiguous,
+            CellStatus::Ambiguous,
+            CellStatus::Ambiguous,
+            CellStatus::Missing,
+            CellStatus::Blank,
+        ]
+        .map(cell)
+        .to_vec();
+        r.findings = vec![
+            Finding::new("s3_balance", "x"),
+            Finding::new("blank_cell", "y"),
+        ];
+        let b = reports_batch(&[r]).unwrap();
+        let n = |name: &str| {
+            b.column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow_array::UInt32Array>()
+                .unwrap()
+                .value(0)
+        };
+        assert_eq!(
+            [
+                n("n_stated"),
+                n("n_repaired"),
+                n("n_inferred"),
+                n("n_ambiguous"),
+                n("n_missing"),
+                n("n_errors"),
+                n("n_findings")
+            ],
+            [2, 1, 1, 3, 1, 1, 2]
+        );
+    }
+
     #[test]
     fn the_format_and_layout_columns_list_every_value_written() {
         let format = about("format");

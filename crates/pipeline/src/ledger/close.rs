@@ -316,6 +316,7 @@ struct ReportsOut<'a, K: Fn(Option<i32>) -> Option<i32>> {
 struct Finished<'b> {
     status: Vec<&'static str>,
     n_findings: Vec<u32>,
+    n_errors: Vec<u32>,
     /// Reports carrying the cross-report findings of this batch.
     stubs: Vec<Report>,
     year: Option<i32>,
@@ -348,6 +349,7 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
                 DOC | MTIME | CORRECTED => continue,
                 "status" => Arc::new(StringArray::from(done.status.clone())) as ArrayRef,
                 "n_findings" => Arc::new(UInt32Array::from(done.n_findings.clone())) as ArrayRef,
+                "n_errors" => Arc::new(UInt32Array::from(done.n_errors.clone())) as ArrayRef,
                 _ => c.clone(),
             };
             fields.push(f.clone());
@@ -366,6 +368,7 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
         let paths = strings(b, "document")?;
         let status = strings(b, "status")?;
         let n = u32s(b, "n_findings")?;
+        let n_errors = u32s(b, "n_errors")?;
         let reason = strings(b, "reason")?;
         let formats = strings(b, "format")?;
         let templates = strings(b, "template")?;
@@ -385,6 +388,7 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
         let mut done = Finished {
             status: Vec::with_capacity(b.num_rows()),
             n_findings: Vec::with_capacity(b.num_rows()),
+            n_errors: Vec::with_capacity(b.num_rows()),
             stubs: Vec::new(),
             year,
             docs,
@@ -397,9 +401,11 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
                 )
             })?;
             let mut count = n.value(i);
+            let mut errors = n_errors.value(i);
             let y = years.is_valid(i).then(|| years.value(i));
             let fs = cross_of(self.cross, docs.value(i), self.names);
             if !fs.is_empty() {
+                errors += fs.iter().filter(|f| f.severity == Severity::Error).count() as u32;
                 let worst: Option<Severity> = fs.iter().map(|f| f.severity).max();
                 if st != ReportStatus::Unreadable {
                     st = st.max(ReportStatus::of(false, worst));
@@ -430,6 +436,7 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
                 template,
             );
             done.n_findings.push(count);
+            done.n_errors.push(errors);
             manifest_line(lines, paths.value(i), ids.value(i), st.as_str(), why)?;
         }
         self.documents += b.num_rows();
