@@ -1512,3 +1512,62 @@ fn the_sample_dataset_matches_its_recorded_digest() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 29.2 and 29.4: every output, partitioned too, holds the codebook (one row per cell
+/// key with its labels) and the data package describing its CSV files; the data dictionary
+/// lists every column of the wide table.
+#[test]
+fn every_output_has_the_codebook_and_the_data_package() {
+    let dir = tmp("codebook");
+    let input = dir.join("in");
+    nianbao_synth::write_corpus(&input, None, 6, 3, false, &["tabbed", "html"]).unwrap();
+    let keys = nianbao_vocab::Vocabulary::get().all_keys().len();
+    for (name, extra) in [("flat", &[][..]), ("part", &["--partition-by-year"][..])] {
+        let out = dir.join(name);
+        let run = build(&input, &out, extra);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let codebook = std::fs::read_to_string(out.join("codebook.csv")).unwrap();
+        assert_eq!(codebook.lines().count(), keys + 1, "{name}");
+        assert!(codebook.contains(
+            "s3.received_new.total,s3_received_new_total,三,,一、本年新收政府信息公开申请数量"
+        ));
+        let pkg: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("datapackage.json")).unwrap())
+                .unwrap();
+        let names: Vec<&str> = pkg["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["name"].as_str())
+            .collect();
+        assert!(
+            names.contains(&"cells") && names.contains(&"reports"),
+            "{name}: {names:?}"
+        );
+        let dict = std::fs::read_to_string(out.join("DATA_DICTIONARY.md")).unwrap();
+        assert!(
+            dict.contains("`s4_litigation_after_review_total`"),
+            "{name}"
+        );
+        assert!(dict.contains("## `codebook.csv`"), "{name}");
+        // the manifest lists both as files of the dataset
+        let manifest: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
+                .unwrap();
+        let files: Vec<&str> = manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f.as_str())
+            .collect();
+        assert!(
+            files.contains(&"codebook.csv") && files.contains(&"datapackage.json"),
+            "{files:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

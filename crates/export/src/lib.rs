@@ -1114,12 +1114,8 @@ pub fn data_dictionary(
     );
     for (name, about, schema) in tables {
         s.push_str(&format!("\n## `{name}`\n\n{about}\n\n| column | type | nullable | meaning |\n|---|---|---|---|\n"));
-        let fields = schema.fields();
-        let wide = fields.len() > 40;
-        for (i, f) in fields.iter().enumerate() {
-            if wide && i >= 6 {
-                break;
-            }
+        // every column, the wide tables' one per cell key included (issue 29.2)
+        for f in schema.fields().iter() {
             let d = f
                 .metadata()
                 .get("description")
@@ -1133,12 +1129,13 @@ pub fn data_dictionary(
                 d
             ));
         }
-        if wide {
-            s.push_str(&format!(
-                "| … | Float64 | yes | {} more columns, one per canonical cell key (`s2.regulation.issued` … `s4.litigation_after_review.total`), in vocabulary order: the value of that cell, null when unknown. |\n",
-                fields.len() - 6
-            ));
-        }
+    }
+    s.push_str(
+        "\n## `codebook.csv`\n\nOne row per canonical cell key (the `key` of `cells`, the columns of `cells_wide`), \
+         generated from the vocabulary:\n\n| column | meaning |\n|---|---|\n",
+    );
+    for (name, about) in nianbao_vocab::codebook::COLUMNS {
+        s.push_str(&format!("| `{name}` | {about} |\n"));
     }
     s.push_str("\n## Finding rules\n\n| rule | severity | meaning |\n|---|---|---|\n");
     for r in rules {

@@ -455,6 +455,15 @@ impl<'a> Run<'a> {
                 nianbao_export::summary::summary_html(&page).as_bytes(),
             )
             .context("writing summary.html")?;
+        // the codebook: every cell key with its labels, group, unit, formats (issue 29.2)
+        let mut codebook = Vec::new();
+        if self.cfg.formats.csv_bom {
+            codebook.extend_from_slice("\u{feff}".as_bytes());
+        }
+        codebook.extend_from_slice(nianbao_vocab::codebook::csv().as_bytes());
+        writer
+            .add_file("codebook.csv", &codebook)
+            .context("writing codebook.csv")?;
         let manifest = serde_json::json!({
             "tool": "nianbao",
             "version": env!("CARGO_PKG_VERSION"),

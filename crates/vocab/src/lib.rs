@@ -21,6 +21,7 @@
 //! assert!(ids.iter().any(|i| i.rule == nianbao_vocab::rules::name::S4_ROW_TOTAL));
 //! ```
 
+pub mod codebook;
 pub mod rules;
 
 use crate::rules::name as rule;
