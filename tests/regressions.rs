@@ -482,7 +482,8 @@ fn cases() -> Vec<Case> {
                 ("s3.carried_forward.total", Stated(2.0)),
                 ("s3.received_new.total", Stated(5.0)),
             ],
-            &[],
+            // (no review or suit at all: their correction rates are undefined, issue 29.3)
+            &[("indicator_undefined", "review_correction_rate")],
         ),
         // 27.14: an introduction listing the six parts is not where they start.
         case(
@@ -1581,4 +1582,80 @@ fn issue16_first_hour_of_a_new_user() {
     );
     assert_eq!(err.matches("os error").count(), 1, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 29.3: the `indicators` of the real reports of `../shared`, against values computed
+/// by hand from their gold files (an independent formula for each, written here).
+#[test]
+fn indicators_of_the_shared_reports_match_hand_computed_values() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    if !shared.is_dir() {
+        eprintln!("SKIPPED: ../shared is absent, the indicators check on real reports did not run");
+        return;
+    }
+    let out = tmp("indicators-shared");
+    build_into(&shared.join("seeds"), &out);
+    let mut rows: HashMap<String, HashMap<String, Option<f64>>> = HashMap::new();
+    for b in read(&out.join("indicators.parquet")) {
+        let doc = col(&b, "document");
+        for i in 0..b.num_rows() {
+            let mut m = HashMap::new();
+            for f in b.schema().fields() {
+                if let Some(a) = b
+                    .column_by_name(f.name())
+                    .unwrap()
+                    .as_any()
+                    .downcast_ref::<Float64Array>()
+                {
+                    m.insert(f.name().clone(), (!a.is_null(i)).then(|| a.value(i)));
+                }
+            }
+            rows.insert(doc.value(i).to_owned(), m);
+        }
+    }
+    let mut checked = 0;
+    for e in std::fs::read_dir(shared.join("expected")).unwrap() {
+        let g: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
+        let doc = g["document"].as_str().unwrap();
+        let v = |k: &str| g["values"][k].as_f64();
+        let got = &rows[doc];
+        let check = |name: &str, want: Option<f64>| {
+            let have = got[name];
+            match (want, have) {
+                (Some(w), Some(h)) => {
+                    assert!((w - h).abs() < 1e-9, "{doc} {name}: want {w}, got {h}")
+                }
+                (None, None) => {}
+                (w, h) => panic!("{doc} {name}: want {w:?}, got {h:?}"),
+            }
+        };
+        let new = v("s3.received_new.total");
+        let carried = v("s3.carried_over.total");
+        check("applications_new", new);
+        check("applications_total", new.zip(carried).map(|(a, b)| a + b));
+        let results = v("s3.results_total.total");
+        let rate = |num: Option<f64>| {
+            num.zip(results)
+                .and_then(|(n, d)| (d != 0.0).then(|| n / d))
+        };
+        check("grant_rate", rate(v("s3.granted.total")));
+        let review = v("s4.administrative_review.total");
+        check(
+            "review_per_100_applications",
+            review
+                .zip(new)
+                .and_then(|(r, n)| (n != 0.0).then(|| r * 100.0 / n)),
+        );
+        let forward = v("s3.carried_forward.total");
+        check(
+            "carry_forward_rate",
+            forward
+                .zip(new.zip(carried))
+                .and_then(|(f, (a, b))| (a + b != 0.0).then(|| f / (a + b))),
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -27,7 +27,7 @@ def read_document(
     path_or_bytes: Union[str, os.PathLike, bytes], name: Optional[str] = None, **settings: Any
 ) -> Dict[str, pa.Table]:
     """Reads one document (a path, or its bytes) into its tables: ``reports``, ``cells``,
-    ``cells_wide``, ``sections``, ``findings`` (``pyarrow.Table`` each; the columns of the
+    ``cells_wide``, ``sections``, ``findings``, ``indicators`` (``pyarrow.Table`` each; the columns of the
     dataset's tables, see DATA_DICTIONARY.md). ``name`` is what the ``document`` column shows
     (default: the path, or ``document`` for bytes). ``settings`` are pipeline settings, e.g.
     ``pdf={"program": "pdftotext"}`` or ``ocr={"python": ".venv/bin/python"}``. Never raises

@@ -51,7 +51,7 @@ def test_read_document_equals_the_cli_dataset(corpus):
     assert summary["documents"] == len(docs)
     for name in docs:
         t = nianbao.read_document(corpus / "in" / name)
-        assert set(t) == {"reports", "cells", "cells_wide", "sections", "findings"}
+        assert set(t) == {"reports", "cells", "cells_wide", "sections", "findings", "indicators"}
         mine = cells_of(t["cells"])
         theirs = cells_of(cells.filter(pc.equal(cells["document"], name)))
         assert mine == theirs, name
@@ -79,7 +79,7 @@ def test_build_returns_the_summary_of_the_cli(corpus, tmp_path):
         assert s[k] == cli_s[k], k
     assert ["empty.txt", "the file is empty"] in s["unreadable"]
     assert s["notes"] == []  # nothing to say: a fresh output outside the input
-    assert nianbao.TABLES == ("reports", "cells", "cells_wide", "sections", "findings")
+    assert nianbao.TABLES == ("reports", "cells", "cells_wide", "sections", "findings", "indicators")
     assert (tmp_path / "out" / "panel.parquet").exists()
     assert not (tmp_path / "out" / "cells.csv").exists()
     # the same cells as the CLI's dataset

@@ -30,7 +30,7 @@ fn f(name: &str, dt: DataType, nullable: bool, description: &str) -> Field {
 /// The `document` column: rows are in document order, so its Parquet min/max statistics let
 /// readers skip row groups (the metadata key is `nianbao_export::STATISTICS_METADATA`, which
 /// this crate does not depend on; the CLI's tests check that the two agree).
-fn document_field() -> Field {
+pub(crate) fn document_field() -> Field {
     let mut field = f("document", DataType::Utf8, false, DOC);
     let mut m = field.metadata().clone();
     m.insert("parquet_statistics".to_owned(), "min_max".to_owned());

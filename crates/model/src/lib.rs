@@ -16,6 +16,7 @@
 //! ```
 
 pub mod batch;
+pub mod indicators;
 pub mod model;
 
 pub use model::{

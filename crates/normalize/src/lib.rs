@@ -39,7 +39,7 @@ use regex::Regex;
 /// The encoding name of a UTF-8 text read with a few invalid bytes replaced (re-exported for
 /// the stages after this one).
 pub use nianbao_extract::UTF8_DAMAGED;
-pub use nianbao_model::{batch, model};
+pub use nianbao_model::{batch, indicators, model};
 pub use nianbao_model::{Cell, CellStatus, Finding, Prose, Report, ReportStatus, Source};
 use table::{Ctx, Region};
 use tokens::{Projection, Token};

@@ -186,17 +186,20 @@ pub struct Batches {
     pub sections: RecordBatch,
     /// Its findings (cross-report ones need the corpus and are not among them).
     pub findings: RecordBatch,
+    /// Its `indicators` row.
+    pub indicators: RecordBatch,
 }
 
 impl Batches {
     /// Each table's batch, with the table ([`Table::per_report_tables`], in order).
-    pub fn tables(self) -> [(Table, RecordBatch); 5] {
+    pub fn tables(self) -> [(Table, RecordBatch); 6] {
         [
             (Table::Reports, self.reports),
             (Table::Cells, self.cells),
             (Table::CellsWide, self.cells_wide),
             (Table::Sections, self.sections),
             (Table::Findings, self.findings),
+            (Table::Indicators, self.indicators),
         ]
     }
 }
@@ -216,6 +219,7 @@ pub fn read_batches(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<Batc
         cells_wide: batch::cells_wide_batch(rs)?,
         sections: batch::sections_batch(rs)?,
         findings: batch::findings_batch(r.findings.iter().map(|f| (&r, f)))?,
+        indicators: nianbao_normalize::indicators::indicators_batch(rs)?,
     })
 }
 

@@ -90,6 +90,10 @@ pub(crate) fn encode_piece(
         (Table::Cells, cells),
         (Table::CellsWide, batch::cells_wide_batch(&reports)?),
         (Table::Findings, findings),
+        (
+            Table::Indicators,
+            nianbao_normalize::indicators::indicators_batch(&reports)?,
+        ),
     ]
     .iter()
     .map(|(t, b)| encoder.encode(t.name(), year, b))

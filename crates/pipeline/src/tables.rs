@@ -17,6 +17,8 @@ pub enum Table {
     Sections,
     /// Every problem found.
     Findings,
+    /// One row per report: the rates every analyst recomputes, defined once.
+    Indicators,
     /// One row per agency and year.
     Panel,
     /// Every agency and year: reported, duplicate or missing.
@@ -25,12 +27,13 @@ pub enum Table {
 
 impl Table {
     /// Every table, in the order the dataset lists them.
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Reports,
         Table::Cells,
         Table::CellsWide,
         Table::Sections,
         Table::Findings,
+        Table::Indicators,
         Table::Panel,
         Table::Coverage,
     ];
@@ -43,6 +46,7 @@ impl Table {
             Table::CellsWide => "cells_wide",
             Table::Sections => "sections",
             Table::Findings => "findings",
+            Table::Indicators => "indicators",
             Table::Panel => "panel",
             Table::Coverage => "coverage",
         }
@@ -56,8 +60,9 @@ impl Table {
             Table::CellsWide => "One row per report, one column per canonical cell key.",
             Table::Sections => "The parts 一 to 六 of each report as text.",
             Table::Findings => "Every problem found while reading and validating.",
+            Table::Indicators => "One row per report: applications, the outcome rates (harmonised across the 2019 and 2021 formats), review and litigation per 100 applications, correction rates, the carry-forward rate and timeliness, each defined once (`nianbao_model::indicators::CATALOGUE`); join the panel on `document`.",
             Table::Panel => "One row per agency (`agency_key`) and year: the report chosen for it, why, its headline figures and their change since the year before.",
-            Table::Coverage => "For every agency and every year from its first report to its last (every year of the corpus for agencies on the expected list): reported, duplicate or missing.",
+            Table::Coverage => "For every agency and every year from its first report to the corpus's latest year (every year of the corpus for agencies on the expected list): reported, duplicate or missing.",
         }
     }
 
@@ -69,6 +74,7 @@ impl Table {
             Table::CellsWide => batch::cells_wide_schema(),
             Table::Sections => batch::sections_schema(),
             Table::Findings => batch::findings_schema(),
+            Table::Indicators => nianbao_normalize::indicators::indicators_schema(),
             Table::Panel => nianbao_normalize::batch::panel_schema(),
             Table::Coverage => nianbao_normalize::batch::coverage_schema(),
         }
@@ -113,7 +119,7 @@ mod tests {
         for t in Table::per_report_tables() {
             assert!(t.schema().field_with_name("document").is_ok(), "{t}");
         }
-        assert_eq!(Table::per_report_tables().count(), 5);
+        assert_eq!(Table::per_report_tables().count(), 6);
         assert!(Table::Panel.schema().field_with_name("agency_key").is_ok());
         assert!(Table::Coverage.schema().field_with_name("status").is_ok());
     }

@@ -144,6 +144,7 @@ pub fn check(
         }
         let template = meta.get(rid).and_then(|m| m.0).unwrap_or(Template::Y2021);
         check_report(rid, template, &grid, &mut out);
+        check_indicators(rid, &grid, &mut out);
         if let Some(text) = part1.get(rid) {
             let val = |k: &str| grid.get(k).and_then(|c| c.value);
             for f in prose::check_prose(text, template, &val) {
@@ -153,6 +154,36 @@ pub fn check(
         start = end;
     }
     Ok(out)
+}
+
+/// The rates of the `indicators` table whose denominator is 0 for this report: null there,
+/// and said here (`indicator_undefined`).
+fn check_indicators(
+    rid: &str,
+    grid: &FastMap<&str, CellView<'_>>,
+    out: &mut Vec<(String, Finding)>,
+) {
+    use nianbao_model::indicators::{evaluate, Outcome, CATALOGUE};
+    let has = |k: &str| grid.contains_key(k);
+    let val = |k: &str| grid.get(k).and_then(|c| c.value);
+    // one finding per report naming every such rate
+    let undefined: Vec<String> = CATALOGUE
+        .iter()
+        .filter(|ind| evaluate(ind, &has, &val) == Outcome::ZeroDenominator)
+        .map(|ind| format!("{} ({})", ind.name, ind.formula))
+        .collect();
+    if !undefined.is_empty() {
+        out.push((
+            rid.to_owned(),
+            Finding::new(
+                rule::INDICATOR_UNDEFINED,
+                format!(
+                    "undefined (null) because the denominator is 0: {}",
+                    undefined.join("; ")
+                ),
+            ),
+        ));
+    }
 }
 
 /// The checks of one report: every identity of its template, then every cell's value.

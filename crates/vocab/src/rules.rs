@@ -92,6 +92,7 @@ catalogue! {
     MIXED_TEMPLATE = "mixed_template", Warning, "A table is in the other national format than the report (e.g. a 2019-format report whose part 三 gives （六）其他处理 as the three items of the 2021 format): the cells that do not exist in the report's format are not guessed; they are null with status `ambiguous`.";
     MISSING_ROW = "missing_row", Warning, "A row of the template was not found; its cells are null with status `missing`.";
     MISSING_COLUMN_HEADER = "missing_column_header", Warning, "The table header does not name a column of the template.";
+    INDICATOR_UNDEFINED = "indicator_undefined", Info, "A rate of the `indicators` table is undefined for this report: its denominator is 0 (e.g. no application at all); the rate is null, never 0.";
     COLUMN_ORDER = "column_order", Warning, "Part 三's header prints the applicant columns in another order than the template (e.g. 总计 first, or 科研机构 before 商业企业): cells are placed by their header words; a row whose cells are not one per column cannot be placed and is null with status `ambiguous`.";
     MISSING_GROUP_HEADING = "missing_group_heading", Info, "A group heading of part 三 (（三）不予公开, （四）无法提供, （五）不予处理) is absent before its items.";
     BLANK_ROW = "blank_row", Warning, "A row is present but every cell is blank.";
