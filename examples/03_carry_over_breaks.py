@@ -18,7 +18,7 @@ breaks = con.sql(
     """
     select r.agency, r.report_year, f.column_label, f.expected as last_year_forward,
            f.actual as carried_over, f.message
-    from findings f join reports r using (report_id)
+    from findings f join reports r using (document)
     where f.rule = 'carry_over_mismatch'
     order by r.agency, r.report_year, f.key
     """

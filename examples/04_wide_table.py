@@ -11,8 +11,9 @@ import pandas as pd
 
 dataset = sys.argv[1] if len(sys.argv) > 1 else "data/out"
 wide = pd.read_parquet(f"{dataset}/cells_wide.parquet")
-panel = pd.read_parquet(f"{dataset}/panel.parquet", columns=["report_id"])
-chosen = wide.merge(panel, on="report_id")
+# join on `document`, the key of a report: byte-identical copies share `report_id`
+panel = pd.read_parquet(f"{dataset}/panel.parquet", columns=["document"])
+chosen = wide.merge(panel, on="document")
 chosen = chosen.assign(
     granted_share=chosen.s3_granted_total / chosen.s3_results_total_total.where(chosen.s3_results_total_total > 0)
 )
@@ -23,3 +24,6 @@ cells = pd.read_parquet(f"{dataset}/cells.parquet", columns=["key", "status"])
 print("\nHow each number came to be:")
 print(cells.status.value_counts().to_string())
 assert len(chosen) > 0
+# one row per agency and year: no double counting (issue 29.1)
+assert not chosen.duplicated(["agency_key", "report_year"]).any()
+assert len(chosen) == len(panel)

@@ -12,11 +12,14 @@ import polars as pl
 
 dataset = sys.argv[1] if len(sys.argv) > 1 else "data/out"
 sections = pl.read_parquet(f"{dataset}/sections.parquet")
-reports = pl.read_parquet(f"{dataset}/reports.parquet").select(
-    "report_id", "agency", "agency_key", "report_year"
+# the reports the panel chose (copies and re-publications counted once), joined on `document`
+reports = (
+    pl.read_parquet(f"{dataset}/reports.parquet")
+    .filter(pl.col("in_panel"))
+    .select("document", "agency", "agency_key", "report_year")
 )
 scored = sections.filter(pl.col("similarity_prev_year").is_not_null()).join(
-    reports, on="report_id"
+    reports, on="document"
 )
 # part 五 (存在的主要问题及改进情况) is where copying says the most
 problems = (
@@ -35,3 +38,6 @@ print(problems)
 print("\nMean similarity per part:")
 print(scored.group_by("part").agg(pl.col("similarity_prev_year").mean()).sort("part"))
 assert problems.height > 0
+# each agency's years compared are distinct years (issue 29.1: no copy counted twice)
+per_year = scored.filter(pl.col("part") == 5).group_by("agency_key", "report_year").len()
+assert per_year["len"].max() == 1

@@ -1571,3 +1571,93 @@ fn every_output_has_the_codebook_and_the_data_package() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 29.1: the documented joins never double-count. On the sample corpus (byte-identical
+/// copies, re-publications and duplicates included): `document` is unique in every per-report
+/// table, the panel has one row per (agency_key, report_year), `panel ⋈ cells_wide USING
+/// (document)` and `panel ⋈ indicators USING (document)` give one row per panel row, and
+/// `reports.in_panel` marks exactly the panel's documents.
+#[test]
+fn documented_joins_give_one_row_per_key() {
+    use crate::common::{col, read};
+    let out = tmp("joins");
+    let run = build(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/raw"),
+        &out,
+        &["--full"],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let docs = |table: &str| -> Vec<String> {
+        read(&out.join(format!("{table}.parquet")))
+            .iter()
+            .flat_map(|b| {
+                let c = col(b, "document");
+                (0..b.num_rows())
+                    .map(move |i| c.value(i).to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    for table in ["reports", "cells_wide", "indicators"] {
+        let d = docs(table);
+        let unique: std::collections::BTreeSet<&String> = d.iter().collect();
+        assert_eq!(unique.len(), d.len(), "{table}: document is not unique");
+    }
+    // report_id is not a key: the sample holds byte-identical copies
+    let ids: Vec<String> = read(&out.join("reports.parquet"))
+        .iter()
+        .flat_map(|b| {
+            let c = col(b, "report_id");
+            (0..b.num_rows())
+                .map(move |i| c.value(i).to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(ids.iter().collect::<std::collections::BTreeSet<_>>().len() < ids.len());
+    let panel = read(&out.join("panel.parquet"));
+    let mut keys = std::collections::BTreeSet::new();
+    let mut chosen = std::collections::BTreeSet::new();
+    for b in &panel {
+        let (k, d) = (col(b, "agency_key"), col(b, "document"));
+        let y = b
+            .column_by_name("report_year")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::Int32Array>()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            assert!(
+                keys.insert((k.value(i).to_owned(), y.value(i))),
+                "panel key repeated"
+            );
+            chosen.insert(d.value(i).to_owned());
+        }
+    }
+    let n_panel = keys.len();
+    for table in ["cells_wide", "indicators"] {
+        let joined = docs(table).iter().filter(|d| chosen.contains(*d)).count();
+        assert_eq!(joined, n_panel, "panel ⋈ {table} USING (document)");
+    }
+    let mut in_panel = std::collections::BTreeSet::new();
+    for b in read(&out.join("reports.parquet")) {
+        let (d, p) = (
+            col(&b, "document"),
+            b.column_by_name("in_panel")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow_array::BooleanArray>()
+                .unwrap(),
+        );
+        for i in 0..b.num_rows() {
+            if p.value(i) {
+                in_panel.insert(d.value(i).to_owned());
+            }
+        }
+    }
+    assert_eq!(in_panel, chosen);
+    let _ = std::fs::remove_dir_all(&out);
+}

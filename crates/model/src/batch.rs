@@ -103,8 +103,8 @@ pub fn wide_column(key: &str) -> String {
 }
 
 const ID: &str =
-    "Stable id of the report: the first 16 hex digits of the SHA-256 of the document's bytes.";
-const DOC: &str = "Path of the document relative to the input folder, with / separators.";
+    "Id of the report's content: the first 16 hex digits of the SHA-256 of the document's bytes. Byte-identical copies share it: join tables on `document`, which is unique per report.";
+const DOC: &str = "Path of the document relative to the input folder, with / separators: the key of a report (unique in `reports`, `cells_wide`, `indicators`; join on it).";
 
 /// Schema of `reports`: one row per input document.
 pub fn reports_schema() -> SchemaRef {
@@ -135,6 +135,7 @@ fn make_reports_schema() -> SchemaRef {
         f("site_id_code", DataType::Utf8, true, "The government website identification code (`<meta name=\"SiteIDCode\">`, e.g. 3590000001); null otherwise."),
         f("content_source", DataType::Utf8, true, "The office the page names as its source (`<meta name=\"ContentSource\">`); null otherwise."),
         f("status", DataType::Utf8, false, "ok (no finding above info), warning, error (at least one error finding) or unreadable."),
+        f("in_panel", DataType::Boolean, true, "Whether `panel` chose this document for its agency and year (of copies and re-publications, one is chosen): filter on it to count each agency-year once. Null outside a dataset (`read_document`)."),
         f("n_findings", DataType::UInt32, false, "Number of findings for this report in `findings`."),
         f("n_errors", DataType::UInt32, false, "Number of those findings of severity error (cross-report ones included)."),
         f("n_stated", DataType::UInt32, false, "Cells of the report read as printed (status stated)."),
@@ -375,6 +376,7 @@ pub fn reports_batch_rows<'a>(
     let mut site_id = StringBuilder::new();
     let mut content_source = StringBuilder::new();
     let mut status = StringBuilder::new();
+    let mut in_panel = arrow_array::builder::BooleanBuilder::new();
     let mut n = UInt32Builder::new();
     let mut errors = UInt32Builder::new();
     let mut by_status: [UInt32Builder; 5] = Default::default();
@@ -407,6 +409,7 @@ pub fn reports_batch_rows<'a>(
         site_id.append_option(r.site_id_code.as_deref());
         content_source.append_option(r.content_source.as_deref());
         status.append_value(row.status.as_str());
+        in_panel.append_null();
         n.append_value(row.n_findings);
         errors.append_value(
             r.findings
@@ -432,7 +435,7 @@ pub fn reports_batch_rows<'a>(
         Arc::new(scope.finish()),
     ];
     columns.extend(agency_cols.finish());
-    columns.extend::<[ArrayRef; 9]>([
+    columns.extend::<[ArrayRef; 8]>([
         Arc::new(year.finish()),
         Arc::new(template.finish()),
         Arc::new(published.finish()),
@@ -441,8 +444,9 @@ pub fn reports_batch_rows<'a>(
         Arc::new(site_id.finish()),
         Arc::new(content_source.finish()),
         Arc::new(status.finish()),
-        Arc::new(n.finish()),
     ]);
+    columns.push(Arc::new(in_panel.finish()));
+    columns.push(Arc::new(n.finish()));
     columns.push(Arc::new(errors.finish()));
     for mut b in by_status {
         columns.push(Arc::new(b.finish()));

@@ -136,8 +136,10 @@ impl Ledger {
         for c in corpus.findings() {
             *t.by_rule.entry(c.rule()).or_default() += 1;
         }
+        let chosen: std::collections::HashSet<u32> = built.rows.iter().map(|r| r.doc).collect();
         let mut out = ReportsOut {
             cross: corpus.findings(),
+            chosen: &chosen,
             names: &names,
             dir,
             key: &key,
@@ -298,6 +300,8 @@ fn write_sections(
 struct ReportsOut<'a, K: Fn(Option<i32>) -> Option<i32>> {
     /// Cross-report findings, ordered by document.
     cross: &'a [CorpusFinding],
+    /// The documents the panel chose (`in_panel`).
+    chosen: &'a std::collections::HashSet<u32>,
     names: &'a View<'a>,
     /// Where the manifest's lines wait.
     dir: &'a Path,
@@ -350,6 +354,13 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
                 "status" => Arc::new(StringArray::from(done.status.clone())) as ArrayRef,
                 "n_findings" => Arc::new(UInt32Array::from(done.n_findings.clone())) as ArrayRef,
                 "n_errors" => Arc::new(UInt32Array::from(done.n_errors.clone())) as ArrayRef,
+                "in_panel" => Arc::new(BooleanArray::from(
+                    done.docs
+                        .values()
+                        .iter()
+                        .map(|d| self.chosen.contains(d))
+                        .collect::<Vec<bool>>(),
+                )) as ArrayRef,
                 _ => c.clone(),
             };
             fields.push(f.clone());
