@@ -296,6 +296,52 @@ fn cases() -> Vec<Case> {
             &[("s2.admin_fee.amount_10k_yuan", Value(818.89))],
             &[("amount_unit", "818.89")],
         ),
+        // 27.1: a label spanning two columns leaves an empty cell before the row's run of
+        // digits (`label⇥⇥0001001⇥`): right or null, never the shifted reading.
+        case(
+            "issue27_01_label_span_empty_cell.txt",
+            report_2021(
+                S2_2021,
+                &[
+                    ("二、上年结转政府信息公开申请数量", "二、上年结转政府信息公开申请数量\t\t0001001\t"),
+                    ("四、结转下年度继续办理", "四、结转下年度继续办理\t0\t0\t0\t1\t0\t0\t1"),
+                ],
+                S4_ZEROS,
+                "\t",
+            ),
+            &[
+                ("s3.carried_over.natural_person", ValueOrNull(0.0)),
+                ("s3.carried_over.social_welfare_org", ValueOrNull(1.0)),
+                ("s3.carried_over.legal_service_org", ValueOrNull(0.0)),
+                ("s3.carried_over.total", ValueOrNull(1.0)),
+            ],
+            &[],
+        ),
+        // 27.2: the two cells of a two-column row glued after a space (`政府集中采购 1267.2`
+        // for 1 | 267.2): right or null, never 1267.2 as the amount.
+        case(
+            "issue27_02_label_space_two_cells_glued.txt",
+            report_2019(&format!(
+                "{S2_2019_HEAD}行政许可\t0\t0\t0{}",
+                S2_2019_TAIL.replace("政府集中采购\t0\t0", "政府集中采购 1267.2")
+            )),
+            &[
+                ("s2.central_procurement.projects", ValueOrNull(1.0)),
+                ("s2.central_procurement.amount", ValueOrNull(267.2)),
+            ],
+            &[],
+        ),
+        // 27.3: part 四 flattened into one run followed by a rule line of dashes.
+        case(
+            "issue27_03_s4_run_and_rule_line.txt",
+            report_2021(S2_2021, &[], "000220000000000------", "\t"),
+            &[
+                ("s4.administrative_review.pending", ValueOrNull(2.0)),
+                ("s4.administrative_review.total", ValueOrNull(2.0)),
+                ("s4.litigation_after_review.total", ValueOrNull(0.0)),
+            ],
+            &[],
+        ),
         // 27.6: a fee header in 元 (or 千元) without the word 单位, or a unit note of the
         // table: converted to 万元, never written as 万元.
         case(
@@ -603,6 +649,16 @@ fn cases() -> Vec<Case> {
             ],
             &[("row_ambiguous", "several numbers")],
         ),
+        // 27.5: `text-decoration: underline line-through` is struck: 9 struck + 84 is 84.
+        case(
+            "issue27_05_html_underline_line_through.html",
+            html(
+                "<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>\
+                 <tr><td>规章</td><td><span style=\"text-decoration: underline line-through\">9</span>84</td><td>0</td><td>5</td></tr>",
+            ),
+            &[("s2.regulation.issued", Value(84.0))],
+            &[],
+        ),
         // 27.11: a table's one-number rows with the empty cells a merged cell left: the number
         // is the value (not "2 or _"); under the 2019 format's columns they are not read.
         case(
@@ -641,6 +697,22 @@ fn cases() -> Vec<Case> {
             &[("mixed_template", "上一年项目数量")],
         ),
     ];
+    // 27.4: DOCX struck text (w:strike, w:dstrike) is not the value: 15 struck, then 12, is 12.
+    v.push(Case {
+        name: "issue27_04_docx_strike.docx",
+        bytes: docx(&[
+            "<w:p><w:r><w:rPr><w:strike/></w:rPr><w:t>15</w:t></w:r><w:r><w:t>12</w:t></w:r></w:p>",
+            "<w:p><w:r><w:rPr><w:dstrike/></w:rPr><w:t>7</w:t></w:r><w:r><w:t>0</w:t></w:r></w:p>",
+            "<w:p><w:r><w:t>5</w:t></w:r></w:p>",
+        ]),
+        cells: vec![
+            ("s2.regulation.issued", Want::Value(12.0)),
+            ("s2.regulation.repealed", Want::Value(0.0)),
+            ("s2.regulation.in_force", Want::Value(5.0)),
+        ],
+        findings: vec![],
+        meta: vec![],
+    });
     // 20.A 4–7: DOCX hidden, moved, superscript text; tab, break and two paragraphs.
     let r = |t: &str| format!("<w:r><w:t>{t}</w:t></w:r>");
     let para = |runs: &str| format!("<w:p>{runs}</w:p>");
