@@ -1661,3 +1661,44 @@ fn documented_joins_give_one_row_per_key() {
     assert_eq!(in_panel, chosen);
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Issue 29.4/29.6 through flags: `--expected-agencies` lists an agency that never reported as
+/// missing every year, and `--csv-bom` starts every CSV (and the codebook) with a byte order mark.
+#[test]
+fn expected_agencies_and_csv_bom_flags() {
+    use crate::common::{col, read};
+    let dir = tmp("flags");
+    let input = dir.join("in");
+    nianbao_synth::write_corpus(&input, None, 4, 5, false, &["tabbed"]).unwrap();
+    let list = dir.join("expected.csv");
+    std::fs::write(&list, "agency\n从未报告县审计局\n").unwrap();
+    let out = dir.join("out");
+    let run = build(
+        &input,
+        &out,
+        &["--expected-agencies", list.to_str().unwrap(), "--csv-bom"],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut years = 0;
+    for b in read(&out.join("coverage.parquet")) {
+        let (agency, status) = (col(&b, "agency"), col(&b, "status"));
+        for i in 0..b.num_rows() {
+            if agency.value(i) == "从未报告县审计局" {
+                assert_eq!(status.value(i), "missing");
+                years += 1;
+            }
+        }
+    }
+    assert!(years >= 1, "the expected agency has no coverage row");
+    for f in ["cells.csv", "reports.csv", "codebook.csv"] {
+        let bytes = std::fs::read(out.join(f)).unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "{f}");
+    }
+    let pkg = std::fs::read_to_string(out.join("datapackage.json")).unwrap();
+    assert!(pkg.contains("utf-8-sig"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -54,6 +54,14 @@ enum Command {
         /// Do not write Parquet files (CSV only).
         #[arg(long)]
         no_parquet: bool,
+        /// A CSV of the agencies expected to report every year (column `agency` or
+        /// `agency_key`; `expected_agencies = …` in a pipeline file): `coverage` then lists each
+        /// of them for every year of the corpus.
+        #[arg(long)]
+        expected_agencies: Option<PathBuf>,
+        /// Start every CSV file with a UTF-8 byte order mark, for Excel (`[formats] csv_bom`).
+        #[arg(long)]
+        csv_bom: bool,
     },
     /// Show what was read from one document: the cells by canonical row and column, each
     /// value's status, and the findings.
@@ -146,6 +154,8 @@ fn run(cli: Cli) -> Result<i32> {
             partition_by_year,
             no_csv,
             no_parquet,
+            expected_agencies,
+            csv_bom,
         } => {
             let mut cfg = match &config {
                 Some(p) => Config::load(p)?,
@@ -162,6 +172,10 @@ fn run(cli: Cli) -> Result<i32> {
             cfg.partition_by_year |= partition_by_year;
             cfg.formats.csv &= !no_csv;
             cfg.formats.parquet &= !no_parquet;
+            cfg.formats.csv_bom |= csv_bom;
+            if let Some(e) = expected_agencies {
+                cfg.expected_agencies = Some(e);
+            }
             cfg.validate()?;
             let outcome = nianbao_pipeline::build(&cfg, &Terminal::new())?;
             print_summary(&outcome.summary, &outcome.unreadable, json, cfg.strict)

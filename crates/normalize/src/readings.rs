@@ -249,7 +249,13 @@ pub fn read_row_in<'a>(
     }
     // A grid row of one column showing one number, its other cells empty: the empty cells are
     // what a merged cell of the source table left (`行政许可 | 2 | | `), the number the value.
-    if grid && k == 1 && n == 1 && values[0].kind == Kind::Num && !values[0].dash {
+    if grid
+        && k == 1
+        && n == 1
+        && values[0].kind == Kind::Num
+        && values[0].value.is_some()
+        && !values[0].dash
+    {
         return fixed(Mode::Exact, vec![values[0].stated()], n);
     }
     // When any number of the row is glued (a flattened row), every number of it may be a run,

@@ -165,7 +165,8 @@ pub struct RowCandidates {
     pub note: Option<String>,
 }
 
-/// The readings of every row found, before the column identities choose among them.
+/// The readings of every row found — part 三's after its re-read with a stray cell when the
+/// identities call for one (see `settle_rows`) — whatever is then chosen among them.
 pub fn row_candidates(ctx: &Ctx, regions: &HashMap<Section, Option<Region>>) -> Vec<RowCandidates> {
     let Settled { reads, .. } = settle_rows(ctx, regions);
     reads
