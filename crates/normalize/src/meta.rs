@@ -393,7 +393,12 @@ pub fn expand_agency(short: &str, body: &str) -> Option<String> {
 pub fn scope_of(agency: &str, title: Option<&str>) -> nianbao_model::Scope {
     use nianbao_model::Scope;
     let t = title.map(strip_spaces).unwrap_or_default();
-    let head = t.split("政府信息公开").next().unwrap_or("");
+    // the title's words between the agency and the report's own words (全市 inside a name,
+    // 万全区, is not the word 全区)
+    let after = t
+        .find(agency)
+        .map_or(t.as_str(), |i| &t[i + agency.len()..]);
+    let head = after.split("政府信息公开").next().unwrap_or("");
     if t.contains("本级") {
         Scope::Own
     } else if t.contains("汇总")
