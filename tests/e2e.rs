@@ -1591,32 +1591,25 @@ fn documented_joins_give_one_row_per_key() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let docs = |table: &str| -> Vec<String> {
+    let values = |table: &str, column: &str| -> Vec<String> {
         read(&out.join(format!("{table}.parquet")))
             .iter()
             .flat_map(|b| {
-                let c = col(b, "document");
+                let c = col(b, column);
                 (0..b.num_rows())
                     .map(move |i| c.value(i).to_owned())
                     .collect::<Vec<_>>()
             })
             .collect()
     };
+    let docs = |table: &str| values(table, "document");
     for table in ["reports", "cells_wide", "indicators"] {
         let d = docs(table);
         let unique: std::collections::BTreeSet<&String> = d.iter().collect();
         assert_eq!(unique.len(), d.len(), "{table}: document is not unique");
     }
     // report_id is not a key: the sample holds byte-identical copies
-    let ids: Vec<String> = read(&out.join("reports.parquet"))
-        .iter()
-        .flat_map(|b| {
-            let c = col(b, "report_id");
-            (0..b.num_rows())
-                .map(move |i| c.value(i).to_owned())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let ids = values("reports", "report_id");
     assert!(ids.iter().collect::<std::collections::BTreeSet<_>>().len() < ids.len());
     let panel = read(&out.join("panel.parquet"));
     let mut keys = std::collections::BTreeSet::new();

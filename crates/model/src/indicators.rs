@@ -19,8 +19,9 @@ use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{BooleanBuilder, Float64Builder, Int32Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use arrow_schema::{ArrowError, DataType, Schema, SchemaRef};
 
+use crate::batch::field;
 use crate::Report;
 
 /// A sum of cells: the first way of reading it whose keys the report's table has (every key
@@ -295,10 +296,6 @@ pub fn days_after_deadline(r: &Report) -> Option<i32> {
     let (y, m, d) = ymd(&deadline(r)?)?;
     let (py, pm, pd) = ymd(r.published_on.as_deref()?)?;
     i32::try_from(days(py, pm, pd) - days(y, m, d)).ok()
-}
-
-fn field(name: &str, t: DataType, nullable: bool, about: &str) -> Field {
-    Field::new(name, t, nullable).with_metadata([("description".to_owned(), about.to_owned())])
 }
 
 /// Schema of `indicators`: one row per report.

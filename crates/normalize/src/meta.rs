@@ -434,72 +434,60 @@ pub fn signing_date_after(part_six: &str) -> Option<String> {
         .find_map(date_line)
 }
 
-/// A short line (≤ 30 characters) that states a date and is not the end of a period.
-fn date_line(l: &str) -> Option<String> {
+/// A date written out: `2025年1月20日`, `二〇二五年元月二十日`.
+fn date_re() -> &'static Regex {
     static DATE: OnceLock<Regex> = OnceLock::new();
-    let date = re(
+    re(
         &DATE,
         r"((?:19|20)\d{2}|[二〇零○Ｏ0一三四五六七八九]{4})\s*年\s*(\d{1,2}|元|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日",
-    );
+    )
+}
+
+/// A date in figures: `2026.01.25`, `2026/1/25`, `2026-01-25`.
+fn numeric_date_re() -> &'static Regex {
     static NUMERIC: OnceLock<Regex> = OnceLock::new();
-    let numeric = re(
+    re(
         &NUMERIC,
         r"((?:19|20)\d{2})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{1,2})(?:\D|$)",
-    );
-    let period = ["截至", "截止", "期限", "至"].iter().any(|w| l.contains(w));
-    if l.chars().count() > 30 || period {
+    )
+}
+
+/// The end of a period (`数据截至2025年12月31日`, `统计期限…至…`) is not a signing date.
+fn is_period(l: &str) -> bool {
+    ["截至", "截止", "期限", "至"].iter().any(|w| l.contains(w))
+}
+
+/// A short line (≤ 30 characters) that states a date and is not the end of a period.
+fn date_line(l: &str) -> Option<String> {
+    if l.chars().count() > 30 || is_period(l) {
         return None;
     }
-    if let Some(c) = date.captures_iter(l).last() {
+    if let Some(c) = date_re().captures_iter(l).last() {
         if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
             return Some(d);
         }
     }
-    let c = numeric.captures_iter(l).last()?;
+    let c = numeric_date_re().captures_iter(l).last()?;
     ymd(&c[1], &c[2], &c[3])
 }
 
 /// The signing date at the end of the report, or the page's 发布时间.
 pub fn published_on(text: &str) -> Option<String> {
-    static DATE: OnceLock<Regex> = OnceLock::new();
-    let date = re(
-        &DATE,
-        r"((?:19|20)\d{2}|[二〇零○Ｏ0一三四五六七八九]{4})\s*年\s*(\d{1,2}|元|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日",
-    );
-    static NUMERIC: OnceLock<Regex> = OnceLock::new();
-    // `2026.01.25`, `2026/1/25`, `2026-01-25`
-    let numeric = re(
-        &NUMERIC,
-        r"((?:19|20)\d{2})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{1,2})(?:\D|$)",
-    );
-    // The end of a period (`数据截至2025年12月31日`, `统计期限…至…`) is not a signing date.
-    let period = |l: &str| ["截至", "截止", "期限", "至"].iter().any(|w| l.contains(w));
     // The last six non-empty lines, read from the end (not the whole text's lines collected).
     let last_lines = text.lines().rev().map(str::trim).filter(|l| !l.is_empty());
-    for l in last_lines.take(6) {
-        if l.chars().count() <= 30 && !period(l) {
-            if let Some(c) = date.captures_iter(l).last() {
-                if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
-                    return Some(d);
-                }
-            }
-            if let Some(c) = numeric.captures_iter(l).last() {
-                if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
-                    return Some(d);
-                }
-            }
-        }
+    if let Some(d) = last_lines.take(6).find_map(date_line) {
+        return Some(d);
     }
     // A flattened page: the date is the last thing on a long line.
     let mut cut = text.len().saturating_sub(80);
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    if let Some(c) = date.captures_iter(&text[cut..]).last() {
+    if let Some(c) = date_re().captures_iter(&text[cut..]).last() {
         let m = c.get(0).map_or(0..0, |m| m.range());
         let rest = text[cut..][m.end..].trim();
         let before: String = text[cut..][..m.start].chars().rev().take(4).collect();
-        if rest.chars().count() <= 12 && !period(&before) {
+        if rest.chars().count() <= 12 && !is_period(&before) {
             if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
                 return Some(d);
             }

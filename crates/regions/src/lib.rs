@@ -867,6 +867,11 @@ mod tests {
         })
     }
 
+    /// The agency key of a name, with the region found from that name alone.
+    fn key(name: &str) -> String {
+        agency_key(name, &by_names(&[name]).region)
+    }
+
     fn code(names: &[&str]) -> Option<&'static str> {
         by_names(names).region.adcode
     }
@@ -998,16 +1003,6 @@ mod tests {
 
     #[test]
     fn agency_keys_stay_the_same_when_the_printed_name_varies() {
-        let key = |name: &str| {
-            agency_key(
-                name,
-                &resolve(&Evidence {
-                    names: &[name],
-                    ..Evidence::default()
-                })
-                .region,
-            )
-        };
         assert_eq!(key("淮安市洪泽区人民政府"), key("洪泽区人民政府"));
         assert_eq!(
             key("洪泽区人民政府（淮安市人民政府办公室编制）"),
@@ -1050,31 +1045,17 @@ mod tests {
     /// Issue 28.1–28.3: autonomous divisions' short forms, the old-name rule, new areas.
     #[test]
     fn short_forms_of_autonomous_divisions_and_new_areas() {
-        assert_eq!(
-            autonomous_short("河南蒙古族自治县").as_deref(),
-            Some("河南县")
-        );
-        assert_eq!(
-            autonomous_short("紫云苗族布依族自治县").as_deref(),
-            Some("紫云县")
-        );
-        assert_eq!(
-            autonomous_short("巴里坤哈萨克自治县").as_deref(),
-            Some("巴里坤县")
-        );
-        assert_eq!(autonomous_short("东乡族自治县").as_deref(), Some("东乡县"));
-        assert_eq!(
-            autonomous_short("长阳土家族自治县").as_deref(),
-            Some("长阳县")
-        );
-        assert_eq!(
-            autonomous_short("海南藏族自治州").as_deref(),
-            Some("海南州")
-        );
-        assert_eq!(
-            autonomous_short("莫力达瓦达斡尔族自治旗").as_deref(),
-            Some("莫力达瓦旗")
-        );
+        for (name, short) in [
+            ("河南蒙古族自治县", "河南县"),
+            ("紫云苗族布依族自治县", "紫云县"),
+            ("巴里坤哈萨克自治县", "巴里坤县"),
+            ("东乡族自治县", "东乡县"),
+            ("长阳土家族自治县", "长阳县"),
+            ("海南藏族自治州", "海南州"),
+            ("莫力达瓦达斡尔族自治旗", "莫力达瓦旗"),
+        ] {
+            assert_eq!(autonomous_short(name).as_deref(), Some(short), "{name}");
+        }
         assert_eq!(autonomous_short("淮安市"), None);
         let province = |names: &[&str]| by_names(names).region.province;
         assert_eq!(province(&["河南县科学技术局"]), Some("青海省"));
@@ -1102,16 +1083,6 @@ mod tests {
         }
         assert!(wrong.is_empty(), "{wrong:?}");
         // 宽城县 (河北) and 长春市宽城区 are two agencies
-        let key = |name: &str| {
-            agency_key(
-                name,
-                &resolve(&Evidence {
-                    names: &[name],
-                    ..Evidence::default()
-                })
-                .region,
-            )
-        };
         assert_ne!(key("宽城县科学技术局"), key("长春市宽城区科学技术局"));
         assert_ne!(key("东乡县科学技术局"), key("抚州市东乡区科学技术局"));
         // a new area's departments are not the city's

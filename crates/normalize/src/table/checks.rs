@@ -98,6 +98,16 @@ pub(super) fn amounts_in_yuan(
     }
 }
 
+/// Where part 三's header ends: at its first row's label (the table's end without one).
+fn header_end(region: Region, anchors: &[Option<Anchor>]) -> usize {
+    anchors
+        .iter()
+        .flatten()
+        .map(|a| a.start)
+        .next()
+        .unwrap_or(region.p_to)
+}
+
 /// How part 三's columns are printed, by the header's words.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum ColumnOrder {
@@ -123,12 +133,7 @@ pub(super) fn s3_column_order(
     region: Region,
     anchors: &[Option<Anchor>],
 ) -> ColumnOrder {
-    let first = anchors
-        .iter()
-        .flatten()
-        .map(|a| a.start)
-        .next()
-        .unwrap_or(region.p_to);
+    let first = header_end(region, anchors);
     let (from, to) = (region.p_from, first);
     let v = Vocabulary::get();
     let cols: Vec<&nianbao_vocab::ColumnDef> = v.columns(ctx.template, Section::S3).collect();
@@ -229,12 +234,7 @@ pub(super) fn check_s3_header(
     anchors: &[Option<Anchor>],
     findings: &mut Vec<Finding>,
 ) {
-    let first = anchors
-        .iter()
-        .flatten()
-        .map(|a| a.start)
-        .next()
-        .unwrap_or(region.p_to);
+    let first = header_end(region, anchors);
     let header: Vec<char> = ctx.proj.chars[region.p_from..first].to_vec();
     let is_subseq = |needle: &str| {
         let mut it = header.iter();
