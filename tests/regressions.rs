@@ -1068,6 +1068,100 @@ fn cases() -> Vec<Case> {
         &[("published_on", Some("2025-01-20"))],
         &[],
     ));
+    // 28.1–28.3, 28.8: regions and keys through the binary. Each case's title names its agency;
+    // the reports table must give the division (or null) and the key.
+    for (name, agency, meta) in [
+        // 28.1: 河南县 is 青海's 河南蒙古族自治县, never 河南省
+        (
+            "issue28_01_henan_county.txt",
+            "青海省河南县科学技术局",
+            &[("province", Some("青海省")), ("adcode", Some("632324"))][..],
+        ),
+        (
+            "issue28_01_hainan_prefecture.txt",
+            "海南州财政局",
+            &[("province", Some("青海省")), ("adcode", Some("632500"))][..],
+        ),
+        (
+            "issue28_01_ziyun_county.txt",
+            "紫云县民政局",
+            &[("province", Some("贵州省")), ("adcode", Some("520425"))][..],
+        ),
+        (
+            "issue28_01_minhe_county.txt",
+            "民和县教育局",
+            &[("province", Some("青海省")), ("adcode", Some("630222"))][..],
+        ),
+        // a subdistrict of 中山市 is not 攀枝花市东区
+        (
+            "issue28_01_subdistrict_is_no_county.txt",
+            "中山市东区街道办事处",
+            &[("province", Some("广东省")), ("adcode", Some("442000"))][..],
+        ),
+        // 28.2: 宽城县 is 河北's 宽城满族自治县, not 长春市宽城区 (two keys)
+        (
+            "issue28_02_kuancheng_county.txt",
+            "宽城县科学技术局",
+            &[
+                ("adcode", Some("130827")),
+                ("agency_key", Some("130827:科技局")),
+            ][..],
+        ),
+        (
+            "issue28_02_kuancheng_district.txt",
+            "长春市宽城区科学技术局",
+            &[
+                ("adcode", Some("220103")),
+                ("agency_key", Some("220103:科技局")),
+            ][..],
+        ),
+        // a former name from the dated list: 洪泽县 became 洪泽区 in 2016
+        (
+            "issue28_02_former_name.txt",
+            "洪泽县科学技术局",
+            &[
+                ("adcode", Some("320813")),
+                ("agency_key", Some("320813:科技局")),
+            ][..],
+        ),
+        // 28.3: a new area keeps its name in the key
+        (
+            "issue28_03_new_area.txt",
+            "兰州新区财政局",
+            &[
+                ("prefecture", Some("兰州市")),
+                ("agency_key", Some("620100:兰州新区财政局")),
+            ][..],
+        ),
+        (
+            "issue28_03_city.txt",
+            "兰州市财政局",
+            &[
+                ("prefecture", Some("兰州市")),
+                ("agency_key", Some("620100:财政局")),
+            ][..],
+        ),
+        // 28.8: 工信局 and 工业和信息化局 are one agency
+        (
+            "issue28_08_short_form.txt",
+            "殷都区工信局",
+            &[("agency_key", Some("410505:工信局"))][..],
+        ),
+        (
+            "issue28_08_long_form.txt",
+            "殷都区工业和信息化局",
+            &[("agency_key", Some("410505:工信局"))][..],
+        ),
+    ] {
+        let mut want = vec![("agency", Some(agency))];
+        want.extend_from_slice(meta);
+        v.push(meta_case(
+            name,
+            titled(&format!("{agency}2024年政府信息公开工作年度报告")),
+            &want,
+            &[],
+        ));
+    }
     // 20.13: a title year that contradicts the 统计期限 sentence is flagged.
     v.push(meta_case(
         "issue20_c13_year_conflict.txt",

@@ -126,3 +126,52 @@ fn every_division_names_its_own_agencies_apart() {
         "only {exact} divisions resolved to themselves"
     );
 }
+
+/// Every former name of the dated list (`renames.tsv`), written in a report as an old habit
+/// (洪泽县科学技术局), is the successor's agency: its region is the successor or left open, never
+/// another division, and its key is the successor's (the series is not split by the rename).
+#[test]
+fn former_names_are_their_successors_agencies() {
+    let d = Divisions::get();
+    let mut wrong = Vec::new();
+    let mut split = Vec::new();
+    let mut exact = 0;
+    let rows = include_str!("../../regions/data/renames.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("year\t") && !l.trim().is_empty());
+    for line in rows {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (old, code) = (f[1], f[4]);
+        let new = d.by_code(code).expect("the successor is in the table");
+        // written after the successor's city, as reports do (淮安市洪泽县…)
+        let city = new
+            .parent
+            .map(|p| d.all()[p].name)
+            .filter(|_| new.level == nianbao_regions::Level::County)
+            .unwrap_or("");
+        let before = report(&format!("{city}{old}科学技术局"));
+        let after = report(&format!("{city}{}科学技术局", new.name));
+        match before.region.adcode {
+            Some(c) if c == code => {
+                exact += 1;
+                if before.agency_key() != after.agency_key() {
+                    split.push(format!(
+                        "{old}: {:?} / {:?}",
+                        before.agency_key(),
+                        after.agency_key()
+                    ));
+                }
+            }
+            Some(c) if !code.starts_with(&c.trim_end_matches("00")[..]) => {
+                wrong.push(format!("{old}: {c} instead of {code}"))
+            }
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{} wrong: {wrong:?}", wrong.len());
+    assert!(split.is_empty(), "{} split: {split:?}", split.len());
+    assert!(
+        exact > 200,
+        "only {exact} former names found their successor"
+    );
+}

@@ -10,9 +10,10 @@
 //!
 //! The division table (`data/divisions.tsv`) is the National Bureau of Statistics' 2023
 //! statistical division codes down to county level (origin, date and licence in the README);
-//! `data/aliases.tsv` maps merged, renamed and special-zone names to today's divisions, and a
-//! county written with its old 县 name after becoming a district or city (洪泽县 → 洪泽区) is
-//! found by its stem.
+//! `data/renames.tsv` lists the divisions renamed, merged or re-graded since 2014 with the year
+//! and the decision (洪泽县 became 洪泽区 in 2016, 国函〔2016〕100号; from 民政部's yearly
+//! 县级以上行政区划变更情况), so that a former name finds today's division; a name is never
+//! derived from a stem. `data/aliases.tsv` maps the remaining merged and special-zone names.
 //!
 //! ```
 //! use nianbao_regions::{resolve, Evidence, Level};
@@ -84,8 +85,9 @@ enum Via {
     Name,
     /// A province's short name (河南, 新疆).
     Short,
-    /// The old 县 name of a county that became a district or city (洪泽县 → 洪泽区).
-    OldCounty,
+    /// A former name from the dated list of changes (洪泽县, 2016 → 洪泽区): a line of
+    /// `renames.tsv`.
+    Renamed(usize),
     /// A line of `aliases.tsv`.
     Alias(usize),
 }
@@ -96,7 +98,15 @@ pub struct Divisions {
     by_code: FastMap<&'static str, usize>,
     by_name: FastMap<&'static str, Vec<(usize, Via)>>,
     aliases: Vec<(&'static str, &'static str)>,
+    renamed: Vec<Renamed>,
     longest: usize,
+}
+
+/// A line of `renames.tsv`: a former name, the year its division changed and the decision.
+struct Renamed {
+    old: &'static str,
+    year: &'static str,
+    document: &'static str,
 }
 
 /// Names too generic to take alone (城区 is also a common word): found only right after the
@@ -217,11 +227,12 @@ impl Divisions {
             Divisions::parse(
                 include_str!("../data/divisions.tsv"),
                 include_str!("../data/aliases.tsv"),
+                include_str!("../data/renames.tsv"),
             )
         })
     }
 
-    fn parse(divisions: &'static str, aliases: &'static str) -> Divisions {
+    fn parse(divisions: &'static str, aliases: &'static str, renames: &'static str) -> Divisions {
         let mut all = Vec::new();
         let mut parents = Vec::new();
         for line in divisions.lines().skip(1) {
@@ -257,43 +268,40 @@ impl Divisions {
             }
         }
         // the short forms of autonomous divisions (河南蒙古族自治县 → 河南县, 海南藏族自治州 →
-        // 海南州), before the old 县 names: 宽城县 is 宽城满族自治县, not 长春市宽城区
+        // 海南州), before the former names: 宽城县 is 宽城满族自治县
         for (i, d) in all.iter().enumerate() {
             if let Some(short) = autonomous_short(d.name) {
                 let key: &'static str = Box::leak(short.into_boxed_str());
                 by_name.entry(key).or_default().push((i, Via::Short));
             }
         }
-        // old 县 names of counties that became districts or cities, when the 县 name is not
-        // itself a division today
-        let mut old: Vec<(&'static str, usize)> = Vec::new();
-        for (i, d) in all.iter().enumerate() {
-            if d.level != Level::County {
+        // former names from the dated list of changes (renames.tsv), when the former name is not
+        // a division's name or short form today
+        let mut renamed = Vec::new();
+        for line in renames.lines() {
+            if line.starts_with('#') || line.starts_with("year\t") || line.trim().is_empty() {
                 continue;
             }
-            let stem = d
-                .name
-                .strip_suffix('区')
-                .or_else(|| d.name.strip_suffix('市'));
-            if let Some(stem) = stem.filter(|s| s.chars().count() >= 2) {
-                old.push((stem, i));
-            }
-        }
-        let mut leaked: FastMap<String, &'static str> = FastMap::default();
-        for (stem, i) in old {
-            let key = format!("{stem}县");
-            if by_name.contains_key(key.as_str()) && !leaked.contains_key(&key) {
+            let f: Vec<&'static str> = line.split('\t').collect();
+            let (Some(&year), Some(&old), Some(&code)) = (f.first(), f.get(1), f.get(4)) else {
                 continue;
-            }
-            let key: &'static str = match leaked.get(&key) {
-                Some(k) => k,
-                None => {
-                    let k: &'static str = Box::leak(key.clone().into_boxed_str());
-                    leaked.insert(key, k);
-                    k
-                }
             };
-            by_name.entry(key).or_default().push((i, Via::OldCounty));
+            let Some(&i) = by_code.get(code) else {
+                continue;
+            };
+            if by_name.contains_key(old) {
+                continue;
+            }
+            let document = f.get(5).copied().unwrap_or("");
+            by_name
+                .entry(old)
+                .or_default()
+                .push((i, Via::Renamed(renamed.len())));
+            renamed.push(Renamed {
+                old,
+                year,
+                document,
+            });
         }
         let mut alias_list = Vec::new();
         for line in aliases.lines() {
@@ -316,6 +324,7 @@ impl Divisions {
             by_code,
             by_name,
             aliases: alias_list,
+            renamed,
             longest,
         }
     }
@@ -377,7 +386,12 @@ impl Divisions {
             match found {
                 Some((n, name, hits)) => {
                     let mut cands: Vec<(usize, Via)> = hits.clone();
-                    if GENERIC.contains(&name) {
+                    // a former name of one character and 县 (开县, 户县) is also a piece of
+                    // ordinary text (召开县委常委会): like the generic names, it is taken only
+                    // right after its prefecture's name (重庆市开县)
+                    let former_word =
+                        n == 2 && hits.iter().all(|&(_, via)| matches!(via, Via::Renamed(_)));
+                    if GENERIC.contains(&name) || former_word {
                         // only right after its prefecture's name
                         let prev = out.last().filter(|m| m.end == chars[k].0);
                         cands.retain(|&(i, _)| {
@@ -725,11 +739,19 @@ fn mapped(d: &Divisions, m: &Mention, i: usize, via: Via) -> Option<Note> {
             now: d.label(i),
             why: d.aliases[a].1.to_owned(),
         }),
-        Via::OldCounty => Some(Note::Mapped {
-            name: m.name.clone(),
-            now: d.label(i),
-            why: format!("{} is today's name of the former county", d.all[i].name),
-        }),
+        Via::Renamed(r) => {
+            let r = &d.renamed[r];
+            let by = if r.document.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", r.document)
+            };
+            Some(Note::Mapped {
+                name: m.name.clone(),
+                now: d.label(i),
+                why: format!("{} became {} in {}{by}", r.old, d.all[i].name, r.year),
+            })
+        }
         Via::Name | Via::Short => None,
     }
 }
@@ -819,13 +841,16 @@ pub fn agency_key(agency: &str, region: &Region) -> String {
         // leading division names of the region, then bracketed ones (…(乌鲁木齐市头屯河区)…)
         // (a state-level new area is not dropped: 兰州新区财政局 is not 兰州市财政局)
         let new_area = |m: &Mention| m.name.ends_with("新区");
-        loop {
-            let ms = d.mentions(&name);
-            match ms.first() {
-                Some(m) if m.start == 0 && ours(m) && !new_area(m) => name.drain(..m.end),
-                _ => break,
-            };
+        // (read in one pass: a name that needs its city before it, 德州市陵县, is found only
+        // with the city still there)
+        let mut end = 0;
+        for m in d.mentions(&name) {
+            if m.start != end || !ours(&m) || new_area(&m) {
+                break;
+            }
+            end = m.end;
         }
+        name.drain(..end);
         while let Some(open) = name.find('(') {
             let Some(close) = name[open..].find(')').map(|c| open + c) else {
                 break;
@@ -990,11 +1015,44 @@ mod tests {
         assert!(matches!(r.notes[0], Note::PageDisagrees { .. }));
     }
 
+    /// Issue 28: former names come from the dated list, never from a stem.
+    #[test]
+    fn former_names_come_from_the_dated_list_only() {
+        let d = Divisions::get();
+        let rows = include_str!("../data/renames.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("year\t") && !l.trim().is_empty())
+            .count();
+        // every line of the list is taken: its successor is in the table, and its former
+        // name is not a division's name or short form today
+        assert_eq!(d.renamed.len(), rows);
+        assert!(rows > 200, "{rows}");
+        // a county merged or renamed, with the year and the decision
+        assert_eq!(code(&["郫县财政局"]), None); // one character + 县: needs its city
+        assert_eq!(code(&["成都市郫县财政局"]), Some("510117"));
+        assert_eq!(code(&["重庆市开县人民政府"]), Some("500154"));
+        assert_eq!(code(&["伊春市新青区人民政府"]), Some("230724"));
+        assert_eq!(code(&["闸北区人民政府"]), Some("310106"));
+        // … but 召开县委常委会 names no county
+        let r = resolve(&Evidence {
+            names: &["科学技术局"],
+            body: "我局召开县委常委会精神传达会",
+            ..Evidence::default()
+        });
+        assert_eq!(r.region.adcode, None);
+        // a district that was never a 县 has no 县 name: 殷都县 is nothing (the stem rule
+        // made it 殷都区)
+        assert_eq!(code(&["殷都县人民政府"]), None);
+        assert_eq!(code(&["宽城县人民政府"]), Some("130827"));
+        assert_eq!(code(&["东乡县人民政府"]), Some("622926"));
+    }
+
     #[test]
     fn old_and_zone_names_map_to_todays_divisions() {
         let r = by_names(&["洪泽县人民政府"]);
         assert_eq!(r.region.adcode, Some("320813"));
-        assert!(matches!(&r.notes[0], Note::Mapped { name, .. } if name == "洪泽县"));
+        assert!(matches!(&r.notes[0], Note::Mapped { name, why, .. }
+            if name == "洪泽县" && why == "洪泽县 became 洪泽区 in 2016 (国函〔2016〕100号)"));
         assert_eq!(code(&["莱芜市人民政府"]), Some("370100"));
         // 城区 is only a division right after its city
         assert_eq!(code(&["阳泉市城区人民政府"]), Some("140302"));
