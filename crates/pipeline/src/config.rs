@@ -147,13 +147,68 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Reads a pipeline file; relative paths in it are relative to the working directory.
+    /// Reads a pipeline file. A relative path the file gives (`input`, `output`, `state`,
+    /// `expected_agencies`, `corrections`, and `[pdf] program` / `[ocr] python` when written as
+    /// a path, not a bare program name) is relative to the file's folder, as in Cargo or
+    /// Compose files: the same file works from any working directory. Settings the file leaves
+    /// out keep their defaults, relative to the working directory, and flags given on the
+    /// command line are relative to the working directory too.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the pipeline file {}", path.display()))?;
-        let cfg: Config = toml::from_str(&text)
+        let mut cfg: Config = toml::from_str(&text)
             .with_context(|| format!("{}: not a valid pipeline file", path.display()))?;
+        let table: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("{}: not a valid pipeline file", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        cfg.relative_to(base, &table);
         Ok(cfg)
+    }
+
+    /// Joins the relative paths `table` states to `base` (see [`Config::load`]).
+    fn relative_to(&mut self, base: &Path, table: &toml::Table) {
+        let stated = |section: Option<&str>, key: &str| match section {
+            None => table.contains_key(key),
+            Some(s) => table
+                .get(s)
+                .and_then(|t| t.as_table())
+                .is_some_and(|t| t.contains_key(key)),
+        };
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = lexical_join(base, p);
+            }
+        };
+        // a program is a path only when it has a separator (`.venv/bin/python`); a bare name
+        // (`pdftotext`, `python3`) is looked up on PATH
+        let join_program = |p: &mut String| {
+            if p.contains('/') || p.contains('\\') {
+                let mut path = PathBuf::from(&*p);
+                join(&mut path);
+                *p = path.to_string_lossy().into_owned();
+            }
+        };
+        if stated(None, "input") {
+            join(&mut self.input);
+        }
+        if stated(None, "output") {
+            join(&mut self.output);
+        }
+        for (key, field) in [
+            ("state", &mut self.state),
+            ("expected_agencies", &mut self.expected_agencies),
+            ("corrections", &mut self.corrections),
+        ] {
+            if let Some(p) = field.as_mut().filter(|_| stated(None, key)) {
+                join(p);
+            }
+        }
+        if stated(Some("pdf"), "program") {
+            join_program(&mut self.pdf.program);
+        }
+        if stated(Some("ocr"), "python") {
+            join_program(&mut self.ocr.python);
+        }
     }
 
     /// The files the config names besides the documents (their content shapes the dataset).
@@ -286,6 +341,31 @@ fn read_expected(path: &Path) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// `base/rel` with `.` and `..` folded where the path itself allows it, without touching the
+/// file system (`pipelines` + `../data/raw` is `data/raw`, so messages show the short path).
+fn lexical_join(base: &Path, rel: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in base.components().chain(rel.components()) {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_normal = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +389,48 @@ mod tests {
             .to_string()
             .contains("would replace"));
         assert!(toml::from_str::<Config>("inptu = 'x'").is_err());
+    }
+
+    /// Issue 29.6: the paths a pipeline file gives are relative to its folder; the ones it
+    /// leaves out keep their working-directory defaults; program names stay names.
+    #[test]
+    fn paths_in_a_pipeline_file_are_relative_to_the_file() {
+        let dir = std::env::temp_dir().join(format!("nianbao-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("pipelines")).unwrap();
+        let file = dir.join("pipelines/p.toml");
+        std::fs::write(
+            &file,
+            "input = '../data/raw'\noutput = '/srv/out'\nexpected_agencies = 'agencies.csv'\n\
+             [pdf]\nprogram = 'pdftotext'\n[ocr]\npython = '../.venv/bin/python'\n",
+        )
+        .unwrap();
+        let c = Config::load(&file).unwrap();
+        let p = dir.join("pipelines");
+        assert_eq!(c.input, dir.join("data/raw"));
+        assert_eq!(c.output, PathBuf::from("/srv/out"));
+        assert_eq!(c.expected_agencies, Some(p.join("agencies.csv")));
+        assert_eq!(c.pdf.program, "pdftotext");
+        assert_eq!(
+            PathBuf::from(&c.ocr.python),
+            dir.join(".venv/bin/python")
+        );
+        assert_eq!(
+            lexical_join(Path::new("pipelines"), Path::new("../data/raw")),
+            PathBuf::from("data/raw")
+        );
+        assert_eq!(
+            lexical_join(Path::new(""), Path::new("../x")),
+            PathBuf::from("../x")
+        );
+        assert_eq!(lexical_join(Path::new(""), Path::new("x")), PathBuf::from("x"));
+        // not stated: the defaults, relative to the working directory
+        assert_eq!(c.corrections, None);
+        assert_eq!(c.state, None);
+        std::fs::write(&file, "[formats]\ncsv = false\n").unwrap();
+        let c = Config::load(&file).unwrap();
+        assert_eq!(c.input, Config::default().input);
+        assert_eq!(c.ocr.python, Config::default().ocr.python);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Issue 20, case 17: a `[formats]` table may name just the format it turns off.
