@@ -424,6 +424,23 @@ fn bad_inputs_are_accounted_for() {
     )
     .unwrap();
     std::fs::write(input.join("truncated_utf16.txt"), [0xFF, 0xFE, 0x41]).unwrap();
+    // 29.7: read, but not a report: a note, an error page, and a column's list page whose
+    // titles name an agency and a year (it must not become that agency's 2024 report)
+    std::fs::write(input.join("hello.txt"), "hello\n").unwrap();
+    std::fs::write(
+        input.join("404.html"),
+        "<html><head><meta charset=\"utf-8\"><title>404 页面不存在</title></head><body>\
+         <h1>404 Not Found</h1><p>您访问的页面不存在或已被删除。</p></body></html>",
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("list.html"),
+        "<html><head><meta charset=\"utf-8\"><title>政府信息公开年报_明湖县人民政府</title></head>\
+         <body><ul><li><a href=\"a.html\">明湖县人民政府2024年政府信息公开工作年度报告</a> 2025-03-20</li>\
+         <li><a href=\"b.html\">明湖县人民政府2023年政府信息公开工作年度报告</a> 2024-03-21</li></ul>\
+         <div>共2条 第1页</div></body></html>",
+    )
+    .unwrap();
     let out = build(&input, &dir.join("out"), &[]);
     assert!(
         out.status.success(),
@@ -431,7 +448,7 @@ fn bad_inputs_are_accounted_for() {
         String::from_utf8_lossy(&out.stderr)
     );
     let ds = load(&dir.join("out"));
-    assert_eq!(ds.reports.len(), 14, "every input is in reports");
+    assert_eq!(ds.reports.len(), 17, "every input is in reports");
     let reason = |d: &str| ds.reports[d]["reason"].clone().unwrap_or_default();
     let pdf = has_pdftotext();
     let no_pdf = "install the Debian package poppler-utils";
@@ -498,9 +515,51 @@ fn bad_inputs_are_accounted_for() {
         );
         assert!(reason(d).contains(needle), "{d}: {}", reason(d));
     }
+    for d in ["hello.txt", "404.html", "list.html"] {
+        assert_eq!(
+            ds.reports[d]["status"].as_deref(),
+            Some("not_a_report"),
+            "{d}"
+        );
+        assert!(
+            reason(d).contains("none of the six parts"),
+            "{d}: {}",
+            reason(d)
+        );
+        // one finding says so, instead of the missing parts, tables and metadata
+        let rules: Vec<&str> = ds.findings[d].iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(rules, ["not_a_report"], "{d}");
+        assert!(ds.cells.keys().all(|(doc, _)| doc != d), "{d} has no cells");
+    }
+    // the list page keeps what it names, but is no agency's report
+    assert_eq!(
+        ds.reports["list.html"]["agency"].as_deref(),
+        Some("明湖县人民政府")
+    );
+    let panel: Vec<String> = read(&dir.join("out/panel.parquet"))
+        .iter()
+        .flat_map(|b| {
+            let d = s(b, "document");
+            (0..b.num_rows())
+                .map(|i| d.value(i).to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(!panel.contains(&"list.html".to_owned()), "{panel:?}");
+    let coverage_rows: usize = read(&dir.join("out/coverage.parquet"))
+        .iter()
+        .map(|b| {
+            let a = s(b, "agency");
+            (0..b.num_rows())
+                .filter(|&i| !a.is_null(i) && a.value(i) == "明湖县人民政府")
+                .count()
+        })
+        .sum();
+    assert_eq!(coverage_rows, 0, "a list page is not a report in coverage");
     let stderr = String::from_utf8_lossy(&out.stderr);
     let n = if pdf { 11 } else { 12 };
     assert!(stderr.contains(&format!("unreadable {n}")), "{stderr}");
+    assert!(stderr.contains("not_a_report 3"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -1652,6 +1711,47 @@ fn documented_joins_give_one_row_per_key() {
         }
     }
     assert_eq!(in_panel, chosen);
+    // 29.7: the panel carries its report's quality: the same status and counts as `reports`
+    let quality = [
+        "n_errors",
+        "n_stated",
+        "n_repaired",
+        "n_inferred",
+        "n_ambiguous",
+        "n_missing",
+    ];
+    let row_of = |b: &arrow_array::RecordBatch, i: usize| -> Vec<String> {
+        let mut v = vec![col(b, "status").value(i).to_owned()];
+        for q in quality {
+            let c = b
+                .column_by_name(q)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow_array::UInt32Array>()
+                .unwrap();
+            v.push(c.value(i).to_string());
+        }
+        v
+    };
+    let mut of_reports = std::collections::BTreeMap::new();
+    for b in read(&out.join("reports.parquet")) {
+        for i in 0..b.num_rows() {
+            of_reports.insert(col(&b, "document").value(i).to_owned(), row_of(&b, i));
+        }
+    }
+    let mut compared = 0;
+    let mut with_cells = 0;
+    for b in &panel {
+        for i in 0..b.num_rows() {
+            let doc = col(b, "document").value(i);
+            let row = row_of(b, i);
+            assert_eq!(row, of_reports[doc], "{doc}: panel vs reports quality");
+            with_cells += usize::from(row[2] != "0");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, n_panel);
+    assert!(with_cells > 10, "the counts are filled in: {with_cells}");
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -46,6 +46,7 @@ fn facts(n: usize) -> Vec<ReportFacts> {
                 status: (next() % 3) as u8,
                 published: 20_240_101 + (next() % 28) as u32,
                 figures,
+                quality: [0; nianbao_corpus::facts::N_QUALITY],
             });
         }
         doc += 1;

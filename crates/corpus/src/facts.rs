@@ -55,7 +55,23 @@ pub struct ReportFacts {
     pub published: u32,
     /// The cells of [`figure_keys`], NaN when null (f32: counts are exact below 16.7 million).
     pub figures: [f32; N_FIGURES],
+    /// The report's own quality counts, as named by [`QUALITY`]: its error findings (before
+    /// the cross-report checks), then its cells by status.
+    pub quality: [u16; N_QUALITY],
 }
+
+/// The quality counts a report carries into the panel: error findings, then cells stated,
+/// repaired, inferred, ambiguous and missing (the `reports` columns of the same names).
+pub const QUALITY: [&str; N_QUALITY] = [
+    "n_errors",
+    "n_stated",
+    "n_repaired",
+    "n_inferred",
+    "n_ambiguous",
+    "n_missing",
+];
+/// How many quality counts.
+pub const N_QUALITY: usize = 6;
 
 impl Default for ReportFacts {
     fn default() -> Self {
@@ -68,6 +84,7 @@ impl Default for ReportFacts {
             status: 0,
             published: 0,
             figures: [f32::NAN; N_FIGURES],
+            quality: [0; N_QUALITY],
         }
     }
 }
@@ -86,6 +103,23 @@ impl ReportFacts {
             .as_deref()
             .and_then(|d| d.replace('-', "").parse::<u32>().ok())
             .unwrap_or(0);
+        let mut quality = [0u16; N_QUALITY];
+        let count = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        quality[0] = count(
+            r.findings
+                .iter()
+                .filter(|f| f.severity == nianbao_vocab::Severity::Error)
+                .count(),
+        );
+        for (q, name) in quality[1..].iter_mut().zip(&QUALITY[1..]) {
+            let status = &name["n_".len()..];
+            *q = count(
+                r.cells
+                    .iter()
+                    .filter(|c| c.status.as_str() == status)
+                    .count(),
+            );
+        }
         ReportFacts {
             doc,
             report_year: r.report_year,
@@ -93,6 +127,7 @@ impl ReportFacts {
             status,
             published,
             figures,
+            quality,
             ..ReportFacts::default()
         }
     }
@@ -146,19 +181,23 @@ fn parse_id(hex: &str) -> Option<u64> {
 /// What the corpus-wide checks need of a validated report as document `doc`: its facts
 /// (`agency` unset), its agency's key and printed name, and its report id as a number.
 pub fn facts_of(r: &Report, doc: u32) -> (ReportFacts, Option<(String, String)>, Option<u64>) {
-    let worst = r.findings.iter().map(|f| f.severity).max();
-    let rank = match ReportStatus::of(r.unreadable.is_some(), worst) {
+    let status = r.status();
+    let rank = match status {
         ReportStatus::Ok => 0,
         ReportStatus::Warning => 1,
         ReportStatus::Error => 2,
-        ReportStatus::Unreadable => 3,
+        ReportStatus::NotAReport | ReportStatus::Unreadable => 3,
     };
     let id = (!r.source.sha256.is_empty())
         .then(|| parse_id(&r.source.report_id))
         .flatten();
     (
         ReportFacts::of(r, doc, rank),
-        r.agency_key().zip(r.agency.clone()),
+        // a document that is not a report (a list page naming an agency) is no agency's
+        // report: not in the panel, the coverage or the cross-year checks
+        r.agency_key()
+            .zip(r.agency.clone())
+            .filter(|_| status != ReportStatus::NotAReport),
         id,
     )
 }

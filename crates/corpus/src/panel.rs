@@ -251,7 +251,6 @@ fn choose(group: &[&ReportFacts]) -> (u32, String) {
         );
     }
     let runner = sorted[1];
-    const STATUS: [&str; 4] = ["ok", "warning", "error", "unreadable"];
     let why = if best.status < runner.status {
         format!(
             "{n} reports: the best status ({} over {})",
@@ -460,6 +459,11 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::ArrowError;
 use nianbao_model::batch::{coverage_schema, panel_schema};
 
+use crate::facts::N_QUALITY;
+
+/// Status names by rank (see [`StatusRank`]).
+const STATUS: [&str; 4] = ["ok", "warning", "error", "unreadable"];
+
 /// The agency columns (key, name, region) of rows.
 #[derive(Default)]
 struct AgencyCols {
@@ -501,8 +505,13 @@ impl AgencyCols {
     }
 }
 
-/// `panel` rows.
-pub fn panel_batch(rows: &[PanelRow], names: &dyn Lookup) -> Result<RecordBatch, ArrowError> {
+/// `panel` rows. `cross` is every cross-report finding, ordered by document (they raise the
+/// chosen report's status and error count, as in `reports`).
+pub fn panel_batch(
+    rows: &[PanelRow],
+    names: &dyn Lookup,
+    cross: &[crate::CorpusFinding],
+) -> Result<RecordBatch, ArrowError> {
     let mut agency = AgencyCols::default();
     let mut year = Int32Builder::new();
     let mut id = StringBuilder::new();
@@ -510,6 +519,8 @@ pub fn panel_batch(rows: &[PanelRow], names: &dyn Lookup) -> Result<RecordBatch,
     let mut template = StringBuilder::new();
     let mut n = UInt32Builder::new();
     let mut why = StringBuilder::new();
+    let mut status = StringBuilder::new();
+    let mut quality: Vec<UInt32Builder> = (0..N_QUALITY).map(|_| UInt32Builder::new()).collect();
     let mut figs: Vec<Float64Builder> = (0..2 * HEADLINES.len())
         .map(|_| Float64Builder::new())
         .collect();
@@ -526,6 +537,26 @@ pub fn panel_batch(rows: &[PanelRow], names: &dyn Lookup) -> Result<RecordBatch,
         );
         n.append_value(r.n_reports);
         why.append_value(&r.chosen_because);
+        let facts = names.facts(r.doc);
+        let from = cross.partition_point(|c| c.doc() < r.doc);
+        let to = from + cross[from..].partition_point(|c| c.doc() == r.doc);
+        let severities = cross[from..to]
+            .iter()
+            .filter_map(|c| nianbao_vocab::rules::rule(c.rule()).map(|x| x.severity));
+        let (mut rank, mut errors) = (facts.map_or(0, |f| f.status), 0u32);
+        for s in severities {
+            rank = rank.max(match s {
+                nianbao_vocab::Severity::Error => 2,
+                nianbao_vocab::Severity::Warning => 1,
+                _ => 0,
+            });
+            errors += u32::from(s == nianbao_vocab::Severity::Error);
+        }
+        status.append_value(STATUS[rank.min(3) as usize]);
+        for (k, b) in quality.iter_mut().enumerate() {
+            let own = facts.map_or(0, |f| u32::from(f.quality[k]));
+            b.append_value(if k == 0 { own + errors } else { own });
+        }
         for (b, v) in figs.iter_mut().zip(r.figures.iter().chain(&r.change)) {
             b.append_option(*v);
         }
@@ -539,6 +570,12 @@ pub fn panel_batch(rows: &[PanelRow], names: &dyn Lookup) -> Result<RecordBatch,
         Arc::new(n.finish()),
         Arc::new(why.finish()),
     ]);
+    cols.push(Arc::new(status.finish()));
+    cols.extend(
+        quality
+            .into_iter()
+            .map(|mut b| Arc::new(b.finish()) as ArrayRef),
+    );
     cols.extend(
         figs.into_iter()
             .map(|mut b| Arc::new(b.finish()) as ArrayRef),

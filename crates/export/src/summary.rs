@@ -30,10 +30,11 @@ pub struct SummaryData {
 /// One headline figure over time: (label, wide column name, year → (sum, agencies)).
 pub type Headline = (String, String, BTreeMap<i32, (f64, usize)>);
 
-const STATUS_COLORS: [(&str, &str); 4] = [
+const STATUS_COLORS: [(&str, &str); 5] = [
     ("ok", "#4c9f70"),
     ("warning", "#e0a030"),
     ("error", "#d0473d"),
+    ("not_a_report", "#b8b8b8"),
     ("unreadable", "#8a8a8a"),
 ];
 const SEVERITY_COLORS: [(&str, &str); 3] = [
@@ -323,7 +324,7 @@ fn kpis(h: &mut String, d: &SummaryData) {
         .by_year_status
         .values()
         .flat_map(|m| m.iter())
-        .filter(|(k, _)| k.as_str() != "unreadable")
+        .filter(|(k, _)| !matches!(k.as_str(), "unreadable" | "not_a_report"))
         .map(|(_, v)| v)
         .sum();
     let cells: usize = d.cells_by_status.values().sum();

@@ -134,7 +134,7 @@ fn make_reports_schema() -> SchemaRef {
         f("site_name", DataType::Utf8, true, "The government site that published the page (`<meta name=\"SiteName\">`); null otherwise."),
         f("site_id_code", DataType::Utf8, true, "The government website identification code (`<meta name=\"SiteIDCode\">`, e.g. 3590000001); null otherwise."),
         f("content_source", DataType::Utf8, true, "The office the page names as its source (`<meta name=\"ContentSource\">`); null otherwise."),
-        f("status", DataType::Utf8, false, "ok (no finding above info), warning, error (at least one error finding) or unreadable."),
+        f("status", DataType::Utf8, false, "ok (no finding above info), warning, error (at least one error finding), not_a_report (read, but nothing of a report: a list page, an error page; never counted as a report) or unreadable."),
         f("in_panel", DataType::Boolean, true, "Whether `panel` chose this document for its agency and year (of copies and re-publications, one is chosen): filter on it to count each agency-year once. Null outside a dataset (`read_document`)."),
         f("n_findings", DataType::UInt32, false, "Number of findings for this report in `findings`."),
         f("n_errors", DataType::UInt32, false, "Number of those findings of severity error (cross-report ones included)."),
@@ -143,7 +143,7 @@ fn make_reports_schema() -> SchemaRef {
         f("n_inferred", DataType::UInt32, false, "Blank cells whose value the identities force (status inferred)."),
         f("n_ambiguous", DataType::UInt32, false, "Cells printed but left null because their reading is not certain (status ambiguous)."),
         f("n_missing", DataType::UInt32, false, "Cells of a row or table the report does not have (status missing)."),
-        f("reason", DataType::Utf8, true, "Why the document could not be read, when status is unreadable."),
+        f("reason", DataType::Utf8, true, "Why the document could not be read (status unreadable) or is not a report (status not_a_report)."),
     ]);
     Arc::new(Schema::new(fields))
 }
@@ -294,6 +294,13 @@ pub fn panel_schema() -> SchemaRef {
             field("template", DataType::Utf8, true, "Its table format (2019 or 2021)."),
             field("n_reports", DataType::UInt32, false, "Documents of this agency and year (more than 1: see `chosen_because` and the `duplicate_report` findings)."),
             field("chosen_because", DataType::Utf8, false, "Why this report: the only one; copies of one document (the first by path); or of several, the best status, then the latest published_on, then the first by path."),
+            field("status", DataType::Utf8, false, "The chosen report's status, as in `reports` (ok, warning or error)."),
+            field("n_errors", DataType::UInt32, false, "Its error findings (cross-report ones included), as in `reports`."),
+            field("n_stated", DataType::UInt32, false, "Its cells read as printed (status stated)."),
+            field("n_repaired", DataType::UInt32, false, "Its cells re-read from damaged text (status repaired)."),
+            field("n_inferred", DataType::UInt32, false, "Its blank cells the identities force (status inferred)."),
+            field("n_ambiguous", DataType::UInt32, false, "Its cells printed but left null, the reading not being certain (status ambiguous)."),
+            field("n_missing", DataType::UInt32, false, "Its cells of a row or table the report does not have (status missing)."),
         ]);
         for k in nianbao_vocab::HEADLINES {
             let label = Vocabulary::get()
@@ -420,7 +427,7 @@ pub fn reports_batch_rows<'a>(
         for (b, st) in by_status.iter_mut().zip(COUNTED) {
             b.append_value(r.cells.iter().filter(|c| c.status == st).count() as u32);
         }
-        reason.append_option(r.unreadable.as_deref());
+        reason.append_option(r.unreadable.as_deref().or_else(|| r.not_a_report()));
     }
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(id.finish()),

@@ -180,6 +180,8 @@ pub enum ReportStatus {
     Warning,
     /// Read; at least one error finding.
     Error,
+    /// Read, but nothing of a report (a list page, an error page); see `reason`.
+    NotAReport,
     /// Could not be read; see `reason`.
     Unreadable,
 }
@@ -191,6 +193,7 @@ impl ReportStatus {
             ReportStatus::Ok => "ok",
             ReportStatus::Warning => "warning",
             ReportStatus::Error => "error",
+            ReportStatus::NotAReport => "not_a_report",
             ReportStatus::Unreadable => "unreadable",
         }
     }
@@ -201,6 +204,7 @@ impl ReportStatus {
             ReportStatus::Ok,
             ReportStatus::Warning,
             ReportStatus::Error,
+            ReportStatus::NotAReport,
             ReportStatus::Unreadable,
         ]
         .into_iter()
@@ -444,12 +448,24 @@ impl Report {
         }
     }
 
-    /// The status implied by the findings.
+    /// The status implied by the findings: unreadable, not a report (a `not_a_report`
+    /// finding), or the worst severity.
     pub fn status(&self) -> ReportStatus {
+        if self.unreadable.is_none() && self.not_a_report().is_some() {
+            return ReportStatus::NotAReport;
+        }
         ReportStatus::of(
             self.unreadable.is_some(),
             self.findings.iter().map(|f| f.severity).max(),
         )
+    }
+
+    /// Why the document is not a report (its `not_a_report` finding's message), if it is not.
+    pub fn not_a_report(&self) -> Option<&str> {
+        self.findings
+            .iter()
+            .find(|f| f.rule == nianbao_vocab::rules::name::NOT_A_REPORT)
+            .map(|f| f.message.as_str())
     }
 
     /// The agency's identity across years (see `nianbao_regions::agency_key`). A division's

@@ -200,7 +200,34 @@ pub fn normalize(doc: &Document, source: Source) -> Report {
         report.layout = Some(nianbao_model::Layout::Ocr);
         ocr_trust(&mut report, ocr);
     }
+    if headings.is_empty() && report.cells.iter().all(|c| c.value.is_none()) {
+        not_a_report(&mut report);
+    }
     report
+}
+
+/// Marks a document with nothing of a report (no part heading, no table value: a list page,
+/// an error page, a note) as not a report: one `not_a_report` finding instead of the missing
+/// parts, tables and metadata, and no cells. Its metadata stays, for the analyst to see what
+/// it was; the corpus checks leave it out (issue 29.7).
+fn not_a_report(report: &mut Report) {
+    const NOISE: [&str; 7] = [
+        rule::MISSING_SECTION,
+        rule::MISSING_TABLE,
+        rule::MISSING_AGENCY,
+        rule::MISSING_REPORT_YEAR,
+        rule::MISSING_PUBLISHED_ON,
+        rule::NO_TITLE,
+        rule::REGION_UNKNOWN,
+    ];
+    report.findings.retain(|f| !NOISE.contains(&f.rule));
+    report.cells.clear();
+    report.findings.push(Finding::new(
+        rule::NOT_A_REPORT,
+        "nothing of an annual report was found: none of the six parts' headings \
+         (一、总体情况 … 六、其他需要报告的事项) and no table value. A list page, an error page or \
+         another document? It is listed here and never counted as a report",
+    ));
 }
 
 /// The report's metadata: agency, year and region ([`read_identity`]), dates

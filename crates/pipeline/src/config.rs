@@ -350,7 +350,8 @@ fn lexical_join(base: &Path, rel: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                let last_normal = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                let last_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
                 if last_normal {
                     out.pop();
                 } else {
@@ -410,10 +411,7 @@ mod tests {
         assert_eq!(c.output, PathBuf::from("/srv/out"));
         assert_eq!(c.expected_agencies, Some(p.join("agencies.csv")));
         assert_eq!(c.pdf.program, "pdftotext");
-        assert_eq!(
-            PathBuf::from(&c.ocr.python),
-            dir.join(".venv/bin/python")
-        );
+        assert_eq!(PathBuf::from(&c.ocr.python), dir.join(".venv/bin/python"));
         assert_eq!(
             lexical_join(Path::new("pipelines"), Path::new("../data/raw")),
             PathBuf::from("data/raw")
@@ -422,7 +420,10 @@ mod tests {
             lexical_join(Path::new(""), Path::new("../x")),
             PathBuf::from("../x")
         );
-        assert_eq!(lexical_join(Path::new(""), Path::new("x")), PathBuf::from("x"));
+        assert_eq!(
+            lexical_join(Path::new(""), Path::new("x")),
+            PathBuf::from("x")
+        );
         // not stated: the defaults, relative to the working directory
         assert_eq!(c.corrections, None);
         assert_eq!(c.state, None);

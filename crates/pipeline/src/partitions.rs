@@ -27,9 +27,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use arrow_array::{
     Array, ArrayRef, BooleanArray, FixedSizeBinaryArray, Float32Array, Int32Array, RecordBatch,
-    StringArray, UInt32Array, UInt64Array, UInt8Array,
+    StringArray, UInt16Array, UInt32Array, UInt64Array, UInt8Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use nianbao_corpus::facts::N_QUALITY;
 use nianbao_corpus::panel::{ReportFacts, N_FIGURES};
 
 /// Version of the records' layout; other versions are ignored.
@@ -61,6 +62,9 @@ pub(crate) fn record_schema() -> SchemaRef {
             for i in 0..N_FIGURES {
                 fields.push(Field::new(format!("figure{i}"), DataType::Float32, false));
             }
+            for i in 0..N_QUALITY {
+                fields.push(Field::new(format!("quality{i}"), DataType::UInt16, false));
+            }
             Arc::new(Schema::new(fields))
         })
         .clone()
@@ -85,6 +89,7 @@ pub(crate) struct DocRows {
     published: UInt32Array,
     corrected: BooleanArray,
     figures: Vec<Float32Array>,
+    quality: Vec<UInt16Array>,
 }
 
 fn typed<T: Clone + 'static>(b: &RecordBatch, name: &str) -> Option<T> {
@@ -118,6 +123,9 @@ impl DocRows {
             corrected: typed(b, "corrected")?,
             figures: (0..N_FIGURES)
                 .map(|k| typed(b, &format!("figure{k}")))
+                .collect::<Option<_>>()?,
+            quality: (0..N_QUALITY)
+                .map(|k| typed(b, &format!("quality{k}")))
                 .collect::<Option<_>>()?,
         })
     }
@@ -191,7 +199,7 @@ impl DocRows {
         doc: u32,
     ) -> Option<(ReportFacts, Option<(String, String)>, Option<u64>)> {
         let (keys, names) = (self.agency_key.as_ref()?, self.agency.as_ref()?);
-        if self.figures.len() != N_FIGURES {
+        if self.figures.len() != N_FIGURES || self.quality.len() != N_QUALITY {
             return None;
         }
         let agency = opt(keys, i)
@@ -205,6 +213,10 @@ impl DocRows {
         for (f, c) in figures.iter_mut().zip(&self.figures) {
             *f = c.value(i);
         }
+        let mut quality = [0u16; N_QUALITY];
+        for (q, c) in quality.iter_mut().zip(&self.quality) {
+            *q = c.value(i);
+        }
         let facts = ReportFacts {
             doc,
             report_year: self.year(i),
@@ -216,6 +228,7 @@ impl DocRows {
             status: self.rank.value(i),
             published: self.published.value(i),
             figures,
+            quality,
             ..ReportFacts::default()
         };
         Some((facts, agency, id))
@@ -226,6 +239,7 @@ impl DocRows {
         self.agency_key = None;
         self.agency = None;
         self.figures = Vec::new();
+        self.quality = Vec::new();
     }
 }
 
@@ -268,6 +282,12 @@ pub(crate) fn record_batch(
                 let k: usize = name["figure".len()..].parse()?;
                 Arc::new(Float32Array::from_iter_values(
                     facts.iter().map(|f| f.figures[k]),
+                ))
+            }
+            _ if name.starts_with("quality") => {
+                let k: usize = name["quality".len()..].parse()?;
+                Arc::new(UInt16Array::from_iter_values(
+                    facts.iter().map(|f| f.quality[k]),
                 ))
             }
             _ => rows
@@ -543,6 +563,7 @@ mod tests {
                     name if name.starts_with("figure") => {
                         Arc::new(Float32Array::from(vec![f32::NAN; n]))
                     }
+                    name if name.starts_with("quality") => Arc::new(UInt16Array::from(vec![0; n])),
                     _ => Arc::new(StringArray::from(vec!["x"; n])),
                 }
             })

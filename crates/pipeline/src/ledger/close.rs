@@ -118,7 +118,7 @@ impl Ledger {
             Table::Panel.name(),
             &built.rows,
             |r| r.year,
-            |rows| panel::panel_batch(rows, &names),
+            |rows| panel::panel_batch(rows, &names, corpus.findings()),
         )?;
         write_by_year(
             writer,
@@ -418,7 +418,7 @@ impl<K: Fn(Option<i32>) -> Option<i32>> ReportsOut<'_, K> {
             if !fs.is_empty() {
                 errors += fs.iter().filter(|f| f.severity == Severity::Error).count() as u32;
                 let worst: Option<Severity> = fs.iter().map(|f| f.severity).max();
-                if st != ReportStatus::Unreadable {
+                if !matches!(st, ReportStatus::Unreadable | ReportStatus::NotAReport) {
                     st = st.max(ReportStatus::of(false, worst));
                 }
                 count += fs.len() as u32;

@@ -212,8 +212,7 @@ impl Ledger {
             for f in &r.findings {
                 *rules.entry((r.report_year, f.rule)).or_default() += 1;
             }
-            let worst = r.findings.iter().map(|f| f.severity).max();
-            let status = ReportStatus::of(r.unreadable.is_some(), worst);
+            let status = r.status();
             rows.push(batch::ReportRow {
                 report: r,
                 n_findings: r.findings.len() as u32,
@@ -346,7 +345,7 @@ pub(crate) fn tally(
         .entry(st.as_str().to_owned())
         .or_default() += 1;
     *summary.by_format.entry(format.to_owned()).or_default() += 1;
-    if st != ReportStatus::Unreadable {
+    if !matches!(st, ReportStatus::Unreadable | ReportStatus::NotAReport) {
         *summary
             .by_template
             .entry(template.unwrap_or("unknown").to_owned())
@@ -472,6 +471,7 @@ mod tests {
             ReportStatus::Ok,
             ReportStatus::Warning,
             ReportStatus::Error,
+            ReportStatus::NotAReport,
             ReportStatus::Unreadable,
         ] {
             assert_eq!(ReportStatus::from_name(s.as_str()), Some(s));
