@@ -162,7 +162,7 @@ fn former_names_are_their_successors_agencies() {
                     ));
                 }
             }
-            Some(c) if !code.starts_with(&c.trim_end_matches("00")[..]) => {
+            Some(c) if !code.starts_with(c.trim_end_matches("00")) => {
                 wrong.push(format!("{old}: {c} instead of {code}"))
             }
             _ => {}
