@@ -84,3 +84,9 @@ ray:
     test -x .venv/bin/python || python3 -m venv .venv
     .venv/bin/python -c "import nianbao, ray" 2>/dev/null || .venv/bin/pip install --quiet . "ray[data]"
     .venv/bin/python examples/ray_build.py data/raw /tmp/nianbao-ray --check data/out
+
+# Render the sample's summary.html in headless Chromium into docs/summary.png (Debian package
+# chromium; the fonts of fonts-noto-cjk for the Chinese text).
+summary-screenshot:
+    cargo run --quiet -p nianbao-cli -- build --input data/raw --output target/summary-sample --expected-agencies data/expected_agencies.csv --full
+    chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --hide-scrollbars --window-size=1240,5200 --screenshot="$PWD/docs/summary.png" "file://$PWD/target/summary-sample/summary.html"

@@ -267,9 +267,33 @@ fn the_panel_corpus_gives_the_expected_panel_coverage_and_findings() {
         "implausible_jump",
         "s3_received_new_total",
         "<svg",
-        "Coverage by province",
+        "coverage by province",
+        "覆盖情况",
+        "主要比率",
+        "grant_rate",
+        "class=\"grid\"",
+        "href=\"codebook.csv\"",
+        "需要查看的报告",
     ] {
         assert!(page.contains(want), "summary.html lacks {want}");
+    }
+    assert!(
+        page.contains("平衡面板 balanced panel") != page.contains("非平衡面板"),
+        "the panel is marked balanced or unbalanced"
+    );
+    // 29.8: every report whose status is error is listed, with its agency
+    let mut errors = 0;
+    for b in read(&out.join("reports.parquet")) {
+        for i in 0..b.num_rows() {
+            if col(&b, "status").value(i) == "error" {
+                errors += 1;
+                let d = col(&b, "document").value(i);
+                assert!(page.contains(d), "summary.html does not list {d}");
+            }
+        }
+    }
+    if errors == 0 {
+        assert!(page.contains("没有状态为“错误”的报告"));
     }
     assert!(!page.contains("<script") && !page.contains("https://"));
 

@@ -505,6 +505,35 @@ impl AgencyCols {
     }
 }
 
+/// A report's status after the cross-report checks, as a rank (see [`StatusRank`]), and its
+/// error findings, its own and the cross-report ones: what `reports` says of it. `cross` is
+/// every cross-report finding, ordered by document.
+pub fn final_status(
+    facts: Option<&ReportFacts>,
+    cross: &[crate::CorpusFinding],
+    doc: u32,
+) -> (StatusRank, u32) {
+    let from = cross.partition_point(|c| c.doc() < doc);
+    let to = from + cross[from..].partition_point(|c| c.doc() == doc);
+    let mut rank = facts.map_or(0, |f| f.status);
+    let mut errors = facts.map_or(0, |f| u32::from(f.quality[0]));
+    for c in &cross[from..to] {
+        let Some(s) = nianbao_vocab::rules::rule(c.rule()).map(|x| x.severity) else {
+            continue;
+        };
+        // (an unreadable document or one that is not a report keeps its status)
+        if rank < 3 {
+            rank = rank.max(match s {
+                nianbao_vocab::Severity::Error => 2,
+                nianbao_vocab::Severity::Warning => 1,
+                nianbao_vocab::Severity::Info => 0,
+            });
+        }
+        errors += u32::from(s == nianbao_vocab::Severity::Error);
+    }
+    (rank, errors)
+}
+
 /// `panel` rows. `cross` is every cross-report finding, ordered by document (they raise the
 /// chosen report's status and error count, as in `reports`).
 pub fn panel_batch(
@@ -538,24 +567,11 @@ pub fn panel_batch(
         n.append_value(r.n_reports);
         why.append_value(&r.chosen_because);
         let facts = names.facts(r.doc);
-        let from = cross.partition_point(|c| c.doc() < r.doc);
-        let to = from + cross[from..].partition_point(|c| c.doc() == r.doc);
-        let severities = cross[from..to]
-            .iter()
-            .filter_map(|c| nianbao_vocab::rules::rule(c.rule()).map(|x| x.severity));
-        let (mut rank, mut errors) = (facts.map_or(0, |f| f.status), 0u32);
-        for s in severities {
-            rank = rank.max(match s {
-                nianbao_vocab::Severity::Error => 2,
-                nianbao_vocab::Severity::Warning => 1,
-                _ => 0,
-            });
-            errors += u32::from(s == nianbao_vocab::Severity::Error);
-        }
+        let (rank, errors) = final_status(facts, cross, r.doc);
         status.append_value(STATUS[rank.min(3) as usize]);
         for (k, b) in quality.iter_mut().enumerate() {
             let own = facts.map_or(0, |f| u32::from(f.quality[k]));
-            b.append_value(if k == 0 { own + errors } else { own });
+            b.append_value(if k == 0 { errors } else { own });
         }
         for (b, v) in figs.iter_mut().zip(r.figures.iter().chain(&r.change)) {
             b.append_option(*v);

@@ -127,7 +127,188 @@ catalogue! {
     UNREADABLE = "unreadable", Error, "The document could not be read (empty, binary, undecodable, damaged, refused as hostile, scanned without a text layer, encrypted, over the time limit, or a format not read such as .doc/.wps/.ofd); `reports.reason` says which.";
 }
 
+/// Each rule in one line of Chinese, for the pages analysts read (`summary.html`); the
+/// English description of [`RULES`] is the reference.
+const RULES_ZH: [(&str, &str); 49] = [
+    (
+        "s3_balance",
+        "第三部分各申请人列：新收 + 上年结转 应等于 办理结果总计 + 结转下年度",
+    ),
+    (
+        "s3_results_sum",
+        "第三部分各列：（七）总计 应等于（一）至（六）各项办理结果之和",
+    ),
+    (
+        "s3_row_total",
+        "第三部分各行：总计 应等于 自然人 与五类法人或其他组织之和",
+    ),
+    (
+        "s3_other_group",
+        "第三部分：（六）其他处理 作为一行给出时，应等于其下 1.–3. 项之和",
+    ),
+    (
+        "s4_row_total",
+        "第四部分各项：总计 应等于 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
+    ),
+    ("negative_value", "数量或金额为负（只有“本年增/减”可为负）"),
+    ("non_integer_count", "件数、数量出现小数"),
+    (
+        "amount_unit",
+        "收费金额不以万元为单位，已按表头或单位说明换算为万元",
+    ),
+    (
+        "prose_mismatch",
+        "第一部分正文所述数字与其概括的表格数字不一致",
+    ),
+    ("missing_section", "未找到报告的某一部分（一至六）"),
+    ("missing_table", "未找到某部分的表格，其单元格为空值"),
+    (
+        "missing_published_on",
+        "报告末尾及网页元数据中均无落款或发布日期",
+    ),
+    ("published_on_implausible", "落款日期早于报告年度结束"),
+    ("year_conflict", "标题中的年度与统计期限所述年度不一致"),
+    (
+        "decoding_damaged",
+        "UTF-8 文本含少量无效字节，已替换；相邻数字可能不完整",
+    ),
+    (
+        "page_metadata",
+        "报告文本缺少的标题、机关或发布日期取自网页元数据",
+    ),
+    (
+        "mixed_template",
+        "表格采用与报告不同的国家格式，另一格式才有的单元格不作猜测（空值）",
+    ),
+    ("missing_row", "未找到模板中的某一行，其单元格为空值"),
+    ("missing_column_header", "表头未写出模板中的某一列"),
+    (
+        "indicator_undefined",
+        "某项比率的分母为 0，比率为空值（不记为 0）",
+    ),
+    (
+        "column_order",
+        "第三部分表头的列顺序与模板不同，单元格按表头文字归位",
+    ),
+    (
+        "missing_group_heading",
+        "第三部分缺少分组标题（不予公开、无法提供、不予处理）",
+    ),
+    ("blank_row", "某行全部为空"),
+    (
+        "blank_cell",
+        "单元格为空（空、—、/、无），且无恒等式确定其值",
+    ),
+    (
+        "cell_inferred",
+        "空单元格的值由恒等式唯一确定，已填入（inferred）",
+    ),
+    (
+        "template_year_mismatch",
+        "报告年度与所用表格格式不符（2020 年及以前为 2019 版，之后为 2021 版）",
+    ),
+    (
+        "missing_report_year",
+        "标题、统计期限与首段中均未找到报告年度",
+    ),
+    ("missing_agency", "未找到机关名称"),
+    (
+        "region_ambiguous",
+        "机关所在行政区划名称有重名，无法确定，该级为空值",
+    ),
+    (
+        "region_evidence",
+        "行政区划并非直接来自所写名称（旧名、功能区、网站标识码或网址）",
+    ),
+    (
+        "region_unknown",
+        "未能确定行政区划（如中央单位），地区各列为空值",
+    ),
+    (
+        "duplicate_report",
+        "同一机关同一年度有多份报告，或多份文件内容相同",
+    ),
+    (
+        "carry_over_mismatch",
+        "跨年度：本年“上年结转”与上一年报告的“结转下年度”不一致",
+    ),
+    (
+        "in_force_continuity",
+        "跨年度（2021 版第二部分）：现行有效件数与上年不衔接",
+    ),
+    (
+        "items_continuity",
+        "跨年度（2019 版第二部分）：上一年项目数量与上年报告不衔接",
+    ),
+    (
+        "implausible_jump",
+        "跨年度：新收申请、办理结果总计或行政复议总计较上年变化十倍以上",
+    ),
+    ("ocr_read", "文档无文字层（扫描件、图片），经 OCR 识别"),
+    (
+        "ocr_low_confidence",
+        "OCR 对某个数字把握不足，未采用，单元格为空值",
+    ),
+    (
+        "ocr_identity_failed",
+        "OCR 识别结果不满足恒等式，相关单元格为空值",
+    ),
+    ("correction_applied", "单元格按更正文件修改（corrected）"),
+    (
+        "correction_not_applied",
+        "更正文件所指单元格在本报告中不存在，未修改",
+    ),
+    (
+        "row_repaired",
+        "某行数字粘连或多少不符，唯一满足恒等式的读法已采用（repaired）",
+    ),
+    (
+        "row_ambiguous",
+        "某行数字无法确定归属，单元格为空值（ambiguous）",
+    ),
+    (
+        "label_garbled",
+        "行标题与已知写法均不同，按位置与最接近的标题归行",
+    ),
+    ("no_title", "报告无标题行，机关与年度取自首段"),
+    (
+        "page_boilerplate",
+        "文本带有网页框架内容（导航、分享、附件等）",
+    ),
+    ("flattened_table", "表格被拍平：单元格数字连写、无分隔"),
+    (
+        "not_a_report",
+        "文件可读但没有年报的结构（无各部分标题、无表格数值），不计为报告",
+    ),
+    (
+        "unreadable",
+        "文件无法读取（空文件、二进制、损坏、无文字层的扫描件、加密、超时或不支持的格式）",
+    ),
+];
+
+/// The rule's one-line Chinese description.
+pub fn zh(name: &str) -> Option<&'static str> {
+    RULES_ZH.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+}
+
 /// Looks a rule up by name.
 pub fn rule(name: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_has_one_chinese_line() {
+        for r in RULES {
+            assert!(zh(r.name).is_some_and(|d| !d.is_empty()), "{}", r.name);
+        }
+        assert_eq!(
+            RULES_ZH.len(),
+            RULES.len(),
+            "no line for a rule that does not exist"
+        );
+    }
 }

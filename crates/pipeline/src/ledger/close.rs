@@ -14,7 +14,7 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
 use arrow_schema::Schema;
-use nianbao_corpus::panel::{self, Lookup};
+use nianbao_corpus::panel::{self, Lookup, Names};
 use nianbao_corpus::similarity::{self, PARTS};
 use nianbao_corpus::{Corpus, CorpusFinding, ReportFacts, Signature, SignatureFile, View};
 use nianbao_export::{DatasetWriter, Spill};
@@ -128,6 +128,19 @@ impl Ledger {
             |rows| panel::coverage_batch(rows, &names),
         )?;
         summary_of_panel(built, &names, &mut t.summary);
+        // the reports with errors, reused years' too, for summary.html
+        for f in corpus.facts() {
+            let (rank, errors) = panel::final_status(Some(f), corpus.findings(), f.doc);
+            if rank == 2 {
+                t.summary
+                    .error_report(nianbao_export::summary::ErrorReport {
+                        document: names.document(f.doc).to_owned(),
+                        agency: f.agency.map(|a| names.agency(a).to_owned()),
+                        year: f.report_year,
+                        errors,
+                    });
+            }
+        }
         if let Some(load) = load_signatures {
             load_needed_signatures(&corpus, &reused, &signatures, load)?;
         }

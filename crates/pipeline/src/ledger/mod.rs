@@ -387,7 +387,54 @@ const SUMMARY_HEADLINES: [&str; 4] = [
     "s4.administrative_review.total",
 ];
 
-/// The coverage by province and year, and the headline figures over time, for `summary.html`.
+/// The rates `summary.html` charts over time, pooled over the panel's agencies: (indicator
+/// name of `nianbao_model::indicators::CATALOGUE`, Chinese label, numerator keys, denominator
+/// keys, scale). An agency counts in a year only when every key of the rate is known there.
+type RateDef = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    f64,
+);
+const SUMMARY_RATES: [RateDef; 4] = [
+    (
+        "grant_rate",
+        "予以公开率（予以公开 ÷ 办理结果总计）",
+        &["s3.granted.total"],
+        &["s3.results_total.total"],
+        1.0,
+    ),
+    (
+        "carry_forward_rate",
+        "结转率（结转下年度 ÷ 新收与上年结转）",
+        &["s3.carried_forward.total"],
+        &["s3.received_new.total", "s3.carried_over.total"],
+        1.0,
+    ),
+    (
+        "review_per_100_applications",
+        "每百件新收申请的行政复议数",
+        &["s4.administrative_review.total"],
+        &["s3.received_new.total"],
+        100.0,
+    ),
+    (
+        "litigation_per_100_applications",
+        "每百件新收申请的行政诉讼数",
+        &[
+            "s4.litigation_direct.total",
+            "s4.litigation_after_review.total",
+        ],
+        &["s3.received_new.total"],
+        100.0,
+    ),
+];
+
+/// The coverage by province and year, the panel's shape, and the headline figures and rates
+/// over time, for `summary.html`. The series are taken over the balanced panel (the agencies
+/// with a report in every year of the panel) when there is one, so that a change is activity,
+/// not coverage; otherwise over every agency, and the page says the panel is unbalanced.
 fn summary_of_panel(
     built: &panel::Panel,
     names: &dyn Lookup,
@@ -398,7 +445,7 @@ fn summary_of_panel(
             .agency_key(agency)
             .split_once(':')
             .and_then(|(code, _)| nianbao_regions::Region::of_code(code).province)
-            .unwrap_or("(region unknown)")
+            .unwrap_or("（地区未知）")
             .to_owned()
     };
     for c in &built.coverage {
@@ -409,17 +456,36 @@ fn summary_of_panel(
         e.0 += usize::from(c.status != "missing");
         e.1 += 1;
     }
+    // the panel's shape: agencies per year, and those present every year
+    let mut years_of: BTreeMap<u32, std::collections::BTreeSet<i32>> = BTreeMap::new();
+    for r in &built.rows {
+        *summary.panel_years.entry(r.year).or_default() += 1;
+        years_of.entry(r.agency).or_default().insert(r.year);
+    }
+    let n_years = summary.panel_years.len();
+    summary.panel_agencies = years_of.len();
+    let balanced: std::collections::HashSet<u32> = years_of
+        .iter()
+        .filter(|(_, ys)| ys.len() == n_years)
+        .map(|(a, _)| *a)
+        .collect();
+    summary.balanced = if n_years > 1 { balanced.len() } else { 0 };
+    summary.series_balanced = n_years > 1 && !balanced.is_empty();
+    let rows: Vec<&panel::PanelRow> = built
+        .rows
+        .iter()
+        .filter(|r| !summary.series_balanced || balanced.contains(&r.agency))
+        .collect();
+    let index = |key: &str| nianbao_vocab::HEADLINES.iter().position(|h| *h == key);
     let v = nianbao_vocab::Vocabulary::get();
-    for (i, key) in nianbao_vocab::HEADLINES.iter().enumerate() {
-        if !SUMMARY_HEADLINES.contains(key) {
-            continue;
-        }
+    for key in SUMMARY_HEADLINES {
+        let Some(i) = index(key) else { continue };
         let label = v
             .cell(key)
             .map(|c| format!("{} {}", c.row.label, c.column.label))
-            .unwrap_or_else(|| (*key).to_owned());
+            .unwrap_or_else(|| key.to_owned());
         let mut series: BTreeMap<i32, (f64, usize)> = BTreeMap::new();
-        for r in &built.rows {
+        for r in &rows {
             if let Some(x) = r.figures[i] {
                 let e = series.entry(r.year).or_default();
                 e.0 += x;
@@ -429,6 +495,30 @@ fn summary_of_panel(
         summary
             .headlines
             .push((label, nianbao_normalize::batch::wide_column(key), series));
+    }
+    for (name, label, num, den, scale) in SUMMARY_RATES {
+        let sum = |r: &panel::PanelRow, keys: &[&str]| -> Option<f64> {
+            keys.iter()
+                .map(|k| index(k).and_then(|i| r.figures[i]))
+                .sum::<Option<f64>>()
+        };
+        let mut pooled: BTreeMap<i32, (f64, f64, usize)> = BTreeMap::new();
+        for r in &rows {
+            if let (Some(n), Some(d)) = (sum(r, num), sum(r, den)) {
+                let e = pooled.entry(r.year).or_default();
+                e.0 += n;
+                e.1 += d;
+                e.2 += 1;
+            }
+        }
+        let series = pooled
+            .into_iter()
+            .filter(|(_, (_, d, _))| *d > 0.0)
+            .map(|(y, (n, d, k))| (y, (scale * n / d, k)))
+            .collect();
+        summary
+            .rates
+            .push((label.to_owned(), name.to_owned(), series));
     }
 }
 
