@@ -504,7 +504,8 @@ fn bad_inputs_are_accounted_for() {
         ),
         ("half.docx", "DOCX file is damaged or truncated"),
         ("bomb.docx", "zip bomb"),
-        ("report.doc", "save it as DOCX or PDF"),
+        // (a compound file signature and nothing else)
+        ("report.doc", "legacy Word/WPS (.doc/.wps) file is damaged"),
         ("page.html", "empty"),
         ("truncated_utf16.txt", "decoded"),
     ] {
@@ -1520,7 +1521,7 @@ fn the_sample_dataset_matches_its_recorded_digest() {
     for e in std::fs::read_dir(root.join("data/raw")).unwrap() {
         let p = e.unwrap().path();
         let ext = p.extension().map(|x| x.to_string_lossy().into_owned());
-        if matches!(ext.as_deref(), Some("txt" | "html" | "docx")) {
+        if matches!(ext.as_deref(), Some("txt" | "html" | "docx" | "doc")) {
             std::fs::copy(&p, input.join(p.file_name().unwrap())).unwrap();
         }
     }

@@ -1381,6 +1381,33 @@ fn eval_json(gold: &Path, dataset: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Issue 30.3: Word 97–2003 documents (`.doc`, as LibreOffice saves the generated DOCX reports)
+/// are read with their tables: every stated cell right, none wrong or missed, metadata right.
+#[test]
+fn issue30_legacy_word_documents_read_like_their_docx() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/doc");
+    let dir = tmp("legacy_doc");
+    let out = dir.join("out");
+    build_into(&fixtures.join("docs"), &out);
+    let s = eval_json(&fixtures.join("gold"), &out);
+    assert_eq!(s["documents"], 3, "{s:#}");
+    assert_eq!(s["documents_all_right"], 3, "{s:#}");
+    assert_eq!(s["wrong"], 0, "{s:#}");
+    assert_eq!(s["missed"], 0, "{s:#}");
+    assert!(s["stated_cells"].as_u64().unwrap() > 500, "{s:#}");
+    let formats: Vec<String> = common::read(&out.join("reports.parquet"))
+        .iter()
+        .flat_map(|b| {
+            let f = common::col(b, "format");
+            (0..b.num_rows())
+                .map(|i| f.value(i).to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(formats, ["doc"; 3]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn build_into(input: &Path, output: &Path) {
     let run = Command::new(env!("CARGO_BIN_EXE_nianbao"))
         .arg("build")

@@ -31,6 +31,7 @@
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 
 mod child;
+mod doc;
 mod docx;
 mod grid;
 mod html;
@@ -279,10 +280,11 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             "UTF-8",
             &docx::read_blocks(bytes)?,
         )),
-        Format::LegacyDoc => Err(ExtractError::Unsupported {
-            format: "legacy Word/WPS (.doc/.wps)",
-            advice: "open it in Word or WPS and save it as DOCX or PDF",
-        }),
+        Format::LegacyDoc => Ok(from_blocks(
+            Format::LegacyDoc,
+            "UTF-16LE",
+            &doc::read_blocks(bytes)?,
+        )),
         Format::Ofd => Err(ExtractError::Unsupported {
             format: "OFD",
             advice: "convert it to PDF (e.g. with the OFD reader of the issuing platform)",
@@ -779,7 +781,7 @@ mod tests {
             ExtractError::Binary { .. }
         ));
         let e = read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]).unwrap_err();
-        assert!(e.to_string().contains("save it as DOCX or PDF"), "{e}");
+        assert!(e.to_string().contains("(.doc/.wps) file is damaged"), "{e}");
         assert_eq!(
             read(b"<html><body><table></table></body></html>").unwrap_err(),
             ExtractError::Empty

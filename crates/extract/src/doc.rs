@@ -1,0 +1,570 @@
+//! Legacy Word (`.doc`, Word 97–2003) and WPS (`.wps`, Kingsoft's, built on the same binary
+//! format) documents: the main text and its tables, as [`Block`]s for the grid model the DOCX
+//! reader uses.
+//!
+//! The file is an OLE compound file (`cfb`); its `WordDocument` stream starts with the FIB,
+//! which points into the table stream (`0Table` or `1Table`) at the piece table (`Clx`: which
+//! stretch of the text is stored where, 8-bit or UTF-16) and at the paragraph properties
+//! (`PlcBtePapx` → 512-byte `PapxFkp` pages). The text of the main document is read piece by
+//! piece; a paragraph ends at `\r`, a table cell at `\x07`, and the `\x07` whose paragraph
+//! carries `sprmPFTtp` ends a table row (an empty cell is a `\x07` too, so only the paragraph
+//! property tells the two apart). Field codes (`\x13 code \x14 result \x15`) keep their result.
+//! Headers, footers, footnotes and text boxes are outside the main text and are not read;
+//! neither are revision marks (deleted text is read as text) nor struck formatting.
+//!
+//! Every offset comes from the file, so every read is bounds-checked: a damaged file is
+//! `Corrupt`, never a panic.
+
+use std::io::{Cursor, Read};
+
+use crate::grid::{Block, TCell, Table};
+use crate::ExtractError;
+
+const FORMAT: &str = "legacy Word/WPS (.doc/.wps)";
+
+fn corrupt(reason: impl Into<String>) -> ExtractError {
+    ExtractError::Corrupt {
+        format: FORMAT,
+        reason: reason.into(),
+    }
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// One piece of the text: character positions `[cp, cp_end)` stored from byte `fc` of the
+/// `WordDocument` stream, one byte a character (`compressed`, Windows-1252) or two (UTF-16LE).
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    cp: u32,
+    cp_end: u32,
+    fc: u32,
+    compressed: bool,
+}
+
+impl Piece {
+    /// The stream offset of character `cp` of this piece.
+    fn fc_of(&self, cp: u32) -> u64 {
+        let k = u64::from(cp - self.cp);
+        u64::from(self.fc) + if self.compressed { k } else { 2 * k }
+    }
+}
+
+/// The streams a Word binary document is read from: `WordDocument`, the table stream and
+/// `Data` (empty when absent).
+type Streams = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+fn streams(bytes: &[u8]) -> Result<Streams, ExtractError> {
+    let mut cf = cfb::CompoundFile::open(Cursor::new(bytes))
+        .map_err(|e| corrupt(format!("the compound file cannot be opened ({e})")))?;
+    if !cf.is_stream("WordDocument") {
+        if cf.is_stream("Workbook") || cf.is_stream("Book") {
+            return Err(ExtractError::Unsupported {
+                format: "legacy Excel (.xls)",
+                advice: "open it in Excel or WPS and save it as XLSX, or print it to PDF",
+            });
+        }
+        return Err(ExtractError::Unsupported {
+            format: "OLE compound file without a Word document",
+            advice: "convert it to DOCX or PDF",
+        });
+    }
+    let read = |cf: &mut cfb::CompoundFile<Cursor<&[u8]>>, name: &str| {
+        let mut s = cf
+            .open_stream(name)
+            .map_err(|e| corrupt(format!("the {name} stream cannot be read ({e})")))?;
+        let mut v = Vec::new();
+        // (a stream is no larger than the file, which is in memory already)
+        s.read_to_end(&mut v)
+            .map_err(|e| corrupt(format!("the {name} stream cannot be read ({e})")))?;
+        Ok::<_, ExtractError>(v)
+    };
+    let word = read(&mut cf, "WordDocument")?;
+    if u16_at(&word, 0) != Some(0xA5EC) {
+        return Err(corrupt("the WordDocument stream has no Word signature"));
+    }
+    let flags = u16_at(&word, 0x0A).ok_or_else(|| corrupt("the FIB is truncated"))?;
+    if flags & 0x0100 != 0 {
+        return Err(ExtractError::Unsupported {
+            format: "password-protected Word (.doc)",
+            advice: "open it with its password and save an unprotected copy",
+        });
+    }
+    let table_name = if flags & 0x0200 != 0 {
+        "1Table"
+    } else {
+        "0Table"
+    };
+    if !cf.is_stream(table_name) {
+        return Err(corrupt(format!("the {table_name} stream is missing")));
+    }
+    let table = read(&mut cf, table_name)?;
+    // (paragraph properties too large for their page live in the Data stream)
+    let data = if cf.is_stream("Data") {
+        read(&mut cf, "Data")?
+    } else {
+        Vec::new()
+    };
+    Ok((word, table, data))
+}
+
+/// From the FIB: the main text's length in characters, and the (offset, length) pairs of the
+/// table stream's structures the reader needs: `Clx` and `PlcBtePapx`.
+struct Fib {
+    ccp_text: u32,
+    clx: (u32, u32),
+    bte_papx: (u32, u32),
+}
+
+fn fib(word: &[u8]) -> Result<Fib, ExtractError> {
+    let short = || corrupt("the FIB is truncated");
+    let csw = usize::from(u16_at(word, 32).ok_or_else(short)?);
+    let at_cslw = 34 + 2 * csw;
+    let cslw = usize::from(u16_at(word, at_cslw).ok_or_else(short)?);
+    let rg_lw = at_cslw + 2;
+    let ccp_text = u32_at(word, rg_lw + 12).ok_or_else(short)?;
+    let at_cb = rg_lw + 4 * cslw;
+    let cb = usize::from(u16_at(word, at_cb).ok_or_else(short)?);
+    let rg = at_cb + 2;
+    let pair = |i: usize| -> Result<(u32, u32), ExtractError> {
+        if i >= cb {
+            return Err(short());
+        }
+        Ok((
+            u32_at(word, rg + 8 * i).ok_or_else(short)?,
+            u32_at(word, rg + 8 * i + 4).ok_or_else(short)?,
+        ))
+    };
+    Ok(Fib {
+        ccp_text,
+        bte_papx: pair(13)?,
+        clx: pair(33)?,
+    })
+}
+
+/// The piece table of the `Clx` (its `Prc` property groups skipped).
+fn pieces(table: &[u8], (fc, lcb): (u32, u32)) -> Result<Vec<Piece>, ExtractError> {
+    let bad = || corrupt("the piece table is damaged");
+    let start = fc as usize;
+    let clx = table
+        .get(start..start.checked_add(lcb as usize).ok_or_else(bad)?)
+        .ok_or_else(bad)?;
+    let mut at = 0usize;
+    loop {
+        match clx.get(at) {
+            Some(1) => {
+                let cb = u16_at(clx, at + 1).ok_or_else(bad)? as i16;
+                if cb < 0 {
+                    return Err(bad());
+                }
+                at += 3 + cb as usize;
+            }
+            Some(2) => break,
+            _ => return Err(bad()),
+        }
+    }
+    let lcb = u32_at(clx, at + 1).ok_or_else(bad)? as usize;
+    let plc = clx.get(at + 5..at + 5 + lcb).ok_or_else(bad)?;
+    if lcb < 4 || !(lcb - 4).is_multiple_of(12) {
+        return Err(bad());
+    }
+    let n = (lcb - 4) / 12;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let cp = u32_at(plc, 4 * i).ok_or_else(bad)?;
+        let cp_end = u32_at(plc, 4 * (i + 1)).ok_or_else(bad)?;
+        let pcd = 4 * (n + 1) + 8 * i;
+        let raw = u32_at(plc, pcd + 2).ok_or_else(bad)?;
+        let compressed = raw & 0x4000_0000 != 0;
+        let fc = if compressed {
+            (raw & !0x4000_0000) / 2
+        } else {
+            raw
+        };
+        if cp_end < cp || out.last().is_some_and(|p: &Piece| p.cp_end > cp) {
+            return Err(bad());
+        }
+        out.push(Piece {
+            cp,
+            cp_end,
+            fc,
+            compressed,
+        });
+    }
+    Ok(out)
+}
+
+/// What a paragraph's properties say: in a table, and the end of a table row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Para {
+    in_table: bool,
+    row_end: bool,
+}
+
+/// The paragraph runs of the `PapxFkp` pages: `(fc, fc_end, properties)`, sorted by `fc`.
+fn paragraph_runs(
+    word: &[u8],
+    table: &[u8],
+    data: &[u8],
+    (fc, lcb): (u32, u32),
+) -> Vec<(u32, u32, Para)> {
+    let mut runs = Vec::new();
+    let Some(plc) = table.get(fc as usize..(fc as usize).saturating_add(lcb as usize)) else {
+        return runs;
+    };
+    if plc.len() < 4 || (plc.len() - 4) % 8 != 0 {
+        return runs;
+    }
+    let n = (plc.len() - 4) / 8;
+    for i in 0..n {
+        let Some(pn) = u32_at(plc, 4 * (n + 1) + 4 * i) else {
+            continue;
+        };
+        let page = (pn & 0x003F_FFFF) as usize * 512;
+        let Some(fkp) = word.get(page..page + 512) else {
+            continue;
+        };
+        let crun = usize::from(fkp[511]);
+        for r in 0..crun {
+            let (Some(a), Some(b)) = (u32_at(fkp, 4 * r), u32_at(fkp, 4 * (r + 1))) else {
+                break;
+            };
+            let bx = 4 * (crun + 1) + 13 * r;
+            let Some(&offset) = fkp.get(bx) else { break };
+            let props = if offset == 0 {
+                Para::default()
+            } else {
+                papx(fkp, 2 * usize::from(offset), data)
+            };
+            runs.push((a, b, props));
+        }
+    }
+    runs.sort_by_key(|r| r.0);
+    runs
+}
+
+/// The table flags of the `PapxInFkp` at `at` of a page (`data`: the Data stream, where a
+/// `sprmPHugePapx` points).
+fn papx(fkp: &[u8], at: usize, data: &[u8]) -> Para {
+    let mut p = Para::default();
+    let Some(&cb) = fkp.get(at) else { return p };
+    let (start, len) = if cb != 0 {
+        (at + 1, 2 * usize::from(cb) - 1)
+    } else {
+        match fkp.get(at + 1) {
+            Some(&cb2) => (at + 2, 2 * usize::from(cb2)),
+            None => return p,
+        }
+    };
+    let Some(grpprl) = fkp.get(start..(start + len).min(fkp.len())) else {
+        return p;
+    };
+    // the style index, then the property modifiers
+    sprms(&grpprl[grpprl.len().min(2)..], data, &mut p);
+    p
+}
+
+/// Reads the table flags of a run of property modifiers into `p`.
+fn sprms(grpprl: &[u8], data: &[u8], p: &mut Para) {
+    let mut k = 0;
+    while k + 2 <= grpprl.len() {
+        let Some(sprm) = u16_at(grpprl, k) else { break };
+        k += 2;
+        let operand = grpprl.get(k).copied();
+        match sprm {
+            // sprmPFInTable, sprmPFTtp, sprmPFInnerTtp
+            0x2416 => p.in_table = operand == Some(1),
+            0x2417 | 0x244C => p.row_end |= operand == Some(1),
+            // sprmPItap (table depth)
+            0x6649 => p.in_table |= u32_at(grpprl, k).is_some_and(|d| d > 0),
+            // sprmPHugePapx: the rest is in the Data stream (a length, then the modifiers)
+            0x6646 => {
+                if let Some(at) = u32_at(grpprl, k).map(|a| a as usize) {
+                    if let Some(cb) = u16_at(data, at) {
+                        let end = (at + 2).saturating_add(usize::from(cb)).min(data.len());
+                        if let Some(huge) = data.get(at + 2..end) {
+                            sprms(huge, &[], p);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        let size = match sprm >> 13 {
+            0 | 1 => 1,
+            2 | 4 | 5 => 2,
+            3 => 4,
+            7 => 3,
+            _ => match sprm {
+                // sprmTDefTable and sprmTDefTable10: a two-byte length, counting one of them
+                0xD608 | 0xD606 => match u16_at(grpprl, k) {
+                    Some(cb) => 1 + usize::from(cb),
+                    None => break,
+                },
+                // sprmPChgTabs: 255 opens a layout this reader does not follow
+                0xC615 if operand == Some(255) => break,
+                _ => match operand {
+                    Some(cb) => 1 + usize::from(cb),
+                    None => break,
+                },
+            },
+        };
+        k += size;
+    }
+}
+
+/// The properties of the paragraph whose mark is at stream offset `fc`.
+fn para_at(runs: &[(u32, u32, Para)], fc: u64) -> Option<Para> {
+    let i = runs.partition_point(|r| u64::from(r.0) <= fc);
+    let r = runs.get(i.checked_sub(1)?)?;
+    (fc < u64::from(r.1)).then_some(r.2)
+}
+
+/// Reads a `.doc`/`.wps` into blocks: paragraphs and tables.
+pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
+    let (word, table, data) = streams(bytes)?;
+    let fib = fib(&word)?;
+    // every character takes a byte of the stream at least: a longer text is a lie that would
+    // make the reader loop over nothing (the pieces' positions only ever increase, so the
+    // characters read are at most this many)
+    if fib.ccp_text as usize > word.len() {
+        return Err(corrupt(format!(
+            "the FIB says the text has {} characters, more than the {} bytes of its stream",
+            fib.ccp_text,
+            word.len()
+        )));
+    }
+    let pieces = pieces(&table, fib.clx)?;
+    let runs = paragraph_runs(&word, &table, &data, fib.bte_papx);
+    let mut b = Builder::default();
+    // per open field: whether its result has begun (its code is skipped)
+    let mut fields: Vec<bool> = Vec::new();
+    for p in &pieces {
+        let end = p.cp_end.min(fib.ccp_text);
+        for cp in p.cp..end {
+            let fc = p.fc_of(cp);
+            let c = if p.compressed {
+                let Some(&byte) = word.get(fc as usize) else {
+                    return Err(corrupt("a piece lies outside the WordDocument stream"));
+                };
+                let one = [byte];
+                let (s, _, _) = encoding_rs::WINDOWS_1252.decode(&one);
+                s.chars().next().unwrap_or('\u{FFFD}')
+            } else {
+                let Some(unit) = u16_at(&word, fc as usize) else {
+                    return Err(corrupt("a piece lies outside the WordDocument stream"));
+                };
+                char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}')
+            };
+            match c {
+                '\u{13}' => fields.push(false),
+                '\u{14}' => {
+                    if let Some(f) = fields.last_mut() {
+                        *f = true;
+                    }
+                }
+                '\u{15}' => {
+                    fields.pop();
+                }
+                // inside a field's code
+                _ if fields.iter().any(|result| !result) => {}
+                '\r' | '\u{0C}' => {
+                    let props = para_at(&runs, fc).unwrap_or_default();
+                    b.paragraph_end(props.in_table);
+                }
+                '\u{07}' => {
+                    let props = para_at(&runs, fc);
+                    b.cell_mark(props.map(|p| p.row_end));
+                }
+                '\u{0B}' => b.text.push(' '),
+                '\u{1E}' => b.text.push('-'),
+                '\u{A0}' | '\t' => b.text.push(' '),
+                c if (c as u32) < 0x20 || c == '\u{1F}' => {}
+                c => b.text.push(c),
+            }
+        }
+    }
+    Ok(b.finish())
+}
+
+/// Paragraphs and table rows as the characters arrive.
+#[derive(Default)]
+struct Builder {
+    blocks: Vec<Block>,
+    /// The paragraph (or cell paragraph) being read.
+    text: String,
+    /// The cell being read: its finished paragraphs.
+    cell: String,
+    /// The row being read.
+    row: Vec<String>,
+    /// The table being read.
+    rows: Vec<Vec<String>>,
+    /// Whether the last mark ended a cell (for the fallback without paragraph properties).
+    after_cell: bool,
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Builder {
+    fn paragraph_end(&mut self, in_table: bool) {
+        self.after_cell = false;
+        if in_table {
+            // a paragraph inside a cell: the cell goes on
+            if !self.cell.is_empty() && !self.text.trim().is_empty() {
+                self.cell.push(' ');
+            }
+            self.cell.push_str(&self.text);
+            self.text.clear();
+            return;
+        }
+        self.close_table();
+        let t = norm(&self.text);
+        self.text.clear();
+        if !t.is_empty() {
+            self.blocks.push(Block::Para(t));
+        }
+    }
+
+    /// A `\x07`: the end of a cell, or (`row_end`) of a row. Without paragraph properties
+    /// (`None`), a mark right after a cell's mark with nothing between ends the row.
+    fn cell_mark(&mut self, row_end: Option<bool>) {
+        let row_end = row_end.unwrap_or(self.after_cell && self.text.is_empty());
+        if row_end {
+            self.text.clear();
+            self.cell.clear();
+            let row = std::mem::take(&mut self.row);
+            self.rows.push(row);
+            self.after_cell = false;
+            return;
+        }
+        if !self.cell.is_empty() && !self.text.trim().is_empty() {
+            self.cell.push(' ');
+        }
+        self.cell.push_str(&self.text);
+        self.text.clear();
+        self.row.push(norm(&std::mem::take(&mut self.cell)));
+        self.after_cell = true;
+    }
+
+    fn close_table(&mut self) {
+        if !self.row.is_empty() {
+            let row = std::mem::take(&mut self.row);
+            self.rows.push(row);
+        }
+        if self.rows.is_empty() {
+            return;
+        }
+        let rows = std::mem::take(&mut self.rows)
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|text| TCell {
+                        colspan: 1,
+                        rowspan: 1,
+                        continued: false,
+                        skip_before: 0,
+                        content: if text.is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![Block::Para(text)]
+                        },
+                    })
+                    .collect()
+            })
+            .collect();
+        self.blocks.push(Block::Table(Table { rows }));
+    }
+
+    fn finish(mut self) -> Vec<Block> {
+        if !self.text.trim().is_empty() || !self.row.is_empty() || !self.rows.is_empty() {
+            self.paragraph_end(false);
+        }
+        self.blocks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_damaged_not_a_panic() {
+        for bytes in [
+            &b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"[..],
+            &b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0\0\0\0\0\0\0\0\0"[..],
+        ] {
+            assert!(matches!(
+                read_blocks(bytes),
+                Err(ExtractError::Corrupt { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn sprm_sizes_and_table_flags() {
+        // istd 0, sprmPFInTable 1, sprmPFTtp 1
+        let grpprl = [0u8, 0, 0x16, 0x24, 1, 0x17, 0x24, 1];
+        let mut page = vec![0u8; 512];
+        // an even length: cb 0, then the length in words
+        page[100] = 0;
+        page[101] = (grpprl.len() / 2) as u8;
+        page[102..102 + grpprl.len()].copy_from_slice(&grpprl);
+        let p = papx(&page, 100, &[]);
+        assert!(p.in_table && p.row_end);
+        // a cell paragraph: in the table, not the row's end
+        let grpprl = [0u8, 0, 0x16, 0x24, 1];
+        page[200] = 3;
+        page[201..201 + grpprl.len()].copy_from_slice(&grpprl);
+        assert_eq!(
+            papx(&page, 200, &[]),
+            Para {
+                in_table: true,
+                row_end: false
+            }
+        );
+    }
+
+    #[test]
+    fn cells_rows_and_paragraphs() {
+        let mut b = Builder::default();
+        for c in "标题".chars() {
+            b.text.push(c);
+        }
+        b.paragraph_end(false);
+        // a row of three cells, the middle one empty, then its row mark
+        b.text.push_str("规章");
+        b.cell_mark(Some(false));
+        b.cell_mark(Some(false));
+        b.text.push('5');
+        b.cell_mark(Some(false));
+        b.cell_mark(Some(true));
+        b.text.push_str("正文");
+        b.paragraph_end(false);
+        let blocks = b.finish();
+        assert_eq!(blocks.len(), 3);
+        match &blocks[1] {
+            Block::Table(t) => {
+                let texts: Vec<String> = t.rows[0]
+                    .iter()
+                    .map(|c| match c.content.first() {
+                        Some(Block::Para(s)) => s.clone(),
+                        _ => String::new(),
+                    })
+                    .collect();
+                assert_eq!(texts, ["规章", "", "5"]);
+            }
+            b => panic!("{b:?}"),
+        }
+    }
+}
