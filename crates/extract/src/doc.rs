@@ -9,8 +9,13 @@
 //! piece; a paragraph ends at `\r`, a table cell at `\x07`, and the `\x07` whose paragraph
 //! carries `sprmPFTtp` ends a table row (an empty cell is a `\x07` too, so only the paragraph
 //! property tells the two apart). Field codes (`\x13 code \x14 result \x15`) keep their result.
-//! Headers, footers, footnotes and text boxes are outside the main text and are not read;
-//! neither are revision marks (deleted text is read as text) nor struck formatting.
+//! A paragraph's tabs are kept: a document without Word tables whose cells are typed with
+//! tabs (a text file saved as `.doc`) is then read as tab-separated text by the caller.
+//! Headers, footers, footnotes and comments are outside the main text and are not read; text
+//! boxes are read, in their stored order, only when the main text is (nearly) empty (a PDF
+//! imported into Writer puts each line in a box), and a table drawn as positioned boxes is not
+//! rebuilt. Revision marks are not followed (deleted text is read as text), nor is struck
+//! formatting.
 //!
 //! Every offset comes from the file, so every read is bounds-checked: a damaged file is
 //! `Corrupt`, never a panic.
@@ -121,6 +126,9 @@ fn streams(bytes: &[u8]) -> Result<Streams, ExtractError> {
 /// table stream's structures the reader needs: `Clx` and `PlcBtePapx`.
 struct Fib {
     ccp_text: u32,
+    /// Where the text boxes' text starts (after the footnotes, headers, comments and
+    /// endnotes), and its length.
+    txbx: (u32, u32),
     clx: (u32, u32),
     bte_papx: (u32, u32),
 }
@@ -132,6 +140,13 @@ fn fib(word: &[u8]) -> Result<Fib, ExtractError> {
     let cslw = usize::from(u16_at(word, at_cslw).ok_or_else(short)?);
     let rg_lw = at_cslw + 2;
     let ccp_text = u32_at(word, rg_lw + 12).ok_or_else(short)?;
+    // ccpFtn, ccpHdd, ccpMcr, ccpAtn, ccpEdn, then ccpTxbx
+    let mut txbx_start = u64::from(ccp_text);
+    for k in 0..5 {
+        txbx_start += u64::from(u32_at(word, rg_lw + 16 + 4 * k).unwrap_or(0));
+    }
+    let ccp_txbx = u32_at(word, rg_lw + 36).unwrap_or(0);
+    let txbx = (u32::try_from(txbx_start).unwrap_or(u32::MAX), ccp_txbx);
     let at_cb = rg_lw + 4 * cslw;
     let cb = usize::from(u16_at(word, at_cb).ok_or_else(short)?);
     let rg = at_cb + 2;
@@ -146,6 +161,7 @@ fn fib(word: &[u8]) -> Result<Fib, ExtractError> {
     };
     Ok(Fib {
         ccp_text,
+        txbx,
         bte_papx: pair(13)?,
         clx: pair(33)?,
     })
@@ -346,11 +362,38 @@ pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
     let pieces = pieces(&table, fib.clx)?;
     let runs = paragraph_runs(&word, &table, &data, fib.bte_papx);
     let mut b = Builder::default();
+    read_range(&word, &pieces, &runs, (0, fib.ccp_text), &mut b)?;
+    // a document whose main text is (nearly) empty but has text boxes (a PDF imported into
+    // Writer puts every line in a box of its own): the boxes' text, in their order
+    let (from, len) = fib.txbx;
+    let main_chars: usize = b
+        .blocks
+        .iter()
+        .map(|x| match x {
+            Block::Para(p) => p.chars().count(),
+            Block::Table(_) => 1000,
+        })
+        .sum::<usize>()
+        + b.text.chars().count();
+    if main_chars < 200 && len > 0 && (u64::from(from) + u64::from(len)) <= word.len() as u64 {
+        read_range(&word, &pieces, &runs, (from, from + len), &mut b)?;
+    }
+    Ok(b.finish())
+}
+
+/// Reads the characters `[from, to)` of the text into `b`.
+fn read_range(
+    word: &[u8],
+    pieces: &[Piece],
+    runs: &[(u32, u32, Para)],
+    (from, to): (u32, u32),
+    b: &mut Builder,
+) -> Result<(), ExtractError> {
     // per open field: whether its result has begun (its code is skipped)
     let mut fields: Vec<bool> = Vec::new();
-    for p in &pieces {
-        let end = p.cp_end.min(fib.ccp_text);
-        for cp in p.cp..end {
+    for p in pieces {
+        let (start, end) = (p.cp.max(from), p.cp_end.min(to));
+        for cp in start..end {
             let fc = p.fc_of(cp);
             let c = if p.compressed {
                 let Some(&byte) = word.get(fc as usize) else {
@@ -360,7 +403,7 @@ pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
                 let (s, _, _) = encoding_rs::WINDOWS_1252.decode(&one);
                 s.chars().next().unwrap_or('\u{FFFD}')
             } else {
-                let Some(unit) = u16_at(&word, fc as usize) else {
+                let Some(unit) = u16_at(word, fc as usize) else {
                     return Err(corrupt("a piece lies outside the WordDocument stream"));
                 };
                 char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}')
@@ -378,22 +421,26 @@ pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
                 // inside a field's code
                 _ if fields.iter().any(|result| !result) => {}
                 '\r' | '\u{0C}' => {
-                    let props = para_at(&runs, fc).unwrap_or_default();
+                    let props = para_at(runs, fc).unwrap_or_default();
                     b.paragraph_end(props.in_table);
                 }
                 '\u{07}' => {
-                    let props = para_at(&runs, fc);
+                    let props = para_at(runs, fc);
                     b.cell_mark(props.map(|p| p.row_end));
                 }
-                '\u{0B}' => b.text.push(' '),
+                // a line break separates like a paragraph; a tab separates cells (see
+                // `read_blocks`' caller: `297\t3` is two numbers, never 2973); inside a table
+                // cell both are spaces
+                '\u{0B}' => b.text.push('\n'),
+                '\t' => b.text.push('\t'),
                 '\u{1E}' => b.text.push('-'),
-                '\u{A0}' | '\t' => b.text.push(' '),
+                '\u{A0}' => b.text.push(' '),
                 c if (c as u32) < 0x20 || c == '\u{1F}' => {}
                 c => b.text.push(c),
             }
         }
     }
-    Ok(b.finish())
+    Ok(())
 }
 
 /// Paragraphs and table rows as the characters arrive.
@@ -429,10 +476,17 @@ impl Builder {
             return;
         }
         self.close_table();
-        let t = norm(&self.text);
-        self.text.clear();
-        if !t.is_empty() {
-            self.blocks.push(Block::Para(t));
+        let text = std::mem::take(&mut self.text);
+        for line in text.split('\n') {
+            // (a line with tabs keeps them: its cells)
+            let t = if line.contains('\t') {
+                line.split('\t').map(norm).collect::<Vec<_>>().join("\t")
+            } else {
+                norm(line)
+            };
+            if !t.trim().is_empty() {
+                self.blocks.push(Block::Para(t));
+            }
         }
     }
 
@@ -465,25 +519,8 @@ impl Builder {
         if self.rows.is_empty() {
             return;
         }
-        let rows = std::mem::take(&mut self.rows)
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .map(|text| TCell {
-                        colspan: 1,
-                        rowspan: 1,
-                        continued: false,
-                        skip_before: 0,
-                        content: if text.is_empty() {
-                            Vec::new()
-                        } else {
-                            vec![Block::Para(text)]
-                        },
-                    })
-                    .collect()
-            })
-            .collect();
-        self.blocks.push(Block::Table(Table { rows }));
+        let rows = std::mem::take(&mut self.rows);
+        self.blocks.push(table_of(rows));
     }
 
     fn finish(mut self) -> Vec<Block> {
@@ -492,6 +529,29 @@ impl Builder {
         }
         self.blocks
     }
+}
+
+/// A table of rows of cell texts (one grid column each).
+fn table_of(rows: Vec<Vec<String>>) -> Block {
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|text| TCell {
+                    colspan: 1,
+                    rowspan: 1,
+                    continued: false,
+                    skip_before: 0,
+                    content: if text.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Block::Para(text)]
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    Block::Table(Table { rows })
 }
 
 #[cfg(test)]
@@ -551,8 +611,12 @@ mod tests {
         b.cell_mark(Some(true));
         b.text.push_str("正文");
         b.paragraph_end(false);
+        // a paragraph with tabs keeps them between its cells, never one number
+        b.text.push_str("规范性文件\t\t 4 ");
+        b.paragraph_end(false);
         let blocks = b.finish();
-        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks.len(), 4);
+        assert!(matches!(&blocks[3], Block::Para(p) if p == "规范性文件\t\t4"));
         match &blocks[1] {
             Block::Table(t) => {
                 let texts: Vec<String> = t.rows[0]

@@ -280,11 +280,7 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             "UTF-8",
             &docx::read_blocks(bytes)?,
         )),
-        Format::LegacyDoc => Ok(from_blocks(
-            Format::LegacyDoc,
-            "UTF-16LE",
-            &doc::read_blocks(bytes)?,
-        )),
+        Format::LegacyDoc => Ok(legacy_doc(doc::read_blocks(bytes)?)),
         Format::Ofd => Err(ExtractError::Unsupported {
             format: "OFD",
             advice: "convert it to PDF (e.g. with the OFD reader of the issuing platform)",
@@ -300,6 +296,44 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             advice: "convert it to text, HTML, DOCX or PDF",
         }),
     }
+}
+
+/// A legacy Word document from its blocks. Paragraphs keep their tabs: a document without
+/// Word tables whose cells are typed with tabs (a text file saved as `.doc`) is read as the
+/// tab-separated text it is; with Word tables, tabs in paragraphs are spaces.
+fn legacy_doc(mut blocks: Vec<grid::Block>) -> Document {
+    let has_table = blocks.iter().any(|b| matches!(b, grid::Block::Table(_)));
+    let tabbed = blocks
+        .iter()
+        .any(|b| matches!(b, grid::Block::Para(p) if p.contains('\t')));
+    if tabbed && !has_table {
+        let mut text = String::new();
+        for b in &blocks {
+            if let grid::Block::Para(p) = b {
+                text.push_str(p);
+                text.push('\n');
+            }
+        }
+        let lines = split_lines(&text);
+        let layout = detect_layout(&text, &lines);
+        return Document {
+            page: PageMeta::default(),
+            format: Format::LegacyDoc,
+            encoding: "UTF-16LE",
+            text,
+            lines,
+            layout,
+            ocr: None,
+        };
+    }
+    for b in &mut blocks {
+        if let grid::Block::Para(p) = b {
+            if p.contains('\t') {
+                *p = p.replace('\t', " ");
+            }
+        }
+    }
+    from_blocks(Format::LegacyDoc, "UTF-16LE", &blocks)
 }
 
 /// A document from a PDF's laid-out text (pages separated by form feeds): each line's origin is
