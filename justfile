@@ -41,7 +41,7 @@ eval gold dataset:
 # Coverage-guided fuzzing (cargo-fuzz, stable toolchain, no sanitizer): every target for
 # `secs` seconds. `cargo install cargo-fuzz` first.
 fuzz secs="20":
-    cd fuzz && for t in decode html docx table; do cargo fuzz run -s none -O $t -- -max_total_time={{secs}} -max_len=4096 || exit 1; done
+    cd fuzz && for t in decode html docx table doc sheet; do cargo fuzz run -s none -O $t -- -max_total_time={{secs}} -max_len=4096 || exit 1; done
 
 # Run the analyst examples (examples/*.py: pandas, polars, DuckDB) against the sample dataset
 # (built with the debug binary the tests already compiled), in a virtual environment `.venv`

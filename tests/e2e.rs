@@ -1521,7 +1521,10 @@ fn the_sample_dataset_matches_its_recorded_digest() {
     for e in std::fs::read_dir(root.join("data/raw")).unwrap() {
         let p = e.unwrap().path();
         let ext = p.extension().map(|x| x.to_string_lossy().into_owned());
-        if matches!(ext.as_deref(), Some("txt" | "html" | "docx" | "doc")) {
+        if matches!(
+            ext.as_deref(),
+            Some("txt" | "html" | "docx" | "doc" | "xls")
+        ) {
             std::fs::copy(&p, input.join(p.file_name().unwrap())).unwrap();
         }
     }

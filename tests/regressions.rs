@@ -1408,6 +1408,37 @@ fn issue30_legacy_word_documents_read_like_their_docx() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Issue 30.3: spreadsheet reports (`.xls` and `.xlsx`, as Calc saves generated reports) are read
+/// sheet by sheet as tab-separated rows: every stated cell right, none wrong or missed.
+#[test]
+fn issue30_spreadsheets_read_like_their_text() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/sheet");
+    let dir = tmp("sheets");
+    let out = dir.join("out");
+    build_into(&fixtures.join("docs"), &out);
+    let s = eval_json(&fixtures.join("gold"), &out);
+    assert_eq!(s["documents"], 4, "{s:#}");
+    assert_eq!(s["documents_all_right"], 4, "{s:#}");
+    assert_eq!(
+        (s["wrong"].as_u64(), s["missed"].as_u64()),
+        (Some(0), Some(0)),
+        "{s:#}"
+    );
+    assert!(s["stated_cells"].as_u64().unwrap() > 700, "{s:#}");
+    let mut formats: Vec<String> = common::read(&out.join("reports.parquet"))
+        .iter()
+        .flat_map(|b| {
+            let f = common::col(b, "format");
+            (0..b.num_rows())
+                .map(|i| f.value(i).to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    formats.sort();
+    assert_eq!(formats, ["xls", "xls", "xlsx", "xlsx"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn build_into(input: &Path, output: &Path) {
     let run = Command::new(env!("CARGO_BIN_EXE_nianbao"))
         .arg("build")

@@ -37,6 +37,7 @@ mod grid;
 mod html;
 mod ocr;
 mod pdf;
+mod sheet;
 
 pub use docx::{MAX_ENTRIES as DOCX_MAX_ENTRIES, MAX_XML_BYTES as DOCX_MAX_XML_BYTES};
 pub use ocr::{engine_identity, OcrBox, OcrLayer, OcrOptions};
@@ -281,6 +282,17 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             &docx::read_blocks(bytes)?,
         )),
         Format::LegacyDoc => Ok(legacy_doc(doc::read_blocks(bytes)?)),
+        Format::Xls | Format::Xlsx => {
+            let format = sniff(bytes);
+            let text = sheet::read_text(bytes, format)?;
+            // (BIFF8 strings are UTF-16 or Latin-1; an Excel 2007+ workbook is UTF-8 XML)
+            let encoding = if format == Format::Xls {
+                "UTF-16LE"
+            } else {
+                "UTF-8"
+            };
+            Ok(text_document(text, format, encoding))
+        }
         Format::Ofd => Err(ExtractError::Unsupported {
             format: "OFD",
             advice: "convert it to PDF (e.g. with the OFD reader of the issuing platform)",
@@ -295,6 +307,21 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             format: "unknown",
             advice: "convert it to text, HTML, DOCX or PDF",
         }),
+    }
+}
+
+/// A document read as tab-separated text (a legacy Word text, a workbook's sheets).
+fn text_document(text: String, format: Format, encoding: &'static str) -> Document {
+    let lines = split_lines(&text);
+    let layout = detect_layout(&text, &lines);
+    Document {
+        page: PageMeta::default(),
+        format,
+        encoding,
+        text,
+        lines,
+        layout,
+        ocr: None,
     }
 }
 
@@ -314,17 +341,7 @@ fn legacy_doc(mut blocks: Vec<grid::Block>) -> Document {
                 text.push('\n');
             }
         }
-        let lines = split_lines(&text);
-        let layout = detect_layout(&text, &lines);
-        return Document {
-            page: PageMeta::default(),
-            format: Format::LegacyDoc,
-            encoding: "UTF-16LE",
-            text,
-            lines,
-            layout,
-            ocr: None,
-        };
+        return text_document(text, Format::LegacyDoc, "UTF-16LE");
     }
     for b in &mut blocks {
         if let grid::Block::Para(p) = b {
@@ -457,7 +474,17 @@ pub fn sniff(bytes: &[u8]) -> Format {
         return Format::Pdf;
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Format::LegacyDoc;
+        // a compound file holds a Word document or an Excel workbook: its directory names
+        // the streams (in UTF-16)
+        let utf16 =
+            |name: &str| -> Vec<u8> { name.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        let workbook = has(&utf16("Workbook")) || has(&utf16("Book\0"));
+        return if workbook && !has(&utf16("WordDocument")) {
+            Format::Xls
+        } else {
+            Format::LegacyDoc
+        };
     }
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n")
         || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
@@ -470,6 +497,8 @@ pub fn sniff(bytes: &[u8]) -> Format {
         let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
         return if has(b"word/document.xml") {
             Format::Docx
+        } else if has(b"xl/workbook.xml") {
+            Format::Xlsx
         } else if has(b"OFD.xml") {
             Format::Ofd
         } else {

@@ -245,13 +245,17 @@ pub enum Format {
     Zip,
     /// A page image (PNG, JPEG, TIFF): read by OCR.
     Image,
+    /// A legacy Excel workbook (BIFF8 in an OLE compound file).
+    Xls,
+    /// An Excel 2007+ workbook (zip with `xl/workbook.xml`).
+    Xlsx,
     /// Not known: the file could not be read at all (its bytes were never seen).
     Unknown,
 }
 
 impl Format {
     /// Every format, in declaration order.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 11] = [
         Format::Text,
         Format::Html,
         Format::Docx,
@@ -260,6 +264,8 @@ impl Format {
         Format::Ofd,
         Format::Zip,
         Format::Image,
+        Format::Xls,
+        Format::Xlsx,
         Format::Unknown,
     ];
 
@@ -274,6 +280,8 @@ impl Format {
             Format::Ofd => "ofd",
             Format::Zip => "zip",
             Format::Image => "image",
+            Format::Xls => "xls",
+            Format::Xlsx => "xlsx",
             Format::Unknown => "unknown",
         }
     }

@@ -1,5 +1,6 @@
 //! The long soundness run (issue 13): `cargo run --release -p nianbao-normalize --example
-//! soundness -- [DOCS] [SEED]` reads DOCS adversarial documents (default 100,000) on all cores
+//! soundness -- [DOCS] [SEED] [WORD…]` reads DOCS adversarial documents (default 100,000) on all
+//! cores (only those whose layout or damage kinds include every WORD, when given)
 //! and prints the table of ACCURACY.md, the slowest documents, every wrong value and every row
 //! whose complete readings lack the truth (there must be none of either). `just soundness` runs it.
 
@@ -12,6 +13,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20261130);
+    let only: Vec<String> = args.iter().skip(3).cloned().collect();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = Instant::now();
     let adversarial::Run {
@@ -19,7 +21,11 @@ fn main() {
         wrongs,
         misses,
         slow,
-    } = adversarial::run(seed, n);
+    } = if only.is_empty() {
+        adversarial::run(seed, n)
+    } else {
+        adversarial::run_only(seed, n, &only)
+    };
     println!("{}", adversarial::table(&tallies));
     println!(
         "{n} documents, seed {seed}, {:.1} s on {threads} threads",

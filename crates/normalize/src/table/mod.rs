@@ -204,8 +204,9 @@ struct Settled<'a> {
 /// Reads every row and settles what the rows and the column identities settle. A part 三 that
 /// showed no stray column (read with no surplus), whose rows run their digits together, and
 /// whose readings then fit no combination of the identities (or whose only readings break
-/// them, or whose combinations were too many to search) may hide a stray column in every row's
-/// run: it is read again allowing one (a superset of the readings) and settled again.
+/// them, or whose combinations were too many to search, or that leave a run's row open) may
+/// hide a stray column in every row's run: it is read again allowing one (a superset of the
+/// readings) and settled again.
 fn settle_rows<'a>(ctx: &Ctx<'a>, regions: &HashMap<Section, Option<Region>>) -> Settled<'a> {
     let v = Vocabulary::get();
     let settle = |s3_surplus: Option<usize>| {
@@ -238,7 +239,15 @@ fn settle_rows<'a>(ctx: &Ctx<'a>, regions: &HashMap<Section, Option<Region>>) ->
                     || n.starts_with("too many combinations")
             })
     });
-    if used == 0 && runs && unfit {
+    // (…or leave a run's row ambiguous: with the stray read as data the identities may admit
+    // several combinations, none of them the truth)
+    let ambiguous = first.reads.iter().filter(s3).any(|r| {
+        r.chosen.is_none()
+            && r.readings.as_ref().is_some_and(|x| {
+                matches!(x.mode, Mode::Split | Mode::Insert | Mode::Drop) && x.found > 0
+            })
+    });
+    if used == 0 && runs && (unfit || ambiguous) {
         settle(Some(1)).0
     } else {
         first

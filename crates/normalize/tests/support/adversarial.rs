@@ -223,6 +223,13 @@ pub(crate) struct Run {
 
 /// Reads documents `0..n` of a seed on every core.
 pub(crate) fn run(seed: u64, n: usize) -> Run {
+    run_only(seed, n, &[])
+}
+
+/// [`run`], reading only the documents whose layout or damage kinds include every word of
+/// `only` (`["tabbed", "label_span", "stray_column"]`): the same documents as the full run, so a
+/// combination can be measured again without reading the rest.
+pub(crate) fn run_only(seed: u64, n: usize, only: &[String]) -> Run {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<_> = std::thread::scope(|s| {
@@ -239,6 +246,13 @@ pub(crate) fn run(seed: u64, n: usize) -> Run {
                             break;
                         }
                         let d = generate(seed, i);
+                        if !only.iter().all(|w| {
+                            d.layout == w
+                                || d.damage.contains(&w.as_str())
+                                || d.name.contains(w.as_str())
+                        }) {
+                            continue;
+                        }
                         let t0 = std::time::Instant::now();
                         check(&d, &mut tallies, &mut wrongs, &mut misses);
                         slow.push((t0.elapsed().as_secs_f64(), d.name.clone()));
