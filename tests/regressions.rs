@@ -1385,47 +1385,36 @@ fn eval_json(gold: &Path, dataset: &Path) -> serde_json::Value {
 /// are read with their tables: every stated cell right, none wrong or missed, metadata right.
 #[test]
 fn issue30_legacy_word_documents_read_like_their_docx() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/doc");
-    let dir = tmp("legacy_doc");
-    let out = dir.join("out");
-    build_into(&fixtures.join("docs"), &out);
-    let s = eval_json(&fixtures.join("gold"), &out);
-    assert_eq!(s["documents"], 3, "{s:#}");
-    assert_eq!(s["documents_all_right"], 3, "{s:#}");
-    assert_eq!(s["wrong"], 0, "{s:#}");
-    assert_eq!(s["missed"], 0, "{s:#}");
-    assert!(s["stated_cells"].as_u64().unwrap() > 500, "{s:#}");
-    let formats: Vec<String> = common::read(&out.join("reports.parquet"))
-        .iter()
-        .flat_map(|b| {
-            let f = common::col(b, "format");
-            (0..b.num_rows())
-                .map(|i| f.value(i).to_owned())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    assert_eq!(formats, ["doc"; 3]);
-    let _ = std::fs::remove_dir_all(&dir);
+    score_fixtures("doc", 3, 500, &["doc"; 3]);
 }
 
 /// Issue 30.3: spreadsheet reports (`.xls` and `.xlsx`, as Calc saves generated reports) are read
 /// sheet by sheet as tab-separated rows: every stated cell right, none wrong or missed.
 #[test]
 fn issue30_spreadsheets_read_like_their_text() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/sheet");
-    let dir = tmp("sheets");
+    score_fixtures("sheet", 4, 700, &["xls", "xls", "xlsx", "xlsx"]);
+}
+
+/// Builds `tests/fixtures/NAME/docs` and scores it against `tests/fixtures/NAME/gold`: all
+/// `documents` right, none wrong or missed, more than `cells` stated cells, and the `formats`
+/// (sorted) the reader found.
+fn score_fixtures(name: &str, documents: u64, cells: u64, formats: &[&str]) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name);
+    let dir = tmp(&format!("fixtures_{name}"));
     let out = dir.join("out");
     build_into(&fixtures.join("docs"), &out);
     let s = eval_json(&fixtures.join("gold"), &out);
-    assert_eq!(s["documents"], 4, "{s:#}");
-    assert_eq!(s["documents_all_right"], 4, "{s:#}");
+    assert_eq!(s["documents"], documents, "{s:#}");
+    assert_eq!(s["documents_all_right"], documents, "{s:#}");
     assert_eq!(
         (s["wrong"].as_u64(), s["missed"].as_u64()),
         (Some(0), Some(0)),
         "{s:#}"
     );
-    assert!(s["stated_cells"].as_u64().unwrap() > 700, "{s:#}");
-    let mut formats: Vec<String> = common::read(&out.join("reports.parquet"))
+    assert!(s["stated_cells"].as_u64().unwrap() > cells, "{s:#}");
+    let mut found: Vec<String> = common::read(&out.join("reports.parquet"))
         .iter()
         .flat_map(|b| {
             let f = common::col(b, "format");
@@ -1434,8 +1423,8 @@ fn issue30_spreadsheets_read_like_their_text() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    formats.sort();
-    assert_eq!(formats, ["xls", "xls", "xlsx", "xlsx"]);
+    found.sort();
+    assert_eq!(found, formats);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

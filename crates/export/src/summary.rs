@@ -581,46 +581,48 @@ fn rates(h: &mut String, d: &SummaryData) {
     }
     h.push_str("<h2>主要比率<small>rates, pooled over the agencies</small></h2><p class=\"small\">汇总比率：各机关分子之和 ÷ 分母之和（只计分子分母都已知的机关），\
                 与 <code>indicators</code> 表中逐份报告的定义相同（见 DATA_DICTIONARY.md）。</p><div class=\"row\">");
-    let strokes = ["#3b6ea5", "#4c9f70", "#b5563c", "#8e6cbf"];
-    for (i, (label, name, series)) in d.rates.iter().enumerate() {
-        let share = name.ends_with("_rate");
-        let fmt: &dyn Fn(f64) -> String = if share { &pct } else { &per100 };
-        let pts: Vec<(i32, f64)> = series.iter().map(|(y, (v, _))| (*y, *v)).collect();
-        let rows: Vec<Vec<String>> = series
-            .iter()
-            .map(|(y, (v, n))| vec![y.to_string(), fmt(*v), n.to_string()])
-            .collect();
-        let _ = write!(
-            h,
-            "<div class=\"card\"><b>{}</b><br><span class=\"small\"><code>{}</code></span><br>{}{}</div>",
-            esc(label),
-            esc(name),
-            line(&pts, strokes[i % strokes.len()], fmt),
-            table(&["年度", "比率", "机关数"], &rows)
-        );
+    for (i, series) in d.rates.iter().enumerate() {
+        let fmt: &dyn Fn(f64) -> String = if series.1.ends_with("_rate") {
+            &pct
+        } else {
+            &per100
+        };
+        card(h, i, series, "比率", fmt);
     }
     h.push_str("</div>");
+}
+
+/// One series as a card: its label and column name, a line chart and its table (`value`: the
+/// value column's heading; `fmt` writes a value). `i` picks the line's colour.
+fn card(
+    h: &mut String,
+    i: usize,
+    (label, name, series): &Headline,
+    value: &str,
+    fmt: &dyn Fn(f64) -> String,
+) {
+    const STROKES: [&str; 4] = ["#3b6ea5", "#4c9f70", "#b5563c", "#8e6cbf"];
+    let pts: Vec<(i32, f64)> = series.iter().map(|(y, (v, _))| (*y, *v)).collect();
+    let rows: Vec<Vec<String>> = series
+        .iter()
+        .map(|(y, (v, n))| vec![y.to_string(), fmt(*v), n.to_string()])
+        .collect();
+    let _ = write!(
+        h,
+        "<div class=\"card\"><b>{}</b><br><span class=\"small\"><code>{}</code></span><br>{}{}</div>",
+        esc(label),
+        esc(name),
+        line(&pts, STROKES[i % STROKES.len()], fmt),
+        table(&["年度", value, "机关数"], &rows)
+    );
 }
 
 /// Headline figures over time, one card each.
 fn headlines(h: &mut String, d: &SummaryData) {
     h.push_str("<h2>主要数字<small>headline figures over time</small></h2><p class=\"small\">面板中各机关的合计（每个机关每年一份报告）；\
                 有数值的机关数见表。列名见 <a href=\"codebook.csv\">codebook.csv</a>。</p><div class=\"row\">");
-    let strokes = ["#3b6ea5", "#4c9f70", "#b5563c", "#8e6cbf"];
-    for (i, (label, key, series)) in d.headlines.iter().enumerate() {
-        let pts: Vec<(i32, f64)> = series.iter().map(|(y, (v, _))| (*y, *v)).collect();
-        let rows: Vec<Vec<String>> = series
-            .iter()
-            .map(|(y, (v, n))| vec![y.to_string(), num(*v), n.to_string()])
-            .collect();
-        let _ = write!(
-            h,
-            "<div class=\"card\"><b>{}</b><br><span class=\"small\"><code>{}</code></span><br>{}{}</div>",
-            esc(label),
-            esc(key),
-            line(&pts, strokes[i % strokes.len()], &num),
-            table(&["年度", "合计", "机关数"], &rows)
-        );
+    for (i, series) in d.headlines.iter().enumerate() {
+        card(h, i, series, "合计", &num);
     }
     h.push_str("</div>");
 }

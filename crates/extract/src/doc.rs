@@ -71,13 +71,8 @@ type Streams = (Vec<u8>, Vec<u8>, Vec<u8>);
 fn streams(bytes: &[u8]) -> Result<Streams, ExtractError> {
     let mut cf = cfb::CompoundFile::open(Cursor::new(bytes))
         .map_err(|e| corrupt(format!("the compound file cannot be opened ({e})")))?;
+    // (a workbook never comes here: `sniff` sends it to the spreadsheet reader)
     if !cf.is_stream("WordDocument") {
-        if cf.is_stream("Workbook") || cf.is_stream("Book") {
-            return Err(ExtractError::Unsupported {
-                format: "legacy Excel (.xls)",
-                advice: "open it in Excel or WPS and save it as XLSX, or print it to PDF",
-            });
-        }
         return Err(ExtractError::Unsupported {
             format: "OLE compound file without a Word document",
             advice: "convert it to DOCX or PDF",

@@ -29,18 +29,31 @@ fn hostile(why: String) -> ExtractError {
     }
 }
 
-/// Reads the body of a DOCX file as blocks.
-pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ExtractError::Corrupt {
-        format: "DOCX",
+/// Opens an Office zip archive (`format` names it in errors), refusing one that lists more
+/// than [`MAX_ENTRIES`] entries.
+pub(crate) fn open_archive<'a>(
+    bytes: &'a [u8],
+    format: &'static str,
+) -> Result<zip::ZipArchive<Cursor<&'a [u8]>>, ExtractError> {
+    let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ExtractError::Corrupt {
+        format,
         reason: format!("the zip archive cannot be opened ({e})"),
     })?;
     if zip.len() > MAX_ENTRIES {
-        return Err(hostile(format!(
-            "the archive lists {} entries (limit {MAX_ENTRIES})",
-            zip.len()
-        )));
+        return Err(ExtractError::Refused {
+            format,
+            reason: format!(
+                "the archive lists {} entries (limit {MAX_ENTRIES})",
+                zip.len()
+            ),
+        });
     }
+    Ok(zip)
+}
+
+/// Reads the body of a DOCX file as blocks.
+pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
+    let mut zip = open_archive(bytes, "DOCX")?;
     let mut entry = zip
         .by_name("word/document.xml")
         .map_err(|e| ExtractError::Corrupt {

@@ -18,7 +18,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader};
 
-use crate::docx::{MAX_ENTRIES, MAX_RATIO, MAX_XML_BYTES};
+use crate::docx::{MAX_RATIO, MAX_XML_BYTES};
 use crate::{ExtractError, Format};
 
 fn name(format: Format) -> &'static str {
@@ -39,16 +39,7 @@ fn check_archive(bytes: &[u8]) -> Result<(), ExtractError> {
         format: "XLSX",
         reason,
     };
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ExtractError::Corrupt {
-        format: "XLSX",
-        reason: format!("the zip archive cannot be opened ({e})"),
-    })?;
-    if zip.len() > MAX_ENTRIES {
-        return Err(refused(format!(
-            "the archive lists {} entries (limit {MAX_ENTRIES})",
-            zip.len()
-        )));
-    }
+    let mut zip = crate::docx::open_archive(bytes, "XLSX")?;
     let mut total = 0u64;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| ExtractError::Corrupt {

@@ -387,47 +387,20 @@ const SUMMARY_HEADLINES: [&str; 4] = [
     "s4.administrative_review.total",
 ];
 
-/// The rates `summary.html` charts over time, pooled over the panel's agencies: (indicator
-/// name of `nianbao_model::indicators::CATALOGUE`, Chinese label, numerator keys, denominator
-/// keys, scale). An agency counts in a year only when every key of the rate is known there.
-type RateDef = (
-    &'static str,
-    &'static str,
-    &'static [&'static str],
-    &'static [&'static str],
-    f64,
-);
-const SUMMARY_RATES: [RateDef; 4] = [
-    (
-        "grant_rate",
-        "予以公开率（予以公开 ÷ 办理结果总计）",
-        &["s3.granted.total"],
-        &["s3.results_total.total"],
-        1.0,
-    ),
+/// The rates `summary.html` charts over time, pooled over the panel's agencies: indicators of
+/// `nianbao_model::indicators::CATALOGUE` (their formulas are taken from there, never written
+/// again) whose cells the panel carries, with the page's Chinese label. An agency counts in a
+/// year only when every cell of the rate is known there.
+const SUMMARY_RATES: [(&str, &str); 4] = [
+    ("grant_rate", "予以公开率（予以公开 ÷ 办理结果总计）"),
     (
         "carry_forward_rate",
         "结转率（结转下年度 ÷ 新收与上年结转）",
-        &["s3.carried_forward.total"],
-        &["s3.received_new.total", "s3.carried_over.total"],
-        1.0,
     ),
-    (
-        "review_per_100_applications",
-        "每百件新收申请的行政复议数",
-        &["s4.administrative_review.total"],
-        &["s3.received_new.total"],
-        100.0,
-    ),
+    ("review_per_100_applications", "每百件新收申请的行政复议数"),
     (
         "litigation_per_100_applications",
         "每百件新收申请的行政诉讼数",
-        &[
-            "s4.litigation_direct.total",
-            "s4.litigation_after_review.total",
-        ],
-        &["s3.received_new.total"],
-        100.0,
     ),
 ];
 
@@ -496,7 +469,19 @@ fn summary_of_panel(
             .headlines
             .push((label, nianbao_normalize::batch::wide_column(key), series));
     }
-    for (name, label, num, den, scale) in SUMMARY_RATES {
+    for (name, label) in SUMMARY_RATES {
+        let Some(nianbao_normalize::indicators::Calc::Ratio(num, den, scale)) =
+            nianbao_normalize::indicators::CATALOGUE
+                .iter()
+                .find(|i| i.name == name)
+                .map(|i| i.calc)
+        else {
+            continue;
+        };
+        // (these rates have one way of reading each side: its first)
+        let (Some(num), Some(den)) = (num.first(), den.first()) else {
+            continue;
+        };
         let sum = |r: &panel::PanelRow, keys: &[&str]| -> Option<f64> {
             keys.iter()
                 .map(|k| index(k).and_then(|i| r.figures[i]))
@@ -552,6 +537,23 @@ mod tests {
     fn the_summary_charts_headline_figures_of_the_panel() {
         for key in SUMMARY_HEADLINES {
             assert!(nianbao_vocab::HEADLINES.contains(&key), "{key}");
+        }
+    }
+
+    /// Each rate of summary.html is a ratio of the catalogue over cells the panel carries.
+    #[test]
+    fn summary_rates_come_from_the_catalogue() {
+        for (name, _) in SUMMARY_RATES {
+            let i = nianbao_normalize::indicators::CATALOGUE
+                .iter()
+                .find(|i| i.name == name)
+                .unwrap_or_else(|| panic!("{name} is not in the catalogue"));
+            let nianbao_normalize::indicators::Calc::Ratio(num, den, _) = i.calc else {
+                panic!("{name} is not a ratio");
+            };
+            for k in num[0].iter().chain(den[0]) {
+                assert!(nianbao_vocab::HEADLINES.contains(k), "{name}: {k}");
+            }
         }
     }
 
