@@ -20,7 +20,8 @@ measure() { # name layouts count [extra pipeline lines]
   bytes=$(du -sb "$dir/in" | cut -f1)
   t0=$(date +%s.%N); find "$dir/in" -type f -exec cat {} + > /dev/null; t1=$(date +%s.%N)
   rm -rf "$dir/out" "$dir/.out.gens" "$dir/.out.state"
-  printf 'input = "%s"\noutput = "%s"\nincremental = false\n%b' "$dir/in" "$dir/out" "$extra" > "$dir/full.toml"
+  # (paths in a pipeline file are relative to the file's folder, here $dir)
+  printf 'input = "%s"\noutput = "%s"\nincremental = false\n%b' in out "$extra" > "$dir/full.toml"
   /usr/bin/time -v $bin build --config "$dir/full.toml" 2> "$dir/time.txt" >/dev/null || { cat "$dir/time.txt"; exit 1; }
   wall=$(grep 'Elapsed (wall clock)' "$dir/time.txt" | awk '{print $NF}')
   rss=$(grep 'Maximum resident set size' "$dir/time.txt" | awk '{print $NF}')
@@ -50,7 +51,7 @@ incremental() { # name count [extra pipeline lines]: on a copy of a measured cor
   # files as a nightly run finds them: written earlier (one modified < 2 s before a run reads
   # it is re-hashed on the next run, so a fresh copy would never count as unchanged)
   find "$dir/in-inc" -type f -exec touch -d '1 hour ago' {} +
-  printf 'input = "%s"\noutput = "%s"\nincremental = true\n%b' "$dir/in-inc" "$dir/inc" "$extra" > "$dir/inc.toml"
+  printf 'input = "%s"\noutput = "%s"\nincremental = true\n%b' in-inc inc "$extra" > "$dir/inc.toml"
   s0=$(date +%s.%N)
   /usr/bin/time -v $bin build --config "$dir/inc.toml" 2> "$dir/time-fill.txt" >/dev/null
   s1=$(date +%s.%N)
@@ -90,7 +91,7 @@ nightly() { # name count [extra pipeline lines]: the nightly refresh of a datase
   rm -rf "$dir/nightly" "$dir/.nightly.gens" "$dir/.nightly.state" "$dir/in-nightly"
   cp -al "$dir/in" "$dir/in-nightly"
   find "$dir/in-nightly" -type f -exec touch -d '1 hour ago' {} +
-  printf 'input = "%s"\noutput = "%s"\nincremental = true\n%b' "$dir/in-nightly" "$dir/nightly" "$extra" > "$dir/nightly.toml"
+  printf 'input = "%s"\noutput = "%s"\nincremental = true\n%b' in-nightly nightly "$extra" > "$dir/nightly.toml"
   s0=$(date +%s.%N)
   /usr/bin/time -v $bin build --config "$dir/nightly.toml" 2> "$dir/time-nightly-fill.txt" >/dev/null
   s1=$(date +%s.%N)
