@@ -23,11 +23,11 @@ bench count="20000":
 
 # Regenerate the sample corpus in data/raw: the multi-year panel corpus (real divisions'
 # agencies over 2019–2025 with deliberate breaks, gaps and duplicates) and its expected-agencies
-# list, plus two flattened reports (synthetic numbers throughout).
+# list, plus two flattened reports and an OFD (synthetic numbers throughout).
 sample:
     rm -f data/raw/synth_* data/raw/panel_* data/expected_agencies.csv
     cargo run --quiet -p nianbao-cli -- synth --panel --output data/raw --expected data/expected_agencies.csv --seed 2026
-    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 2 --layouts flattened --seed 2026
+    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 3 --layouts flattened,flattened,ofd --seed 2026
 
 # Differential soundness run: adversarial documents with known truth (default 100,000) in every
 # layout and damage kind; prints the table of ACCURACY.md and fails on any wrong value.
@@ -41,7 +41,7 @@ eval gold dataset:
 # Coverage-guided fuzzing (cargo-fuzz, stable toolchain, no sanitizer): every target for
 # `secs` seconds. `cargo install cargo-fuzz` first.
 fuzz secs="20":
-    cd fuzz && for t in decode html docx table doc sheet; do cargo fuzz run -s none -O $t -- -max_total_time={{secs}} -max_len=4096 || exit 1; done
+    cd fuzz && for t in decode html docx table doc rtf ofd sheet; do cargo fuzz run -s none -O $t -- -max_total_time={{secs}} -max_len=4096 || exit 1; done
 
 # Run the analyst examples (examples/*.py: pandas, polars, DuckDB) against the sample dataset
 # (built with the debug binary the tests already compiled), in a virtual environment `.venv`

@@ -1523,7 +1523,7 @@ fn the_sample_dataset_matches_its_recorded_digest() {
         let ext = p.extension().map(|x| x.to_string_lossy().into_owned());
         if matches!(
             ext.as_deref(),
-            Some("txt" | "html" | "docx" | "doc" | "xls")
+            Some("txt" | "html" | "docx" | "doc" | "rtf" | "xls" | "ofd")
         ) {
             std::fs::copy(&p, input.join(p.file_name().unwrap())).unwrap();
         }

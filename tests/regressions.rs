@@ -1395,6 +1395,138 @@ fn issue30_spreadsheets_read_like_their_text() {
     score_fixtures("sheet", 4, 700, &["xls", "xls", "xlsx", "xlsx"]);
 }
 
+/// Issue 30.3: RTF documents (as LibreOffice saves the generated DOCX reports, and one rewritten
+/// as Word writes it on a Chinese system, GBK bytes under `\ansicpg936`) are read with their
+/// tables: every stated cell right, none wrong or missed.
+#[test]
+fn issue30_rtf_documents_read_like_their_docx() {
+    score_fixtures("rtf", 3, 500, &["rtf"; 3]);
+}
+
+/// Issue 30.3: a format is recognised by its content, not its name: an RTF file and an HTML page
+/// saved as `.doc` (as portals publish them) are read as what they are, with their numbers.
+#[test]
+fn issue30_a_doc_that_is_rtf_or_html_is_read_as_such() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tmp("issue30_disguised");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::copy(
+        root.join("tests/fixtures/rtf/docs/synth_000003_docx_2021_gbk.rtf"),
+        input.join("rtf_report.doc"),
+    )
+    .unwrap();
+    let page = root.join("data/raw/panel_a_2023_html_utf8.html");
+    std::fs::copy(&page, input.join("html_report.doc")).unwrap();
+    let out = dir.join("out");
+    build_into(&input, &out);
+    let reports = common::read(&out.join("reports.parquet"));
+    let mut seen: Vec<(String, String, String)> = Vec::new();
+    for b in &reports {
+        let (d, f, e) = (col(b, "document"), col(b, "format"), col(b, "encoding"));
+        for i in 0..b.num_rows() {
+            seen.push((d.value(i).into(), f.value(i).into(), e.value(i).into()));
+        }
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("html_report.doc".into(), "html".into(), "UTF-8".into()),
+            ("rtf_report.doc".into(), "rtf".into(), "gb18030".into()),
+        ]
+    );
+    // the RTF's numbers are its DOCX's: a cell of each part, as the generator wrote them
+    let gold: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join("tests/fixtures/rtf/gold/synth_000003_docx_2021_gbk.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let cells = common::read(&out.join("cells.parquet"));
+    let mut found = 0;
+    for b in &cells {
+        let (d, k, v) = (
+            col(b, "document"),
+            col(b, "key"),
+            b.column_by_name("value").unwrap(),
+        );
+        let v = v.as_any().downcast_ref::<Float64Array>().unwrap();
+        for i in 0..b.num_rows() {
+            if d.value(i) != "rtf_report.doc" || v.is_null(i) {
+                continue;
+            }
+            if let Some(want) = gold["values"][k.value(i)].as_f64() {
+                assert_eq!(v.value(i), want, "{}", k.value(i));
+                found += 1;
+            }
+        }
+    }
+    assert!(found > 150, "{found} cells compared");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 30.3: OFD documents (GB/T 33190; generated, with the generator's damage, their text
+/// objects placed as the PDF rendering places its text, half of them one character per
+/// `TextCode`) are read by position like PDF text: every stated cell right, none wrong or missed;
+/// an OFD whose pages hold no text (a scan) is listed with the reason.
+#[test]
+fn issue30_ofd_documents_read_like_their_pdf() {
+    let dir = tmp("issue30_ofd");
+    let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
+    nianbao_synth::write_corpus(&input, Some(&gold), 16, 30, true, &["ofd"]).unwrap();
+    // an OFD package whose one page holds only an image
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, content) in [
+        (
+            "OFD.xml",
+            r#"<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot>/Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#,
+        ),
+        (
+            "Doc_0/Document.xml",
+            r#"<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>"#,
+        ),
+        (
+            "Doc_0/Pages/Page_0/Content.xml",
+            r#"<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="2"><ofd:ImageObject ID="3" Boundary="0 0 210 297" ResourceID="4"/></ofd:Layer></ofd:Content></ofd:Page>"#,
+        ),
+    ] {
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    std::fs::write(input.join("scan.ofd"), zip.finish().unwrap().into_inner()).unwrap();
+    build_into(&input, &out);
+    let s = eval_json(&gold, &out);
+    assert_eq!(s["documents"], 16, "{s:#}");
+    assert_eq!(s["documents_all_right"], 16, "{s:#}");
+    assert_eq!(
+        (s["wrong"].as_u64(), s["missed"].as_u64()),
+        (Some(0), Some(0)),
+        "{s:#}"
+    );
+    assert!(s["stated_cells"].as_u64().unwrap() > 3000, "{s:#}");
+    let reports = common::read(&out.join("reports.parquet"));
+    let mut scan = None;
+    for b in &reports {
+        let (d, f, st, why) = (
+            col(b, "document"),
+            col(b, "format"),
+            col(b, "status"),
+            col(b, "reason"),
+        );
+        for i in 0..b.num_rows() {
+            assert_eq!(f.value(i), "ofd");
+            if d.value(i) == "scan.ofd" {
+                scan = Some((st.value(i).to_owned(), why.value(i).to_owned()));
+            }
+        }
+    }
+    let (status, reason) = scan.expect("the scanned OFD is listed");
+    assert_eq!(status, "unreadable");
+    assert!(reason.contains("OFD without text"), "{reason}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Builds `tests/fixtures/NAME/docs` and scores it against `tests/fixtures/NAME/gold`: all
 /// `documents` right, none wrong or missed, more than `cells` stated cells, and the `formats`
 /// (sorted) the reader found.

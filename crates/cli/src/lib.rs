@@ -101,7 +101,7 @@ enum Command {
         #[arg(long)]
         clean: bool,
         /// Comma-separated layouts to cycle through (default: all): tabbed, piped, pdf_text,
-        /// cell_per_line, flattened, html, docx, pdf.
+        /// cell_per_line, flattened, html, docx, pdf; and ofd, written only when named.
         #[arg(long, value_delimiter = ',')]
         layouts: Vec<String>,
         /// Write the multi-year panel corpus instead (real divisions' agencies over
@@ -202,13 +202,14 @@ fn run(cli: Cli) -> Result<i32> {
             panel,
             expected,
         } => {
-            if let Some(bad) = layouts
-                .iter()
-                .find(|l| !nianbao_synth::ALL_LAYOUTS.contains(&l.as_str()))
-            {
+            if let Some(bad) = layouts.iter().find(|l| {
+                !nianbao_synth::ALL_LAYOUTS.contains(&l.as_str())
+                    && !nianbao_synth::EXTRA_LAYOUTS.contains(&l.as_str())
+            }) {
                 bail!(
-                    "unknown layout {bad:?}; choose from {}",
-                    nianbao_synth::ALL_LAYOUTS.join(", ")
+                    "unknown layout {bad:?}; choose from {}, {}",
+                    nianbao_synth::ALL_LAYOUTS.join(", "),
+                    nianbao_synth::EXTRA_LAYOUTS.join(", ")
                 );
             }
             let layouts: Vec<&str> = if layouts.is_empty() && panel {

@@ -22,13 +22,6 @@ pub const MAX_XML_BYTES: u64 = 64 << 20;
 /// Largest compression ratio accepted for `word/document.xml`.
 pub(crate) const MAX_RATIO: u64 = 200;
 
-fn hostile(why: String) -> ExtractError {
-    ExtractError::Refused {
-        format: "DOCX",
-        reason: why,
-    }
-}
-
 /// Opens an Office zip archive (`format` names it in errors), refusing one that lists more
 /// than [`MAX_ENTRIES`] entries.
 pub(crate) fn open_archive<'a>(
@@ -54,22 +47,32 @@ pub(crate) fn open_archive<'a>(
 /// Reads the body of a DOCX file as blocks.
 pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
     let mut zip = open_archive(bytes, "DOCX")?;
-    let mut entry = zip
-        .by_name("word/document.xml")
-        .map_err(|e| ExtractError::Corrupt {
-            format: "DOCX",
-            reason: format!("word/document.xml cannot be read ({e})"),
-        })?;
+    let xml = read_xml_entry(&mut zip, "word/document.xml", "DOCX")?;
+    parse_document_xml(&xml)
+}
+
+/// One XML entry of an Office archive, decompressed up to [`MAX_XML_BYTES`] and refused when
+/// its compression ratio is a zip bomb's (`format` names the file in errors).
+pub(crate) fn read_xml_entry(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    format: &'static str,
+) -> Result<String, ExtractError> {
+    let hostile = |reason: String| ExtractError::Refused { format, reason };
+    let mut entry = zip.by_name(name).map_err(|e| ExtractError::Corrupt {
+        format,
+        reason: format!("{name} cannot be read ({e})"),
+    })?;
     let declared = entry.size();
     let compressed = entry.compressed_size().max(1);
     if declared > MAX_XML_BYTES {
         return Err(hostile(format!(
-            "word/document.xml would unpack to {declared} bytes (limit {MAX_XML_BYTES})"
+            "{name} would unpack to {declared} bytes (limit {MAX_XML_BYTES})"
         )));
     }
     if declared / compressed > MAX_RATIO && declared > (1 << 20) {
         return Err(hostile(format!(
-            "word/document.xml is compressed {}:1 (limit {MAX_RATIO}:1), a zip bomb",
+            "{name} is compressed {}:1 (limit {MAX_RATIO}:1), a zip bomb",
             declared / compressed
         )));
     }
@@ -79,19 +82,23 @@ pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
         .take(MAX_XML_BYTES + 1)
         .read_to_end(&mut xml)
         .map_err(|e| ExtractError::Corrupt {
-            format: "DOCX",
-            reason: format!("word/document.xml cannot be decompressed ({e})"),
+            format,
+            reason: format!("{name} cannot be decompressed ({e})"),
         })?;
     if xml.len() as u64 > MAX_XML_BYTES {
         return Err(hostile(format!(
-            "word/document.xml unpacks to more than {MAX_XML_BYTES} bytes"
+            "{name} unpacks to more than {MAX_XML_BYTES} bytes"
         )));
     }
-    let xml = String::from_utf8(xml).map_err(|_| ExtractError::Corrupt {
-        format: "DOCX",
-        reason: "word/document.xml is not UTF-8".into(),
-    })?;
-    parse_document_xml(&xml)
+    // (a UTF-8 byte order mark is allowed before the declaration)
+    let xml = xml
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .map(<[u8]>::to_vec)
+        .unwrap_or(xml);
+    String::from_utf8(xml).map_err(|_| ExtractError::Corrupt {
+        format,
+        reason: format!("{name} is not UTF-8"),
+    })
 }
 
 enum Frame {

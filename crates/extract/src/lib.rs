@@ -10,9 +10,12 @@
 //!
 //! Formats are recognised by their bytes: plain text (tabs, `|`, PDF-text, one cell per line,
 //! flattened), HTML (`html` module: html5ever), DOCX (`docx` module: zip + quick-xml, with
-//! limits against archive bombs) and PDF (`pdf` module: poppler's `pdftotext -layout` as a
-//! subprocess with a time and memory limit). HTML and DOCX tables go through one block model
-//! (`grid` module) that expands row and column spans to grid coordinates.
+//! limits against archive bombs), legacy Word and WPS (`doc`: cfb), RTF (`rtf`), spreadsheets
+//! (`sheet`: calamine), PDF (`pdf` module: poppler's `pdftotext -layout` as a subprocess with
+//! a time and memory limit), OFD (`ofd`: text objects by position) and, by OCR, scans and
+//! page images (`ocr`). HTML, DOCX, Word and RTF tables go through one block model (`grid`
+//! module) that expands row and column spans to grid coordinates; OFD and OCR boxes are laid
+//! out as `pdftotext -layout` lays out a PDF's text.
 //!
 //! Decoding follows `DEPENDENCIES.md`: a BOM wins; UTF-16 without a BOM is recognised by its NUL
 //! bytes; valid UTF-8 is UTF-8; bytes that decode as GB18030 without errors into text containing
@@ -36,7 +39,9 @@ mod docx;
 mod grid;
 mod html;
 mod ocr;
+mod ofd;
 mod pdf;
+mod rtf;
 mod sheet;
 
 pub use docx::{MAX_ENTRIES as DOCX_MAX_ENTRIES, MAX_XML_BYTES as DOCX_MAX_XML_BYTES};
@@ -281,7 +286,11 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             "UTF-8",
             &docx::read_blocks(bytes)?,
         )),
-        Format::LegacyDoc => Ok(legacy_doc(doc::read_blocks(bytes)?)),
+        Format::LegacyDoc => Ok(word_blocks(
+            Format::LegacyDoc,
+            "UTF-16LE",
+            doc::read_blocks(bytes)?,
+        )),
         Format::Xls | Format::Xlsx => {
             let format = sniff(bytes);
             let text = sheet::read_text(bytes, format)?;
@@ -293,10 +302,37 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             };
             Ok(text_document(text, format, encoding))
         }
-        Format::Ofd => Err(ExtractError::Unsupported {
-            format: "OFD",
-            advice: "convert it to PDF (e.g. with the OFD reader of the issuing platform)",
-        }),
+        Format::Rtf => {
+            let (blocks, encoding) = rtf::read_blocks(bytes)?;
+            let doc = word_blocks(Format::Rtf, encoding, blocks);
+            if doc.text.trim().is_empty() {
+                return Err(ExtractError::Empty);
+            }
+            Ok(doc)
+        }
+        Format::Ofd => {
+            let runs = ofd::read_runs(bytes)?;
+            if runs.is_empty() {
+                return Err(ExtractError::Unsupported {
+                    format: "OFD without text (its pages are images)",
+                    advice: "convert it to PDF with the issuing platform's OFD reader, then OCR reads it",
+                });
+            }
+            let boxes: Vec<ocr::Placed> = runs
+                .into_iter()
+                .map(|r| ocr::Placed {
+                    page: r.page,
+                    x: r.x,
+                    y: r.top,
+                    w: r.width,
+                    h: r.height,
+                    text: r.text,
+                })
+                .collect();
+            let mut doc = pdf_document(ocr::lay_out_placed(&boxes), None);
+            doc.format = Format::Ofd;
+            Ok(doc)
+        }
         Format::Zip => Err(ExtractError::Unsupported {
             format: "zip archive",
             advice: "unpack it and put the documents in the input folder",
@@ -325,10 +361,10 @@ fn text_document(text: String, format: Format, encoding: &'static str) -> Docume
     }
 }
 
-/// A legacy Word document from its blocks. Paragraphs keep their tabs: a document without
-/// Word tables whose cells are typed with tabs (a text file saved as `.doc`) is read as the
-/// tab-separated text it is; with Word tables, tabs in paragraphs are spaces.
-fn legacy_doc(mut blocks: Vec<grid::Block>) -> Document {
+/// A word processor's document (legacy Word, RTF) from its blocks. Paragraphs keep their
+/// tabs: a document without tables whose cells are typed with tabs (a text file saved as
+/// `.doc`) is read as the tab-separated text it is; with tables, tabs in paragraphs are spaces.
+fn word_blocks(format: Format, encoding: &'static str, mut blocks: Vec<grid::Block>) -> Document {
     let has_table = blocks.iter().any(|b| matches!(b, grid::Block::Table(_)));
     let tabbed = blocks
         .iter()
@@ -341,7 +377,7 @@ fn legacy_doc(mut blocks: Vec<grid::Block>) -> Document {
                 text.push('\n');
             }
         }
-        return text_document(text, Format::LegacyDoc, "UTF-16LE");
+        return text_document(text, format, encoding);
     }
     for b in &mut blocks {
         if let grid::Block::Para(p) = b {
@@ -350,7 +386,7 @@ fn legacy_doc(mut blocks: Vec<grid::Block>) -> Document {
             }
         }
     }
-    from_blocks(Format::LegacyDoc, "UTF-16LE", &blocks)
+    from_blocks(format, encoding, &blocks)
 }
 
 /// A document from a PDF's laid-out text (pages separated by form feeds): each line's origin is
@@ -492,6 +528,9 @@ pub fn sniff(bytes: &[u8]) -> Format {
         || bytes.starts_with(b"MM\0*")
     {
         return Format::Image;
+    }
+    if rtf::is_rtf(bytes) {
+        return Format::Rtf;
     }
     if bytes.starts_with(b"PK\x03\x04") {
         let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);

@@ -209,12 +209,40 @@ pub(crate) fn read(bytes: &[u8], opts: &OcrOptions) -> Result<(String, OcrLayer)
             items.push(it);
         }
     }
-    let (text, mut layer) = lay_out(&items, opts.min_confidence);
+    let (text, mut layer) = lay_out(&items, opts.min_confidence, false);
     layer.engine = engine;
     if layer.boxes.is_empty() {
         return Err(ExtractError::OcrFoundNothing { pages: layer.pages });
     }
     Ok((text, layer))
+}
+
+/// A text box placed by a reader that knows its text for certain (an OFD's text objects):
+/// page, left, top, width, height (in any one unit), text.
+pub(crate) struct Placed {
+    pub page: u32,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub text: String,
+}
+
+/// Lays placed boxes out as [`lay_out`] lays out what OCR recognised (every box trusted).
+pub(crate) fn lay_out_placed(boxes: &[Placed]) -> String {
+    let items: Vec<Item> = boxes
+        .iter()
+        .map(|b| Item {
+            page: b.page,
+            x: Some(b.x),
+            y: b.y,
+            w: b.w,
+            h: b.h,
+            text: Some(b.text.clone()),
+            conf: 1.0,
+        })
+        .collect();
+    lay_out(&items, 0.0, true).0
 }
 
 /// Whether a recognised text is a number (a cell value, not a label).
@@ -237,8 +265,10 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 /// Lays boxes out as `pdftotext -layout` lays out a text layer: pages separated by form
 /// feeds, a line per baseline, each box at the column of its left edge (in units of a digit's
 /// width), at least two spaces between boxes. Numbers below the confidence threshold are
-/// marked `distrusted`.
-fn lay_out(items: &[Item], min_confidence: f32) -> (String, OcrLayer) {
+/// marked `distrusted`. With `gaps`, a vertical gap of more than two lines' height is an
+/// empty line, as `pdftotext -layout` writes it (a page's footer is not the last row's
+/// continuation).
+fn lay_out(items: &[Item], min_confidence: f32, gaps: bool) -> (String, OcrLayer) {
     let mut layer = OcrLayer {
         min_confidence,
         ..OcrLayer::default()
@@ -286,7 +316,15 @@ fn lay_out(items: &[Item], min_confidence: f32) -> (String, OcrLayer) {
                 _ => rows.push(vec![b]),
             }
         }
-        for (n, mut row) in rows.into_iter().enumerate() {
+        let mut n = 0usize;
+        let mut last_centre: Option<f64> = None;
+        for mut row in rows {
+            let centre = row.iter().map(|x| x.y + x.h / 2.0).sum::<f64>() / row.len() as f64;
+            if gaps && last_centre.is_some_and(|c| centre - c > 2.0 * h) {
+                text.push('\n');
+                n += 1;
+            }
+            last_centre = Some(centre);
             row.sort_by(|a, b| a.x.unwrap_or(0.0).total_cmp(&b.x.unwrap_or(0.0)));
             let mut line = String::new();
             let mut width = 0u32;
@@ -324,6 +362,7 @@ fn lay_out(items: &[Item], min_confidence: f32) -> (String, OcrLayer) {
             }
             text.push_str(&line);
             text.push('\n');
+            n += 1;
         }
     }
     (text, layer)
@@ -365,7 +404,7 @@ mod tests {
             item(1, 1010.0, 203.0, 66.0, "550", 1.0),
             item(2, 300.0, 100.0, 300.0, "四、政府信息公开行政复议", 0.99),
         ];
-        let (text, layer) = lay_out(&items, 0.9);
+        let (text, layer) = lay_out(&items, 0.9, false);
         let lines: Vec<&str> = text.split(['\n', '\x0c']).collect();
         assert!(lines[0].starts_with("行政规范性文件"), "{text}");
         let cells: Vec<&str> = lines[0].split_whitespace().collect();

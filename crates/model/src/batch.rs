@@ -118,7 +118,7 @@ fn make_reports_schema() -> SchemaRef {
         document_field(),
         f("sha256", DataType::Utf8, false, "SHA-256 of the document's bytes, hex (compare with `sha256sum`)."),
         f("bytes", DataType::UInt64, false, "Size of the document in bytes."),
-        f("format", DataType::Utf8, false, "File format found from the bytes: text, html, docx, pdf, doc (legacy Word or WPS), xls and xlsx (Excel workbooks), ofd, zip, image (a page image read by OCR); unknown when the file could not be opened."),
+        f("format", DataType::Utf8, false, "File format found from the bytes: text, html, docx, pdf, doc (legacy Word or WPS), xls and xlsx (Excel workbooks), rtf, ofd, zip, image (a page image read by OCR); unknown when the file could not be opened."),
         f("encoding", DataType::Utf8, true, "Text encoding used to decode: UTF-8, GB18030, UTF-16LE, UTF-16BE, …; null when not decoded."),
         f("layout", DataType::Utf8, true, "How the tables appear in the text: tabbed, piped, pdf_text, cell_per_line, flattened, grid (HTML/DOCX table cells), prose, ocr (scanned pages read by OCR)."),
         f("agency", DataType::Utf8, true, "The agency, full name as the report states it."),
@@ -727,7 +727,7 @@ mod tests {
             );
             assert_eq!(Layout::from_name(l.as_str()), Some(l));
         }
-        assert_eq!(Format::from_name("rtf"), None);
+        assert_eq!(Format::from_name("wps"), None);
         let scope = about("scope");
         for s in crate::Scope::ALL {
             assert!(

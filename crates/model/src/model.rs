@@ -249,13 +249,15 @@ pub enum Format {
     Xls,
     /// An Excel 2007+ workbook (zip with `xl/workbook.xml`).
     Xlsx,
+    /// A Rich Text Format document (`{\rtf`), whatever its file name says.
+    Rtf,
     /// Not known: the file could not be read at all (its bytes were never seen).
     Unknown,
 }
 
 impl Format {
     /// Every format, in declaration order.
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 12] = [
         Format::Text,
         Format::Html,
         Format::Docx,
@@ -266,6 +268,7 @@ impl Format {
         Format::Image,
         Format::Xls,
         Format::Xlsx,
+        Format::Rtf,
         Format::Unknown,
     ];
 
@@ -282,6 +285,7 @@ impl Format {
             Format::Image => "image",
             Format::Xls => "xls",
             Format::Xlsx => "xlsx",
+            Format::Rtf => "rtf",
             Format::Unknown => "unknown",
         }
     }

@@ -66,7 +66,7 @@ pub fn tokenize(doc: &Document) -> Vec<Token> {
     let mut out = Vec::with_capacity(doc.lines.len() * 4);
     let mut scratch = Scratch::default();
     let celled = matches!(doc.layout, Layout::Tabbed | Layout::Piped | Layout::Grid);
-    let paged = doc.layout == Layout::PdfText || doc.format == nianbao_extract::Format::Pdf;
+    let paged = doc.layout == Layout::PdfText || laid_out(doc);
     let piped = doc.layout == Layout::Piped;
     for (li, line) in doc.lines.iter().enumerate() {
         if paged && is_page_number(doc.cell_text(&line.span)) && at_page_edge(doc, li) {
@@ -179,6 +179,13 @@ fn is_rule_line(line: &str) -> bool {
         longest = longest.max(n);
     }
     words > 1 || longest >= 5
+}
+
+/// Whether the document's text was laid out from positions (a PDF's text layer, an OFD's text
+/// objects): pages with page numbers, and a value's place in its line is a character column.
+fn laid_out(doc: &Document) -> bool {
+    use nianbao_extract::Format;
+    matches!(doc.format, Format::Pdf | Format::Ofd)
 }
 
 /// Whether line `i` stands where a page number does: next to a page break (form feed), a
@@ -747,7 +754,7 @@ pub fn location(doc: &Document, t: &Token) -> String {
     } else if line.cells.len() > 1 {
         s.push_str(" cell ");
         s.push_str(n.format(t.cell));
-    } else if line.span.end - line.span.start > 200 || doc.format == nianbao_extract::Format::Pdf {
+    } else if line.span.end - line.span.start > 200 || laid_out(doc) {
         s.push_str(" char ");
         s.push_str(n.format(t.col));
     }

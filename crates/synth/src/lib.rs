@@ -73,6 +73,10 @@ pub const ALL_LAYOUTS: [&str; 8] = [
     "pdf",
 ];
 
+/// Layouts written only when named (not in the default cycle, whose samples stay as they
+/// were): OFD, the national fixed-layout format.
+pub const EXTRA_LAYOUTS: [&str; 1] = ["ofd"];
+
 /// One synthetic document.
 #[derive(Debug, Clone)]
 pub struct SynthDoc {
@@ -188,6 +192,7 @@ pub(crate) fn one_with(
     let v = Vocabulary::get();
     let layout = ALL_LAYOUTS
         .iter()
+        .chain(&EXTRA_LAYOUTS)
         .copied()
         .find(|l| *l == layout)
         .unwrap_or("tabbed");
@@ -534,6 +539,7 @@ pub(crate) fn one_with(
                 "html",
             ),
             "docx" => (markup::docx(&pieces), "utf8", "docx"),
+            "ofd" => (markup::ofd(&pieces), "utf8", "ofd"),
             _ => (markup::pdf(&pieces), "utf8", "pdf"),
         }
     } else {

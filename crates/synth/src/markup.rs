@@ -13,7 +13,7 @@ use std::io::Write;
 use crate::Row;
 
 /// The markup layouts.
-pub(crate) const LAYOUTS: [&str; 3] = ["html", "docx", "pdf"];
+pub(crate) const LAYOUTS: [&str; 4] = ["html", "docx", "pdf", "ofd"];
 
 /// A piece of a report in reading order.
 pub(crate) enum Piece<'a> {
@@ -310,29 +310,36 @@ pub(crate) fn docx(pieces: &[Piece]) -> Vec<u8> {
     zip.finish().expect("in-memory zip").into_inner()
 }
 
-/// A text-layer PDF: a Type0 font with the UniGB-UCS2-H encoding (codes are UCS-2 code
-/// points, Adobe-GB1 CIDs) and a ToUnicode map, so text extraction needs no font files and a
-/// renderer (poppler with poppler-data and a CJK font) draws the characters: page images of
-/// these PDFs are the scanned samples of the OCR tests.
-pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
+/// One text run placed on a page: left edge and baseline in PDF points (origin at the bottom
+/// left of an A4 page, 595 × 842), font size, text.
+pub(crate) struct Placed {
+    x: f64,
+    y: f64,
+    size: f64,
+    text: String,
+}
+
+/// The pieces laid out on A4 pages as the PDF and OFD renderings place them: tables by
+/// coordinates (long labels wrapping to a second line), tables running over page breaks, a
+/// page number in each page's footer.
+fn place(pieces: &[Piece]) -> Vec<Vec<Placed>> {
     const TOP: f64 = 800.0;
     const BOTTOM: f64 = 70.0;
-    let mut pages: Vec<String> = vec![String::new()];
+    let mut pages: Vec<Vec<Placed>> = vec![Vec::new()];
     let mut y = TOP;
-    let text_at = |pages: &mut Vec<String>, x: f64, y: f64, size: f64, s: &str| {
-        let hex: String = s
-            .chars()
-            .map(|c| format!("{:04X}", (c as u32).min(0xFFFF)))
-            .collect();
+    let text_at = |pages: &mut Vec<Vec<Placed>>, x: f64, y: f64, size: f64, s: &str| {
         let page = pages.last_mut().expect("one page at least");
-        page.push_str(&format!(
-            "BT /F1 {size} Tf 1 0 0 1 {x:.1} {y:.1} Tm <{hex}> Tj ET\n"
-        ));
+        page.push(Placed {
+            x,
+            y,
+            size,
+            text: s.to_owned(),
+        });
     };
-    let advance = |pages: &mut Vec<String>, y: &mut f64, dy: f64| {
+    let advance = |pages: &mut Vec<Vec<Placed>>, y: &mut f64, dy: f64| {
         *y -= dy;
         if *y < BOTTOM {
-            pages.push(String::new());
+            pages.push(Vec::new());
             *y = TOP;
         }
     };
@@ -384,14 +391,160 @@ pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
             }
         }
     }
-    let n = pages.len();
     for (i, page) in pages.iter_mut().enumerate() {
-        let foot: String = format!("- {} -", i + 1)
-            .chars()
-            .map(|c| format!("{:04X}", c as u32))
-            .collect();
-        page.push_str(&format!("BT /F1 9 Tf 1 0 0 1 280 40 Tm <{foot}> Tj ET\n"));
+        page.push(Placed {
+            x: 280.0,
+            y: 40.0,
+            size: 9.0,
+            text: format!("- {} -", i + 1),
+        });
     }
+    pages
+}
+
+/// A character's advance in ems: CJK and full-width forms one em, the rest half.
+fn advance_em(c: char) -> f64 {
+    if (c as u32) < 0x2E80 {
+        0.5
+    } else {
+        1.0
+    }
+}
+
+/// An OFD document (GB/T 33190, as the Chinese office suites and the e-government platforms
+/// write it): a zip with `OFD.xml`, the document's `Document.xml` listing its pages, and one
+/// `Content.xml` per page whose `TextObject`s place text by coordinates in millimetres from
+/// the top left. Runs alternate between the two ways writers place glyphs: one `TextCode` with
+/// the advances in `DeltaX` (some in the `g N d` repeat notation), and one `TextCode` per
+/// character at its own `X`.
+pub(crate) fn ofd(pieces: &[Piece]) -> Vec<u8> {
+    const MM: f64 = 25.4 / 72.0;
+    let pages = place(pieces);
+    let mut files: Vec<(String, String)> = Vec::new();
+    files.push((
+        "OFD.xml".into(),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>6b7a2f0c9d1e4a5b8c3d2e1f0a9b8c7d</ofd:DocID><ofd:Creator>nianbao synth</ofd:Creator></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#
+            .into(),
+    ));
+    let page_list: String = (0..pages.len())
+        .map(|i| {
+            format!(
+                r#"<ofd:Page ID="{}" BaseLoc="Pages/Page_{i}/Content.xml"/>"#,
+                2 + i
+            )
+        })
+        .collect();
+    files.push((
+        "Doc_0/Document.xml".into(),
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:MaxUnitID>9999</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData><ofd:Pages>{page_list}</ofd:Pages></ofd:Document>"#
+        ),
+    ));
+    files.push((
+        "Doc_0/PublicRes.xml".into(),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="1" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>"#
+            .into(),
+    ));
+    let mut id = 100usize;
+    for (i, page) in pages.iter().enumerate() {
+        let mut objs = String::new();
+        for (k, p) in page.iter().enumerate() {
+            id += 1;
+            let size = p.size * MM;
+            let chars: Vec<char> = p.text.chars().collect();
+            let advances: Vec<f64> = chars.iter().map(|c| advance_em(*c) * size).collect();
+            let width: f64 = advances.iter().sum();
+            let (x, top) = (p.x * MM, (842.0 - p.y) * MM - size);
+            let esc_text = |s: &str| esc(s);
+            let codes = if k % 2 == 0 {
+                // one TextCode, advances in DeltaX (equal neighbours in the `g` notation)
+                let mut parts: Vec<String> = Vec::new();
+                let mut j = 0;
+                let steps = &advances[..advances.len().saturating_sub(1)];
+                while j < steps.len() {
+                    let run = steps[j..].iter().take_while(|d| **d == steps[j]).count();
+                    if run >= 3 {
+                        parts.push(format!("g {run} {:.4}", steps[j]));
+                    } else {
+                        parts.extend(steps[j..j + run].iter().map(|d| format!("{d:.4}")));
+                    }
+                    j += run;
+                }
+                let delta = if parts.is_empty() {
+                    String::new()
+                } else {
+                    format!(r#" DeltaX="{}""#, parts.join(" "))
+                };
+                format!(
+                    r#"<ofd:TextCode X="0" Y="{size:.4}"{delta}>{}</ofd:TextCode>"#,
+                    esc_text(&p.text)
+                )
+            } else {
+                // one TextCode per character
+                let mut at = 0.0;
+                let mut s = String::new();
+                for (c, d) in chars.iter().zip(&advances) {
+                    s.push_str(&format!(
+                        r#"<ofd:TextCode X="{at:.4}" Y="{size:.4}">{}</ofd:TextCode>"#,
+                        esc_text(&c.to_string())
+                    ));
+                    at += d;
+                }
+                s
+            };
+            objs.push_str(&format!(
+                r#"<ofd:TextObject ID="{id}" Boundary="{x:.4} {top:.4} {width:.4} {:.4}" Font="1" Size="{size:.4}">{codes}</ofd:TextObject>"#,
+                size * 1.2
+            ));
+        }
+        files.push((
+            format!("Doc_0/Pages/Page_{i}/Content.xml"),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>
+<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="{}">{objs}</ofd:Layer></ofd:Content></ofd:Page>"#,
+                50 + i
+            ),
+        ));
+    }
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for (name, content) in files {
+        // Writing into memory cannot fail.
+        zip.start_file(name, opts).expect("in-memory zip");
+        zip.write_all(content.as_bytes()).expect("in-memory zip");
+    }
+    zip.finish().expect("in-memory zip").into_inner()
+}
+
+/// A text-layer PDF: a Type0 font with the UniGB-UCS2-H encoding (codes are UCS-2 code
+/// points, Adobe-GB1 CIDs) and a ToUnicode map, so text extraction needs no font files and a
+/// renderer (poppler with poppler-data and a CJK font) draws the characters: page images of
+/// these PDFs are the scanned samples of the OCR tests.
+pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
+    let pages: Vec<String> = place(pieces)
+        .into_iter()
+        .map(|page| {
+            page.iter()
+                .map(|p| {
+                    let hex: String = p
+                        .text
+                        .chars()
+                        .map(|c| format!("{:04X}", (c as u32).min(0xFFFF)))
+                        .collect();
+                    format!(
+                        "BT /F1 {} Tf 1 0 0 1 {:.1} {:.1} Tm <{hex}> Tj ET\n",
+                        p.size, p.x, p.y
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let n = pages.len();
     // objects: 1 catalog, 2 pages, 3 font, 4 cidfont, 5 descriptor, 6 tounicode,
     // then per page: page object and content stream
     let mut objs: Vec<String> = Vec::new();

@@ -124,7 +124,7 @@ catalogue! {
     PAGE_BOILERPLATE = "page_boilerplate", Info, "The text carries web page boilerplate (breadcrumbs, share buttons, attachments) around the report.";
     FLATTENED_TABLE = "flattened_table", Info, "The tables are flattened: cell values run together with no separators.";
     NOT_A_REPORT = "not_a_report", Warning, "The document was read but has nothing of a report: none of the six parts' headings and no table value (a list page, an error page, a picture or a note). It is listed with status `not_a_report` and the reason, and is never counted as a report: not in the panel, the coverage or the cross-year checks. Its other findings (missing parts, tables, agency) are not written.";
-    UNREADABLE = "unreadable", Error, "The document could not be read (empty, binary, undecodable, damaged, refused as hostile, scanned without a text layer, encrypted, over the time limit, or a format not read such as .ofd or .xls); `reports.reason` says which.";
+    UNREADABLE = "unreadable", Error, "The document could not be read (empty, binary, undecodable, damaged, refused as hostile, scanned without a text layer, encrypted, over the time limit, or a format not read such as an OFD of page images or a zip archive); `reports.reason` says which.";
 }
 
 /// Each rule in one line of Chinese, for the pages analysts read (`summary.html`); the
