@@ -4,6 +4,12 @@
 build-dataset:
     cargo run --release --quiet -p nianbao-cli -- build --config pipelines/default.toml
 
+# The nightly refresh (docs/SCHEDULING.md): collect what is new from the portals listed in
+# `sites` (a CSV with a `url` column) into data/raw, then build incrementally. Schedule this.
+nightly sites="sites.csv":
+    cargo run --release --quiet -p nianbao-cli -- collect --sites {{sites}} --output data/raw --json > data/collect.json
+    cargo run --release --quiet -p nianbao-cli -- build --config pipelines/nightly.toml --json
+
 # Install the `nianbao` command (optimized) into ~/.cargo/bin.
 install:
     cargo install --path crates/cli --locked
@@ -16,6 +22,11 @@ test:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Requests per second of `nianbao collect` against servers on loopback addresses: one host,
+# then `hosts` hosts in parallel, `delay` ms between requests to a host (BENCHMARKS.md).
+bench-collect pages="600" hosts="16" delay="0":
+    cargo run --release -p nianbao-collect --example bench -- {{pages}} {{hosts}} {{delay}}
 
 # Throughput and peak memory of `nianbao build` on a generated corpus (default 20,000 documents).
 bench count="20000":

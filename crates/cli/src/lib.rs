@@ -1,6 +1,6 @@
 //! The `nianbao` command: argument parsing and printing. `build` runs
 //! `nianbao_pipeline::build` and prints its summary (the exit code follows `--strict`);
-//! `inspect`, `eval` and `synth` are the other commands. A library too, so that the Python
+//! `collect`, `inspect`, `eval` and `synth` are the other commands. A library too, so that the Python
 //! package's `nianbao` command is this one ([`main_with`]).
 
 mod eval;
@@ -80,6 +80,34 @@ enum Command {
         #[arg(long)]
         dataset: PathBuf,
         /// Print the scores as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Collect reports from government portals into a folder that `build` reads: the report
+    /// column's list pages, each report's page, its attachments and pictures, politely (robots.txt,
+    /// one request at a time per host), incrementally (only what is new or changed), with the
+    /// URL of every file kept in `OUTPUT/.nianbao-collect/state.jsonl`.
+    Collect {
+        /// A report column's list page, or a site's home (repeatable).
+        #[arg(long = "start")]
+        starts: Vec<String>,
+        /// A CSV of sites with a `url` column (one start URL per row); links may then lead to
+        /// any host under `.gov.cn`.
+        #[arg(long)]
+        sites: Option<PathBuf>,
+        /// Folder the reports are saved to (HOST/PATH under it).
+        #[arg(long)]
+        output: PathBuf,
+        /// Milliseconds between two requests to one host (robots.txt's Crawl-delay if longer).
+        #[arg(long, default_value_t = 1000)]
+        delay_ms: u64,
+        /// Hosts walked at the same time.
+        #[arg(long, default_value_t = 8)]
+        parallel_hosts: usize,
+        /// Most pages and files fetched from one host in a run.
+        #[arg(long, default_value_t = 2000)]
+        max_per_host: usize,
+        /// Print the summary as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -185,6 +213,60 @@ fn run(cli: Cli) -> Result<i32> {
             dataset,
             json,
         } => eval::eval(&gold, &dataset, json),
+        Command::Collect {
+            mut starts,
+            sites,
+            output,
+            delay_ms,
+            parallel_hosts,
+            max_per_host,
+            json,
+        } => {
+            let mut also = Vec::new();
+            if let Some(sites) = &sites {
+                starts.extend(read_sites(sites)?);
+                also.push("gov.cn".to_owned());
+            }
+            if starts.is_empty() {
+                bail!("nothing to collect: give --start URL (repeatable) or --sites FILE");
+            }
+            let mut opts = nianbao_collect::Options::new(starts, output.clone());
+            opts.delay = std::time::Duration::from_millis(delay_ms);
+            opts.parallel_hosts = parallel_hosts;
+            opts.max_per_host = max_per_host;
+            opts.also_hosts = also;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos} requests  {per_sec}  {msg}",
+                )
+                .expect("static template"),
+            );
+            let progress = Fetching(bar);
+            let summary = nianbao_collect::collect(&opts, &progress)
+                .with_context(|| format!("collecting into {}", output.display()))?;
+            progress.0.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            }
+            eprintln!(
+                "nianbao collect: {} hosts, {} requests: {} report pages, {} attachments, {} pictures ({} saved now, {} not modified, {} unchanged), {} list pages → {}",
+                summary.hosts,
+                summary.requests,
+                summary.articles,
+                summary.attachments,
+                summary.pictures,
+                summary.saved.len(),
+                summary.not_modified,
+                summary.unchanged,
+                summary.list_pages,
+                output.display()
+            );
+            for p in &summary.problems {
+                eprintln!("  {}: {} ({})", p.kind, p.url, p.detail);
+            }
+            Ok(0)
+        }
         Command::Inspect { file } => {
             if !file.is_file() {
                 bail!("{}: no such file", file.display());
@@ -235,6 +317,47 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The collector's progress on a terminal spinner.
+struct Fetching(indicatif::ProgressBar);
+
+impl nianbao_collect::Progress for Fetching {
+    fn fetched(&self, url: &str, status: u16) {
+        self.0.inc(1);
+        self.0.set_message(format!("{status} {url}"));
+    }
+}
+
+/// The start URLs of a sites CSV: its `url` column (or its first column when none is named so).
+fn read_sites(path: &std::path::Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the sites list {}", path.display()))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let (col, skip_header) = match header.iter().position(|h| h == "url") {
+        Some(i) => (i, true),
+        None => (0, false),
+    };
+    let mut out = Vec::new();
+    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    for l in all.iter().skip(usize::from(skip_header)) {
+        if let Some(v) = l.split(',').nth(col) {
+            let v = v.trim().trim_matches('"');
+            if v.starts_with("http://") || v.starts_with("https://") {
+                out.push(v.to_owned());
+            }
+        }
+    }
+    if out.is_empty() {
+        bail!("{}: no http(s) URL in its url column", path.display());
+    }
+    Ok(out)
 }
 
 /// Prints a run's summary (JSON on stdout with `--json`; always a few lines on stderr) and

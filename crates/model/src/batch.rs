@@ -130,7 +130,9 @@ fn make_reports_schema() -> SchemaRef {
         f("report_year", DataType::Int32, true, "The year the report covers (from the title, the 统计期限 sentence or the first paragraph)."),
         f("template", DataType::Utf8, true, "National table format actually used: 2019 (国办公开办函〔2019〕60号) or 2021 (〔2021〕30号)."),
         f("published_on", DataType::Utf8, true, "Signing date at the end of the report, or the page's 发布时间 / PubDate, as YYYY-MM-DD."),
-        f("source_url", DataType::Utf8, true, "A saved web page's own address (`<meta name=\"Url\">`, og:url, canonical link, or the browser's saved-from comment); null otherwise."),
+        f("source_url", DataType::Utf8, true, "Where the document came from: the URL `nianbao collect` fetched it from (any format: a page, a PDF attachment, a picture), else a saved web page's own address (`<meta name=\"Url\">`, og:url, canonical link, or the browser's saved-from comment); null otherwise."),
+        f("collected_at", DataType::Utf8, true, "When `nianbao collect` fetched the document's current content (UTC, RFC 3339, e.g. 2026-12-07T02:10:05Z); null for documents not collected (the input folder's `.nianbao-collect/state.jsonl` does not list them)."),
+        f("found_on", DataType::Utf8, true, "The page `nianbao collect` found the document's link on (a column's list page, or the article page of an attachment or picture); null for a start URL or a document not collected."),
         f("site_name", DataType::Utf8, true, "The government site that published the page (`<meta name=\"SiteName\">`); null otherwise."),
         f("site_id_code", DataType::Utf8, true, "The government website identification code (`<meta name=\"SiteIDCode\">`, e.g. 3590000001); null otherwise."),
         f("content_source", DataType::Utf8, true, "The office the page names as its source (`<meta name=\"ContentSource\">`); null otherwise."),
@@ -379,6 +381,8 @@ pub fn reports_batch_rows<'a>(
     let mut template = StringBuilder::new();
     let mut published = StringBuilder::new();
     let mut url = StringBuilder::new();
+    let mut collected_at = StringBuilder::new();
+    let mut found_on = StringBuilder::new();
     let mut site = StringBuilder::new();
     let mut site_id = StringBuilder::new();
     let mut content_source = StringBuilder::new();
@@ -412,6 +416,8 @@ pub fn reports_batch_rows<'a>(
         template.append_option(r.template.map(|t| t.as_str()));
         published.append_option(r.published_on.as_deref());
         url.append_option(r.source_url.as_deref());
+        collected_at.append_option(r.collected_at.as_deref());
+        found_on.append_option(r.found_on.as_deref());
         site.append_option(r.site_name.as_deref());
         site_id.append_option(r.site_id_code.as_deref());
         content_source.append_option(r.content_source.as_deref());
@@ -442,11 +448,13 @@ pub fn reports_batch_rows<'a>(
         Arc::new(scope.finish()),
     ];
     columns.extend(agency_cols.finish());
-    columns.extend::<[ArrayRef; 8]>([
+    columns.extend::<[ArrayRef; 10]>([
         Arc::new(year.finish()),
         Arc::new(template.finish()),
         Arc::new(published.finish()),
         Arc::new(url.finish()),
+        Arc::new(collected_at.finish()),
+        Arc::new(found_on.finish()),
         Arc::new(site.finish()),
         Arc::new(site_id.finish()),
         Arc::new(content_source.finish()),

@@ -403,8 +403,13 @@ pub struct Report {
     pub template: Option<Template>,
     /// Signing date, `YYYY-MM-DD`.
     pub published_on: Option<String>,
-    /// A saved web page's own address (`<meta name="Url">`, canonical link, saved-from comment).
+    /// Where the document came from: the URL `nianbao collect` fetched it from, else a saved
+    /// web page's own address (`<meta name="Url">`, canonical link, saved-from comment).
     pub source_url: Option<String>,
+    /// When `nianbao collect` fetched the document (UTC, RFC 3339).
+    pub collected_at: Option<String>,
+    /// The page `nianbao collect` found the document's link on.
+    pub found_on: Option<String>,
     /// The site that published the page (`<meta name="SiteName">`).
     pub site_name: Option<String>,
     /// The government website identification code (`<meta name="SiteIDCode">`).
@@ -449,6 +454,8 @@ impl Report {
             template: None,
             published_on: None,
             source_url: None,
+            collected_at: None,
+            found_on: None,
             site_name: None,
             site_id_code: None,
             content_source: None,

@@ -53,12 +53,14 @@ pub(crate) struct ChunkInfo {
 }
 
 /// Validates the reports of a piece that were read now (the others were validated when they
-/// were read), caches the ones to cache in the state, and encodes the piece for every table.
+/// were read), caches the ones to cache in the state, sets the provenance of collected
+/// documents, and encodes the piece for every table.
 pub(crate) fn encode_piece(
     piece: Vec<(usize, Report)>,
     info: &ChunkInfo,
     store: Option<&nianbao_state::Store>,
     encoder: &nianbao_export::Encoder,
+    provenance: &crate::provenance::Provenance,
 ) -> Result<Piece> {
     let (fresh, cache) = (&info.fresh, &info.cache);
     let (idx, mut reports): (Vec<usize>, Vec<Report>) = piece.into_iter().unzip();
@@ -73,6 +75,11 @@ pub(crate) fn encode_piece(
                 })?;
             }
         }
+    }
+    // where collected documents came from (after caching: the state keeps what the
+    // document says)
+    for r in &mut reports {
+        provenance.apply(r);
     }
     let docs: Vec<u32> = idx.iter().map(|&i| info.docs[i]).collect();
     let mtimes: Vec<u64> = idx.iter().map(|&i| info.mtimes[i]).collect();

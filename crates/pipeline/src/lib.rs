@@ -46,6 +46,7 @@ mod inputs;
 mod laps;
 mod ledger;
 mod partitions;
+mod provenance;
 mod report;
 mod reuse;
 mod run;

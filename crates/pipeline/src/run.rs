@@ -51,6 +51,8 @@ pub(crate) struct Run<'a> {
     /// Years with a document unreadable for a reason that may not last: not recorded for
     /// reuse.
     retry_years: BTreeSet<Option<i32>>,
+    /// Where collected documents came from.
+    provenance: crate::provenance::Provenance,
 }
 
 /// What [`Run::publish`] put in place.
@@ -131,6 +133,7 @@ impl<'a> Run<'a> {
             config_key: None,
             reuse: None,
             retry_years: BTreeSet::new(),
+            provenance: crate::provenance::Provenance::load(&cfg.input),
         })
     }
 
@@ -238,7 +241,9 @@ impl<'a> Run<'a> {
                 // thread only appends the batches.
                 let encoded: Vec<Piece> = pieces(reports, partitioned)
                     .into_par_iter()
-                    .map(|p| encode_piece(p, &info, self.store.as_ref(), &encoder))
+                    .map(|p| {
+                        encode_piece(p, &info, self.store.as_ref(), &encoder, &self.provenance)
+                    })
                     .collect::<Result<_>>()?;
                 if tx.send(encoded).is_err() {
                     break; // the writer stopped on an error: it is returned by join below

@@ -32,6 +32,11 @@ impl Fingerprint {
             h.update(c);
             h
         });
+        // so is where collected documents came from
+        if let Some(h) = hash.as_mut() {
+            h.update([0]);
+            h.update(crate::provenance::Provenance::load(&cfg.input).digest());
+        }
         // the lists the config names are part of the dataset too: their bytes, not their paths
         for list in cfg.lists() {
             match (std::fs::read(list), hash.as_mut()) {

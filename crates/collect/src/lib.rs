@@ -1,0 +1,860 @@
+//! The collector: portal columns → report files, politely, with provenance (`nianbao collect`).
+//!
+//! **In:** start URLs (a report column's list page, or a site's home) and an output folder.
+//! **Out:** the report article pages, their attachments and the pictures in their bodies, saved
+//! under `OUTPUT/HOST/PATH` (so that `nianbao build --input OUTPUT` reads them), the
+//! collector's state in `OUTPUT/.nianbao-collect/` (hidden: the build never reads it) and a
+//! [`Summary`]. **Never:** fetches what `robots.txt` refuses, sends two requests at once to one
+//! host, follows a link or a redirect off the start hosts (or onto a private or loopback
+//! address unless a start URL is one), reads a body past its size limit, writes outside the
+//! output folder, or overwrites a file it did not write.
+//!
+//! A run walks each host on its own thread (hosts in parallel, [`Options::parallel_hosts`] at
+//! a time): `robots.txt` first, then the start pages as list pages, breadth first. A list
+//! page gives report articles (a link titled like a report, with a year), attachments linked
+//! from the list, further list pages (pagination, TRS page counts, the column's link from a
+//! home page) — see [`links`]. An article gives its attachments and pictures. Requests to one
+//! host are [`Options::delay`] apart (or the `Crawl-delay` of `robots.txt`, if longer); a 429
+//! or a 5xx is retried after 5, 15 and 45 delays (or its `Retry-After`, up to 120 s) and then
+//! given up. Files fetched before are asked for conditionally (`If-None-Match`,
+//! `If-Modified-Since`), so a second run downloads only what is new or changed.
+//!
+//! ```no_run
+//! let opts = nianbao_collect::Options::new(
+//!     vec!["http://www.example.gov.cn/zwgk/zfxxgknb/".into()],
+//!     "reports".into(),
+//! );
+//! let summary = nianbao_collect::collect(&opts, &nianbao_collect::Quiet).unwrap();
+//! println!("{} reports", summary.articles + summary.attachments);
+//! ```
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::net::{IpAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use url::Url;
+
+pub mod links;
+pub mod loopback;
+pub mod store;
+
+pub use links::Kind;
+use store::{Record, State};
+
+/// The user agent: the tool, its version and where to read about it.
+pub const USER_AGENT: &str = concat!(
+    "nianbao-collect/",
+    env!("CARGO_PKG_VERSION"),
+    " (government information disclosure annual reports; +https://example.invalid/nianbao)"
+);
+
+/// The agent name `robots.txt` groups are matched against.
+pub const ROBOTS_AGENT: &str = "nianbao-collect";
+
+/// What a run does.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where to start: list pages or site homes.
+    pub starts: Vec<String>,
+    /// The folder the files go to.
+    pub output: PathBuf,
+    /// Time between two requests to one host (at least; `robots.txt` may ask for more).
+    pub delay: Duration,
+    /// Hosts walked at the same time.
+    pub parallel_hosts: usize,
+    /// Most pages and files fetched from one host in a run.
+    pub max_per_host: usize,
+    /// Largest body read (decompressed).
+    pub max_bytes: u64,
+    /// Time limit of one request, body included.
+    pub timeout: Duration,
+    /// Hosts other than the start hosts a link may lead to (e.g. `*.gov.cn` for a list of
+    /// sites): suffixes a host must end with.
+    pub also_hosts: Vec<String>,
+}
+
+impl Options {
+    /// The defaults: one second between requests, 8 hosts at a time, 2,000 fetches per host,
+    /// 100 MB per body, 60 s per request.
+    pub fn new(starts: Vec<String>, output: PathBuf) -> Options {
+        Options {
+            starts,
+            output,
+            delay: Duration::from_millis(1000),
+            parallel_hosts: 8,
+            max_per_host: 2_000,
+            max_bytes: 100 << 20,
+            timeout: Duration::from_secs(60),
+            also_hosts: Vec::new(),
+        }
+    }
+}
+
+/// Why a run could not start (problems with single URLs are in the [`Summary`]).
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// A start URL that is not an http(s) URL.
+    #[error("the start URL {url:?} is not an http:// or https:// address ({why})")]
+    BadStart {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The output folder or the state cannot be written.
+    #[error("cannot write the output folder {path}: {source}")]
+    Output {
+        /// The folder.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Something a run could not fetch or keep, listed in the summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// The URL.
+    pub url: String,
+    /// `robots`, `http_404`, `http_500`, `redirect_off_site`, `private_address`, `too_large`,
+    /// `network`, `not_written`, `limit`.
+    pub kind: String,
+    /// In words.
+    pub detail: String,
+    /// The page it was found on.
+    pub found_on: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Summary {
+    /// Hosts walked.
+    pub hosts: usize,
+    /// HTTP requests sent (robots.txt included).
+    pub requests: usize,
+    /// List pages read.
+    pub list_pages: usize,
+    /// Report article pages kept.
+    pub articles: usize,
+    /// Attachments kept.
+    pub attachments: usize,
+    /// Pictures kept.
+    pub pictures: usize,
+    /// Files saved this run (new or changed), relative to the output folder.
+    pub saved: Vec<String>,
+    /// Answers `304 Not Modified` (nothing downloaded).
+    pub not_modified: usize,
+    /// Fetched again with the same content.
+    pub unchanged: usize,
+    /// URLs `robots.txt` refused.
+    pub robots_refusals: usize,
+    /// Problems by kind.
+    pub errors: BTreeMap<String, usize>,
+    /// Every problem.
+    pub problems: Vec<Problem>,
+}
+
+impl Summary {
+    fn problem(&mut self, url: &str, kind: &str, detail: String, found_on: Option<&str>) {
+        *self.errors.entry(kind.to_owned()).or_default() += 1;
+        if kind == "robots" {
+            self.robots_refusals += 1;
+        }
+        self.problems.push(Problem {
+            url: url.to_owned(),
+            kind: kind.to_owned(),
+            detail,
+            found_on: found_on.map(str::to_owned),
+        });
+    }
+
+    fn merge(&mut self, o: Summary) {
+        self.hosts += o.hosts;
+        self.requests += o.requests;
+        self.list_pages += o.list_pages;
+        self.articles += o.articles;
+        self.attachments += o.attachments;
+        self.pictures += o.pictures;
+        self.saved.extend(o.saved);
+        self.not_modified += o.not_modified;
+        self.unchanged += o.unchanged;
+        self.robots_refusals += o.robots_refusals;
+        for (k, v) in o.errors {
+            *self.errors.entry(k).or_default() += v;
+        }
+        self.problems.extend(o.problems);
+    }
+}
+
+/// What the collector tells as it goes (a progress bar in the binary; nothing in a library).
+pub trait Progress: Sync {
+    /// A request got an answer (`status` 0: none came).
+    fn fetched(&self, _url: &str, _status: u16) {}
+}
+
+/// A [`Progress`] that says nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Collects from every start URL into the output folder.
+pub fn collect(opts: &Options, progress: &dyn Progress) -> Result<Summary, CollectError> {
+    let mut by_host: BTreeMap<String, Vec<Url>> = BTreeMap::new();
+    for s in &opts.starts {
+        let url = Url::parse(s.trim()).map_err(|e| CollectError::BadStart {
+            url: s.clone(),
+            why: e.to_string(),
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(CollectError::BadStart {
+                url: s.clone(),
+                why: "not http(s) with a host".into(),
+            });
+        }
+        by_host.entry(origin(&url)).or_default().push(url);
+    }
+    let out_err = |source| CollectError::Output {
+        path: opts.output.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&opts.output).map_err(out_err)?;
+    let state = Mutex::new(State::open(&opts.output).map_err(out_err)?);
+    // hosts whose start URL is on a private or loopback address may stay there
+    let private_ok: HashSet<String> = by_host
+        .values()
+        .flatten()
+        .filter(|u| resolves_private(u))
+        .filter_map(|u| u.host_str().map(str::to_owned))
+        .collect();
+    let queue: Mutex<VecDeque<(String, Vec<Url>)>> = Mutex::new(by_host.into_iter().collect());
+    let total = Mutex::new(Summary::default());
+    let workers = opts.parallel_hosts.max(1);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                // (the queue's lock is released before the host is walked)
+                let next = || queue.lock().ok().and_then(|mut q| q.pop_front());
+                while let Some((_, starts)) = next() {
+                    let mut walk = Walk::new(opts, &state, &private_ok, progress, &starts);
+                    walk.run(starts);
+                    if let Ok(mut t) = total.lock() {
+                        t.merge(walk.summary);
+                    }
+                }
+            });
+        }
+    });
+    let mut total = total.into_inner().unwrap_or_default();
+    total.saved.sort();
+    Ok(total)
+}
+
+/// `scheme://host:port` of a URL.
+fn origin(u: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        u.scheme(),
+        u.host_str().unwrap_or(""),
+        u.port_or_known_default().unwrap_or(0)
+    )
+}
+
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => {
+            v.is_loopback()
+                || v.is_private()
+                || v.is_link_local()
+                || v.is_unspecified()
+                || v.is_broadcast()
+                || v.octets()[0] == 100 && (v.octets()[1] & 0xC0) == 64
+        }
+        IpAddr::V6(v) => {
+            v.is_loopback()
+                || v.is_unspecified()
+                || (v.segments()[0] & 0xfe00) == 0xfc00
+                || (v.segments()[0] & 0xffc0) == 0xfe80
+                || v.to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Whether a URL's host is, or resolves to, a private or loopback address.
+fn resolves_private(u: &Url) -> bool {
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return is_private(ip);
+    }
+    let port = u.port_or_known_default().unwrap_or(80);
+    (host, port)
+        .to_socket_addrs()
+        .map(|mut a| a.any(|a| is_private(a.ip())))
+        .unwrap_or(false)
+}
+
+/// One host's walk.
+struct Walk<'a> {
+    opts: &'a Options,
+    state: &'a Mutex<State>,
+    private_ok: &'a HashSet<String>,
+    progress: &'a dyn Progress,
+    agent: ureq::Agent,
+    hosts: HashSet<String>,
+    robots: Option<texting_robots::Robot>,
+    delay: Duration,
+    last: Option<Instant>,
+    fetches: usize,
+    summary: Summary,
+}
+
+/// An answer.
+struct Answer {
+    status: u16,
+    url: Url,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+enum Fetched {
+    Answer(Box<Answer>),
+    /// Refused before or while fetching (the problem is recorded).
+    Refused,
+}
+
+impl<'a> Walk<'a> {
+    fn new(
+        opts: &'a Options,
+        state: &'a Mutex<State>,
+        private_ok: &'a HashSet<String>,
+        progress: &'a dyn Progress,
+        starts: &[Url],
+    ) -> Walk<'a> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(opts.timeout))
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .http_status_as_error(false)
+            .user_agent(USER_AGENT)
+            .build()
+            .into();
+        Walk {
+            opts,
+            state,
+            private_ok,
+            progress,
+            agent,
+            hosts: starts
+                .iter()
+                .filter_map(|u| u.host_str().map(str::to_owned))
+                .collect(),
+            robots: None,
+            delay: opts.delay,
+            last: None,
+            fetches: 0,
+            summary: Summary {
+                hosts: 1,
+                ..Summary::default()
+            },
+        }
+    }
+
+    /// Whether a link may be followed: on a start host (or an allowed suffix), http(s).
+    fn on_site(&self, u: &Url) -> bool {
+        let Some(h) = u.host_str() else {
+            return false;
+        };
+        matches!(u.scheme(), "http" | "https")
+            && (self.hosts.contains(h)
+                || self.opts.also_hosts.iter().any(|s| {
+                    h == s.trim_start_matches('.')
+                        || h.ends_with(&format!(".{}", s.trim_start_matches('.')))
+                }))
+    }
+
+    fn run(&mut self, starts: Vec<Url>) {
+        let first = starts[0].clone();
+        self.read_robots(&first);
+        let mut queue: VecDeque<(Url, Kind, Option<String>)> =
+            starts.into_iter().map(|u| (u, Kind::List, None)).collect();
+        let mut seen: HashSet<String> = HashSet::new();
+        while let Some((url, kind, found_on)) = queue.pop_front() {
+            if !seen.insert(url.as_str().to_owned()) {
+                continue;
+            }
+            if self.fetches >= self.opts.max_per_host {
+                self.summary.problem(
+                    url.as_str(),
+                    "limit",
+                    format!(
+                        "the limit of {} fetches per host was reached",
+                        self.opts.max_per_host
+                    ),
+                    found_on.as_deref(),
+                );
+                continue;
+            }
+            for (next, k) in self.visit(&url, kind, found_on.as_deref()) {
+                if !seen.contains(next.as_str()) {
+                    queue.push_back((next, k, Some(url.as_str().to_owned())));
+                }
+            }
+        }
+    }
+
+    /// `robots.txt` of the host: a 4xx (but 429) means no rules; a 429, a 5xx or no answer
+    /// means nothing may be fetched (RFC 9309, 2.3.1).
+    fn read_robots(&mut self, any: &Url) {
+        let Ok(url) = any.join("/robots.txt") else {
+            return;
+        };
+        let txt: Result<Vec<u8>, String> = match self.fetch(&url, None, None) {
+            Fetched::Answer(a) if a.status == 200 => Ok(a.body),
+            Fetched::Answer(a) if (400..500).contains(&a.status) && a.status != 429 => {
+                Ok(Vec::new())
+            }
+            Fetched::Answer(a) => Err(format!("robots.txt answered {}", a.status)),
+            Fetched::Refused => Err("robots.txt could not be fetched".into()),
+        };
+        match txt {
+            Ok(body) => {
+                if let Ok(r) = texting_robots::Robot::new(ROBOTS_AGENT, &body) {
+                    if let Some(d) = r.delay {
+                        let d = Duration::from_secs_f32(d.clamp(0.0, 120.0));
+                        self.delay = self.delay.max(d);
+                    }
+                    self.robots = Some(r);
+                }
+            }
+            Err(why) => {
+                // everything is disallowed
+                self.robots =
+                    texting_robots::Robot::new(ROBOTS_AGENT, b"User-agent: *\nDisallow: /\n").ok();
+                self.summary.problem(
+                    url.as_str(),
+                    "robots_unavailable",
+                    format!("{why}: nothing fetched from this host"),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn allowed(&self, u: &Url) -> bool {
+        self.robots.as_ref().is_none_or(|r| r.allowed(u.as_str()))
+    }
+
+    /// Waits until the host may be asked again.
+    fn wait(&mut self, extra: Duration) {
+        if let Some(last) = self.last {
+            let due = last + self.delay.max(extra);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+        } else if !extra.is_zero() {
+            std::thread::sleep(extra);
+        }
+    }
+
+    /// One request (redirects followed by hand, each checked), with back-off on 429 and 5xx.
+    fn fetch(&mut self, url: &Url, etag: Option<&str>, since: Option<&str>) -> Fetched {
+        let mut url = url.clone();
+        let mut hops = 0;
+        let mut tries = 0u32;
+        let mut extra = Duration::ZERO;
+        loop {
+            if url.host_str().is_some_and(|h| !self.private_ok.contains(h))
+                && resolves_private(&url)
+            {
+                self.summary.problem(
+                    url.as_str(),
+                    "private_address",
+                    "the host is on a private or loopback address; not fetched".into(),
+                    None,
+                );
+                return Fetched::Refused;
+            }
+            self.wait(extra);
+            extra = Duration::ZERO;
+            let mut req = self.agent.get(url.as_str());
+            if let Some(e) = etag {
+                req = req.header("If-None-Match", e);
+            }
+            if let Some(s) = since {
+                req = req.header("If-Modified-Since", s);
+            }
+            self.summary.requests += 1;
+            self.fetches += 1;
+            let result = req.call();
+            self.last = Some(Instant::now());
+            let resp = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    self.progress.fetched(url.as_str(), 0);
+                    self.summary
+                        .problem(url.as_str(), "network", e.to_string(), None);
+                    return Fetched::Refused;
+                }
+            };
+            let status = resp.status().as_u16();
+            self.progress.fetched(url.as_str(), status);
+            let header = |n: &str| {
+                resp.headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            if (300..400).contains(&status) && status != 304 {
+                let Some(next) = header("location").and_then(|l| url.join(&l).ok()) else {
+                    return Fetched::Answer(Box::new(Answer {
+                        status,
+                        url,
+                        etag: None,
+                        last_modified: None,
+                        content_type: String::new(),
+                        body: Vec::new(),
+                    }));
+                };
+                hops += 1;
+                if hops > 5 || !self.on_site(&next) || !self.allowed(&next) {
+                    let why = if hops > 5 {
+                        "more than 5 redirects".to_owned()
+                    } else if !self.on_site(&next) {
+                        format!("redirects to {next}, off the start hosts; not followed")
+                    } else {
+                        format!("redirects to {next}, which robots.txt refuses")
+                    };
+                    self.summary
+                        .problem(url.as_str(), "redirect_refused", why, None);
+                    return Fetched::Refused;
+                }
+                url = next;
+                continue;
+            }
+            let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+            if (status == 429 || status >= 500) && tries < 3 {
+                tries += 1;
+                let step = self.delay * [5u32, 15, 45][tries as usize - 1];
+                extra = retry_after
+                    .map(Duration::from_secs)
+                    .unwrap_or(step)
+                    .min(Duration::from_secs(120));
+                continue;
+            }
+            let etag_h = header("etag");
+            let lm = header("last-modified");
+            let ct = header("content-type").unwrap_or_default();
+            let body = if status == 200 {
+                match resp
+                    .into_body()
+                    .with_config()
+                    .limit(self.opts.max_bytes)
+                    .read_to_vec()
+                {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let kind = if matches!(e, ureq::Error::BodyExceedsLimit(_)) {
+                            "too_large"
+                        } else {
+                            "network"
+                        };
+                        self.summary
+                            .problem(url.as_str(), kind, e.to_string(), None);
+                        return Fetched::Refused;
+                    }
+                }
+            } else {
+                Vec::new()
+            };
+            return Fetched::Answer(Box::new(Answer {
+                status,
+                url,
+                etag: etag_h,
+                last_modified: lm,
+                content_type: ct,
+                body,
+            }));
+        }
+    }
+
+    /// Fetches one URL, keeps what it should, and returns the links to follow.
+    fn visit(&mut self, url: &Url, kind: Kind, found_on: Option<&str>) -> Vec<(Url, Kind)> {
+        if !self.allowed(url) {
+            self.summary.problem(
+                url.as_str(),
+                "robots",
+                "robots.txt disallows it; not fetched".into(),
+                found_on,
+            );
+            return Vec::new();
+        }
+        let before = self
+            .state
+            .lock()
+            .ok()
+            .and_then(|s| s.last.get(url.as_str()).cloned());
+        // a file is asked for conditionally only if it is still where it was saved
+        let have = before.as_ref().filter(|r| match (&r.path, kind) {
+            (Some(p), _) => store::inside(&self.opts.output, p).is_some_and(|p| p.is_file()),
+            (None, Kind::List) => self
+                .state
+                .lock()
+                .is_ok_and(|s| s.list_body(url.as_str()).is_file()),
+            _ => false,
+        });
+        let a = match self.fetch(
+            url,
+            have.and_then(|r| r.etag.as_deref()),
+            have.and_then(|r| r.last_modified.as_deref()),
+        ) {
+            Fetched::Answer(a) => *a,
+            Fetched::Refused => return Vec::new(),
+        };
+        let now = store::now_rfc3339();
+        let mut rec = Record {
+            url: url.as_str().to_owned(),
+            kind,
+            status: a.status,
+            path: None,
+            found_on: found_on.map(str::to_owned),
+            etag: a.etag.clone(),
+            last_modified: a.last_modified.clone(),
+            sha256: None,
+            fetched_at: now,
+        };
+        let body: Vec<u8> = match a.status {
+            200 => a.body,
+            304 => {
+                let Some(prev) = have else {
+                    return Vec::new();
+                };
+                self.summary.not_modified += 1;
+                rec = Record {
+                    status: 304,
+                    found_on: rec.found_on.or_else(|| prev.found_on.clone()),
+                    ..prev.clone()
+                };
+                self.log(&rec);
+                self.count(kind, false);
+                // the links of a page not modified: from the copy kept
+                let copy = match &prev.path {
+                    Some(p) => store::inside(&self.opts.output, p),
+                    None => self.state.lock().ok().map(|s| s.list_body(url.as_str())),
+                };
+                let body = copy.and_then(|p| std::fs::read(p).ok()).unwrap_or_default();
+                return self.follow(&body, url, kind);
+            }
+            s => {
+                self.summary.problem(
+                    url.as_str(),
+                    &format!("http_{s}"),
+                    format!("the server answered {s}"),
+                    found_on,
+                );
+                self.log(&rec);
+                return Vec::new();
+            }
+        };
+        let final_url = a.url;
+        let sha = store::hex(&Sha256::digest(&body));
+        rec.sha256 = Some(sha.clone());
+        let html = a.content_type.contains("html")
+            || (a.content_type.is_empty() || a.content_type.contains("text/plain"))
+                && looks_like_html(&body);
+        // what the page turned out to be: a report link that serves a file is an attachment,
+        // an "article" that lists reports is a list
+        let mut kind = kind;
+        if kind == Kind::Article && !html {
+            kind = Kind::Attachment;
+        }
+        // (a list may be XML: Hanweb's dataproxy.jsp)
+        let xml_list = kind == Kind::List && a.content_type.contains("xml");
+        let found = if (html || xml_list) && matches!(kind, Kind::List | Kind::Article) {
+            let text = decode(&body, &a.content_type);
+            let l = links::links(&text, &final_url, kind);
+            if kind == Kind::Article
+                && links::report_links(&links::links(&text, &final_url, Kind::List)) >= 3
+            {
+                kind = Kind::List;
+                links::links(&text, &final_url, Kind::List)
+            } else {
+                l
+            }
+        } else {
+            Vec::new()
+        };
+        rec.kind = kind;
+        if kind == Kind::List {
+            self.summary.list_pages += 1;
+            if let Ok(s) = self.state.lock() {
+                let _ = store::write_atomic(&s.list_body(url.as_str()), &body, &s.tmp());
+            }
+        } else {
+            let rel = store::relative_path(&final_url, kind);
+            let Some(path) = store::inside(&self.opts.output, &rel) else {
+                return Vec::new();
+            };
+            let ours = before.as_ref().and_then(|r| r.path.as_deref()) == Some(rel.as_str())
+                || self.state.lock().is_ok_and(|s| {
+                    s.last
+                        .values()
+                        .any(|r| r.path.as_deref() == Some(rel.as_str()))
+                });
+            if path.exists() && !ours {
+                self.summary.problem(
+                    url.as_str(),
+                    "not_written",
+                    format!("{rel} exists and was not written by nianbao collect; left as it is"),
+                    found_on,
+                );
+                return Vec::new();
+            }
+            let same = before.as_ref().and_then(|r| r.sha256.as_deref()) == Some(sha.as_str())
+                && path.is_file();
+            rec.path = Some(rel.clone());
+            // the record first: a kill before the file is in place leaves a record whose file
+            // is missing, which the next run fetches again (and knows to be its own)
+            self.log(&rec);
+            let tmp = self.state.lock().map(|s| s.tmp()).unwrap_or_default();
+            if same {
+                self.summary.unchanged += 1;
+            } else if let Err(e) = store::write_atomic(&path, &body, &tmp) {
+                self.summary
+                    .problem(url.as_str(), "not_written", format!("{rel}: {e}"), found_on);
+                return Vec::new();
+            } else {
+                self.summary.saved.push(rel);
+            }
+            self.count(kind, true);
+        }
+        if kind == Kind::List {
+            self.log(&rec);
+        }
+        found
+            .into_iter()
+            .filter(|l| self.on_site(&l.url))
+            .map(|l| (l.url, l.kind))
+            .collect()
+    }
+
+    fn count(&mut self, kind: Kind, fresh: bool) {
+        match kind {
+            Kind::Article => self.summary.articles += 1,
+            Kind::Attachment => self.summary.attachments += 1,
+            Kind::Picture => self.summary.pictures += 1,
+            Kind::List if !fresh => self.summary.list_pages += 1,
+            Kind::List => {}
+        }
+    }
+
+    fn follow(&mut self, body: &[u8], url: &Url, kind: Kind) -> Vec<(Url, Kind)> {
+        if !matches!(kind, Kind::List | Kind::Article) || body.is_empty() {
+            return Vec::new();
+        }
+        let text = decode(body, "");
+        links::links(&text, url, kind)
+            .into_iter()
+            .filter(|l| self.on_site(&l.url))
+            .map(|l| (l.url, l.kind))
+            .collect()
+    }
+
+    fn log(&mut self, r: &Record) {
+        if let Ok(mut s) = self.state.lock() {
+            if let Err(e) = s.append(r) {
+                self.summary.problem(
+                    &r.url,
+                    "state",
+                    format!("the state could not be written: {e}"),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+fn looks_like_html(b: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&b[..b.len().min(1024)]).to_ascii_lowercase();
+    head.contains("<html") || head.contains("<!doctype html") || head.contains("<body")
+}
+
+/// A page's text: its declared charset (header or `<meta>`), else UTF-8 when valid, else
+/// GB18030 (what Chinese portals serve without saying).
+fn decode(body: &[u8], content_type: &str) -> String {
+    let declared = content_type
+        .to_ascii_lowercase()
+        .split("charset=")
+        .nth(1)
+        .map(|c| {
+            c.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace())
+                .to_owned()
+        })
+        .or_else(|| {
+            let head = String::from_utf8_lossy(&body[..body.len().min(4096)]).to_ascii_lowercase();
+            let at = head.find("charset=")?;
+            let rest = head[at + 8..].trim_start_matches(['"', '\'']);
+            Some(
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect(),
+            )
+        });
+    if let Some(enc) = declared.and_then(|d| encoding_rs::Encoding::for_label(d.as_bytes())) {
+        if enc != encoding_rs::UTF_8 {
+            let enc = if enc == encoding_rs::GBK {
+                encoding_rs::GB18030
+            } else {
+                enc
+            };
+            return enc.decode(body).0.into_owned();
+        }
+    }
+    match std::str::from_utf8(body) {
+        Ok(s) => s.to_owned(),
+        Err(_) => encoding_rs::GB18030.decode(body).0.into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.1.1",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "202.96.1.1", "2001:db8::1"] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn pages_decode_as_they_declare() {
+        let gbk = encoding_rs::GBK
+            .encode("<meta charset=gb2312>年度报告")
+            .0
+            .into_owned();
+        assert!(decode(&gbk, "").contains("年度报告"));
+        assert!(decode(&gbk, "text/html; charset=GBK").contains("年度报告"));
+        assert!(decode("年度报告".as_bytes(), "text/html").contains("年度报告"));
+    }
+}
