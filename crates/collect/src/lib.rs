@@ -9,8 +9,11 @@
 //! address unless a start URL is one), reads a body past its size limit, writes outside the
 //! output folder, or overwrites a file it did not write.
 //!
-//! A run walks each host on its own thread (hosts in parallel, [`Options::parallel_hosts`] at
-//! a time): `robots.txt` first, then the start pages as list pages, breadth first. A list
+//! A run walks each start host on its own thread (hosts in parallel,
+//! [`Options::parallel_hosts`] at a time), the start pages as list pages, breadth first; every
+//! host it asks (the start host, or another allowed host a link leads to) is asked through one
+//! lock per host for the whole run, `robots.txt` first, so no two requests to one host are ever
+//! in flight, whichever walk sends them. A list
 //! page gives report articles (a link titled like a report, with a year), attachments linked
 //! from the list, further list pages (pagination, TRS page counts, the column's link from a
 //! home page) — see [`links`]. An article gives its attachments and pictures. Requests to one
@@ -28,10 +31,10 @@
 //! println!("{} reports", summary.articles + summary.attachments);
 //! ```
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -230,6 +233,7 @@ pub fn collect(opts: &Options, progress: &dyn Progress) -> Result<Summary, Colle
         .collect();
     let queue: Mutex<VecDeque<(String, Vec<Url>)>> = Mutex::new(by_host.into_iter().collect());
     let total = Mutex::new(Summary::default());
+    let hosts = Hosts::default();
     let workers = opts.parallel_hosts.max(1);
     std::thread::scope(|s| {
         for _ in 0..workers {
@@ -237,7 +241,7 @@ pub fn collect(opts: &Options, progress: &dyn Progress) -> Result<Summary, Colle
                 // (the queue's lock is released before the host is walked)
                 let next = || queue.lock().ok().and_then(|mut q| q.pop_front());
                 while let Some((_, starts)) = next() {
-                    let mut walk = Walk::new(opts, &state, &private_ok, progress, &starts);
+                    let mut walk = Walk::new(opts, &state, &private_ok, progress, &hosts, &starts);
                     walk.run(starts);
                     if let Ok(mut t) = total.lock() {
                         t.merge(walk.summary);
@@ -298,17 +302,78 @@ fn resolves_private(u: &Url) -> bool {
         .unwrap_or(false)
 }
 
-/// One host's walk.
+/// What the run knows of one host (by origin), whichever walk asks it: when it was last asked,
+/// how far apart to ask it, and its `robots.txt`. Its lock is held for the whole of a request
+/// (body included), so no two requests to one host are ever in flight at once.
+#[derive(Default)]
+struct HostState {
+    last: Option<Instant>,
+    delay: Duration,
+    /// Not read yet: `None`.
+    robots: Option<Robots>,
+}
+
+/// A host's `robots.txt`, as read.
+enum Robots {
+    Rules(Box<texting_robots::Robot>),
+    /// No file (4xx): everything may be fetched.
+    AllowAll,
+    /// It could not be read (429, 5xx, no answer): nothing may be fetched.
+    DenyAll,
+}
+
+impl Robots {
+    fn allowed(&self, u: &Url) -> bool {
+        match self {
+            Robots::Rules(r) => r.allowed(u.as_str()),
+            Robots::AllowAll => true,
+            Robots::DenyAll => false,
+        }
+    }
+}
+
+/// Every host of the run, and every URL some walk has taken (each is fetched once a run).
+#[derive(Default)]
+struct Hosts {
+    map: Mutex<HashMap<String, Arc<Mutex<HostState>>>>,
+    taken: Mutex<HashSet<String>>,
+}
+
+impl Hosts {
+    /// Whether `u` is this walk's to fetch (no walk took it before).
+    fn take(&self, u: &Url) -> bool {
+        self.taken
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(u.as_str().to_owned())
+    }
+
+    fn get(&self, u: &Url, delay: Duration) -> Arc<Mutex<HostState>> {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(origin(u))
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(HostState {
+                    delay,
+                    ..HostState::default()
+                }))
+            })
+            .clone()
+    }
+}
+
+/// One start host's walk (it may lead to other allowed hosts: each is asked through its own
+/// [`HostState`]).
 struct Walk<'a> {
     opts: &'a Options,
     state: &'a Mutex<State>,
     private_ok: &'a HashSet<String>,
     progress: &'a dyn Progress,
+    hosts_state: &'a Hosts,
     agent: ureq::Agent,
     hosts: HashSet<String>,
-    robots: Option<texting_robots::Robot>,
-    delay: Duration,
-    last: Option<Instant>,
     fetches: usize,
     summary: Summary,
 }
@@ -320,6 +385,8 @@ struct Answer {
     etag: Option<String>,
     last_modified: Option<String>,
     content_type: String,
+    location: Option<String>,
+    retry_after: Option<u64>,
     body: Vec<u8>,
 }
 
@@ -335,6 +402,7 @@ impl<'a> Walk<'a> {
         state: &'a Mutex<State>,
         private_ok: &'a HashSet<String>,
         progress: &'a dyn Progress,
+        hosts_state: &'a Hosts,
         starts: &[Url],
     ) -> Walk<'a> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -350,14 +418,12 @@ impl<'a> Walk<'a> {
             state,
             private_ok,
             progress,
+            hosts_state,
             agent,
             hosts: starts
                 .iter()
                 .filter_map(|u| u.host_str().map(str::to_owned))
                 .collect(),
-            robots: None,
-            delay: opts.delay,
-            last: None,
             fetches: 0,
             summary: Summary {
                 hosts: 1,
@@ -371,22 +437,20 @@ impl<'a> Walk<'a> {
         let Some(h) = u.host_str() else {
             return false;
         };
+        let under = |s: &String| {
+            let s = s.trim_start_matches('.');
+            h == s || h.ends_with(&format!(".{s}"))
+        };
         matches!(u.scheme(), "http" | "https")
-            && (self.hosts.contains(h)
-                || self.opts.also_hosts.iter().any(|s| {
-                    h == s.trim_start_matches('.')
-                        || h.ends_with(&format!(".{}", s.trim_start_matches('.')))
-                }))
+            && (self.hosts.contains(h) || self.opts.also_hosts.iter().any(under))
     }
 
     fn run(&mut self, starts: Vec<Url>) {
-        let first = starts[0].clone();
-        self.read_robots(&first);
         let mut queue: VecDeque<(Url, Kind, Option<String>)> =
             starts.into_iter().map(|u| (u, Kind::List, None)).collect();
         let mut seen: HashSet<String> = HashSet::new();
         while let Some((url, kind, found_on)) = queue.pop_front() {
-            if !seen.insert(url.as_str().to_owned()) {
+            if !seen.insert(url.as_str().to_owned()) || !self.hosts_state.take(&url) {
                 continue;
             }
             if self.fetches >= self.opts.max_per_host {
@@ -409,52 +473,18 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// `robots.txt` of the host: a 4xx (but 429) means no rules; a 429, a 5xx or no answer
-    /// means nothing may be fetched (RFC 9309, 2.3.1).
-    fn read_robots(&mut self, any: &Url) {
-        let Ok(url) = any.join("/robots.txt") else {
-            return;
-        };
-        let txt: Result<Vec<u8>, String> = match self.fetch(&url, None, None) {
-            Fetched::Answer(a) if a.status == 200 => Ok(a.body),
-            Fetched::Answer(a) if (400..500).contains(&a.status) && a.status != 429 => {
-                Ok(Vec::new())
-            }
-            Fetched::Answer(a) => Err(format!("robots.txt answered {}", a.status)),
-            Fetched::Refused => Err("robots.txt could not be fetched".into()),
-        };
-        match txt {
-            Ok(body) => {
-                if let Ok(r) = texting_robots::Robot::new(ROBOTS_AGENT, &body) {
-                    if let Some(d) = r.delay {
-                        let d = Duration::from_secs_f32(d.clamp(0.0, 120.0));
-                        self.delay = self.delay.max(d);
-                    }
-                    self.robots = Some(r);
-                }
-            }
-            Err(why) => {
-                // everything is disallowed
-                self.robots =
-                    texting_robots::Robot::new(ROBOTS_AGENT, b"User-agent: *\nDisallow: /\n").ok();
-                self.summary.problem(
-                    url.as_str(),
-                    "robots_unavailable",
-                    format!("{why}: nothing fetched from this host"),
-                    None,
-                );
-            }
-        }
-    }
-
-    fn allowed(&self, u: &Url) -> bool {
-        self.robots.as_ref().is_none_or(|r| r.allowed(u.as_str()))
-    }
-
-    /// Waits until the host may be asked again.
-    fn wait(&mut self, extra: Duration) {
-        if let Some(last) = self.last {
-            let due = last + self.delay.max(extra);
+    /// One request to a host whose state is locked: waits until it may be asked, sends,
+    /// reads the body (up to the limit), and notes the time. `Err` says why nothing came.
+    fn send(
+        &mut self,
+        host: &mut HostState,
+        url: &Url,
+        etag: Option<&str>,
+        since: Option<&str>,
+        extra: Duration,
+    ) -> Result<Answer, (&'static str, String)> {
+        if let Some(last) = host.last {
+            let due = last + host.delay.max(extra);
             let now = Instant::now();
             if due > now {
                 std::thread::sleep(due - now);
@@ -462,75 +492,180 @@ impl<'a> Walk<'a> {
         } else if !extra.is_zero() {
             std::thread::sleep(extra);
         }
+        let mut req = self.agent.get(url.as_str());
+        if let Some(e) = etag {
+            req = req.header("If-None-Match", e);
+        }
+        if let Some(s) = since {
+            req = req.header("If-Modified-Since", s);
+        }
+        self.summary.requests += 1;
+        self.fetches += 1;
+        let result = req.call();
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                host.last = Some(Instant::now());
+                self.progress.fetched(url.as_str(), 0);
+                return Err(("network", e.to_string()));
+            }
+        };
+        let status = resp.status().as_u16();
+        let header = |n: &str| {
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let mut a = Answer {
+            status,
+            url: url.clone(),
+            etag: header("etag"),
+            last_modified: header("last-modified"),
+            content_type: header("content-type").unwrap_or_default(),
+            location: header("location"),
+            retry_after: header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()),
+            body: Vec::new(),
+        };
+        if status == 200 {
+            let body = resp
+                .into_body()
+                .with_config()
+                .limit(self.opts.max_bytes)
+                .read_to_vec();
+            host.last = Some(Instant::now());
+            match body {
+                Ok(b) => a.body = b,
+                Err(e) => {
+                    self.progress.fetched(url.as_str(), 0);
+                    let kind = if matches!(e, ureq::Error::BodyExceedsLimit(_)) {
+                        "too_large"
+                    } else {
+                        "network"
+                    };
+                    return Err((kind, e.to_string()));
+                }
+            }
+        } else {
+            host.last = Some(Instant::now());
+        }
+        self.progress.fetched(url.as_str(), status);
+        Ok(a)
     }
 
-    /// One request (redirects followed by hand, each checked), with back-off on 429 and 5xx.
+    /// Reads the host's `robots.txt` if it has not been read: a 4xx (but 429) means no rules;
+    /// a 429, a 5xx or no answer means nothing may be fetched (RFC 9309, 2.3.1).
+    fn ensure_robots(&mut self, host: &mut HostState, any: &Url) {
+        if host.robots.is_some() {
+            return;
+        }
+        let Ok(url) = any.join("/robots.txt") else {
+            host.robots = Some(Robots::AllowAll);
+            return;
+        };
+        let got = self.send(host, &url, None, None, Duration::ZERO);
+        let robots = match got {
+            Ok(a) if a.status == 200 => match texting_robots::Robot::new(ROBOTS_AGENT, &a.body) {
+                Ok(r) => {
+                    if let Some(d) = r.delay {
+                        let d = Duration::from_secs_f32(d.clamp(0.0, 120.0));
+                        host.delay = host.delay.max(d);
+                    }
+                    Robots::Rules(Box::new(r))
+                }
+                Err(_) => Robots::AllowAll,
+            },
+            Ok(a) if (400..500).contains(&a.status) && a.status != 429 => Robots::AllowAll,
+            other => {
+                let why = match other {
+                    Ok(a) => format!("robots.txt answered {}", a.status),
+                    Err((_, e)) => format!("robots.txt could not be fetched ({e})"),
+                };
+                self.summary.problem(
+                    url.as_str(),
+                    "robots_unavailable",
+                    format!("{why}: nothing fetched from this host"),
+                    None,
+                );
+                Robots::DenyAll
+            }
+        };
+        host.robots = Some(robots);
+    }
+
+    /// Whether `u` is on a private or loopback address that no start URL is on (then it is
+    /// listed as a problem and not fetched, not even its `robots.txt`).
+    fn refused_private(&mut self, u: &Url) -> bool {
+        let refused =
+            u.host_str().is_some_and(|h| !self.private_ok.contains(h)) && resolves_private(u);
+        if refused {
+            self.summary.problem(
+                u.as_str(),
+                "private_address",
+                "the host is on a private or loopback address; not fetched".into(),
+                None,
+            );
+        }
+        refused
+    }
+
+    /// Whether the host's `robots.txt` lets `u` be fetched (read first if need be).
+    fn allowed(&mut self, u: &Url) -> bool {
+        let gate = self.hosts_state.get(u, self.opts.delay);
+        let mut host = gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.ensure_robots(&mut host, u);
+        host.robots.as_ref().is_some_and(|r| r.allowed(u))
+    }
+
+    /// One fetch: redirects followed by hand (each checked: on the allowed hosts, allowed by
+    /// their `robots.txt`, not private), a 429 or 5xx retried after 5, 15 and 45 delays (or
+    /// `Retry-After`, at most 120 s).
     fn fetch(&mut self, url: &Url, etag: Option<&str>, since: Option<&str>) -> Fetched {
         let mut url = url.clone();
         let mut hops = 0;
         let mut tries = 0u32;
         let mut extra = Duration::ZERO;
         loop {
-            if url.host_str().is_some_and(|h| !self.private_ok.contains(h))
-                && resolves_private(&url)
-            {
+            if self.refused_private(&url) {
+                return Fetched::Refused;
+            }
+            let gate = self.hosts_state.get(&url, self.opts.delay);
+            let mut host = gate
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.ensure_robots(&mut host, &url);
+            if !host.robots.as_ref().is_some_and(|r| r.allowed(&url)) {
                 self.summary.problem(
                     url.as_str(),
-                    "private_address",
-                    "the host is on a private or loopback address; not fetched".into(),
+                    "robots",
+                    "robots.txt disallows it; not fetched".into(),
                     None,
                 );
                 return Fetched::Refused;
             }
-            self.wait(extra);
-            extra = Duration::ZERO;
-            let mut req = self.agent.get(url.as_str());
-            if let Some(e) = etag {
-                req = req.header("If-None-Match", e);
-            }
-            if let Some(s) = since {
-                req = req.header("If-Modified-Since", s);
-            }
-            self.summary.requests += 1;
-            self.fetches += 1;
-            let result = req.call();
-            self.last = Some(Instant::now());
-            let resp = match result {
-                Ok(r) => r,
-                Err(e) => {
-                    self.progress.fetched(url.as_str(), 0);
-                    self.summary
-                        .problem(url.as_str(), "network", e.to_string(), None);
+            let a = match self.send(&mut host, &url, etag, since, extra) {
+                Ok(a) => a,
+                Err((kind, why)) => {
+                    self.summary.problem(url.as_str(), kind, why, None);
                     return Fetched::Refused;
                 }
             };
-            let status = resp.status().as_u16();
-            self.progress.fetched(url.as_str(), status);
-            let header = |n: &str| {
-                resp.headers()
-                    .get(n)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
+            let delay = host.delay;
+            drop(host);
+            extra = Duration::ZERO;
+            let status = a.status;
             if (300..400).contains(&status) && status != 304 {
-                let Some(next) = header("location").and_then(|l| url.join(&l).ok()) else {
-                    return Fetched::Answer(Box::new(Answer {
-                        status,
-                        url,
-                        etag: None,
-                        last_modified: None,
-                        content_type: String::new(),
-                        body: Vec::new(),
-                    }));
+                let Some(next) = a.location.as_deref().and_then(|l| url.join(l).ok()) else {
+                    return Fetched::Answer(Box::new(a));
                 };
                 hops += 1;
-                if hops > 5 || !self.on_site(&next) || !self.allowed(&next) {
+                if hops > 5 || !self.on_site(&next) {
                     let why = if hops > 5 {
                         "more than 5 redirects".to_owned()
-                    } else if !self.on_site(&next) {
-                        format!("redirects to {next}, off the start hosts; not followed")
                     } else {
-                        format!("redirects to {next}, which robots.txt refuses")
+                        format!("redirects to {next}, off the allowed hosts; not followed")
                     };
                     self.summary
                         .problem(url.as_str(), "redirect_refused", why, None);
@@ -539,54 +674,25 @@ impl<'a> Walk<'a> {
                 url = next;
                 continue;
             }
-            let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
             if (status == 429 || status >= 500) && tries < 3 {
                 tries += 1;
-                let step = self.delay * [5u32, 15, 45][tries as usize - 1];
-                extra = retry_after
+                let step = delay * [5u32, 15, 45][tries as usize - 1];
+                extra = a
+                    .retry_after
                     .map(Duration::from_secs)
                     .unwrap_or(step)
                     .min(Duration::from_secs(120));
                 continue;
             }
-            let etag_h = header("etag");
-            let lm = header("last-modified");
-            let ct = header("content-type").unwrap_or_default();
-            let body = if status == 200 {
-                match resp
-                    .into_body()
-                    .with_config()
-                    .limit(self.opts.max_bytes)
-                    .read_to_vec()
-                {
-                    Ok(b) => b,
-                    Err(e) => {
-                        let kind = if matches!(e, ureq::Error::BodyExceedsLimit(_)) {
-                            "too_large"
-                        } else {
-                            "network"
-                        };
-                        self.summary
-                            .problem(url.as_str(), kind, e.to_string(), None);
-                        return Fetched::Refused;
-                    }
-                }
-            } else {
-                Vec::new()
-            };
-            return Fetched::Answer(Box::new(Answer {
-                status,
-                url,
-                etag: etag_h,
-                last_modified: lm,
-                content_type: ct,
-                body,
-            }));
+            return Fetched::Answer(Box::new(a));
         }
     }
 
     /// Fetches one URL, keeps what it should, and returns the links to follow.
     fn visit(&mut self, url: &Url, kind: Kind, found_on: Option<&str>) -> Vec<(Url, Kind)> {
+        if self.refused_private(url) {
+            return Vec::new();
+        }
         if !self.allowed(url) {
             self.summary.problem(
                 url.as_str(),
@@ -845,6 +951,72 @@ mod tests {
         for ip in ["8.8.8.8", "202.96.1.1", "2001:db8::1"] {
             assert!(!is_private(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    /// Three walks (two start hosts whose lists link to a third host's reports, and that host's
+    /// own list) never ask the third host twice at once, nor closer than the delay.
+    #[test]
+    fn a_host_several_walks_lead_to_is_asked_one_request_at_a_time() {
+        use loopback::{file, page, Server};
+        let mut c = HashMap::new();
+        c.insert("/robots.txt".to_owned(), file("text/plain", ""));
+        let mut list = String::from("<html><body>");
+        for i in 0..4 {
+            c.insert(format!("/r{i}.htm"), page(format!("<p>丙{i}</p>")));
+            list.push_str(&format!(
+                r#"<a href="/r{i}.htm">丙{i}局2024年政府信息公开工作年度报告</a>"#
+            ));
+        }
+        c.insert(
+            "/list.htm".to_owned(),
+            page(format!("{list}</body></html>")),
+        );
+        let host_c = Server::start("127.0.0.1", c);
+        let port = host_c.addr.rsplit(':').next().unwrap().to_owned();
+        let other = |ip: &str| {
+            let mut r = HashMap::new();
+            r.insert("/robots.txt".to_owned(), file("text/plain", ""));
+            r.insert(
+                "/list.htm".to_owned(),
+                page(format!(
+                    "<html><body>{}</body></html>",
+                    (0..4)
+                        .map(|i| format!(
+                            r#"<a href="http://localhost:{port}/r{i}.htm">丙{i}局2024年政府信息公开工作年度报告</a>"#
+                        ))
+                        .collect::<String>()
+                )),
+            );
+            Server::start(ip, r)
+        };
+        let (a, b) = (other("127.0.0.2"), other("127.0.0.3"));
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = Options::new(
+            vec![
+                a.url("/list.htm"),
+                b.url("/list.htm"),
+                format!("http://localhost:{port}/list.htm"),
+            ],
+            dir.path().to_owned(),
+        );
+        opts.delay = Duration::from_millis(40);
+        opts.also_hosts = vec!["localhost".into()];
+        let s = collect(&opts, &Quiet).unwrap();
+        assert_eq!(s.hosts, 3, "{s:?}");
+        let seen = host_c.seen();
+        assert_eq!(seen.iter().filter(|r| r.path == "/robots.txt").count(), 1);
+        // robots.txt, its list and each report once, whichever walk got there first
+        assert_eq!(seen.len(), 6, "{seen:?}");
+        for w in seen.windows(2) {
+            assert!(w[1].at.duration_since(w[0].at) >= opts.delay, "{seen:?}");
+        }
+        // each of its reports is kept once, under its host
+        let saved: Vec<&String> = s
+            .saved
+            .iter()
+            .filter(|p| p.starts_with("localhost_"))
+            .collect();
+        assert_eq!(saved.len(), 4, "{s:?}");
     }
 
     #[test]
