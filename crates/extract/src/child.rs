@@ -20,7 +20,7 @@ pub(crate) struct Finished {
 /// Why the child gave no result.
 pub(crate) enum Failed {
     /// It could not be started (or waited for).
-    Start(std::io::Error),
+    Start,
     /// It was still running at the time limit, and was killed with its process group.
     Timeout,
 }
@@ -43,7 +43,7 @@ pub(crate) fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(Failed::Start)?;
+        .map_err(|_| Failed::Start)?;
     let mut stdin = child.stdin.take();
     let writer = std::thread::spawn(move || {
         if let (Some(s), Some(bytes)) = (stdin.as_mut(), input) {
@@ -84,7 +84,7 @@ pub(crate) fn run(
                 return Err(Failed::Timeout);
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return Err(Failed::Start(e)),
+            Err(_) => return Err(Failed::Start),
         }
     };
     let _ = writer.join();

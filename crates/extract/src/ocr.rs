@@ -2,10 +2,11 @@
 //! `pdftotext -layout` lays out a text layer, so the same position-based reading applies (rows
 //! by baseline, columns by position).
 //!
-//! The engine runs in a Python subprocess (`ocr_helper.py`, passed with `python -c`): the
+//! The engine runs in Python subprocesses (`ocr_helper.py --serve`, passed with `python -c`),
+//! kept alive for the run and reused document after document (the `workers` module): the
 //! PP-OCRv4 models inside the PyPI wheel `rapidocr-onnxruntime` (Apache-2.0; nothing is
 //! downloaded at run time), chosen by measurement over Tesseract (BENCHMARKS.md, "OCR
-//! engines"). The subprocess has a per-document time limit like `pdftotext`. A number the
+//! engines"). Each document has a time limit like `pdftotext`. A number the
 //! recogniser is not sure of (confidence below [`OcrOptions::min_confidence`]) is laid out as
 //! a blank marker, so that it is never read as a value: the identities may still force it
 //! (`inferred`), otherwise it stays null; every box is kept in [`OcrLayer`] for the source
@@ -169,52 +170,237 @@ pub(crate) fn read(bytes: &[u8], opts: &OcrOptions) -> Result<(String, OcrLayer)
         format: "scan",
         reason: format!("cannot write a temporary file for OCR: {e}"),
     })?;
-    let mut cmd = Command::new(&opts.python);
-    cmd.arg("-c")
-        .arg(HELPER)
-        .arg(&opts.engine)
-        .arg(opts.dpi.to_string())
-        .arg(&opts.pdftoppm)
-        .arg(file.path());
-    let done = match crate::child::run(cmd, None, opts.timeout, 64 << 20) {
-        Ok(done) => done,
-        Err(crate::child::Failed::Timeout) => {
-            return Err(ExtractError::Timeout {
-                seconds: opts.timeout.as_secs(),
-            })
-        }
-        Err(crate::child::Failed::Start(e)) => {
-            return Err(ExtractError::OcrUnavailable {
-                why: format!("cannot run {}: {e}", opts.python),
-            })
-        }
-    };
-    let (status, out, err) = (done.status, done.stdout, done.stderr);
-    if !status.success() {
-        let last = err
-            .lines()
-            .rev()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("no message")
-            .to_owned();
-        return Err(ExtractError::Corrupt {
-            format: "scan",
-            reason: format!("OCR failed: {last}"),
-        });
-    }
-    let mut items = Vec::new();
-    for line in String::from_utf8_lossy(&out).lines() {
-        if let Ok(it) = serde_json::from_str::<Item>(line) {
-            items.push(it);
-        }
-    }
+    let items = workers::ask(opts, file.path())?;
     let (text, mut layer) = lay_out(&items, opts.min_confidence, false);
     layer.engine = engine;
     if layer.boxes.is_empty() {
         return Err(ExtractError::OcrFoundNothing { pages: layer.pages });
     }
     Ok((text, layer))
+}
+
+/// OCR workers kept alive for the run: starting Python and loading the models costs more than
+/// reading a page, so each worker (`ocr_helper.py --serve`) reads one document after another,
+/// a file path per request on its stdin, and answers with its boxes and a `done` line. Workers
+/// are made on demand (at most one per thread reading a scan at the same time: one per core)
+/// and returned to the pool after each document. A worker that overruns the time limit is
+/// killed with its process group; one that dies is replaced; a document that fails inside a
+/// worker (`{"done": true, "error": …}`) leaves the worker to the next. Workers end when the
+/// run's process does: their stdin closes.
+mod workers {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::os::unix::process::CommandExt;
+    use std::path::Path;
+    use std::process::{Child, ChildStdin, Command, Stdio};
+    use std::sync::mpsc::{Receiver, RecvTimeoutError};
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::time::Instant;
+
+    use super::{Item, OcrOptions, HELPER};
+    use crate::ExtractError;
+
+    /// Most output a document may produce (boxes as JSON lines).
+    const MAX_OUTPUT: usize = 64 << 20;
+
+    struct Worker {
+        key: String,
+        child: Child,
+        stdin: ChildStdin,
+        lines: Receiver<String>,
+        stderr: Arc<Mutex<String>>,
+    }
+
+    impl Worker {
+        fn kill(mut self) {
+            // the whole group: pdftoppm started by the worker keeps the pipes open otherwise
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+
+        fn last_error(&self) -> String {
+            self.stderr
+                .lock()
+                .map(|e| {
+                    e.lines()
+                        .rev()
+                        .map(str::trim)
+                        .find(|l| !l.is_empty())
+                        .unwrap_or("no message")
+                        .to_owned()
+                })
+                .unwrap_or_else(|_| "no message".into())
+        }
+    }
+
+    fn pool() -> &'static Mutex<Vec<Worker>> {
+        static POOL: OnceLock<Mutex<Vec<Worker>>> = OnceLock::new();
+        POOL.get_or_init(|| Mutex::new(Vec::new()))
+    }
+
+    fn key(opts: &OcrOptions) -> String {
+        format!(
+            "{}\0{}\0{}\0{}",
+            opts.python, opts.engine, opts.dpi, opts.pdftoppm
+        )
+    }
+
+    fn spawn(opts: &OcrOptions) -> Result<Worker, ExtractError> {
+        let mut child = Command::new(&opts.python)
+            .arg("-c")
+            .arg(HELPER)
+            .arg("--serve")
+            .arg(&opts.engine)
+            .arg(opts.dpi.to_string())
+            .arg(&opts.pdftoppm)
+            .process_group(0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| ExtractError::OcrUnavailable {
+                why: format!("cannot run {}: {e}", opts.python),
+            })?;
+        let (stdin, stdout, mut stderr) =
+            match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+                (Some(i), Some(o), Some(e)) => (i, o, e),
+                _ => {
+                    let _ = child.kill();
+                    return Err(ExtractError::OcrUnavailable {
+                        why: "the OCR helper's pipes could not be opened".into(),
+                    });
+                }
+            };
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                match line {
+                    Ok(l) => {
+                        if tx.send(l).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        let err = Arc::new(Mutex::new(String::new()));
+        let err2 = err.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut e) = err2.lock() {
+                    e.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    // the last 64 KiB are enough to say what went wrong
+                    if e.len() > 64 << 10 {
+                        let cut = e.len() - (32 << 10);
+                        let cut = (cut..e.len()).find(|&i| e.is_char_boundary(i)).unwrap_or(0);
+                        e.replace_range(..cut, "");
+                    }
+                }
+            }
+        });
+        Ok(Worker {
+            key: key(opts),
+            child,
+            stdin,
+            lines,
+            stderr: err,
+        })
+    }
+
+    /// The boxes of the document at `path`, from a worker of the pool.
+    pub(super) fn ask(opts: &OcrOptions, path: &Path) -> Result<Vec<Item>, ExtractError> {
+        let k = key(opts);
+        let idle = pool().lock().ok().and_then(|mut p| {
+            let i = p.iter().position(|w| w.key == k)?;
+            Some(p.swap_remove(i))
+        });
+        let mut w = match idle {
+            Some(w) => w,
+            None => spawn(opts)?,
+        };
+        let request = format!("{}\n", path.display());
+        if w.stdin
+            .write_all(request.as_bytes())
+            .and_then(|()| w.stdin.flush())
+            .is_err()
+        {
+            // a worker that died while idle: one new try
+            w.kill();
+            w = spawn(opts)?;
+            if w.stdin
+                .write_all(request.as_bytes())
+                .and_then(|()| w.stdin.flush())
+                .is_err()
+            {
+                let why = w.last_error();
+                w.kill();
+                return Err(ExtractError::Corrupt {
+                    format: "scan",
+                    reason: format!("OCR failed: {why}"),
+                });
+            }
+        }
+        let deadline = Instant::now() + opts.timeout;
+        let mut items = Vec::new();
+        let mut size = 0usize;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match w.lines.recv_timeout(left) {
+                Ok(line) => {
+                    size += line.len();
+                    if size > MAX_OUTPUT {
+                        w.kill();
+                        return Err(ExtractError::Refused {
+                            format: "scan",
+                            reason: format!("OCR produced more than {MAX_OUTPUT} bytes of boxes"),
+                        });
+                    }
+                    if line.starts_with("{\"done\"") {
+                        let done: serde_json::Value =
+                            serde_json::from_str(&line).unwrap_or_default();
+                        let error = done["error"].as_str().map(str::to_owned);
+                        if let Ok(mut p) = pool().lock() {
+                            p.push(w);
+                        }
+                        return match error {
+                            None => Ok(items),
+                            Some(e) => Err(ExtractError::Corrupt {
+                                format: "scan",
+                                reason: format!("OCR failed: {e}"),
+                            }),
+                        };
+                    }
+                    if let Ok(it) = serde_json::from_str::<Item>(&line) {
+                        items.push(it);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    w.kill();
+                    return Err(ExtractError::Timeout {
+                        seconds: opts.timeout.as_secs(),
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    // give its stderr reader a moment to take the last words
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    let why = w.last_error();
+                    w.kill();
+                    return Err(ExtractError::Corrupt {
+                        format: "scan",
+                        reason: format!("OCR failed: {why}"),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// A text box placed by a reader that knows its text for certain (an OFD's text objects):
@@ -371,6 +557,63 @@ fn lay_out(items: &[Item], min_confidence: f32, gaps: bool) -> (String, OcrLayer
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
+
+    /// The worker protocol with a stand-in interpreter (a shell script that answers as the
+    /// helper does): one worker serves document after document, a document that fails leaves
+    /// it to the next, one over the time limit is killed and replaced.
+    #[test]
+    fn workers_are_reused_and_replaced_when_they_overrun() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let spawns = dir.path().join("spawns");
+        let script = dir.path().join("fake-python");
+        std::fs::write(
+            &script,
+            format!(
+                r#"#!/bin/sh
+echo x >> {}
+while read -r path; do
+  case "$path" in
+    *bad*) echo '{{"done": true, "error": "ValueError: bad page"}}' ;;
+    *slow*) sleep 30 ;;
+    *) echo '{{"page": 1, "width": 100, "height": 100}}'
+       echo '{{"page": 1, "x": 5, "y": 5, "w": 20, "h": 10, "text": "12", "conf": 0.99}}'
+       echo '{{"done": true}}' ;;
+  esac
+done
+"#,
+                spawns.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let opts = OcrOptions {
+            python: script.display().to_string(),
+            timeout: Duration::from_secs(2),
+            ..OcrOptions::default()
+        };
+        let n = || std::fs::read_to_string(&spawns).map_or(0, |s| s.lines().count());
+        let ok = workers::ask(&opts, Path::new("/tmp/a.png")).unwrap();
+        assert_eq!(ok.len(), 2);
+        let bad = workers::ask(&opts, Path::new("/tmp/bad.png")).unwrap_err();
+        assert!(bad.to_string().contains("ValueError: bad page"), "{bad}");
+        assert_eq!(
+            workers::ask(&opts, Path::new("/tmp/b.png")).unwrap().len(),
+            2
+        );
+        assert_eq!(n(), 1, "one worker for three documents");
+        let slow = workers::ask(&opts, Path::new("/tmp/slow.png")).unwrap_err();
+        assert!(
+            matches!(slow, ExtractError::Timeout { seconds: 2 }),
+            "{slow}"
+        );
+        assert_eq!(
+            workers::ask(&opts, Path::new("/tmp/c.png")).unwrap().len(),
+            2
+        );
+        assert_eq!(n(), 2, "the overrunning worker was replaced");
+    }
 
     fn item(page: u32, x: f64, y: f64, w: f64, text: &str, conf: f32) -> Item {
         Item {

@@ -9,7 +9,10 @@
 #   tesseract  the tesseract command (Debian tesseract-ocr + tesseract-ocr-chi-sim), words
 #              from its TSV output; kept for the comparison in BENCHMARKS.md.
 #
-# usage: python -c SCRIPT ENGINE DPI PDFTOPPM FILE
+# usage: python -c SCRIPT ENGINE DPI PDFTOPPM FILE     (one document)
+#        python -c SCRIPT --serve ENGINE DPI PDFTOPPM  (a worker: one file path per line on
+#        stdin; each answered with its lines and then {"done": true}, or {"done": true,
+#        "error": "..."} when that document failed; the engine is loaded once and kept)
 import json
 import os
 import subprocess
@@ -42,10 +45,15 @@ def size_of(image):
         return im.size
 
 
-def rapidocr(images):
-    from rapidocr_onnxruntime import RapidOCR
+_ENGINE = []
 
-    engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+
+def rapidocr(images):
+    if not _ENGINE:
+        from rapidocr_onnxruntime import RapidOCR
+
+        _ENGINE.append(RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1))
+    engine = _ENGINE[0]
     for n, image in enumerate(images, 1):
         w, h = size_of(image)
         yield {"page": n, "width": w, "height": h}
@@ -89,16 +97,38 @@ def tesseract(images):
             }
 
 
-def main():
-    engine, dpi, pdftoppm, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def read_one(engine, dpi, pdftoppm, path, out):
     with tempfile.TemporaryDirectory(prefix="nianbao-ocr-") as tmp:
         images = pages_of(path, dpi, pdftoppm, tmp)
         run = rapidocr if engine == "rapidocr" else tesseract
-        out = sys.stdout
         for item in run(images):
             out.write(json.dumps(item, ensure_ascii=False))
             out.write("\n")
+
+
+def serve(engine, dpi, pdftoppm):
+    out = sys.stdout
+    for line in sys.stdin:
+        path = line.rstrip("\n")
+        if not path:
+            continue
+        try:
+            read_one(engine, dpi, pdftoppm, path, out)
+            done = {"done": True}
+        except Exception as e:  # one bad document never stops the worker
+            done = {"done": True, "error": "%s: %s" % (type(e).__name__, e)}
+        out.write(json.dumps(done, ensure_ascii=False))
+        out.write("\n")
         out.flush()
+
+
+def main():
+    if sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        return
+    engine, dpi, pdftoppm, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    read_one(engine, dpi, pdftoppm, path, sys.stdout)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

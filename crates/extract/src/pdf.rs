@@ -106,7 +106,7 @@ pub(crate) fn to_text(bytes: &[u8], opts: &PdfOptions) -> Result<String, Extract
                 seconds: opts.timeout.as_secs(),
             })
         }
-        Err(crate::child::Failed::Start(_)) => return Err(missing()),
+        Err(crate::child::Failed::Start) => return Err(missing()),
     };
     let (status, out, err) = (done.status, done.stdout, done.stderr);
     if status.code() == Some(127) {
