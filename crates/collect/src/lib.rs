@@ -54,6 +54,10 @@ pub const USER_AGENT: &str = concat!(
     " (government information disclosure annual reports; +https://example.invalid/nianbao)"
 );
 
+/// The report column's usual paths (`PORTALS.md`), tried under a start URL that is a site's
+/// home.
+pub const COLUMN_PATHS: [&str; 3] = ["/zwgk/zfxxgknb/", "/xxgk/xxgknb/", "/gknb/"];
+
 /// The agent name `robots.txt` groups are matched against.
 pub const ROBOTS_AGENT: &str = "nianbao-collect";
 
@@ -374,6 +378,8 @@ struct Walk<'a> {
     hosts_state: &'a Hosts,
     agent: ureq::Agent,
     hosts: HashSet<String>,
+    /// The standard column paths tried under a home page.
+    probes: HashSet<String>,
     fetches: usize,
     summary: Summary,
 }
@@ -424,6 +430,7 @@ impl<'a> Walk<'a> {
                 .iter()
                 .filter_map(|u| u.host_str().map(str::to_owned))
                 .collect(),
+            probes: HashSet::new(),
             fetches: 0,
             summary: Summary {
                 hosts: 1,
@@ -446,8 +453,22 @@ impl<'a> Walk<'a> {
     }
 
     fn run(&mut self, starts: Vec<Url>) {
+        // a site's home: the standard column paths are tried too (quietly: a probe that is not
+        // there is no problem)
+        let mut probes = Vec::new();
+        for u in &starts {
+            if u.path() == "/" {
+                for p in COLUMN_PATHS {
+                    if let Ok(c) = u.join(p) {
+                        self.probes.insert(c.as_str().to_owned());
+                        probes.push((c, Kind::List, Some(u.as_str().to_owned())));
+                    }
+                }
+            }
+        }
         let mut queue: VecDeque<(Url, Kind, Option<String>)> =
             starts.into_iter().map(|u| (u, Kind::List, None)).collect();
+        queue.extend(probes);
         let mut seen: HashSet<String> = HashSet::new();
         while let Some((url, kind, found_on)) = queue.pop_front() {
             if !seen.insert(url.as_str().to_owned()) || !self.hosts_state.take(&url) {
@@ -759,12 +780,14 @@ impl<'a> Walk<'a> {
                 return self.follow(&body, url, kind);
             }
             s => {
-                self.summary.problem(
-                    url.as_str(),
-                    &format!("http_{s}"),
-                    format!("the server answered {s}"),
-                    found_on,
-                );
+                if !(self.probes.contains(url.as_str()) && (400..500).contains(&s)) {
+                    self.summary.problem(
+                        url.as_str(),
+                        &format!("http_{s}"),
+                        format!("the server answered {s}"),
+                        found_on,
+                    );
+                }
                 self.log(&rec);
                 return Vec::new();
             }
@@ -1017,6 +1040,30 @@ mod tests {
             .filter(|p| p.starts_with("localhost_"))
             .collect();
         assert_eq!(saved.len(), 4, "{s:?}");
+    }
+
+    /// A home page that does not link its report column: the standard paths are tried, and
+    /// the ones that are not there are no problem.
+    #[test]
+    fn a_home_page_leads_to_the_column_at_a_standard_path() {
+        use loopback::{file, page, Server};
+        let mut r = HashMap::new();
+        r.insert("/robots.txt".to_owned(), file("text/plain", ""));
+        r.insert("/".to_owned(), page("<html><body>首页</body></html>"));
+        r.insert(
+            "/gknb/".to_owned(),
+            page(r#"<a href="/gknb/t1.htm">丁县2024年政府信息公开工作年度报告</a>"#),
+        );
+        r.insert("/gknb/t1.htm".to_owned(), page("<p>丁县</p>"));
+        let site = Server::start("127.0.0.1", r);
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = Options::new(vec![site.url("/")], dir.path().to_owned());
+        opts.delay = Duration::from_millis(5);
+        let s = collect(&opts, &Quiet).unwrap();
+        assert_eq!(s.articles, 1, "{s:?}");
+        assert!(s.problems.is_empty(), "{s:?}");
+        let asked: Vec<String> = site.seen().into_iter().map(|r| r.path).collect();
+        assert!(asked.contains(&"/zwgk/zfxxgknb/".to_owned()), "{asked:?}");
     }
 
     #[test]
