@@ -342,6 +342,24 @@ fn cases() -> Vec<Case> {
             ],
             &[],
         ),
+        // 27 (the differential test's last two misses): part 四 flattened with spaces at some
+        // cell boundaries, three blank cells run together into one word of dashes (`———`):
+        // the word may be one to three blanks, and only the truth satisfies the identities.
+        case(
+            "issue27_s4_three_blanks_run_together.txt",
+            report_2021(S2_2021, &[], "10 04 5 ——— 0 00 0022 22", "\t"),
+            &[
+                ("s4.administrative_review.upheld", Value(1.0)),
+                ("s4.administrative_review.corrected", Value(0.0)),
+                ("s4.administrative_review.other", Value(0.0)),
+                ("s4.administrative_review.pending", Value(4.0)),
+                ("s4.administrative_review.total", Value(5.0)),
+                ("s4.litigation_direct.total", Value(0.0)),
+                ("s4.litigation_after_review.pending", Value(22.0)),
+                ("s4.litigation_after_review.total", Value(22.0)),
+            ],
+            &[],
+        ),
         // 27.6: a fee header in 元 (or 千元) without the word 单位, or a unit note of the
         // table: converted to 万元, never written as 万元.
         case(

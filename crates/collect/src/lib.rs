@@ -764,6 +764,9 @@ impl<'a> Walk<'a> {
                     return Vec::new();
                 };
                 self.summary.not_modified += 1;
+                // what the page turned out to be when it was fetched (an "article" that lists
+                // reports is a list)
+                let kind = prev.kind;
                 rec = Record {
                     status: 304,
                     found_on: rec.found_on.or_else(|| prev.found_on.clone()),
@@ -777,7 +780,7 @@ impl<'a> Walk<'a> {
                     None => self.state.lock().ok().map(|s| s.list_body(url.as_str())),
                 };
                 let body = copy.and_then(|p| std::fs::read(p).ok()).unwrap_or_default();
-                return self.follow(&body, url, kind);
+                return self.follow(&body, url, kind, found_on.is_none());
             }
             s => {
                 if !(self.probes.contains(url.as_str()) && (400..500).contains(&s)) {
@@ -821,6 +824,18 @@ impl<'a> Walk<'a> {
             Vec::new()
         };
         rec.kind = kind;
+        // a start page (a site's home) also leads to its disclosure section, where the column
+        // is linked
+        let mut found = found;
+        if kind == Kind::List && found_on.is_none() && html {
+            let text = decode(&body, &a.content_type);
+            for u in links::section_links(&text, &final_url) {
+                found.push(links::Link {
+                    url: u,
+                    kind: Kind::List,
+                });
+            }
+        }
         if kind == Kind::List {
             self.summary.list_pages += 1;
             if let Ok(s) = self.state.lock() {
@@ -884,12 +899,23 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn follow(&mut self, body: &[u8], url: &Url, kind: Kind) -> Vec<(Url, Kind)> {
+    fn follow(&mut self, body: &[u8], url: &Url, kind: Kind, start: bool) -> Vec<(Url, Kind)> {
         if !matches!(kind, Kind::List | Kind::Article) || body.is_empty() {
             return Vec::new();
         }
         let text = decode(body, "");
-        links::links(&text, url, kind)
+        let mut found = links::links(&text, url, kind);
+        if start && kind == Kind::List {
+            found.extend(
+                links::section_links(&text, url)
+                    .into_iter()
+                    .map(|u| links::Link {
+                        url: u,
+                        kind: Kind::List,
+                    }),
+            );
+        }
+        found
             .into_iter()
             .filter(|l| self.on_site(&l.url))
             .map(|l| (l.url, l.kind))
@@ -1040,6 +1066,40 @@ mod tests {
             .filter(|p| p.starts_with("localhost_"))
             .collect();
         assert_eq!(saved.len(), 4, "{s:?}");
+    }
+
+    /// A home page whose 政府信息公开 section links the column: home → section → column →
+    /// report, on the first run and again (all 304) on the second.
+    #[test]
+    fn a_home_leads_through_its_disclosure_section_to_the_column() {
+        use loopback::{file, page, Server};
+        let mut r = HashMap::new();
+        r.insert("/robots.txt".to_owned(), file("text/plain", ""));
+        r.insert(
+            "/".to_owned(),
+            page(r#"<a href="/zfxxgk/">政府信息公开</a>"#),
+        );
+        r.insert(
+            "/zfxxgk/".to_owned(),
+            page(r#"<a href="/zfxxgk/nb/">政府信息公开年报</a>"#),
+        );
+        r.insert(
+            "/zfxxgk/nb/".to_owned(),
+            page(r#"<a href="/zfxxgk/nb/t1.htm">戊县2024年政府信息公开工作年度报告</a>"#),
+        );
+        r.insert("/zfxxgk/nb/t1.htm".to_owned(), page("<p>戊县</p>"));
+        let site = Server::start("127.0.0.1", r);
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = Options::new(vec![site.url("/")], dir.path().to_owned());
+        opts.delay = Duration::from_millis(5);
+        let s = collect(&opts, &Quiet).unwrap();
+        assert_eq!((s.articles, s.saved.len()), (1, 1), "{s:?}");
+        let again = collect(&opts, &Quiet).unwrap();
+        assert_eq!(
+            (again.articles, again.not_modified, again.saved.len()),
+            (1, 4, 0),
+            "{again:?}"
+        );
     }
 
     /// A home page that does not link its report column: the standard paths are tried, and

@@ -271,6 +271,33 @@ fn with_page(u: &Url, p: usize) -> Url {
     out
 }
 
+/// The links of a site's home to its disclosure section (政府信息公开, 信息公开, 政务公开),
+/// where the report column's link is.
+pub fn section_links(html: &str, base: &Url) -> Vec<Url> {
+    let doc = Html::parse_document(html);
+    let a = Selector::parse("a[href]").expect("a valid selector");
+    let mut out: Vec<Url> = Vec::new();
+    for e in doc.select(&a) {
+        let text: String = e.text().collect::<String>().split_whitespace().collect();
+        if !matches!(
+            text.as_str(),
+            "政府信息公开" | "信息公开" | "政务公开" | "政府信息公开专栏"
+        ) {
+            continue;
+        }
+        let href = e.value().attr("href").unwrap_or("").trim();
+        if href.is_empty() || href.starts_with('#') || href.starts_with("javascript:") {
+            continue;
+        }
+        if let Ok(u) = base.join(href).map(clean) {
+            if matches!(u.scheme(), "http" | "https") && !out.contains(&u) {
+                out.push(u);
+            }
+        }
+    }
+    out
+}
+
 /// How many report articles a page links to: a page fetched as an article that links to
 /// several is a list (a column whose title looked like a report's).
 pub fn report_links(links: &[Link]) -> usize {
@@ -364,6 +391,17 @@ mod tests {
                 "page=3&webid=1&columnid=123&unitid=4567"
             ]
         );
+    }
+
+    #[test]
+    fn a_home_leads_to_its_disclosure_section() {
+        let base = Url::parse("http://c.gov.cn/").unwrap();
+        let html = r#"<nav><a href="/zwgk/">政府信息 公开</a><a href="/news/">新闻</a><a href="/xxgk/">信息公开</a></nav>"#;
+        let got: Vec<String> = section_links(html, &base)
+            .iter()
+            .map(|u| u.path().to_owned())
+            .collect();
+        assert_eq!(got, ["/zwgk/", "/xxgk/"]);
     }
 
     #[test]

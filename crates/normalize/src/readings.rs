@@ -281,6 +281,23 @@ pub fn read_row_in<'a>(
         .map(|i| {
             let mut i = (*i).clone();
             i.glued |= runs && i.kind == Kind::Num;
+            // In a row whose cells ran together, a word of dashes (`———`) may be the blank
+            // markers of several cells run together, as digits are (issue 27: `5 ——— 0` for
+            // 5 | _ | _ | _ | 0): one to as many blanks as it has dashes.
+            if runs && !grid && i.kind == Kind::Blank && !i.glued {
+                let dashes = i
+                    .raw
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .try_fold(0usize, |n, c| {
+                        matches!(c, '-' | '\u{2212}' | '–' | '—' | '－').then_some(n + 1)
+                    })
+                    .unwrap_or(0);
+                if dashes > 1 {
+                    i.glued = true;
+                    i.dash_run = dashes;
+                }
+            }
             i
         })
         .collect();
