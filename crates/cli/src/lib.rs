@@ -329,26 +329,28 @@ impl nianbao_collect::Progress for Fetching {
     }
 }
 
-/// The start URLs of a sites CSV: its `url` column (or its first column when none is named so).
+/// The start URLs of a sites CSV: its `url` column (or its first column when no column is
+/// named so, every row then a site).
 fn read_sites(path: &std::path::Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path)
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
         .with_context(|| format!("reading the sites list {}", path.display()))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
-    let (col, skip_header) = match header.iter().position(|h| h == "url") {
-        Some(i) => (i, true),
-        None => (0, false),
+    let mut rows = r.records();
+    let first = match rows.next() {
+        Some(row) => row.with_context(|| format!("reading the sites list {}", path.display()))?,
+        None => bail!("{}: the sites list is empty", path.display()),
     };
+    let named = first
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("url"));
+    let col = named.unwrap_or(0);
     let mut out = Vec::new();
-    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    for l in all.iter().skip(usize::from(skip_header)) {
-        if let Some(v) = l.split(',').nth(col) {
-            let v = v.trim().trim_matches('"');
+    let header = named.map(|_| None).unwrap_or(Some(first));
+    for row in header.into_iter().map(Ok).chain(rows) {
+        let row = row.with_context(|| format!("reading the sites list {}", path.display()))?;
+        if let Some(v) = row.get(col).map(str::trim) {
             if v.starts_with("http://") || v.starts_with("https://") {
                 out.push(v.to_owned());
             }
@@ -510,5 +512,33 @@ impl nianbao_pipeline::Reporter for Terminal {
                 mem("VmRSS:", now_mib)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sites_list_gives_its_url_column_or_its_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let named = dir.path().join("named.csv");
+        std::fs::write(
+            &named,
+            "name,url\n\"东区, 政府\",http://a.gov.cn/\n西区,https://b.gov.cn/gknb/\n北区,not a url\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read_sites(&named).unwrap(),
+            ["http://a.gov.cn/", "https://b.gov.cn/gknb/"]
+        );
+        let bare = dir.path().join("bare.csv");
+        std::fs::write(&bare, "http://c.gov.cn/\nhttp://d.gov.cn/\n").unwrap();
+        assert_eq!(
+            read_sites(&bare).unwrap(),
+            ["http://c.gov.cn/", "http://d.gov.cn/"]
+        );
+        std::fs::write(&bare, "name\n").unwrap();
+        assert!(read_sites(&bare).is_err());
     }
 }
