@@ -77,10 +77,20 @@ impl Drop for Server {
 
 impl Server {
     /// Serves `routes` on `ip` (a free port), at most 2,000 requests.
+    ///
+    /// # Panics
+    ///
+    /// When the address cannot be bound ([`Server::try_start`] says why instead).
     pub fn start(ip: &str, routes: HashMap<String, Route>) -> Server {
-        let listener = TcpListener::bind((ip, 0)).unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
+        Server::try_start(ip, routes).unwrap_or_else(|e| panic!("cannot serve on {ip}: {e}"))
+    }
+
+    /// Serves `routes` on `ip` (a free port), or says why it cannot (an address such as
+    /// 127.0.0.2 that a sandbox does not route).
+    pub fn try_start(ip: &str, routes: HashMap<String, Route>) -> std::io::Result<Server> {
+        let listener = TcpListener::bind((ip, 0))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?.to_string();
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (log2, stop2) = (log.clone(), stop.clone());
@@ -102,7 +112,7 @@ impl Server {
                 }
             }
         });
-        Server { addr, log, stop }
+        Ok(Server { addr, log, stop })
     }
 
     /// The URL of `path` on this server.
