@@ -183,7 +183,7 @@ fn make_sections_schema() -> SchemaRef {
         document_field(),
         f("part", DataType::UInt8, false, "Part number 1–6 (一 to 六)."),
         f("title", DataType::Utf8, false, "The heading as written."),
-        f("text", DataType::Utf8, false, "The text under the heading up to the next part (tables included as text for parts 二–四)."),
+        f("text", DataType::Utf8, true, "The text under the heading up to the next part (tables included as text for parts 二–四); null when the part has its heading and nothing under it (a part 四 whose table is missing)."),
         f("prev_report_id", DataType::Utf8, true, "The same agency's report of the year before (the one `panel` chose for it) that `similarity_prev_year` compares with; null when there is none."),
         f("similarity_prev_year", DataType::Float64, true, "How much of this part's text repeats the same part of `prev_report_id`, 0–1: the Jaccard similarity of the two texts' character 5-grams after removing whitespace, digits and punctuation (so a copy that only updates its numbers scores 1), estimated by MinHash (standard error ≈ 0.09 at 0.5). Null without a previous report, or when either part is shorter than 20 characters."),
     ]))
@@ -578,7 +578,9 @@ pub fn sections_batch(reports: &[Report]) -> Result<RecordBatch, ArrowError> {
             doc.append_value(&r.source.document);
             part.append_value(s.part);
             title.append_value(&s.title);
-            text.append_value(&s.text);
+            // (a heading with nothing under it: null, never an empty string that CSV and the
+            // data package would read as missing anyway)
+            text.append_option((!s.text.is_empty()).then_some(s.text.as_str()));
             n += 1;
         }
     }
