@@ -91,31 +91,25 @@ fn trs_site(other: &str) -> HashMap<String, Route> {
 }
 
 fn collect(args: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .arg("collect")
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut all = vec!["collect"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    crate::common::nianbao_json(&all)
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("nianbao_collect_{name}_{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    crate::common::tmp_dir("collect", name)
 }
 
+/// Every file under `root`, relative, with `/` separators, sorted.
 fn files_under(root: &Path) -> Vec<String> {
-    let mut v: Vec<String> = walk(root)
+    let mut v: Vec<String> = walkdir::WalkDir::new(root)
         .into_iter()
-        .map(|p| {
-            p.strip_prefix(root)
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(root)
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/")
@@ -123,21 +117,6 @@ fn files_under(root: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -271,21 +250,7 @@ fn a_column_is_collected_politely_and_a_second_run_fetches_nothing_again() {
 
     // the build reads what was collected, with where each file came from
     let dataset = dir.join("dataset");
-    let run = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args([
-            "build",
-            "--input",
-            out.to_str().unwrap(),
-            "--output",
-            dataset.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    crate::common::build_into(&out, &dataset);
     let mut rows: Vec<(String, String, String, String, String)> = Vec::new();
     for b in crate::common::read(&dataset.join("reports.parquet")) {
         let c = |n: &str| crate::common::col(&b, n).clone();

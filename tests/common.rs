@@ -37,6 +37,38 @@ pub(crate) fn arr<'a, T: 'static>(b: &'a RecordBatch, c: &str) -> &'a T {
         .unwrap_or_else(|| panic!("column {c} has another type"))
 }
 
+/// Runs the `nianbao` binary with `args`, asserts that it succeeded, and parses its stdout
+/// as JSON (the `--json` output of a command).
+pub(crate) fn nianbao_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `nianbao build --input INPUT --output OUTPUT`, which must succeed.
+pub(crate) fn build_into(input: &Path, output: &Path) {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .arg("build")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 /// A fresh scratch folder `TMP/nianbao-<prefix>-<pid>-<name>` (removed first, not created).
 pub(crate) fn tmp_dir(prefix: &str, name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nianbao-{prefix}-{}-{name}", std::process::id()));

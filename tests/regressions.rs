@@ -10,7 +10,7 @@ use std::process::Command;
 use arrow_array::{Array, Float64Array};
 
 use crate::common;
-use common::{col, read};
+use common::{build_into, col, read};
 
 /// What the output must say of a cell.
 #[derive(Debug, Clone, Copy)]
@@ -1384,19 +1384,14 @@ fn issue19_10_another_pdf_reader_invalidates_cached_readings() {
 }
 
 fn eval_json(gold: &Path, dataset: &Path) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(["eval", "--json", "--gold"])
-        .arg(gold)
-        .arg("--dataset")
-        .arg(dataset)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::nianbao_json(&[
+        "eval".as_ref(),
+        "--json".as_ref(),
+        "--gold".as_ref(),
+        gold.as_os_str(),
+        "--dataset".as_ref(),
+        dataset.as_os_str(),
+    ])
 }
 
 /// Issue 30.3: Word 97–2003 documents (`.doc`, as LibreOffice saves the generated DOCX reports)
@@ -1576,22 +1571,6 @@ fn score_fixtures(name: &str, documents: u64, cells: u64, formats: &[&str]) {
     found.sort();
     assert_eq!(found, formats);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn build_into(input: &Path, output: &Path) {
-    let run = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .arg("build")
-        .arg("--input")
-        .arg(input)
-        .arg("--output")
-        .arg(output)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
 }
 
 /// Issue 13: `nianbao eval` scores a dataset against gold files, and lists a wrong cell with

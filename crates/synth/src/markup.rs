@@ -298,16 +298,7 @@ pub(crate) fn docx(pieces: &[Piece]) -> Vec<u8> {
         ),
         ("word/document.xml", document),
     ];
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default());
-    for (name, content) in files {
-        // Writing into memory cannot fail.
-        zip.start_file(name, opts).expect("in-memory zip");
-        zip.write_all(content.as_bytes()).expect("in-memory zip");
-    }
-    zip.finish().expect("in-memory zip").into_inner()
+    zip_of(files)
 }
 
 /// One text run placed on a page: left edge and baseline in PDF points (origin at the bottom
@@ -509,13 +500,19 @@ pub(crate) fn ofd(pieces: &[Piece]) -> Vec<u8> {
             ),
         ));
     }
+    zip_of(files)
+}
+
+/// A zip archive in memory (DOCX, OFD) of `(name, content)` entries, deflated, dated 1980 so
+/// that the same document gives the same bytes.
+fn zip_of<N: AsRef<str>>(files: impl IntoIterator<Item = (N, String)>) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
     for (name, content) in files {
         // Writing into memory cannot fail.
-        zip.start_file(name, opts).expect("in-memory zip");
+        zip.start_file(name.as_ref(), opts).expect("in-memory zip");
         zip.write_all(content.as_bytes()).expect("in-memory zip");
     }
     zip.finish().expect("in-memory zip").into_inner()
