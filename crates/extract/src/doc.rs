@@ -367,6 +367,7 @@ pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
         .map(|x| match x {
             Block::Para(p) => p.chars().count(),
             Block::Table(_) => 1000,
+            Block::Embed(_) => 0,
         })
         .sum::<usize>()
         + b.text.chars().count();

@@ -20,6 +20,8 @@ pub(crate) enum Block {
     Para(String),
     /// A table.
     Table(Table),
+    /// A picture or an attachment link where it sits (HTML `<img>`, `<a href=…pdf>`).
+    Embed(crate::Embed),
 }
 
 /// A table: rows of cells in source order.
@@ -45,8 +47,13 @@ pub(crate) struct TCell {
 }
 
 impl TCell {
+    /// Whether the cell holds a table or a picture: a layout table around an article is
+    /// unwrapped, so a picture in it keeps its place among the paragraphs.
     fn has_table(&self) -> bool {
-        self.content.iter().any(|b| matches!(b, Block::Table(_)))
+        self.content.iter().any(|b| {
+            matches!(b, Block::Table(_))
+                || matches!(b, Block::Embed(e) if e.kind == crate::EmbedKind::Picture)
+        })
     }
 
     /// The text of a cell: its paragraphs joined without separator (a label wrapped over
@@ -59,7 +66,7 @@ impl TCell {
             .iter()
             .filter_map(|b| match b {
                 Block::Para(p) => Some(p.trim()),
-                Block::Table(_) => None,
+                Block::Table(_) | Block::Embed(_) => None,
             })
             .filter(|p| !p.is_empty())
             .collect();
@@ -112,6 +119,8 @@ pub(crate) struct Rendered {
     pub text: String,
     pub lines: Vec<Line>,
     pub tables: usize,
+    /// Pictures and attachment links, each with the number of lines before it.
+    pub embeds: Vec<crate::Embed>,
 }
 
 /// Lays out blocks as lines: one per paragraph, one per table row.
@@ -120,6 +129,7 @@ pub(crate) fn render(blocks: &[Block]) -> Rendered {
         text: String::new(),
         lines: Vec::new(),
         tables: 0,
+        embeds: Vec::new(),
     };
     let mut paras = 0usize;
     render_into(blocks, &mut r, &mut paras);
@@ -135,6 +145,11 @@ fn render_into(blocks: &[Block], r: &mut Rendered, paras: &mut usize) {
                 if !p.is_empty() {
                     push_line(r, &[(p.to_owned(), 0)], format!("paragraph {paras}"), false);
                 }
+            }
+            Block::Embed(e) => {
+                let mut e = e.clone();
+                e.after_line = r.lines.len() as u32;
+                r.embeds.push(e);
             }
             Block::Table(t) => {
                 if t.rows.iter().flatten().any(TCell::has_table) {

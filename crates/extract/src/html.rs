@@ -156,6 +156,18 @@ impl Walker {
                     }
                     match name {
                         "br" => self.flush(),
+                        "img" => {
+                            if let Some(e) = picture(e) {
+                                self.flush();
+                                self.out.push(Block::Embed(e));
+                            }
+                        }
+                        "a" => {
+                            self.walk(child);
+                            if let Some(e) = attachment_link(e, child) {
+                                self.out.push(Block::Embed(e));
+                            }
+                        }
                         "table" => {
                             self.flush();
                             let t = read_table(child);
@@ -175,6 +187,60 @@ impl Walker {
             }
         }
     }
+}
+
+/// Extensions of the files a report page offers as its attachment.
+pub(crate) const ATTACHMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "rtf",
+];
+
+/// The addresses of a picture, most likely first; `None` for an `<img>` without one (or only
+/// a `data:` URI, which names no file).
+fn picture(e: &scraper::node::Element) -> Option<crate::Embed> {
+    let mut targets: Vec<String> = Vec::new();
+    for a in ["src", "data-src", "data-original", "oldsrc", "original-src"] {
+        if let Some(v) = e.attr(a).map(str::trim) {
+            if !v.is_empty() && !v.starts_with("data:") && !targets.iter().any(|t| t == v) {
+                targets.push(v.to_owned());
+            }
+        }
+    }
+    let text = e.attr("alt").or_else(|| e.attr("title")).unwrap_or("");
+    (!targets.is_empty()).then(|| crate::Embed {
+        kind: crate::EmbedKind::Picture,
+        targets,
+        after_line: 0,
+        text: collapse_ws(text),
+    })
+}
+
+/// A link to a file of an attachment's kind (by the address's extension, or the link text's:
+/// `<a href="/download?id=7">年度报告.pdf</a>`).
+fn attachment_link(e: &scraper::node::Element, node: NodeRef<'_, Node>) -> Option<crate::Embed> {
+    let href = e.attr("href").map(str::trim).filter(|h| !h.is_empty())?;
+    let text: String = node
+        .descendants()
+        .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
+        .collect();
+    let text = collapse_ws(&text);
+    let ext_of = |s: &str| -> bool {
+        let path = s.split(['?', '#']).next().unwrap_or("");
+        path.rsplit_once('.').is_some_and(|(_, ext)| {
+            ATTACHMENT_EXTENSIONS
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(ext.trim()))
+        })
+    };
+    let lower = href.to_ascii_lowercase();
+    if lower.starts_with("javascript:") || lower.starts_with("mailto:") || href.starts_with('#') {
+        return None;
+    }
+    (ext_of(href) || ext_of(&text)).then(|| crate::Embed {
+        kind: crate::EmbedKind::Link,
+        targets: vec![href.to_owned()],
+        after_line: 0,
+        text,
+    })
 }
 
 /// Whether a `style` attribute hides its text or strikes it through, declaration by
@@ -330,6 +396,48 @@ mod tests {
         assert_eq!(
             r.text,
             "明湖县教育局2024年政府信息公开工作年度报告\n规章\t5"
+        );
+    }
+
+    /// Issue 30.1: a page's pictures and attachment links are kept where they sit, a picture
+    /// in a layout table included.
+    #[test]
+    fn pictures_and_attachment_links_are_kept_in_place() {
+        let page = r#"<html><body><table class="layout"><tr><td>
+            <p>二、主动公开政府信息情况</p>
+            <p><img src="p_files/t2.png" data-src="/big/t2.png" alt="表二"></p>
+            <p>三、收到和处理政府信息公开申请情况</p>
+            <img src="data:image/png;base64,AAAA"><img oldsrc="t3.jpg">
+            <p>附件：<a href="/u/2023年报.PDF?v=2">下载</a> <a href="/list.html">返回</a>
+            <a href="/dl?id=7">年度报告.docx</a></p>
+            </td></tr></table></body></html>"#;
+        let blocks = read_blocks(page);
+        let r = render(&blocks);
+        assert_eq!(
+            r.text,
+            "二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n附件：下载 返回 年度报告.docx"
+        );
+        let got: Vec<(crate::EmbedKind, Vec<&str>, u32, &str)> = r
+            .embeds
+            .iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    e.targets.iter().map(String::as_str).collect(),
+                    e.after_line,
+                    e.text.as_str(),
+                )
+            })
+            .collect();
+        use crate::EmbedKind::{Link, Picture};
+        assert_eq!(
+            got,
+            vec![
+                (Picture, vec!["p_files/t2.png", "/big/t2.png"], 1, "表二"),
+                (Picture, vec!["t3.jpg"], 2, ""),
+                (Link, vec!["/u/2023年报.PDF?v=2"], 2, "下载"),
+                (Link, vec!["/dl?id=7"], 2, "年度报告.docx"),
+            ]
         );
     }
 

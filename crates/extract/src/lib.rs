@@ -119,6 +119,33 @@ pub struct Document {
     pub page: PageMeta,
     /// What OCR read, for a scanned PDF or an image (the text is its layout).
     pub ocr: Option<OcrLayer>,
+    /// A web page's pictures and attachment links, in reading order (empty for other
+    /// formats): what a page shows as pictures or offers as files is read with it (the
+    /// pipeline resolves them to input files).
+    pub embeds: Vec<Embed>,
+}
+
+/// What an [`Embed`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmbedKind {
+    /// `<img>`: often a table pasted as a screenshot or scan.
+    Picture,
+    /// A link to a file (`<a href="…年度报告.pdf">`): an attachment.
+    Link,
+}
+
+/// A picture or an attachment link of a web page, where it sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embed {
+    /// Picture or link.
+    pub kind: EmbedKind,
+    /// The addresses as written, most likely first (`src`, then the lazy-loading
+    /// `data-src`, `data-original`, `oldsrc`; a link's `href`); never a `data:` URI.
+    pub targets: Vec<String>,
+    /// Lines of the document before it: it sits between line `after_line` and the next.
+    pub after_line: u32,
+    /// Its words: a picture's `alt` or `title`, a link's text.
+    pub text: String,
 }
 
 impl Document {
@@ -358,6 +385,7 @@ fn text_document(text: String, format: Format, encoding: &'static str) -> Docume
         lines,
         layout,
         ocr: None,
+        embeds: Vec::new(),
     }
 }
 
@@ -412,6 +440,7 @@ fn pdf_document(text: String, ocr: Option<OcrLayer>) -> Document {
         lines,
         layout,
         ocr,
+        embeds: Vec::new(),
     }
 }
 
@@ -446,6 +475,7 @@ fn read_text(bytes: &[u8]) -> Result<Document, ExtractError> {
         lines,
         layout,
         ocr: None,
+        embeds: Vec::new(),
     })
 }
 
@@ -464,6 +494,7 @@ fn from_blocks(format: Format, encoding: &'static str, blocks: &[grid::Block]) -
         lines: r.lines,
         layout,
         ocr: None,
+        embeds: r.embeds,
     }
 }
 

@@ -584,6 +584,7 @@ mod tests {
             .iter()
             .map(|b| match b {
                 Block::Para(p) => p.clone(),
+                Block::Embed(e) => format!("{e:?}"),
                 Block::Table(t) => t
                     .rows
                     .iter()

@@ -23,6 +23,7 @@
 //! assert_eq!(report.cell("s4.administrative_review.total").unwrap().value, Some(2.0));
 //! ```
 
+pub mod bundle;
 pub mod meta;
 pub mod readings;
 pub mod table;
@@ -187,23 +188,94 @@ fn detect_template(proj: &Projection, year: Option<i32>) -> Template {
 /// Reads one decoded document into a report: metadata (who, where, when), the prose
 /// sections, then the tables.
 pub fn normalize(doc: &Document, source: Source) -> Report {
+    let (mut report, headed) = read_with(doc, source, &Hint::default());
+    if !headed && report.cells.iter().all(|c| c.value.is_none()) {
+        not_a_report(&mut report);
+    }
+    report
+}
+
+/// What a page says around a fragment of its report read from another file (a picture of a
+/// table): the part it stands in, and the page's table format and year. See [`bundle`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hint {
+    /// The part whose heading precedes the fragment on the page: the fragment's text before
+    /// its own first heading belongs to it.
+    pub part: Option<u8>,
+    /// The table format to read the fragment's rows in (the page's).
+    pub template: Option<Template>,
+    /// The page's report year, when the fragment names none.
+    pub year: Option<i32>,
+}
+
+/// [`normalize`] with a hint, without the not-a-report verdict; also says whether any part
+/// heading was found (or given by the hint).
+pub(crate) fn read_with(doc: &Document, source: Source, hint: &Hint) -> (Report, bool) {
     let mut report = Report::empty(source, doc.format);
     report.encoding = Some(doc.encoding);
     report.layout = Some(doc.layout);
     let tokens: Vec<Token> = tokens::tokenize(doc);
     let proj = Projection::new(doc, &tokens);
-    let headings = find_headings(doc, &proj);
+    let mut headings = find_headings(doc, &proj);
+    if let Some(p) = hint.part.filter(|p| (1..=6).contains(p)) {
+        // the fragment's text before its own first heading is the hinted part's
+        if headings.first().is_none_or(|h| h.part > p) {
+            headings.insert(
+                0,
+                Heading {
+                    part: p,
+                    start: 0,
+                    end: 0,
+                },
+            );
+        }
+    }
     read_meta(&mut report, doc, &proj, &headings);
+    if report.report_year.is_none() {
+        report.report_year = hint.year;
+    }
     read_sections(&mut report, doc, &proj, &headings);
-    read_tables_into(&mut report, doc, &tokens, &proj, &headings, None);
+    read_tables_into(
+        &mut report,
+        doc,
+        &tokens,
+        &proj,
+        &headings,
+        hint.template,
+        None,
+    );
     if let Some(ocr) = &doc.ocr {
         report.layout = Some(nianbao_model::Layout::Ocr);
         ocr_trust(&mut report, ocr);
     }
-    if headings.is_empty() && report.cells.iter().all(|c| c.value.is_none()) {
-        not_a_report(&mut report);
+    (report, !headings.is_empty())
+}
+
+/// For each of the page's [`Document::embeds`], the part whose heading precedes it (`None`
+/// before the first heading), and whether the page has any part heading.
+pub fn embed_parts(doc: &Document) -> (Vec<Option<u8>>, bool) {
+    if doc.embeds.is_empty() {
+        return (Vec::new(), false);
     }
-    report
+    let tokens: Vec<Token> = tokens::tokenize(doc);
+    let proj = Projection::new(doc, &tokens);
+    let headings = find_headings(doc, &proj);
+    let lines: Vec<(u32, u8)> = headings
+        .iter()
+        .map(|h| (doc.line_of(proj.off[h.start]), h.part))
+        .collect();
+    let parts = doc
+        .embeds
+        .iter()
+        .map(|e| {
+            lines
+                .iter()
+                .take_while(|(l, _)| *l <= e.after_line)
+                .last()
+                .map(|(_, p)| *p)
+        })
+        .collect();
+    (parts, !headings.is_empty())
 }
 
 /// Marks a document with nothing of a report (no part heading, no table value: a list page,
@@ -495,16 +567,17 @@ fn read_tables_into(
     tokens: &[Token],
     proj: &Projection,
     headings: &[Heading],
+    template: Option<Template>,
     candidates: Option<&mut Vec<table::RowCandidates>>,
 ) {
     let s2_from = headings.iter().find(|h| h.part == 2).map_or(0, |h| h.end);
-    let template = detect_template(
+    let template = template.unwrap_or_else(|| detect_template(
         &Projection {
             chars: proj.chars[s2_from.min(proj.chars.len())..].to_vec(),
             ..Default::default()
         },
         report.report_year,
-    );
+    ));
     report.template = Some(template);
     let mut regions: HashMap<Section, Option<Region>> = HashMap::new();
     for s in Section::ALL {
@@ -553,7 +626,15 @@ pub fn row_candidates(doc: &Document) -> Vec<table::RowCandidates> {
     let headings = find_headings(doc, &proj);
     read_meta(&mut report, doc, &proj, &headings);
     let mut out = Vec::new();
-    read_tables_into(&mut report, doc, &tokens, &proj, &headings, Some(&mut out));
+    read_tables_into(
+        &mut report,
+        doc,
+        &tokens,
+        &proj,
+        &headings,
+        None,
+        Some(&mut out),
+    );
     out
 }
 

@@ -123,13 +123,14 @@ catalogue! {
     NO_TITLE = "no_title", Info, "The report has no title line: agency and year come from the first paragraph.";
     PAGE_BOILERPLATE = "page_boilerplate", Info, "The text carries web page boilerplate (breadcrumbs, share buttons, attachments) around the report.";
     FLATTENED_TABLE = "flattened_table", Info, "The tables are flattened: cell values run together with no separators.";
+    MEMBER_UNREAD = "member_unread", Warning, "A picture or attachment of a web page, meant to be read as part of its report (a table pasted as a picture, the attachment a page wraps), could not be read: the message names the file and why (OCR not available, a damaged file). The cells it would give stay null with status `missing`.";
     NOT_A_REPORT = "not_a_report", Warning, "The document was read but has nothing of a report: none of the six parts' headings and no table value (a list page, an error page, a picture or a note). It is listed with status `not_a_report` and the reason, and is never counted as a report: not in the panel, the coverage or the cross-year checks. Its other findings (missing parts, tables, agency) are not written.";
     UNREADABLE = "unreadable", Error, "The document could not be read (empty, binary, undecodable, damaged, refused as hostile, scanned without a text layer, encrypted, over the time limit, or a format not read such as an OFD of page images or a zip archive); `reports.reason` says which.";
 }
 
 /// Each rule in one line of Chinese, for the pages analysts read (`summary.html`); the
 /// English description of [`RULES`] is the reference.
-const RULES_ZH: [(&str, &str); 49] = [
+const RULES_ZH: [(&str, &str); 50] = [
     (
         "s3_balance",
         "第三部分各申请人列：新收 + 上年结转 应等于 办理结果总计 + 结转下年度",
@@ -276,6 +277,10 @@ const RULES_ZH: [(&str, &str); 49] = [
         "文本带有网页框架内容（导航、分享、附件等）",
     ),
     ("flattened_table", "表格被拍平：单元格数字连写、无分隔"),
+    (
+        "member_unread",
+        "网页中作为报告一部分的图片或附件无法读取（如无 OCR、文件损坏），其单元格为空",
+    ),
     (
         "not_a_report",
         "文件可读但没有年报的结构（无各部分标题、无表格数值），不计为报告",
