@@ -193,6 +193,14 @@ fn render_table(t: &Table, r: &mut Rendered) {
             if !c.continued {
                 cells.push((c.text(), col + 1));
             }
+            // a link in a cell (an attachment listed in a table) sits before the row's line
+            for b in &c.content {
+                if let Block::Embed(e) = b {
+                    let mut e = e.clone();
+                    e.after_line = r.lines.len() as u32;
+                    r.embeds.push(e);
+                }
+            }
             col += colspan;
         }
         // Cells before the first non-empty one are the left header area (continuations of

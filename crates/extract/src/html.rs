@@ -189,8 +189,8 @@ impl Walker {
     }
 }
 
-/// Extensions of the files a report page offers as its attachment.
-pub(crate) const ATTACHMENT_EXTENSIONS: &[&str] = &[
+/// Extensions of the files a report page offers as its attachment, lower case.
+pub const ATTACHMENT_EXTENSIONS: &[&str] = &[
     "pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "rtf",
 ];
 
@@ -410,12 +410,13 @@ mod tests {
             <img src="data:image/png;base64,AAAA"><img oldsrc="t3.jpg">
             <p>附件：<a href="/u/2023年报.PDF?v=2">下载</a> <a href="/list.html">返回</a>
             <a href="/dl?id=7">年度报告.docx</a></p>
-            </td></tr></table></body></html>"#;
+            </td></tr></table>
+            <table><tr><td>附件</td><td><a href="a.xls">统计表</a></td></tr></table></body></html>"#;
         let blocks = read_blocks(page);
         let r = render(&blocks);
         assert_eq!(
             r.text,
-            "二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n附件：下载 返回 年度报告.docx"
+            "二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n附件：下载 返回 年度报告.docx\n附件\t统计表"
         );
         let got: Vec<(crate::EmbedKind, Vec<&str>, u32, &str)> = r
             .embeds
@@ -437,6 +438,7 @@ mod tests {
                 (Picture, vec!["t3.jpg"], 2, ""),
                 (Link, vec!["/u/2023年报.PDF?v=2"], 2, "下载"),
                 (Link, vec!["/dl?id=7"], 2, "年度报告.docx"),
+                (Link, vec!["a.xls"], 3, "统计表"),
             ]
         );
     }

@@ -8,9 +8,11 @@ use std::path::Path;
 use anyhow::Result;
 use arrow_array::RecordBatch;
 use nianbao_extract::ReadOptions;
+use nianbao_normalize::bundle::{self, Role};
 use nianbao_normalize::{batch, normalize, Finding, Report, Source};
 use sha2::{Digest, Sha256};
 
+use crate::bundles::{Bundles, Part};
 use crate::corrections;
 use crate::digest::hex;
 use crate::inputs::{mtime_ns, trusted_mtime_ns};
@@ -77,10 +79,13 @@ pub(crate) struct Reading<'a> {
     pub(crate) inputs: &'a crate::inputs::Inputs,
     pub(crate) opts: &'a ReadOptions,
     pub(crate) corr: &'a corrections::Corrections,
+    /// Pages and their members.
+    pub(crate) bundles: &'a Bundles,
 }
 
 impl Reading<'_> {
-    /// Input `i`'s report ([`get_report`]).
+    /// Input `i`'s report ([`get_report`]; a page with members read with them, a member
+    /// listed as its page's).
     pub(crate) fn get(
         &self,
         i: usize,
@@ -88,8 +93,138 @@ impl Reading<'_> {
         seen: Option<&nianbao_state::Seen>,
     ) -> Got {
         let (path, rel) = (self.inputs.path(i), self.inputs.rel(i));
-        get_report(&path, rel, self.opts, store, seen, self.corr)
+        match self.bundles.part(i) {
+            Part::Alone => get_report(&path, rel, self.opts, store, seen, self.corr),
+            Part::Member { page, role } => {
+                member_report(&path, rel, seen, &role.reason(self.inputs.rel(page)))
+                    .unwrap_or_else(|| get_report(&path, rel, self.opts, store, seen, self.corr))
+            }
+            Part::Page(members) => self
+                .page_report(i, members, store)
+                .unwrap_or_else(|| get_report(&path, rel, self.opts, store, seen, self.corr)),
+        }
     }
+
+    /// A page read with its members (see [`crate::bundles`]): one report, cached under the
+    /// digest of the page and every member, so a changed picture reads the page again.
+    /// `None` when the page cannot be read (it is then read alone, and says why).
+    fn page_report(
+        &self,
+        i: usize,
+        members: &[(usize, Role)],
+        store: Option<&nianbao_state::Store>,
+    ) -> Option<Got> {
+        let (path, rel) = (self.inputs.path(i), self.inputs.rel(i));
+        let meta = std::fs::metadata(&path).ok()?;
+        let bytes = std::fs::read(&path).ok()?;
+        let own = source_of(&bytes, rel);
+        let files: Vec<(usize, Role, Option<Vec<u8>>)> = members
+            .iter()
+            .map(|&(m, role)| (m, role, std::fs::read(self.inputs.path(m)).ok()))
+            .collect();
+        let mut h = Sha256::new();
+        h.update(b"nianbao page and members\0");
+        h.update(own.sha256.as_bytes());
+        for (m, role, b) in &files {
+            h.update([0]);
+            h.update(self.inputs.rel(*m).as_bytes());
+            h.update(format!("{role:?}").as_bytes());
+            match b {
+                Some(b) => h.update(Sha256::digest(b)),
+                None => h.update(b"unreadable"),
+            }
+        }
+        let src = source(rel, hex(&h.finalize()), own.bytes);
+        let seen = Some(nianbao_state::Seen {
+            size: src.bytes,
+            mtime_ns: trusted_mtime_ns(&meta),
+            sha256: src.sha256.clone(),
+        });
+        let store = store.filter(|_| !self.corr.touches(&src.sha256));
+        if let Some(Ok(Some(r))) = store.map(|s| s.get(&src)) {
+            let mut got = Got::new(r, false, seen, false);
+            got.corrected = self.corr.apply(&mut got.report);
+            return Some(got);
+        }
+        let page = match nianbao_extract::read_with(&bytes, self.opts) {
+            Ok(d) => d,
+            Err(_) => return None,
+        };
+        let mut retry = false;
+        let docs: Vec<(usize, Role, Result<nianbao_extract::Document, String>)> = files
+            .into_iter()
+            .map(|(m, role, b)| {
+                let doc = match (role.read(), b) {
+                    (false, _) => Err(String::new()),
+                    (true, None) => {
+                        retry = true;
+                        Err("the file could not be opened".to_owned())
+                    }
+                    (true, Some(b)) => nianbao_extract::read_with(&b, self.opts).map_err(|e| {
+                        retry |= !e.is_permanent();
+                        e.to_string()
+                    }),
+                };
+                (m, role, doc)
+            })
+            .collect();
+        let members: Vec<bundle::Member<'_>> = docs
+            .iter()
+            .map(|(m, role, d)| bundle::Member {
+                role: *role,
+                name: self.inputs.rel(*m),
+                doc: d.as_ref().map_err(Clone::clone),
+            })
+            .collect();
+        let report = std::panic::catch_unwind(|| {
+            bundle::normalize_bundle(&page, src.clone(), &members)
+        })
+        .ok()?;
+        let mut got = Got::new(report, true, seen, retry);
+        got.corrected = self.corr.apply(&mut got.report);
+        Some(got)
+    }
+}
+
+/// A member's own row: its content's identity and format, status `not_a_report` with why
+/// (it is read as part of its page's report). `None` when the file cannot be read (it is
+/// then listed as unreadable, with the reason).
+fn member_report(
+    path: &Path,
+    rel: &str,
+    seen: Option<&nianbao_state::Seen>,
+    reason: &str,
+) -> Option<Got> {
+    let meta = std::fs::metadata(path).ok()?;
+    let (src, format) = match seen.filter(|s| s.size == meta.len() && s.mtime_ns == mtime_ns(&meta))
+    {
+        // unchanged since the last run: not even hashed again
+        Some(s) => {
+            let mut head = [0u8; 4096];
+            let n = std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .ok()?;
+            (
+                source(rel, s.sha256.clone(), s.size),
+                nianbao_extract::sniff(&head[..n]),
+            )
+        }
+        None => {
+            let bytes = std::fs::read(path).ok()?;
+            (source_of(&bytes, rel), nianbao_extract::sniff(&bytes))
+        }
+    };
+    let seen = nianbao_state::Seen {
+        size: src.bytes,
+        mtime_ns: trusted_mtime_ns(&meta),
+        sha256: src.sha256.clone(),
+    };
+    let mut r = Report::empty(src, format);
+    r.findings.push(nianbao_normalize::Finding::new(
+        nianbao_vocab::rules::name::NOT_A_REPORT,
+        reason,
+    ));
+    Some(Got::new(r, true, Some(seen), false))
 }
 
 /// A document's report: from the state when its content was read before (a file whose size and

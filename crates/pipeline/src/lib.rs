@@ -35,6 +35,7 @@
 //! | `report` | the [`Reporter`] a caller gives a run: notes, progress, timings |
 //! | `digest`, `laps` | hex digits of hashes; each phase's time and memory |
 
+mod bundles;
 mod changes;
 pub mod config;
 mod corrections;

@@ -433,6 +433,11 @@ impl Plan {
         self.clean[i].is_some()
     }
 
+    /// Makes document `i` read again (a page whose member changed).
+    pub(crate) fn dirty(&mut self, i: usize) {
+        self.clean[i] = None;
+    }
+
     /// The year slot and row of document `i`'s record, when it is unchanged.
     pub(crate) fn slot_row(&self, i: usize) -> Option<(usize, usize)> {
         self.clean[i].map(|(s, r)| (usize::from(s), r as usize))

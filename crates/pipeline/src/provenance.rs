@@ -30,6 +30,26 @@ pub(crate) struct Provenance {
 }
 
 impl Provenance {
+    /// The address a collected document was fetched from.
+    pub(crate) fn url_of(&self, path: &str) -> Option<&str> {
+        self.by_path.get(path).map(|o| o.url.as_str())
+    }
+
+    /// The page a collected document was found on.
+    pub(crate) fn found_on(&self, path: &str) -> Option<&str> {
+        self.by_path.get(path)?.found_on.as_deref()
+    }
+
+    /// Every collected document's address → its path.
+    pub(crate) fn paths_by_url(&self) -> std::collections::HashMap<&str, &str> {
+        self.by_path
+            .iter()
+            .map(|(p, o)| (o.url.as_str(), p.as_str()))
+            .collect()
+    }
+}
+
+impl Provenance {
     /// Reads `INPUT/.nianbao-collect/state.jsonl` when there is one: the last record of each
     /// saved path whose fetch succeeded (200, or 304 for content fetched before). Lines that
     /// are not whole records (a collector killed while writing) are skipped.

@@ -119,6 +119,16 @@ pub(crate) fn plan_reuse(
         .collect();
     let mut plan = prev.plan(&listed);
     drop(listed);
+    // a page and its members stand or fall together: a changed picture reads its page again
+    for (page, members) in reading.bundles.pages() {
+        let members: Vec<usize> = members.collect();
+        if !plan.is_clean(page) || members.iter().any(|&m| !plan.is_clean(m)) {
+            plan.dirty(page);
+            for m in members {
+                plan.dirty(m);
+            }
+        }
+    }
     // the documents not recorded as they are now: read (and cached) to learn their year
     type Facts = (
         nianbao_corpus::ReportFacts,
@@ -134,7 +144,7 @@ pub(crate) fn plan_reuse(
             let mut g = reading.get(i, Some(store), None);
             if g.parsed && g.report.unreadable.is_none() {
                 validate_chunk(std::slice::from_mut(&mut g.report))?;
-                if !g.corrected {
+                if !g.corrected && !g.retry {
                     store.put(&g.report).with_context(|| {
                         format!(
                             "caching {} in the state directory",
@@ -146,7 +156,7 @@ pub(crate) fn plan_reuse(
             let facts = nianbao_corpus::facts_of(&g.report, i as u32);
             let parsed = g.parsed;
             // (a report the state keeps was cached above: the run takes it from there)
-            let keep = g.report.unreadable.is_some() || g.corrected;
+            let keep = g.report.unreadable.is_some() || g.corrected || g.retry;
             reporter.advance(1);
             Ok((i, facts, parsed, keep.then_some(g)))
         })

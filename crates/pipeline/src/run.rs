@@ -53,6 +53,8 @@ pub(crate) struct Run<'a> {
     retry_years: BTreeSet<Option<i32>>,
     /// Where collected documents came from.
     provenance: crate::provenance::Provenance,
+    /// Pages read with their pictures or attachments (found by [`Run::plan`]).
+    bundles: crate::bundles::Bundles,
 }
 
 /// What [`Run::publish`] put in place.
@@ -134,6 +136,7 @@ impl<'a> Run<'a> {
             reuse: None,
             retry_years: BTreeSet::new(),
             provenance: crate::provenance::Provenance::load(&cfg.input),
+            bundles: crate::bundles::Bundles::default(),
         })
     }
 
@@ -143,6 +146,7 @@ impl<'a> Run<'a> {
             inputs: &self.inputs,
             opts: &self.read_opts,
             corr: &self.corr,
+            bundles: &self.bundles,
         }
     }
 
@@ -179,7 +183,20 @@ impl<'a> Run<'a> {
             live: Vec::new(),
         });
         self.expected = cfg.expected_agencies()?;
-        self.config_key = Fingerprint::new(cfg).finish();
+        self.bundles =
+            crate::bundles::Bundles::find(&self.inputs, &self.provenance, &self.read_opts);
+        let (pages, members) = self.bundles.counts();
+        if pages > 0 {
+            self.reporter.note(&format!(
+                "{pages} page(s) are read with their {members} picture(s) or attachment(s)"
+            ));
+        }
+        self.laps
+            .lap("finding the pictures and attachments of pages", self.reporter);
+        // who is whose member is part of what a recorded year stands for
+        self.config_key = Fingerprint::new(cfg)
+            .with(&self.bundles.digest(&self.inputs))
+            .finish();
         self.reuse = match (store, cfg.partition_by_year, &self.config_key) {
             (Some(s), true, Some(key)) => plan_reuse(
                 &self.reading(),
@@ -276,6 +293,7 @@ impl<'a> Run<'a> {
             inputs,
             opts: &self.read_opts,
             corr: &self.corr,
+            bundles: &self.bundles,
         };
         let got: Vec<Option<Got>> = chunk
             .clone()
@@ -350,7 +368,9 @@ impl<'a> Run<'a> {
                 self.retry_years.insert(g.report.report_year);
             }
             info.fresh.push(g.parsed && !g.validated);
-            info.cache.push(g.parsed && !g.corrected);
+            // (a page whose picture could not be read for a reason that may not last is read
+            // again next run)
+            info.cache.push(g.parsed && !g.corrected && !g.retry);
             info.corrected.push(g.corrected);
             info.docs.push(i as u32);
             info.mtimes

@@ -50,6 +50,15 @@ impl Fingerprint {
         Fingerprint { hash }
     }
 
+    /// Adds a digest of something else the result depends on.
+    pub(crate) fn with(mut self, digest: &[u8; 32]) -> Fingerprint {
+        if let Some(h) = self.hash.as_mut() {
+            h.update([1]);
+            h.update(digest);
+        }
+        self
+    }
+
     pub(crate) fn add(&mut self, rel: &str, stat: Option<(u64, u128)>) {
         match (stat, self.hash.as_mut()) {
             (Some((size, mtime)), Some(h)) => {

@@ -74,8 +74,10 @@ pub const ALL_LAYOUTS: [&str; 8] = [
 ];
 
 /// Layouts written only when named (not in the default cycle, whose samples stay as they
-/// were): OFD, the national fixed-layout format.
-pub const EXTRA_LAYOUTS: [&str; 1] = ["ofd"];
+/// were): OFD, the national fixed-layout format; `pictures`, a saved web page whose tables
+/// are pictures in its `NAME_files/` folder (rendered with poppler's `pdftoppm`); and
+/// `attachment`, a web page that only links its report, saved beside it as a PDF.
+pub const EXTRA_LAYOUTS: [&str; 3] = ["ofd", "pictures", "attachment"];
 
 /// One synthetic document.
 #[derive(Debug, Clone)]
@@ -86,6 +88,19 @@ pub struct SynthDoc {
     pub bytes: Vec<u8>,
     /// Gold record (format of the shared gold files).
     pub gold: Value,
+    /// Files that go with it (a page's pictures, its attachment), by path relative to it.
+    pub extra: Vec<Extra>,
+}
+
+/// A file that goes with a document.
+#[derive(Debug, Clone)]
+pub struct Extra {
+    /// Path relative to the document's folder (`NAME_files/table3_1.png`).
+    pub name: String,
+    /// The bytes; with `render`, a one-page PDF to be rendered as the picture `name`.
+    pub bytes: Vec<u8>,
+    /// Whether `bytes` is a PDF page to render ([`render_picture`]).
+    pub render: bool,
 }
 
 const PLACES: [&str; 8] = [
@@ -497,7 +512,13 @@ pub(crate) fn one_with(
         "六、其他需要报告的事项\n本年度未收取信息处理费。\n{agency}\n{}年{month}月{day}日\n",
         year + 1
     ));
-    let (bytes, enc, ext) = if markup::LAYOUTS.contains(&layout) {
+    let stem = |enc: &str| match plan {
+        Some(p) => format!("{}_{layout}_{enc}", p.name),
+        None => format!("synth_{i:06}_{layout}_{}_{enc}", t.as_str()),
+    };
+    let mut extra: Vec<Extra> = Vec::new();
+    let bundled = matches!(layout, "pictures" | "attachment");
+    let (bytes, enc, ext) = if markup::LAYOUTS.contains(&layout) || bundled {
         let mut pieces: Vec<markup::Piece> = Vec::new();
         // a saved article page whose body has neither title nor signature (issue 17): the
         // page's own metadata names the report
@@ -527,13 +548,60 @@ pub(crate) fn one_with(
             pieces.push(p(&format!("{}年{month}月{day}日", year + 1)));
         }
         let chrome = plan.and_then(|p| p.chrome(&title_agency, year, &published));
+        if layout == "pictures" {
+            // each table a picture (a long one two), under its part's heading
+            let files = format!("{}_files", stem("utf8"));
+            let mut n = 0;
+            for piece in &mut pieces {
+                let markup::Piece::Table(rows) = piece else {
+                    continue;
+                };
+                n += 1;
+                let mut srcs = Vec::new();
+                for (k, pdf) in markup::table_pictures(rows).into_iter().enumerate() {
+                    let name = format!("{files}/table{n}_{}.png", k + 1);
+                    srcs.push(name.clone());
+                    extra.push(Extra {
+                        name,
+                        bytes: pdf,
+                        render: true,
+                    });
+                }
+                *piece = markup::Piece::Picture(srcs.join("\n"));
+            }
+            let mut expanded = Vec::with_capacity(pieces.len());
+            for piece in pieces {
+                match piece {
+                    markup::Piece::Picture(srcs) => {
+                        expanded.extend(srcs.lines().map(|s| markup::Piece::Picture(s.to_owned())))
+                    }
+                    other => expanded.push(other),
+                }
+            }
+            pieces = expanded;
+        }
+        if layout == "attachment" {
+            // the page says little and links the report, saved beside it
+            let pdf_name = format!("{}.pdf", stem("utf8"));
+            extra.push(Extra {
+                name: pdf_name.clone(),
+                bytes: markup::pdf(&pieces),
+                render: false,
+            });
+            let title = format!("{title_agency}{year}年政府信息公开工作年度报告");
+            pieces = vec![
+                markup::Piece::Title(title.clone()),
+                markup::Piece::Para(format!("现将{title}予以公布，详见附件。")),
+                markup::Piece::Link(pdf_name, format!("{title}.pdf")),
+            ];
+        }
         match layout {
             "html" if i % 7 == 2 => (
                 markup::html_page(&pieces, "gb2312", chrome.as_ref()),
                 "gbk",
                 "html",
             ),
-            "html" => (
+            "html" | "pictures" | "attachment" => (
                 markup::html_page(&pieces, "utf-8", chrome.as_ref()),
                 "utf8",
                 "html",
@@ -562,10 +630,7 @@ pub(crate) fn one_with(
             _ => (text.into_bytes(), "utf8", "txt"),
         }
     };
-    let name = match plan {
-        Some(p) => format!("{}_{layout}_{enc}.{ext}", p.name),
-        None => format!("synth_{i:06}_{layout}_{}_{enc}.{ext}", t.as_str()),
-    };
+    let name = format!("{}.{ext}", stem(enc));
     let mut gold = json!({
         "document": name,
         "agency": agency,
@@ -585,7 +650,12 @@ pub(crate) fn one_with(
             gold["agency_in_title"] = json!(t);
         }
     }
-    SynthDoc { name, bytes, gold }
+    SynthDoc {
+        name,
+        bytes,
+        gold,
+        extra,
+    }
 }
 
 fn render_row(layout: &str, r: &Row) -> String {
@@ -675,6 +745,31 @@ pub(crate) fn refuse_clashes(dir: &Path, prefix: &str) -> std::io::Result<()> {
     }
 }
 
+/// Renders a one-page PDF as the grey PNG picture `png` (200 dpi), with poppler's
+/// `pdftoppm`: what a screenshot of a table pasted into a page looks like.
+pub fn render_picture(pdf: &[u8], png: &Path) -> std::io::Result<()> {
+    let stem = png.with_extension("");
+    let tmp = png.with_extension("tmp.pdf");
+    std::fs::write(&tmp, pdf)?;
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-png", "-singlefile"])
+        .arg(&tmp)
+        .arg(&stem)
+        .output();
+    let _ = std::fs::remove_file(&tmp);
+    match out {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(std::io::Error::other(format!(
+            "pdftoppm could not render {}: {}",
+            png.display(),
+            String::from_utf8_lossy(&o.stderr).trim()
+        ))),
+        Err(e) => Err(std::io::Error::other(format!(
+            "the `pictures` layout renders its pictures with poppler's pdftoppm, which could not be run ({e}); install poppler-utils"
+        ))),
+    }
+}
+
 /// Writes `count` documents into `dir` (and gold files into `gold_dir`). Returns the count.
 /// Never replaces a file: a folder already holding `synth_*` files is refused before anything
 /// is written.
@@ -703,6 +798,17 @@ pub fn write_corpus(
     for i in 0..count {
         let d = one(i, seed, defects, layouts[i % layouts.len()]);
         write_new(&dir.join(&d.name), &d.bytes)?;
+        for e in &d.extra {
+            let path = dir.join(&e.name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            if e.render {
+                render_picture(&e.bytes, &path)?;
+            } else {
+                write_new(&path, &e.bytes)?;
+            }
+        }
         if let Some(g) = gold_dir {
             write_new(
                 &g.join(

@@ -20,6 +20,10 @@ pub(crate) enum Piece<'a> {
     Title(String),
     Para(String),
     Table(&'a [Row]),
+    /// A picture (`<img src>`): HTML only.
+    Picture(String),
+    /// A link to a file (`<a href>`, its text): HTML only.
+    Link(String, String),
 }
 
 /// One cell of the merged grid.
@@ -202,6 +206,15 @@ pub(crate) fn html_page(pieces: &[Piece], charset: &str, chrome: Option<&Chrome>
                 "<p class=\"MsoNormal\"><span style=\"font-family:仿宋\">{}</span><!--[if gte mso 9]><xml><o:OfficeDocumentSettings/></xml><![endif]--></p>\n",
                 esc(t)
             )),
+            Piece::Picture(src) => h.push_str(&format!(
+                "<p style=\"text-align:center\"><img src=\"{}\" width=\"600\" border=\"0\"></p>\n",
+                esc(src)
+            )),
+            Piece::Link(href, text) => h.push_str(&format!(
+                "<p>附件：<a href=\"{}\" target=\"_blank\">{}</a></p>\n",
+                esc(href),
+                esc(text)
+            )),
             Piece::Table(rows) => {
                 h.push_str("<table border=\"1\" cellspacing=\"0\"><tbody>\n");
                 for line in grid(rows) {
@@ -249,6 +262,7 @@ pub(crate) fn docx(pieces: &[Piece]) -> Vec<u8> {
     for p in pieces {
         match p {
             Piece::Title(t) | Piece::Para(t) => body.push_str(&w_para(t)),
+            Piece::Picture(_) | Piece::Link(..) => {}
             Piece::Table(rows) => {
                 body.push_str("<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/></w:tblPr>");
                 for line in grid(rows) {
@@ -314,6 +328,11 @@ pub(crate) struct Placed {
 /// coordinates (long labels wrapping to a second line), tables running over page breaks, a
 /// page number in each page's footer.
 fn place(pieces: &[Piece]) -> Vec<Vec<Placed>> {
+    place_with(pieces, true)
+}
+
+/// [`place`], with or without the page numbers.
+fn place_with(pieces: &[Piece], numbered: bool) -> Vec<Vec<Placed>> {
     const TOP: f64 = 800.0;
     const BOTTOM: f64 = 70.0;
     let mut pages: Vec<Vec<Placed>> = vec![Vec::new()];
@@ -380,9 +399,13 @@ fn place(pieces: &[Piece]) -> Vec<Vec<Placed>> {
                 }
                 advance(&mut pages, &mut y, 10.0);
             }
+            Piece::Picture(_) | Piece::Link(..) => {}
         }
     }
-    for (i, page) in pages.iter_mut().enumerate() {
+    if !numbered && pages.last().is_some_and(Vec::is_empty) && pages.len() > 1 {
+        pages.pop();
+    }
+    for (i, page) in pages.iter_mut().enumerate().filter(|_| numbered) {
         page.push(Placed {
             x: 280.0,
             y: 40.0,
@@ -523,7 +546,21 @@ fn zip_of<N: AsRef<str>>(files: impl IntoIterator<Item = (N, String)>) -> Vec<u8
 /// renderer (poppler with poppler-data and a CJK font) draws the characters: page images of
 /// these PDFs are the scanned samples of the OCR tests.
 pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
-    let pages: Vec<String> = place(pieces)
+    pdf_of(place(pieces))
+}
+
+/// A table as the pictures a page shows it as: one single-page PDF per screenful (no page
+/// numbers), to be rendered to an image.
+pub(crate) fn table_pictures(rows: &[Row]) -> Vec<Vec<u8>> {
+    place_with(&[Piece::Table(rows)], false)
+        .into_iter()
+        .map(|page| pdf_of(vec![page]))
+        .collect()
+}
+
+/// A text-layer PDF of placed pages.
+fn pdf_of(placed: Vec<Vec<Placed>>) -> Vec<u8> {
+    let pages: Vec<String> = placed
         .into_iter()
         .map(|page| {
             page.iter()

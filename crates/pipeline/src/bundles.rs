@@ -1,0 +1,265 @@
+//! Web pages and their members (issue 30.1, 30.2): the pictures a page shows its tables as,
+//! the attachment a page wraps. Found once per run, before anything is read: a member is
+//! read with its page (one report, the page's row) and listed with the reason in its own
+//! row, never read as a report of its own.
+//!
+//! A page's `<img src>` and `<a href>` are resolved to input files relative to the page's
+//! path (a page saved "complete" with its `NAME_files/` folder, or saved side by side), or for
+//! a collected page against the address it was fetched from (`.nianbao-collect`). Which of
+//! them are members is `nianbao_normalize::bundle::plan_members`'s decision. A file that
+//! several pages name (a logo, a QR code) is no page's member: it stays a document of its
+//! own, as a picture no page names does.
+//!
+//! Only pages near a picture or attachment are looked at (in its folder or the one above, or
+//! the page a collected file was found on), so a corpus of text files or of pages without
+//! such files pays nothing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use nianbao_extract::{ReadOptions, ATTACHMENT_EXTENSIONS, PAGE_EXTENSIONS, PICTURE_EXTENSIONS};
+use nianbao_normalize::bundle::{plan_members, Role};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::inputs::Inputs;
+use crate::provenance::Provenance;
+
+/// What an input is to the pages of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part<'a> {
+    /// A document of its own.
+    Alone,
+    /// A page with members: (input, role) in the page's order.
+    Page(&'a [(usize, Role)]),
+    /// A member of the page `page`.
+    Member { page: usize, role: Role },
+}
+
+/// The pages of the input that have members, and their members.
+#[derive(Debug, Default)]
+pub(crate) struct Bundles {
+    pages: BTreeMap<usize, Vec<(usize, Role)>>,
+    members: HashMap<usize, (usize, Role)>,
+}
+
+/// The lower-case extension of a path.
+fn extension(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The folder of a path (`""` at the top).
+fn folder(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+impl Bundles {
+    /// Finds the pages of `inputs` whose pictures or attachments are inputs too.
+    pub(crate) fn find(inputs: &Inputs, provenance: &Provenance, opts: &ReadOptions) -> Bundles {
+        let n = inputs.len();
+        let is_member_kind = |rel: &str| {
+            let e = extension(rel);
+            PICTURE_EXTENSIONS.contains(&e.as_str()) || ATTACHMENT_EXTENSIONS.contains(&e.as_str())
+        };
+        let candidates: Vec<usize> = (0..n).filter(|&i| is_member_kind(inputs.rel(i))).collect();
+        if candidates.is_empty() {
+            return Bundles::default();
+        }
+        // the folders near a candidate, and the pages collected files were found on
+        let mut near: BTreeSet<&str> = BTreeSet::new();
+        let by_url = provenance.paths_by_url();
+        let mut found_on: BTreeSet<&str> = BTreeSet::new();
+        for &i in &candidates {
+            let rel = inputs.rel(i);
+            let d = folder(rel);
+            near.insert(d);
+            near.insert(folder(d));
+            if let Some(p) = provenance.found_on(rel).and_then(|u| by_url.get(u)) {
+                found_on.insert(p);
+            }
+        }
+        let index: HashMap<&str, usize> = (0..n).map(|i| (inputs.rel(i), i)).collect();
+        let pages: Vec<usize> = (0..n)
+            .filter(|&i| {
+                let rel = inputs.rel(i);
+                PAGE_EXTENSIONS.contains(&extension(rel).as_str())
+                    && (near.contains(folder(rel)) || found_on.contains(rel))
+            })
+            .collect();
+        let member_kind: Vec<bool> = (0..n).map(|i| is_member_kind(inputs.rel(i))).collect();
+        let planned: Vec<(usize, Vec<(usize, Role)>)> = pages
+            .into_par_iter()
+            .filter_map(|p| {
+                let rel = inputs.rel(p);
+                let bytes = std::fs::read(inputs.path(p)).ok()?;
+                // a page is read without OCR: only its markup matters here
+                let doc = nianbao_extract::read_with(&bytes, opts).ok()?;
+                if doc.embeds.is_empty() {
+                    return None;
+                }
+                let base = provenance
+                    .url_of(rel)
+                    .and_then(|u| url::Url::parse(u).ok());
+                let resolved: Vec<Option<usize>> = doc
+                    .embeds
+                    .iter()
+                    .map(|e| {
+                        e.targets.iter().find_map(|t| {
+                            resolve(rel, base.as_ref(), t, &index, &by_url)
+                                .filter(|&m| member_kind[m] && m != p)
+                        })
+                    })
+                    .collect();
+                // a file named twice counts at its first place
+                let mut seen = BTreeSet::new();
+                let first: Vec<bool> = resolved
+                    .iter()
+                    .map(|r| r.is_some_and(|m| seen.insert(m)))
+                    .collect();
+                let members: Vec<(usize, Role)> = plan_members(&doc, &first)
+                    .into_iter()
+                    .filter_map(|pl| Some((resolved[pl.embed]?, pl.role)))
+                    .collect();
+                (!members.is_empty()).then_some((p, members))
+            })
+            .collect();
+        // a file several pages name is nobody's member
+        let mut claims: HashMap<usize, usize> = HashMap::new();
+        for (_, ms) in &planned {
+            for (m, _) in ms {
+                *claims.entry(*m).or_default() += 1;
+            }
+        }
+        let mut b = Bundles::default();
+        for (p, ms) in planned {
+            let ms: Vec<(usize, Role)> = ms.into_iter().filter(|(m, _)| claims[m] == 1).collect();
+            if ms.is_empty() {
+                continue;
+            }
+            for &(m, role) in &ms {
+                b.members.insert(m, (p, role));
+            }
+            b.pages.insert(p, ms);
+        }
+        b
+    }
+
+    /// What input `i` is.
+    pub(crate) fn part(&self, i: usize) -> Part<'_> {
+        if let Some(ms) = self.pages.get(&i) {
+            return Part::Page(ms);
+        }
+        match self.members.get(&i) {
+            Some(&(page, role)) => Part::Member { page, role },
+            None => Part::Alone,
+        }
+    }
+
+    /// The pages and their members' inputs.
+    pub(crate) fn pages(&self) -> impl Iterator<Item = (usize, impl Iterator<Item = usize> + '_)> {
+        self.pages
+            .iter()
+            .map(|(p, ms)| (*p, ms.iter().map(|(m, _)| *m)))
+    }
+
+    /// How many pages have members, and how many members they have.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.pages.len(), self.members.len())
+    }
+
+    /// A digest of who is whose member (part of the key of reusable year partitions: a member
+    /// whose page changed is listed differently).
+    pub(crate) fn digest(&self, inputs: &Inputs) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for (p, ms) in &self.pages {
+            h.update(inputs.rel(*p).as_bytes());
+            for (m, role) in ms {
+                h.update([0]);
+                h.update(inputs.rel(*m).as_bytes());
+                h.update(format!("{role:?}").as_bytes());
+            }
+            h.update([0xff]);
+        }
+        h.finalize().into()
+    }
+}
+
+/// The input a page's `target` names: against the address the page was collected from, else
+/// relative to the page's path (a `data:` URI, another site's address or a file not among the
+/// inputs names none).
+fn resolve(
+    page: &str,
+    base: Option<&url::Url>,
+    target: &str,
+    index: &HashMap<&str, usize>,
+    by_url: &HashMap<&str, &str>,
+) -> Option<usize> {
+    let target = target.trim();
+    if let Some(base) = base {
+        if let Ok(mut abs) = base.join(target) {
+            abs.set_fragment(None);
+            if let Some(i) = by_url.get(abs.as_str()).and_then(|p| index.get(p)) {
+                return Some(*i);
+            }
+        }
+    }
+    // relative to the page's own path, as a browser resolves it on disk
+    let local = url::Url::parse("file:///").ok()?.join(page).ok()?;
+    let abs = local.join(target).ok()?;
+    if abs.scheme() != "file" || abs.host_str().is_some_and(|h| !h.is_empty()) {
+        return None;
+    }
+    let path = percent_encoding::percent_decode_str(abs.path())
+        .decode_utf8()
+        .ok()?;
+    index.get(path.trim_start_matches('/')).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_resolve_relative_to_the_page_or_its_address() {
+        let files = [
+            "a/r.html",
+            "a/r_files/t%2.png",
+            "a/r_files/表三.png",
+            "a/x.pdf",
+            "h/zw/202401/t1.html",
+            "h/up/W0.pdf",
+        ];
+        let index: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (*f, i)).collect();
+        let by_url: HashMap<&str, &str> = [
+            ("http://h/zw/202401/t1.html", "h/zw/202401/t1.html"),
+            ("http://h/up/W0.pdf", "h/up/W0.pdf"),
+        ]
+        .into_iter()
+        .collect();
+        let r = |page: &str, base: Option<&str>, t: &str| {
+            let base = base.map(|b| url::Url::parse(b).unwrap());
+            resolve(page, base.as_ref(), t, &index, &by_url)
+        };
+        assert_eq!(r("a/r.html", None, "./r_files/t%252.png"), Some(1));
+        assert_eq!(r("a/r.html", None, "r_files/表三.png"), Some(2));
+        assert_eq!(
+            r("a/r.html", None, "r_files/%E8%A1%A8%E4%B8%89.png#x"),
+            Some(2)
+        );
+        assert_eq!(r("a/r.html", None, "x.pdf?download=1"), Some(3));
+        assert_eq!(r("a/r.html", None, "../a/x.pdf"), Some(3));
+        assert_eq!(r("a/r.html", None, "http://elsewhere/x.pdf"), None);
+        assert_eq!(r("a/r.html", None, "data:image/png;base64,AA"), None);
+        assert_eq!(r("a/r.html", None, "missing.png"), None);
+        assert_eq!(
+            r("h/zw/202401/t1.html", Some("http://h/zw/202401/t1.html"), "/up/W0.pdf"),
+            Some(5)
+        );
+        assert_eq!(
+            r("h/zw/202401/t1.html", Some("http://h/zw/202401/t1.html"), "../../up/W0.pdf#p"),
+            Some(5)
+        );
+    }
+}
