@@ -5,6 +5,7 @@
 #[allow(dead_code)] // each module uses some of the shared helpers
 mod common;
 
+mod bundles;
 mod collect;
 mod e2e;
 mod ocr;

@@ -47,13 +47,12 @@ pub(crate) struct TCell {
 }
 
 impl TCell {
-    /// Whether the cell holds a table or a picture: a layout table around an article is
-    /// unwrapped, so a picture in it keeps its place among the paragraphs.
+    /// Whether the cell holds a table, a picture or an attachment link: a layout table around
+    /// an article is unwrapped, so what is in it keeps its place among the paragraphs.
     fn has_table(&self) -> bool {
-        self.content.iter().any(|b| {
-            matches!(b, Block::Table(_))
-                || matches!(b, Block::Embed(e) if e.kind == crate::EmbedKind::Picture)
-        })
+        self.content
+            .iter()
+            .any(|b| matches!(b, Block::Table(_) | Block::Embed(_)))
     }
 
     /// The text of a cell: its paragraphs joined without separator (a label wrapped over
@@ -192,14 +191,6 @@ fn render_table(t: &Table, r: &mut Rendered) {
             }
             if !c.continued {
                 cells.push((c.text(), col + 1));
-            }
-            // a link in a cell (an attachment listed in a table) sits before the row's line
-            for b in &c.content {
-                if let Block::Embed(e) = b {
-                    let mut e = e.clone();
-                    e.after_line = r.lines.len() as u32;
-                    r.embeds.push(e);
-                }
             }
             col += colspan;
         }

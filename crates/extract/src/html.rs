@@ -416,7 +416,7 @@ mod tests {
         let r = render(&blocks);
         assert_eq!(
             r.text,
-            "二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n附件：下载 返回 年度报告.docx\n附件\t统计表"
+            "二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n附件：下载 返回 年度报告.docx\n附件\n统计表"
         );
         let got: Vec<(crate::EmbedKind, Vec<&str>, u32, &str)> = r
             .embeds
@@ -438,7 +438,7 @@ mod tests {
                 (Picture, vec!["t3.jpg"], 2, ""),
                 (Link, vec!["/u/2023年报.PDF?v=2"], 2, "下载"),
                 (Link, vec!["/dl?id=7"], 2, "年度报告.docx"),
-                (Link, vec!["a.xls"], 3, "统计表"),
+                (Link, vec!["a.xls"], 4, "统计表"),
             ]
         );
     }

@@ -47,10 +47,12 @@ mod sheet;
 pub use html::ATTACHMENT_EXTENSIONS;
 
 /// Extensions of the picture files a page shows (`<img>`), lower case.
-pub const PICTURE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"];
+pub const PICTURE_EXTENSIONS: &[&str] =
+    &["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"];
 
 /// Extensions of saved or collected web pages, lower case.
-pub const PAGE_EXTENSIONS: &[&str] = &["html", "htm", "shtml", "xhtml", "jsp", "asp", "aspx", "php"];
+pub const PAGE_EXTENSIONS: &[&str] =
+    &["html", "htm", "shtml", "xhtml", "jsp", "asp", "aspx", "php"];
 
 pub use docx::{MAX_ENTRIES as DOCX_MAX_ENTRIES, MAX_XML_BYTES as DOCX_MAX_XML_BYTES};
 pub use ocr::{engine_identity, OcrBox, OcrLayer, OcrOptions};

@@ -474,7 +474,10 @@ mod tests {
                 "{i}: {:?}",
                 r.findings
             );
-            assert_eq!(r.report_year, gold["report_year"].as_i64().map(|y| y as i32));
+            assert_eq!(
+                r.report_year,
+                gold["report_year"].as_i64().map(|y| y as i32)
+            );
             assert_eq!(r.agency.as_deref(), gold["agency"].as_str());
             assert_eq!(r.status(), alone.status().min(r.status()));
             // a picture that could not be read: its table stays missing, and says why

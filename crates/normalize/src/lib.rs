@@ -571,13 +571,15 @@ fn read_tables_into(
     candidates: Option<&mut Vec<table::RowCandidates>>,
 ) {
     let s2_from = headings.iter().find(|h| h.part == 2).map_or(0, |h| h.end);
-    let template = template.unwrap_or_else(|| detect_template(
-        &Projection {
-            chars: proj.chars[s2_from.min(proj.chars.len())..].to_vec(),
-            ..Default::default()
-        },
-        report.report_year,
-    ));
+    let template = template.unwrap_or_else(|| {
+        detect_template(
+            &Projection {
+                chars: proj.chars[s2_from.min(proj.chars.len())..].to_vec(),
+                ..Default::default()
+            },
+            report.report_year,
+        )
+    });
     report.template = Some(template);
     let mut regions: HashMap<Section, Option<Region>> = HashMap::new();
     for s in Section::ALL {

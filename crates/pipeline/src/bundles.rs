@@ -99,9 +99,7 @@ impl Bundles {
                 if doc.embeds.is_empty() {
                     return None;
                 }
-                let base = provenance
-                    .url_of(rel)
-                    .and_then(|u| url::Url::parse(u).ok());
+                let base = provenance.url_of(rel).and_then(|u| url::Url::parse(u).ok());
                 let resolved: Vec<Option<usize>> = doc
                     .embeds
                     .iter()
@@ -254,11 +252,19 @@ mod tests {
         assert_eq!(r("a/r.html", None, "data:image/png;base64,AA"), None);
         assert_eq!(r("a/r.html", None, "missing.png"), None);
         assert_eq!(
-            r("h/zw/202401/t1.html", Some("http://h/zw/202401/t1.html"), "/up/W0.pdf"),
+            r(
+                "h/zw/202401/t1.html",
+                Some("http://h/zw/202401/t1.html"),
+                "/up/W0.pdf"
+            ),
             Some(5)
         );
         assert_eq!(
-            r("h/zw/202401/t1.html", Some("http://h/zw/202401/t1.html"), "../../up/W0.pdf#p"),
+            r(
+                "h/zw/202401/t1.html",
+                Some("http://h/zw/202401/t1.html"),
+                "../../up/W0.pdf#p"
+            ),
             Some(5)
         );
     }

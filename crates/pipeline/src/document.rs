@@ -176,10 +176,9 @@ impl Reading<'_> {
                 doc: d.as_ref().map_err(Clone::clone),
             })
             .collect();
-        let report = std::panic::catch_unwind(|| {
-            bundle::normalize_bundle(&page, src.clone(), &members)
-        })
-        .ok()?;
+        let report =
+            std::panic::catch_unwind(|| bundle::normalize_bundle(&page, src.clone(), &members))
+                .ok()?;
         let mut got = Got::new(report, true, seen, retry);
         got.corrected = self.corr.apply(&mut got.report);
         Some(got)
@@ -224,7 +223,8 @@ fn member_report(
         nianbao_vocab::rules::name::NOT_A_REPORT,
         reason,
     ));
-    Some(Got::new(r, true, Some(seen), false))
+    // (not "parsed": nothing of it is read, there is nothing to validate or cache)
+    Some(Got::new(r, false, Some(seen), false))
 }
 
 /// A document's report: from the state when its content was read before (a file whose size and

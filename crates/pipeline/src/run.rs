@@ -191,8 +191,10 @@ impl<'a> Run<'a> {
                 "{pages} page(s) are read with their {members} picture(s) or attachment(s)"
             ));
         }
-        self.laps
-            .lap("finding the pictures and attachments of pages", self.reporter);
+        self.laps.lap(
+            "finding the pictures and attachments of pages",
+            self.reporter,
+        );
         // who is whose member is part of what a recorded year stands for
         self.config_key = Fingerprint::new(cfg)
             .with(&self.bundles.digest(&self.inputs))

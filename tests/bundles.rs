@@ -1,0 +1,351 @@
+//! Issue 30.1 and 30.2: a web page read with its pictures and its attachment, end to end
+//! through the binary. A page that wraps its report as an attachment (saved beside it) is one
+//! report, the page's, with the attachment's numbers and the page's title; a page whose
+//! tables are pictures (saved "complete", with its `NAME_files/` folder) is one report whose
+//! numbers come from the pictures by OCR. Members are listed as `not_a_report` with the
+//! reason, never counted; a changed member reads its page again, also in a nightly run that
+//! links the unchanged years.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arrow_array::Array;
+
+use crate::common;
+
+fn build(input: &Path, out: &Path, extra: &str) -> serde_json::Value {
+    let cfg = out.with_extension("toml");
+    std::fs::write(
+        &cfg,
+        format!("input = {input:?}\noutput = {out:?}\n{extra}"),
+    )
+    .unwrap();
+    common::nianbao_json(&[
+        "build".as_ref(),
+        "--json".as_ref(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
+    ])
+}
+
+fn eval(gold: &Path, out: &Path) -> serde_json::Value {
+    common::nianbao_json(&[
+        "eval".as_ref(),
+        "--json".as_ref(),
+        "--gold".as_ref(),
+        gold.as_os_str(),
+        "--dataset".as_ref(),
+        out.as_os_str(),
+    ])
+}
+
+/// `reports`: document → (status, reason, agency, layout).
+type Rows = std::collections::BTreeMap<String, (String, Option<String>, Option<String>)>;
+
+fn reports(out: &Path) -> Rows {
+    let mut rows = Rows::new();
+    for b in common::read(&out.join("reports.parquet")) {
+        let (reason, agency) = (common::col(&b, "reason"), common::col(&b, "agency"));
+        for i in 0..b.num_rows() {
+            let opt = |a: &arrow_array::StringArray| (!a.is_null(i)).then(|| a.value(i).to_owned());
+            rows.insert(
+                common::col(&b, "document").value(i).to_owned(),
+                (
+                    common::col(&b, "status").value(i).to_owned(),
+                    opt(reason),
+                    opt(agency),
+                ),
+            );
+        }
+    }
+    rows
+}
+
+fn pdftotext() -> bool {
+    Command::new("pdftotext").arg("-v").output().is_ok()
+}
+
+/// A page that only links its report, saved beside it as a PDF: one report with every number
+/// of the PDF and the page's metadata; the PDF's row says whose attachment it is.
+#[test]
+fn issue30_a_page_and_its_attachment_are_one_report() {
+    if !pdftotext() {
+        eprintln!("SKIPPED: reading the PDF attachment needs poppler's pdftotext");
+        return;
+    }
+    let dir = common::tmp_dir("bundles", "attachment");
+    let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
+    nianbao_synth::write_corpus(&input, Some(&gold), 4, 30, true, &["attachment"]).unwrap();
+    // a picture two pages show (a logo) is no page's member: a document of its own
+    let pages: Vec<PathBuf> = std::fs::read_dir(&input)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    assert_eq!(pages.len(), 4);
+    // (not a picture OCR would read: a file that fails for good, so a second run skips it)
+    std::fs::write(input.join("logo.gif"), b"\x00\x01\x02 not a picture").unwrap();
+    for p in &pages[..2] {
+        let html = std::fs::read_to_string(p)
+            .unwrap()
+            .replace("<body>", "<body><img src=\"logo.gif\">");
+        std::fs::write(p, html).unwrap();
+    }
+    let s = build(&input, &out, "");
+    assert_eq!(s["documents"], 9, "{s:#}");
+    let e = eval(&gold, &out);
+    assert_eq!(e["wrong"], 0, "{e:#}");
+    assert_eq!(e["missed"], 0, "{e:#}");
+    assert_eq!(e["metadata_right"], 4, "{e:#}");
+    let rows = reports(&out);
+    let counted: Vec<&String> = rows
+        .iter()
+        .filter(|(_, r)| r.0 != "not_a_report" && r.0 != "unreadable")
+        .map(|(d, _)| d)
+        .collect();
+    assert_eq!(counted.len(), 4, "exactly one report per page: {rows:#?}");
+    assert!(counted.iter().all(|d| d.ends_with(".html")));
+    for p in &pages {
+        let page = p.file_name().unwrap().to_string_lossy().into_owned();
+        let pdf = page.replace(".html", ".pdf");
+        let (status, reason, agency) = &rows[&pdf];
+        assert_eq!(status, "not_a_report");
+        assert_eq!(
+            reason.as_deref(),
+            Some(format!("the attachment of the page {page}: read as that page's report (agency, year and dates from the page)").as_str())
+        );
+        assert!(agency.is_none());
+    }
+    // the logo: not a member (two pages name it), read alone
+    assert_ne!(
+        rows["logo.gif"]
+            .1
+            .as_deref()
+            .unwrap_or("")
+            .contains("of the page"),
+        true,
+        "{:?}",
+        rows["logo.gif"]
+    );
+    // each number's source names the attachment
+    let cells = common::read(&out.join("cells.parquet"));
+    let mut n = 0;
+    for b in &cells {
+        let (src, st) = (common::col(b, "source"), common::col(b, "status"));
+        for i in 0..b.num_rows() {
+            if st.value(i) == "stated" {
+                assert!(
+                    src.value(i).starts_with("attachment synth_"),
+                    "{}",
+                    src.value(i)
+                );
+                assert!(src.value(i).contains(".pdf: page "), "{}", src.value(i));
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 600, "{n}");
+
+    // a second run with nothing changed reads no page again (only the unreadable logo,
+    // which is never cached)
+    build(&input, &out, "incremental = true");
+    let again = build(&input, &out, "incremental = true");
+    assert_eq!(again["parsed"], 1, "{again:#}");
+    // the attachment replaced by another report: its page is read again and gives the new
+    // numbers
+    let other = dir.join("other");
+    nianbao_synth::write_corpus(
+        &other,
+        Some(&dir.join("other_gold")),
+        1,
+        31,
+        false,
+        &["attachment"],
+    )
+    .unwrap();
+    let new_pdf = std::fs::read_dir(&other)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .unwrap();
+    let target = pages[3].with_extension("pdf");
+    std::fs::copy(&new_pdf, &target).unwrap();
+    let s = build(&input, &out, "incremental = true");
+    assert_eq!(s["changed"], 2, "the page and its attachment: {s:#}");
+    let page = pages[3].file_name().unwrap().to_string_lossy().into_owned();
+    let g: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            std::fs::read_dir(dir.join("other_gold"))
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let cells = common::load_cells(&out);
+    let mut compared = 0;
+    for (k, v) in g["values"].as_object().unwrap() {
+        if let Some(want) = v.as_f64() {
+            let got = cells[&(page.clone(), k.clone())].0;
+            assert_eq!(got, Some(want), "{k} after the attachment changed");
+            compared += 1;
+        }
+    }
+    assert!(compared > 100);
+}
+
+/// A dataset partitioned by year, built nightly: a changed attachment reads its page again
+/// even though the page did not change, and the nightly run writes what a full rebuild
+/// writes.
+#[test]
+fn issue30_a_changed_attachment_is_never_hidden_by_a_reused_year() {
+    if !pdftotext() {
+        eprintln!("SKIPPED: reading the PDF attachment needs poppler's pdftotext");
+        return;
+    }
+    let dir = common::tmp_dir("bundles", "nightly");
+    let input = dir.join("in");
+    nianbao_synth::write_corpus(&input, None, 6, 40, false, &["attachment", "tabbed"]).unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let age = |p: &Path| {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    };
+    for e in std::fs::read_dir(&input).unwrap() {
+        age(&e.unwrap().path());
+    }
+    let cfg = "incremental = true\npartition_by_year = true";
+    let first = build(&input, &dir.join("out"), cfg);
+    assert_eq!(first["failed"], 0);
+    // the first attachment replaced by a copy of another page's attachment
+    let pdfs: Vec<PathBuf> = {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&input)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .collect();
+        v.sort();
+        v
+    };
+    std::fs::copy(&pdfs[1], &pdfs[0]).unwrap();
+    age(&pdfs[0]);
+    let nightly = build(&input, &dir.join("out"), cfg);
+    let full = build(&input, &dir.join("full"), "partition_by_year = true");
+    for k in ["documents", "by_status", "findings_by_rule", "rows"] {
+        assert_eq!(nightly[k], full[k], "summary {k}");
+    }
+    let (a, b) = (cells_of(&dir.join("out")), cells_of(&dir.join("full")));
+    assert_eq!(a, b, "the nightly cells are a full rebuild's");
+    let page = pdfs[0]
+        .with_extension("html")
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let donor = pdfs[1]
+        .with_extension("html")
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let key = "s3.received_new.total".to_owned();
+    assert_eq!(
+        a[&(page, key.clone())],
+        a[&(donor, key)],
+        "the page now gives its new attachment's numbers"
+    );
+}
+
+/// A page whose tables are pictures: read by OCR as part of the page (needs poppler and a
+/// Python with rapidocr, as tests/ocr.rs); without OCR, the page is still one report whose
+/// tables are missing and which says why.
+#[test]
+fn issue30_a_page_whose_tables_are_pictures_is_one_report() {
+    let dir = common::tmp_dir("bundles", "pictures");
+    let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
+    if Command::new("pdftoppm").arg("-v").output().is_err() {
+        eprintln!("SKIPPED: generating the pictures needs poppler's pdftoppm");
+        return;
+    }
+    nianbao_synth::write_corpus(&input, Some(&gold), 2, 30, false, &["pictures"]).unwrap();
+    // without OCR: one report per page, its tables missing, the reason given
+    let s = build(&input, &dir.join("no-ocr"), "[ocr]\nenabled = false");
+    let rows = reports(&dir.join("no-ocr"));
+    let counted = rows.values().filter(|r| r.0 != "not_a_report").count();
+    assert_eq!(counted, 2, "{rows:#?}");
+    assert!(rows
+        .iter()
+        .filter(|(d, _)| d.ends_with(".png"))
+        .all(|(_, r)| r.0 == "not_a_report"
+            && r.1.as_deref().unwrap_or("").contains(" of the page synth_")));
+    assert_eq!(s["findings_by_rule"]["member_unread"], 6, "{s:#}");
+
+    let Some(python) = ocr_python() else {
+        eprintln!(
+            "SKIPPED: OCR needs a Python with rapidocr-onnxruntime (NIANBAO_OCR_PYTHON or .venv)"
+        );
+        return;
+    };
+    build(&input, &out, &format!("[ocr]\npython = {python:?}"));
+    let e = eval(&gold, &out);
+    assert_eq!(e["wrong"], 0, "{e:#}");
+    let right = e["right"].as_f64().unwrap() / e["stated_cells"].as_f64().unwrap();
+    assert!(right > 0.9, "recovered {right:.3}: {e:#}");
+    assert_eq!(e["metadata_right"], 2, "{e:#}");
+    let rows = reports(&out);
+    assert_eq!(rows.values().filter(|r| r.0 != "not_a_report").count(), 2);
+    let cells = common::read(&out.join("cells.parquet"));
+    for b in &cells {
+        let (src, st) = (common::col(b, "source"), common::col(b, "status"));
+        for i in 0..b.num_rows() {
+            if st.value(i) == "stated" {
+                let s = src.value(i);
+                assert!(s.starts_with("picture synth_"), "{s}");
+                assert!(s.contains("_files/table") && s.contains(" box "), "{s}");
+            }
+        }
+    }
+}
+
+/// The cells of a dataset partitioned by year: (document, key) → value.
+fn cells_of(out: &Path) -> std::collections::HashMap<(String, String), Option<f64>> {
+    let mut cells = std::collections::HashMap::new();
+    for e in walkdir::WalkDir::new(out.join("cells")) {
+        let p = e.unwrap().into_path();
+        if p.extension().is_none_or(|x| x != "parquet") {
+            continue;
+        }
+        for b in common::read(&p) {
+            let v = common::arr::<arrow_array::Float64Array>(&b, "value");
+            for i in 0..b.num_rows() {
+                cells.insert(
+                    (
+                        common::col(&b, "document").value(i).to_owned(),
+                        common::col(&b, "key").value(i).to_owned(),
+                    ),
+                    (!v.is_null(i)).then(|| v.value(i)),
+                );
+            }
+        }
+    }
+    assert!(!cells.is_empty(), "no cells under {}", out.display());
+    cells
+}
+
+fn ocr_python() -> Option<PathBuf> {
+    let p = std::env::var_os("NIANBAO_OCR_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+    Command::new(&p)
+        .args(["-c", "import rapidocr_onnxruntime, PIL"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then_some(p)
+}
