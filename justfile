@@ -36,9 +36,9 @@ bench count="20000":
 # agencies over 2019–2025 with deliberate breaks, gaps and duplicates) and its expected-agencies
 # list, plus two flattened reports and an OFD (synthetic numbers throughout).
 sample:
-    rm -f data/raw/synth_* data/raw/panel_* data/expected_agencies.csv
+    rm -rf data/raw/synth_* data/raw/panel_* data/expected_agencies.csv
     cargo run --quiet -p nianbao-cli -- synth --panel --output data/raw --expected data/expected_agencies.csv --seed 2026
-    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 3 --layouts flattened,flattened,ofd --seed 2026
+    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 5 --layouts flattened,flattened,ofd,pictures,attachment --seed 2026
 
 # Differential soundness run: adversarial documents with known truth (default 100,000) in every
 # layout and damage kind; prints the table of ACCURACY.md and fails on any wrong value.

@@ -103,7 +103,7 @@ pub fn wide_column(key: &str) -> String {
 }
 
 const ID: &str =
-    "Id of the report's content: the first 16 hex digits of the SHA-256 of the document's bytes. Byte-identical copies share it: join tables on `document`, which is unique per report.";
+    "Id of the report's content: the first 16 hex digits of `sha256` (the document's bytes; a web page read with its pictures or attachment, with theirs). Byte-identical copies share it: join tables on `document`, which is unique per report.";
 const DOC: &str = "Path of the document relative to the input folder, with / separators: the key of a report (unique in `reports`, `cells_wide`, `indicators`; join on it).";
 
 /// Schema of `reports`: one row per input document.
@@ -116,7 +116,7 @@ fn make_reports_schema() -> SchemaRef {
     let mut fields = vec![
         f("report_id", DataType::Utf8, false, ID),
         document_field(),
-        f("sha256", DataType::Utf8, false, "SHA-256 of the document's bytes, hex (compare with `sha256sum`)."),
+        f("sha256", DataType::Utf8, false, "SHA-256 of the document's bytes, hex (compare with `sha256sum`); for a web page read with its pictures or attachment, of the page and those files together (it changes when any of them does)."),
         f("bytes", DataType::UInt64, false, "Size of the document in bytes."),
         f("format", DataType::Utf8, false, "File format found from the bytes: text, html, docx, pdf, doc (legacy Word or WPS), xls and xlsx (Excel workbooks), rtf, ofd, zip, image (a page image read by OCR); unknown when the file could not be opened."),
         f("encoding", DataType::Utf8, true, "Text encoding used to decode: UTF-8, GB18030, UTF-16LE, UTF-16BE, …; null when not decoded."),
@@ -145,7 +145,7 @@ fn make_reports_schema() -> SchemaRef {
         f("n_inferred", DataType::UInt32, false, "Blank cells whose value the identities force (status inferred)."),
         f("n_ambiguous", DataType::UInt32, false, "Cells printed but left null because their reading is not certain (status ambiguous)."),
         f("n_missing", DataType::UInt32, false, "Cells of a row or table the report does not have (status missing)."),
-        f("reason", DataType::Utf8, true, "Why the document could not be read (status unreadable) or is not a report (status not_a_report)."),
+        f("reason", DataType::Utf8, true, "Why the document could not be read (status unreadable) or is not a report (status not_a_report): a picture or attachment of a web page says which page's report it is read with (`a picture in part 三 of the page NAME.html: read as part of that page's report`)."),
     ]);
     Arc::new(Schema::new(fields))
 }
@@ -167,7 +167,7 @@ fn make_cells_schema() -> SchemaRef {
         f("value", DataType::Float64, true, "The number; null when unknown (see status). Counts are whole numbers; amounts are 万元 unless the report says otherwise."),
         f("raw", DataType::Utf8, true, "The source text the value was read from (for repaired cells, the piece of the run of digits)."),
         f("status", DataType::Utf8, false, "stated, blank (empty in the document, null), inferred (empty, forced by the identities), repaired (re-read; see findings), ambiguous (null; see findings) or missing (row or table absent, null) or corrected (set by the pipeline's corrections file; `raw` keeps the document's text)."),
-        f("source", DataType::Utf8, true, "Where in the document, in the format's own terms: text `line N`, `line N cell M` or `line N char M`; HTML/DOCX `table T row R col C` (grid column, spans expanded) or `paragraph P`; PDF `page P line L char C`; OCR (scanned pages, images) `page P box x,y,w,h conf C` (the box in pixels at the rendering resolution, and the recogniser's confidence)."),
+        f("source", DataType::Utf8, true, "Where in the document, in the format's own terms: text `line N`, `line N cell M` or `line N char M`; HTML/DOCX `table T row R col C` (grid column, spans expanded) or `paragraph P`; PDF `page P line L char C`; OCR (scanned pages, images) `page P box x,y,w,h conf C` (the box in pixels at the rendering resolution, and the recogniser's confidence). A number a web page's report takes from its picture or attachment names that file first: `picture NAME_files/t3.png: page 1 box …`, `attachment NAME.pdf: page 2 line 14 char 40`."),
     ]))
 }
 
