@@ -247,6 +247,18 @@ fn merge(page: &mut Report, member: Report, label: &str, whole: bool) -> bool {
         *c = m;
     }
     if whole {
+        // the page's title names the agency as the attachment's title does (a short form,
+        // 科技局): the attachment's signature gives the full name (科学技术局)
+        let short = page.agency_in_title.clone().or_else(|| page.agency.clone());
+        if let (Some(short), Some(full)) = (short, &member.agency) {
+            let same = member.agency_in_title.as_deref() == Some(short.as_str())
+                || crate::meta::expand_agency(&short, full).as_deref() == Some(full.as_str());
+            if same && *full != short {
+                page.agency = Some(full.clone());
+                page.agency_in_title = Some(short);
+                page.scope = member.scope;
+            }
+        }
         for s in member.sections {
             if !page.sections.iter().any(|p| p.part == s.part) {
                 page.sections.push(s);
@@ -555,6 +567,20 @@ mod tests {
         other.cells[0].value = Some(1.0);
         merge(&mut page_report, other, "attachment x", true);
         assert_eq!(page_report.cells[0].value, Some(12345.0));
+        // the page's title names the agency shortly; the attachment spells it out
+        let mut p = Report::empty(Source::default(), nianbao_model::Format::Html);
+        p.agency = Some("云岭县科技局".into());
+        let mut m = whole.clone();
+        m.agency = Some("云岭县科学技术局".into());
+        m.agency_in_title = None;
+        merge(&mut p, m.clone(), "attachment x", true);
+        assert_eq!(p.agency.as_deref(), Some("云岭县科学技术局"));
+        assert_eq!(p.agency_in_title.as_deref(), Some("云岭县科技局"));
+        // another agency's name is not taken
+        let mut p = Report::empty(Source::default(), nianbao_model::Format::Html);
+        p.agency = Some("云岭县教育局".into());
+        merge(&mut p, m, "attachment x", true);
+        assert_eq!(p.agency.as_deref(), Some("云岭县教育局"));
     }
 
     #[test]
