@@ -94,7 +94,13 @@ impl Bundles {
             .filter_map(|p| {
                 let rel = inputs.rel(p);
                 let bytes = std::fs::read(inputs.path(p)).ok()?;
-                // a page is read without OCR: only its markup matters here
+                // only what is really a web page (a scan saved as `.html` is not OCR'd here)
+                if !matches!(
+                    nianbao_extract::sniff(&bytes),
+                    nianbao_extract::Format::Html | nianbao_extract::Format::Text
+                ) {
+                    return None;
+                }
                 let doc = nianbao_extract::read_with(&bytes, opts).ok()?;
                 if doc.embeds.is_empty() {
                     return None;

@@ -550,32 +550,89 @@ pub(crate) fn pdf(pieces: &[Piece]) -> Vec<u8> {
 }
 
 /// A table as the pictures a page shows it as: one single-page PDF per screenful (no page
-/// numbers), to be rendered to an image.
+/// numbers), with the ruling lines of a Word table (a line between rows, one before every
+/// column of numbers), to be rendered to an image.
 pub(crate) fn table_pictures(rows: &[Row]) -> Vec<Vec<u8>> {
     place_with(&[Piece::Table(rows)], false)
         .into_iter()
-        .map(|page| pdf_of(vec![page]))
+        .map(|page| {
+            let rules = rules_of(&page);
+            pdf_ruled(vec![page], vec![rules])
+        })
         .collect()
+}
+
+/// The ruling lines of a placed table, as PDF path operators: a line above every row (not
+/// between a wrapped label's two lines), one under the last, a line before every column of
+/// numbers and the borders.
+fn rules_of(page: &[Placed]) -> String {
+    let numeric = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    };
+    let mut ys: Vec<f64> = page.iter().map(|p| p.y).collect();
+    ys.sort_by(|a, b| b.total_cmp(a));
+    ys.dedup();
+    let mut xs: Vec<f64> = page
+        .iter()
+        .filter(|p| numeric(&p.text))
+        .map(|p| p.x)
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let (Some(&top), Some(&bottom)) = (ys.first(), ys.last()) else {
+        return String::new();
+    };
+    let (top, bottom) = (top + 11.0, bottom - 5.0);
+    let left = xs.first().map_or(45.0, |x| x.min(50.0) - 5.0);
+    let right = xs.last().map_or(560.0, |x| x + 32.0);
+    let mut out = String::from("0.6 w\n");
+    let mut line = |x1: f64, y1: f64, x2: f64, y2: f64| {
+        out.push_str(&format!("{x1:.1} {y1:.1} m {x2:.1} {y2:.1} l S\n"));
+    };
+    let mut last: Option<f64> = None;
+    for &y in &ys {
+        // a wrapped label's second line (11 pt under its first) is the same row
+        if last.is_none_or(|l| l - y > 12.0) {
+            line(left, y + 11.0, right, y + 11.0);
+        }
+        last = Some(y);
+    }
+    line(left, bottom, right, bottom);
+    for x in xs.iter().map(|x| x - 5.0).chain([left, right]) {
+        line(x, top, x, bottom);
+    }
+    out
 }
 
 /// A text-layer PDF of placed pages.
 fn pdf_of(placed: Vec<Vec<Placed>>) -> Vec<u8> {
+    let n = placed.len();
+    pdf_ruled(placed, vec![String::new(); n])
+}
+
+/// A text-layer PDF of placed pages, each with its own path operators (lines) drawn first.
+fn pdf_ruled(placed: Vec<Vec<Placed>>, rules: Vec<String>) -> Vec<u8> {
     let pages: Vec<String> = placed
         .into_iter()
-        .map(|page| {
-            page.iter()
-                .map(|p| {
-                    let hex: String = p
-                        .text
-                        .chars()
-                        .map(|c| format!("{:04X}", (c as u32).min(0xFFFF)))
-                        .collect();
-                    format!(
-                        "BT /F1 {} Tf 1 0 0 1 {:.1} {:.1} Tm <{hex}> Tj ET\n",
-                        p.size, p.x, p.y
-                    )
-                })
-                .collect()
+        .zip(rules)
+        .map(|(page, rules)| {
+            rules
+                + &page
+                    .iter()
+                    .map(|p| {
+                        let hex: String = p
+                            .text
+                            .chars()
+                            .map(|c| format!("{:04X}", (c as u32).min(0xFFFF)))
+                            .collect();
+                        format!(
+                            "BT /F1 {} Tf 1 0 0 1 {:.1} {:.1} Tm <{hex}> Tj ET\n",
+                            p.size, p.x, p.y
+                        )
+                    })
+                    .collect::<String>()
         })
         .collect();
     let n = pages.len();
