@@ -283,7 +283,7 @@ fn merge(page: &mut Report, member: Report, label: &str, whole: bool) -> bool {
             content_source
         );
         if page.region.adcode.is_none() && member.region.adcode.is_some() {
-            page.region = member.region.clone();
+            page.region = member.region;
         }
     }
     // what the page missed and the member gave

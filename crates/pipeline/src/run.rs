@@ -183,6 +183,8 @@ impl<'a> Run<'a> {
             live: Vec::new(),
         });
         self.expected = cfg.expected_agencies()?;
+        self.laps
+            .lap("checking for changes, the expected agencies", self.reporter);
         self.bundles =
             crate::bundles::Bundles::find(&self.inputs, &self.provenance, &self.read_opts);
         let (pages, members) = self.bundles.counts();
