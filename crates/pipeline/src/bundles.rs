@@ -89,6 +89,15 @@ impl Bundles {
             })
             .collect();
         let member_kind: Vec<bool> = (0..n).map(|i| is_member_kind(inputs.rel(i))).collect();
+        // picture and attachment files by name, for addresses that name another server
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for &i in &candidates {
+            let rel = inputs.rel(i);
+            by_name
+                .entry(rel.rsplit('/').next().unwrap_or(rel))
+                .or_default()
+                .push(i);
+        }
         let planned: Vec<(usize, Vec<(usize, Role)>)> = pages
             .into_par_iter()
             .filter_map(|p| {
@@ -110,9 +119,14 @@ impl Bundles {
                     .embeds
                     .iter()
                     .map(|e| {
-                        e.targets.iter().find_map(|t| {
+                        let found = e.targets.iter().find_map(|t| {
                             resolve(rel, base.as_ref(), t, &index, &by_url)
                                 .filter(|&m| member_kind[m] && m != p)
+                        });
+                        found.or_else(|| {
+                            e.targets
+                                .iter()
+                                .find_map(|t| by_file_name(inputs, rel, t, &by_name))
                         })
                     })
                     .collect();
@@ -221,9 +235,90 @@ fn resolve(
     index.get(path.trim_start_matches('/')).copied()
 }
 
+/// The file a page's `target` names by its file name alone, when the address points elsewhere
+/// (`http://www.x.gov.cn/u/cms/202301/0510abcd.png`, the picture saved beside the page or in a
+/// folder named after it, `NAME_files/`): the one picture or attachment of that name in the
+/// page's folder or its own folder; none when there are several.
+fn by_file_name(
+    inputs: &Inputs,
+    page: &str,
+    target: &str,
+    by_name: &HashMap<&str, Vec<usize>>,
+) -> Option<usize> {
+    let path = target.split(['?', '#']).next()?;
+    let name = path.rsplit('/').next()?;
+    let name = percent_encoding::percent_decode_str(name)
+        .decode_utf8()
+        .ok()?;
+    if name.is_empty() {
+        return None;
+    }
+    let dir = folder(page);
+    let file = page.rsplit('/').next().unwrap_or(page);
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    let near: Vec<usize> = by_name
+        .get(name.as_ref())?
+        .iter()
+        .copied()
+        .filter(|&m| {
+            let d = folder(inputs.rel(m));
+            d == dir
+                || (folder(d) == dir
+                    && d.rsplit('/')
+                        .next()
+                        .is_some_and(|own| own.starts_with(stem)))
+        })
+        .collect();
+    (near.len() == 1).then(|| near[0])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A picture whose address names another server is found by its name beside the page or
+    /// in the page's own folder, never in another page's folder, and never when two match.
+    #[test]
+    fn an_address_elsewhere_finds_the_picture_saved_with_the_page() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "r.html",
+            "r_files/05ab.png",
+            "s.html",
+            "s_files/77cd.png",
+            "t.html",
+            "t_files/dup.png",
+            "t_files/sub/x.png",
+            "dup.png",
+        ] {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        }
+        let inputs = Inputs::list(dir.path(), &[]).unwrap();
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for i in 0..inputs.len() {
+            let rel = inputs.rel(i);
+            if !rel.ends_with(".html") {
+                by_name
+                    .entry(rel.rsplit('/').next().unwrap())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let find = |page: &str, t: &str| {
+            by_file_name(&inputs, page, t, &by_name).map(|i| inputs.rel(i).to_owned())
+        };
+        assert_eq!(
+            find("r.html", "http://www.x.gov.cn/u/cms/202301/05ab.png?t=1").as_deref(),
+            Some("r_files/05ab.png")
+        );
+        // another page's picture is not this page's
+        assert_eq!(find("r.html", "http://www.x.gov.cn/77cd.png"), None);
+        // two of that name beside the page: none
+        assert_eq!(find("t.html", "/img/dup.png"), None);
+        assert_eq!(find("t.html", "/img/x.png"), None);
+    }
 
     #[test]
     fn targets_resolve_relative_to_the_page_or_its_address() {
