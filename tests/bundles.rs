@@ -421,3 +421,78 @@ fn issue30_the_sample_pages_with_pictures_and_attachment() {
         }
     }
 }
+
+/// Issue 30.2 with `nianbao collect` (served on loopback): a report page that links its PDF
+/// from another folder of the site (`/upload/…`) is collected with it, and the build reads them
+/// as one report, the page's, by the addresses the collector recorded.
+#[test]
+fn issue30_a_collected_page_and_its_attachment_are_one_report() {
+    use nianbao_collect::loopback::{file, page, Server};
+    if !pdftotext() {
+        eprintln!("SKIPPED: reading the PDF attachment needs poppler's pdftotext");
+        return;
+    }
+    let doc = nianbao_synth::generate_layouts(1, 52, false, &["pdf"]).remove(0);
+    let title = "东区教育局2023年政府信息公开工作年度报告";
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        "/robots.txt".to_owned(),
+        file("text/plain", "User-agent: *\n"),
+    );
+    routes.insert(
+        "/xxgk/ndbg/index.html".to_owned(),
+        page(format!(
+            r#"<html><body><ul><li><a href="./202401/t20240115_1.html">{title}</a></li></ul></body></html>"#
+        )),
+    );
+    routes.insert(
+        "/xxgk/ndbg/202401/t20240115_1.html".to_owned(),
+        page(format!(
+            r#"<html><head><meta name="ArticleTitle" content="{title}"></head><body>
+<h1>{title}</h1><p>现将{title}予以公布。</p>
+<p>附件：<a href="/upload/2024/01/P020240115.pdf">{title}.pdf</a></p></body></html>"#
+        )),
+    );
+    routes.insert(
+        "/upload/2024/01/P020240115.pdf".to_owned(),
+        file("application/pdf", doc.bytes.clone()),
+    );
+    let site = Server::start("127.0.0.1", routes);
+    let dir = common::tmp_dir("bundles", "collected");
+    let (input, out) = (dir.join("in"), dir.join("out"));
+    common::nianbao_json(&[
+        "collect",
+        "--start",
+        &site.url("/xxgk/ndbg/index.html"),
+        "--output",
+        input.to_str().unwrap(),
+        "--delay-ms",
+        "0",
+        "--json",
+    ]);
+    build(&input, &out, "");
+    let rows = reports(&out);
+    let host = site.addr.replace(':', "_");
+    let page_doc = format!("{host}/xxgk/ndbg/202401/t20240115_1.html");
+    let pdf_doc = format!("{host}/upload/2024/01/P020240115.pdf");
+    assert!(
+        ["ok", "warning"].contains(&rows[&page_doc].0.as_str()),
+        "{rows:#?}"
+    );
+    assert_eq!(rows[&page_doc].2.as_deref(), Some("东区教育局"));
+    assert_eq!(rows[&pdf_doc].0, "not_a_report");
+    assert!(rows[&pdf_doc]
+        .1
+        .as_deref()
+        .unwrap_or("")
+        .starts_with(&format!("the attachment of the page {page_doc}")));
+    let cells = common::load_cells(&out);
+    let mut compared = 0;
+    for (k, v) in doc.gold["values"].as_object().unwrap() {
+        if let Some(want) = v.as_f64() {
+            assert_eq!(cells[&(page_doc.clone(), k.clone())].0, Some(want), "{k}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 150, "{compared}");
+}

@@ -33,6 +33,9 @@ pub enum Role {
     /// A picture before the report's first part (a banner, an emblem): part of the page, not
     /// read.
     BeforeReport,
+    /// A picture in a part of prose (一, 五, 六: a chart, a seal) of a page whose tables are
+    /// all under their own headings: not read.
+    InProse(u8),
     /// A picture of a page whose report is read from its attachment: not read.
     BesideAttachment,
 }
@@ -58,6 +61,10 @@ impl Role {
             ),
             Role::BeforeReport => format!(
                 "a picture of the page {page} before the report's first part (a banner or an emblem): not read"
+            ),
+            Role::InProse(p) => format!(
+                "a picture in part {} of the page {page}, a part without a table (a chart or a seal): not read",
+                PART_NUMERALS[usize::from(p.clamp(1, 6)) - 1]
             ),
             Role::BesideAttachment => format!(
                 "a picture of the page {page}, whose report is read from its attachment: not read"
@@ -86,20 +93,26 @@ pub struct Planned {
 /// The members of a page, given which of its embeds name a file of the input (`resolved`,
 /// one per embed; a target named twice counts at its first place only):
 /// - a page with part headings: every picture after the first heading is read as the table of
-///   the part it stands in; pictures before it are members not read; links are not members
-///   (the page has its own report; an attachment stays a document of its own);
+///   the part it stands in; pictures before it, and pictures in a part of prose (一, 五, 六)
+///   when the page has the headings of 二, 三 and 四, are members not read; links are not
+///   members (the page has its own report; an attachment stays a document of its own);
 /// - a page without part headings: the first attachment is read as the whole report, and its
 ///   pictures are members not read; without an attachment, every picture is read in order.
 pub fn plan_members(doc: &Document, resolved: &[bool]) -> Vec<Planned> {
-    let (parts, headed) = crate::embed_parts(doc);
+    let (parts, found) = crate::embed_parts(doc);
     let ok = |i: usize| resolved.get(i).copied().unwrap_or(false);
     let embeds = &doc.embeds;
     let pictures = (0..embeds.len()).filter(|&i| embeds[i].kind == EmbedKind::Picture && ok(i));
-    if headed {
+    if !found.is_empty() {
+        let tables_headed = [2, 3, 4].iter().all(|p| found.contains(p));
         return pictures
             .map(|i| Planned {
                 embed: i,
-                role: parts[i].map_or(Role::BeforeReport, Role::InPart),
+                role: match parts[i] {
+                    None => Role::BeforeReport,
+                    Some(p) if tables_headed && !(2..=4).contains(&p) => Role::InProse(p),
+                    Some(p) => Role::InPart(p),
+                },
             })
             .collect();
     }
@@ -427,6 +440,9 @@ mod tests {
             let (html, t3, t4, gold) = cut(i);
             let page = nianbao_extract::read(html.as_bytes()).unwrap();
             assert_eq!(page.embeds.len(), 3, "{i}");
+            // (the QR code after part 六 is a member not read when it is among the files)
+            let plan = plan_members(&page, &[true, true, true]);
+            assert_eq!(plan[2].role, Role::InProse(6), "{i}");
             let plan = plan_members(&page, &[true, true, false]);
             assert_eq!(
                 plan,

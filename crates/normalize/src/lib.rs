@@ -252,10 +252,10 @@ pub(crate) fn read_with(doc: &Document, source: Source, hint: &Hint) -> (Report,
 }
 
 /// For each of the page's [`Document::embeds`], the part whose heading precedes it (`None`
-/// before the first heading), and whether the page has any part heading.
-pub fn embed_parts(doc: &Document) -> (Vec<Option<u8>>, bool) {
+/// before the first heading), and the parts whose headings the page has.
+pub fn embed_parts(doc: &Document) -> (Vec<Option<u8>>, Vec<u8>) {
     if doc.embeds.is_empty() {
-        return (Vec::new(), false);
+        return (Vec::new(), Vec::new());
     }
     let tokens: Vec<Token> = tokens::tokenize(doc);
     let proj = Projection::new(doc, &tokens);
@@ -275,7 +275,7 @@ pub fn embed_parts(doc: &Document) -> (Vec<Option<u8>>, bool) {
                 .map(|(_, p)| *p)
         })
         .collect();
-    (parts, !headings.is_empty())
+    (parts, headings.iter().map(|h| h.part).collect())
 }
 
 /// Marks a document with nothing of a report (no part heading, no table value: a list page,
