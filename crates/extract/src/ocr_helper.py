@@ -49,11 +49,12 @@ _ENGINE = []
 
 
 def joined(text):
-    """A number the recogniser spaced around its decimal point (`334. 3`) written whole; any
-    other text as it is."""
+    """A number the recogniser spaced around its decimal point or after its minus sign
+    (`334. 3`, `- 4`) written whole; any other text as it is."""
     import re
 
-    return re.sub(r"(?<=\d)\s*\.\s*(?=\d)", ".", text)
+    text = re.sub(r"(?<=\d)\s*\.\s*(?=\d)", ".", text)
+    return re.sub(r"^([-\uff0d\u2212])\s+(?=\d)", r"\1", text)
 
 
 def numeric(text):
@@ -113,8 +114,8 @@ def rect(box):
 def fill_gaps(engine, image, boxes):
     """Looks again where a table's number is missing: the detector can pass over a lone digit
     (a 3 between two columns of numbers). A column is the span of numbers at the same place
-    in two rows or more; a row of three numbers or more with nothing in a column inside its
-    span (or, for a single row, a gap of twice its regular spacing) has that cell cropped,
+    in two rows or more; a row of three numbers or more with nothing in a column inside the
+    span (or, for a single row, a gap of 2-4 times its regular spacing) has that cell cropped,
     enlarged and read again. What is found there is added as a box of its own (and verified
     like every number); an empty cell stays empty."""
     import numpy as np
@@ -143,29 +144,34 @@ def fill_gaps(engine, image, boxes):
         else:
             cols.append({"x0": r[0], "x1": r[2], "n": 1, "left": r[0]})
     gaps = []
-    for row in rows:
+    full = [row for row in rows if len(row["boxes"]) >= 3]
+    if not full:
+        return boxes
+    # the span of the table's numbers: a row's first or last number can be the one missed
+    lo = min(r[0] for row in full for r in row["boxes"])
+    hi = max(r[2] for row in full for r in row["boxes"])
+    for row in full:
         bs = sorted(row["boxes"], key=lambda r: r[0])
-        if len(bs) < 3:
-            continue
         y0 = min(r[1] for r in bs)
         y1 = max(r[3] for r in bs)
-        lo, hi = bs[0][0], bs[-1][2]
         for col in cols:
             if col["n"] < 2 or col["x0"] < lo or col["x1"] > hi:
                 continue
             if any(r[0] < col["x1"] and r[2] > col["x0"] for r in bs):
                 continue
             gaps.append((col["x0"], y0, col["x1"], y1))
-        # a single row: a gap of twice its regular spacing
+        # a single row: a gap of two to four times its regular spacing
         steps = [b[0] - a[0] for a, b in zip(bs, bs[1:])]
         if len(steps) >= 4:
             med = sorted(steps)[len(steps) // 2]
             regular = sum(1 for s in steps if abs(s - med) < 0.15 * med)
             if med > h and regular >= 0.6 * len(steps):
                 for a, b in zip(bs, bs[1:]):
-                    if 1.7 * med < b[0] - a[0] < 2.3 * med:
-                        x = a[0] + med
-                        gaps.append((x, y0, x + min(med * 0.8, a[2] - a[0] + h), y1))
+                    k = round((b[0] - a[0]) / med)
+                    if 2 <= k <= 4 and abs(b[0] - a[0] - k * med) < 0.3 * med:
+                        for j in range(1, k):
+                            x = a[0] + j * med
+                            gaps.append((x, y0, x + min(med * 0.8, a[2] - a[0] + h), y1))
     if not gaps:
         return boxes
     out = list(boxes)
