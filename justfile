@@ -34,7 +34,8 @@ bench count="20000":
 
 # Regenerate the sample corpus in data/raw: the multi-year panel corpus (real divisions'
 # agencies over 2019–2025 with deliberate breaks, gaps and duplicates) and its expected-agencies
-# list, plus two flattened reports and an OFD (synthetic numbers throughout).
+# list, plus two flattened reports, an OFD, a page whose tables are pictures (rendered with
+# poppler's pdftoppm) and a page with its PDF attachment (synthetic numbers throughout).
 sample:
     rm -rf data/raw/synth_* data/raw/panel_* data/expected_agencies.csv
     cargo run --quiet -p nianbao-cli -- synth --panel --output data/raw --expected data/expected_agencies.csv --seed 2026

@@ -3,7 +3,8 @@
 //! **In:** the raw bytes of one input file. **Out:** a [`Document`] — the decoded text, its
 //! lines split into cells, where each line is in the source format's terms (text line, HTML or
 //! DOCX table/row/grid column, PDF page/line), the encoding that was used and the layout the
-//! text appears to have — or an [`ExtractError`] that says in words why the file cannot be
+//! text appears to have, and a web page's pictures and attachment links where they sit
+//! ([`Document::embeds`]) — or an [`ExtractError`] that says in words why the file cannot be
 //! read (empty, binary, undecodable, damaged, refused, scanned, encrypted, too slow, a format
 //! not read). **Never:** knows the report template, guesses numbers, panics on any input, or
 //! touches the file system (PDF bytes go to `pdftotext` on stdin).

@@ -6,7 +6,9 @@
 //! **Out:** a [`Report`]: metadata, every canonical cell of the template with a value (or null),
 //! its raw text, status and source location, the prose of parts 一 to 六, and the findings of
 //! reading (repairs with their evidence, ambiguous rows, missing rows and tables). [`batch`]
-//! turns reports into record batches with declared schemas.
+//! turns reports into record batches with declared schemas; [`bundle`] reads a web page with
+//! the pictures and attachment it is published with (one report, members filling only what
+//! the page is missing).
 //! **Never:** invents a number. A cell is stated, or repaired/inferred with a finding that
 //! shows why, or null with a status saying why. It never panics on any document.
 //!

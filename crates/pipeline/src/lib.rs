@@ -25,6 +25,8 @@
 //! | `encode` | a chunk split into pieces, validated, cached and encoded on any thread; the writer stage |
 //! | `changes` | change accounting, written once: added, changed, parsed, failed; the next index |
 //! | `inputs` | the folder walk, and the inputs' sizes and modification times |
+//! | `bundles` | web pages and their members (pictures, attachments), found before reading: one report per page |
+//! | `provenance` | where collected documents came from (`nianbao collect`'s state) |
 //! | `index` | the previous run's index, walked beside the inputs |
 //! | `skip` | the nothing-changed skip (fingerprint of build, config and inputs) |
 //! | `reuse`, `partitions` | nightly partition reuse: the run's side, and the records |
