@@ -272,7 +272,12 @@ fn issue30_a_page_whose_tables_are_pictures_is_one_report() {
     }
     nianbao_synth::write_corpus(&input, Some(&gold), 2, 30, false, &["pictures"]).unwrap();
     // without OCR: one report per page, its tables missing, the reason given
-    let s = build(&input, &dir.join("no-ocr"), "[ocr]\nenabled = false");
+    let no_ocr = "incremental = true\n[ocr]\nenabled = false";
+    let s = build(&input, &dir.join("no-ocr"), no_ocr);
+    // and the next run reads those pages again (OCR may be there by then): never skipped
+    let again = build(&input, &dir.join("no-ocr"), no_ocr);
+    assert_ne!(again["unchanged"], true, "{again:#}");
+    assert_eq!(again["parsed"], 2, "{again:#}");
     let rows = reports(&dir.join("no-ocr"));
     let counted = rows.values().filter(|r| r.0 != "not_a_report").count();
     assert_eq!(counted, 2, "{rows:#?}");

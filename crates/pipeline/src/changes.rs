@@ -16,7 +16,8 @@ pub(crate) struct Changes {
     pub(crate) changed: usize,
     pub(crate) removed: usize,
     pub(crate) failed: usize,
-    /// Unreadable for a reason that may not last (see `Got::retry`).
+    /// Unreadable, or a page read without a picture, for a reason that may not last (see
+    /// `Got::retry`).
     pub(crate) retry: usize,
     pub(crate) parsed: usize,
     pub(crate) from_state: usize,
@@ -78,8 +79,10 @@ impl Accounts {
         c.corrected += usize::from(d.corrected);
         if d.failed {
             c.failed += 1;
-            c.retry += usize::from(d.retry);
         }
+        // (a page read without a picture whose reason may not last, such as OCR not
+        // installed yet, is read again too: no run is skipped while there is one)
+        c.retry += usize::from(d.retry);
         self.fingerprint
             .add(d.rel, d.seen.map(|s| (s.size, s.mtime_ns)));
         if let (Some(seen), Some(w)) = (d.seen, self.new_index.as_mut()) {

@@ -52,7 +52,9 @@ pub(crate) struct Got {
     /// What to remember of the file for the next run.
     pub(crate) seen: Option<nianbao_state::Seen>,
     /// Unreadable for a reason that may not last (the machine's, or the file could not be
-    /// opened): read again next run, and no run is skipped while there is one.
+    /// opened), or a page read without a picture or attachment for such a reason (OCR not
+    /// installed yet): read again next run, never cached, and no run is skipped while there
+    /// is one.
     pub(crate) retry: bool,
     /// The user's corrections changed it: read anew every run, never cached.
     pub(crate) corrected: bool,
