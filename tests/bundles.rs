@@ -13,31 +13,7 @@ use arrow_array::Array;
 
 use crate::common;
 
-fn build(input: &Path, out: &Path, extra: &str) -> serde_json::Value {
-    let cfg = out.with_extension("toml");
-    std::fs::write(
-        &cfg,
-        format!("input = {input:?}\noutput = {out:?}\n{extra}"),
-    )
-    .unwrap();
-    common::nianbao_json(&[
-        "build".as_ref(),
-        "--json".as_ref(),
-        "--config".as_ref(),
-        cfg.as_os_str(),
-    ])
-}
-
-fn eval(gold: &Path, out: &Path) -> serde_json::Value {
-    common::nianbao_json(&[
-        "eval".as_ref(),
-        "--json".as_ref(),
-        "--gold".as_ref(),
-        gold.as_os_str(),
-        "--dataset".as_ref(),
-        out.as_os_str(),
-    ])
-}
+use common::{build_json as build, eval_json as eval, has_pdftotext as pdftotext, ocr_python};
 
 /// `reports`: document → (status, reason, agency, layout).
 type Rows = std::collections::BTreeMap<String, (String, Option<String>, Option<String>)>;
@@ -59,10 +35,6 @@ fn reports(out: &Path) -> Rows {
         }
     }
     rows
-}
-
-fn pdftotext() -> bool {
-    Command::new("pdftotext").arg("-v").output().is_ok()
 }
 
 /// A page that only links its report, saved beside it as a PDF: one report with every number
@@ -338,17 +310,6 @@ fn cells_of(out: &Path) -> std::collections::HashMap<(String, String), Option<f6
     }
     assert!(!cells.is_empty(), "no cells under {}", out.display());
     cells
-}
-
-fn ocr_python() -> Option<PathBuf> {
-    let p = std::env::var_os("NIANBAO_OCR_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    Command::new(&p)
-        .args(["-c", "import rapidocr_onnxruntime, PIL"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-        .then_some(p)
 }
 
 /// The samples in `data/raw`: the page whose tables are pictures and the page with its PDF

@@ -52,6 +52,60 @@ pub(crate) fn nianbao_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> serde_json:
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `nianbao build --json` with a pipeline file `OUTPUT.toml` (input, output and `extra` lines),
+/// which must succeed; its JSON summary.
+pub(crate) fn build_json(input: &Path, output: &Path, extra: &str) -> serde_json::Value {
+    let cfg = output.with_extension("toml");
+    std::fs::write(
+        &cfg,
+        format!("input = {input:?}\noutput = {output:?}\n{extra}"),
+    )
+    .unwrap();
+    nianbao_json(&[
+        "build".as_ref(),
+        "--json".as_ref(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
+    ])
+}
+
+/// `nianbao eval --json` of a dataset against a folder of gold files.
+pub(crate) fn eval_json(gold: &Path, dataset: &Path) -> serde_json::Value {
+    nianbao_json(&[
+        "eval".as_ref(),
+        "--json".as_ref(),
+        "--gold".as_ref(),
+        gold.as_os_str(),
+        "--dataset".as_ref(),
+        dataset.as_os_str(),
+    ])
+}
+
+/// Whether poppler's `pdftotext` is installed; PDF checks are skipped (and say so) without it.
+pub(crate) fn has_pdftotext() -> bool {
+    let ok = std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: PDF checks need pdftotext (Debian package poppler-utils), which is not installed");
+    }
+    ok
+}
+
+/// A Python with the OCR engine (`rapidocr-onnxruntime`): `NIANBAO_OCR_PYTHON`, else the
+/// repository's `.venv`; `None` when it cannot import the engine.
+pub(crate) fn ocr_python() -> Option<PathBuf> {
+    let p = std::env::var_os("NIANBAO_OCR_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+    std::process::Command::new(&p)
+        .args(["-c", "import rapidocr_onnxruntime, PIL"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then_some(p)
+}
+
 /// `nianbao build --input INPUT --output OUTPUT`, which must succeed.
 pub(crate) fn build_into(input: &Path, output: &Path) {
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))

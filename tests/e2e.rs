@@ -10,17 +10,7 @@ use serde_json::Value;
 
 use crate::common;
 
-/// Whether poppler's `pdftotext` is installed; PDF checks are skipped (and say so) without it.
-fn has_pdftotext() -> bool {
-    let ok = Command::new("pdftotext")
-        .arg("-v")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED: PDF checks need pdftotext (Debian package poppler-utils), which is not installed");
-    }
-    ok
-}
+use common::has_pdftotext;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nianbao"))

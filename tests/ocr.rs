@@ -12,15 +12,8 @@ use std::process::Command;
 use crate::common;
 
 fn ocr_python() -> Option<PathBuf> {
-    let p = std::env::var_os("NIANBAO_OCR_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let ok = Command::new(&p)
-        .args(["-c", "import rapidocr_onnxruntime, PIL"])
-        .output()
-        .is_ok_and(|o| o.status.success());
     let poppler = Command::new("pdftoppm").arg("-v").output().is_ok();
-    (ok && poppler).then_some(p)
+    common::ocr_python().filter(|_| poppler)
 }
 
 /// Renders a PDF's pages to grey PNGs `stem-N.png` in `dir`.
@@ -60,32 +53,10 @@ fn scanned_pdf(python: &Path, pages: &[PathBuf], out: &Path) {
 }
 
 fn build(input: &Path, out: &Path, python: &Path) -> serde_json::Value {
-    let cfg = out.with_extension("toml");
-    std::fs::write(
-        &cfg,
-        format!("input = {input:?}\noutput = {out:?}\n[ocr]\npython = {python:?}\n"),
-    )
-    .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(["build", "--json", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+    common::build_json(input, out, &format!("[ocr]\npython = {python:?}\n"))
 }
 
-fn eval(gold: &Path, out: &Path) -> serde_json::Value {
-    let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(["eval", "--json", "--gold"])
-        .arg(gold)
-        .arg("--dataset")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
+use common::eval_json as eval;
 
 #[test]
 fn scanned_synthetic_reports_read_with_no_wrong_value() {

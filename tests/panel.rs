@@ -15,22 +15,7 @@ use crate::common;
 use common::{col, read};
 
 fn build(input: &Path, out: &Path, expected: &Path) -> serde_json::Value {
-    let cfg = out.with_extension("toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "input = {:?}\noutput = {:?}\nexpected_agencies = {:?}\n",
-            input, out, expected
-        ),
-    )
-    .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(["build", "--json", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+    common::build_json(input, out, &format!("expected_agencies = {expected:?}\n"))
 }
 
 /// The document of an agency's year, as the corpus names it.

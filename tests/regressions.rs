@@ -1383,16 +1383,7 @@ fn issue19_10_another_pdf_reader_invalidates_cached_readings() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn eval_json(gold: &Path, dataset: &Path) -> serde_json::Value {
-    common::nianbao_json(&[
-        "eval".as_ref(),
-        "--json".as_ref(),
-        "--gold".as_ref(),
-        gold.as_os_str(),
-        "--dataset".as_ref(),
-        dataset.as_os_str(),
-    ])
-}
+use common::eval_json;
 
 /// Issue 30.3: Word 97–2003 documents (`.doc`, as LibreOffice saves the generated DOCX reports)
 /// are read with their tables: every stated cell right, none wrong or missed, metadata right.

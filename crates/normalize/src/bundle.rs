@@ -322,23 +322,21 @@ fn merge(page: &mut Report, member: Report, label: &str, whole: bool) -> bool {
                 })
             })
     };
-    let snapshot = page.clone();
-    page.findings.retain(|f| match f.rule {
+    let mut findings = std::mem::take(&mut page.findings);
+    findings.retain(|f| match f.rule {
         r if r == rule::MISSING_TABLE => {
-            part_of(&f.message).is_none_or(|p| !present(&snapshot, section_of(p)))
+            part_of(&f.message).is_none_or(|p| !present(page, section_of(p)))
         }
-        r if r == rule::MISSING_ROW => f
-            .row_label
-            .as_deref()
-            .is_none_or(|l| !row_present(&snapshot, l)),
+        r if r == rule::MISSING_ROW => f.row_label.as_deref().is_none_or(|l| !row_present(page, l)),
         r if r == rule::MISSING_SECTION => {
-            part_of(&f.message).is_none_or(|p| !snapshot.sections.iter().any(|s| s.part == p))
+            part_of(&f.message).is_none_or(|p| !page.sections.iter().any(|s| s.part == p))
         }
-        r if r == rule::MISSING_AGENCY => snapshot.agency.is_none(),
-        r if r == rule::MISSING_REPORT_YEAR => snapshot.report_year.is_none(),
-        r if r == rule::MISSING_PUBLISHED_ON => snapshot.published_on.is_none(),
+        r if r == rule::MISSING_AGENCY => page.agency.is_none(),
+        r if r == rule::MISSING_REPORT_YEAR => page.report_year.is_none(),
+        r if r == rule::MISSING_PUBLISHED_ON => page.published_on.is_none(),
         _ => true,
     });
+    page.findings = findings;
     for mut f in member.findings {
         if PAGE_RULES.contains(&f.rule) {
             continue;

@@ -552,33 +552,24 @@ pub(crate) fn one_with(
             // each table a picture (a long one two), under its part's heading
             let files = format!("{}_files", stem("utf8"));
             let mut n = 0;
-            for piece in &mut pieces {
+            let mut with_pictures = Vec::with_capacity(pieces.len());
+            for piece in pieces {
                 let markup::Piece::Table(rows) = piece else {
+                    with_pictures.push(piece);
                     continue;
                 };
                 n += 1;
-                let mut srcs = Vec::new();
                 for (k, pdf) in markup::table_pictures(rows).into_iter().enumerate() {
                     let name = format!("{files}/table{n}_{}.png", k + 1);
-                    srcs.push(name.clone());
+                    with_pictures.push(markup::Piece::Picture(name.clone()));
                     extra.push(Extra {
                         name,
                         bytes: pdf,
                         render: true,
                     });
                 }
-                *piece = markup::Piece::Picture(srcs.join("\n"));
             }
-            let mut expanded = Vec::with_capacity(pieces.len());
-            for piece in pieces {
-                match piece {
-                    markup::Piece::Picture(srcs) => {
-                        expanded.extend(srcs.lines().map(|s| markup::Piece::Picture(s.to_owned())))
-                    }
-                    other => expanded.push(other),
-                }
-            }
-            pieces = expanded;
+            pieces = with_pictures;
         }
         if layout == "attachment" {
             // the page says little and links the report, saved beside it
