@@ -165,6 +165,59 @@ fn issue30_a_page_and_its_attachment_are_one_report() {
     assert!(compared > 100);
 }
 
+/// `nianbao inspect PAGE` reads a page with the attachment saved beside it, as the build of
+/// its folder does: the same report id and numbers, the member named.
+#[test]
+fn issue30_inspect_reads_a_page_with_its_attachment() {
+    if !pdftotext() {
+        eprintln!("SKIPPED: reading the PDF attachment needs poppler's pdftotext");
+        return;
+    }
+    let dir = common::tmp_dir("bundles", "inspect");
+    let (input, out) = (dir.join("in"), dir.join("out"));
+    nianbao_synth::write_corpus(&input, None, 1, 32, true, &["attachment"]).unwrap();
+    build(&input, &out, "");
+    let page = std::fs::read_dir(&input)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "html"))
+        .unwrap();
+    let name = page.file_name().unwrap().to_string_lossy().into_owned();
+    let o = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .arg("inspect")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let pdf = name.replace(".html", ".pdf");
+    assert!(
+        text.contains(&format!("members      {pdf} (attachment)")),
+        "{text}"
+    );
+    let b = &common::read(&out.join("reports.parquet"))[0];
+    let (docs, ids) = (common::col(b, "document"), common::col(b, "report_id"));
+    let i = (0..b.num_rows()).find(|&i| docs.value(i) == name).unwrap();
+    assert!(
+        text.contains(&format!("report_id    {}", ids.value(i))),
+        "{text}"
+    );
+    // the numbers of part 三, as the build read them from the attachment
+    let cells = common::load_cells(&out);
+    let total = cells[&(name.clone(), "s3.received_new.total".to_owned())]
+        .0
+        .expect("a total");
+    assert!(total > 0.0);
+    assert!(
+        text.contains(&format!(" {}\n", total as i64)),
+        "{total} in {text}"
+    );
+    let missing = text
+        .lines()
+        .filter(|l| l.contains('∅') && !l.contains("missing)"));
+    assert_eq!(missing.count(), 0, "nothing missing: {text}");
+}
+
 /// A dataset partitioned by year, built nightly: a changed attachment reads its page again
 /// even though the page did not change, and the nightly run writes what a full rebuild
 /// writes.

@@ -3,6 +3,7 @@
     import nianbao
     tables = nianbao.read_document("report.pdf")      # {"reports": pyarrow.Table, "cells": …}
     summary = nianbao.build("reports/", "dataset/")    # the same dict as `nianbao build --json`
+    nianbao.pages("reports/")                          # {"a.html": [("a_files/t1.png", "part 2")]}
 
 The work is done by the Rust pipeline (the `nianbao` command is installed too); tables are
 handed over through the Arrow C Data Interface, without copying through Python objects.
@@ -11,29 +12,39 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 
 from . import _nianbao
 
 __version__ = _nianbao.__version__
-__all__ = ["read_document", "build", "__version__"]
+__all__ = ["read_document", "pages", "build", "__version__"]
 
 TABLES = tuple(_nianbao.TABLES)
 
 
 def read_document(
-    path_or_bytes: Union[str, os.PathLike, bytes], name: Optional[str] = None, **settings: Any
+    path_or_bytes: Union[str, os.PathLike, bytes],
+    name: Optional[str] = None,
+    members: Optional[Sequence[Tuple[str, str, bytes]]] = None,
+    **settings: Any,
 ) -> Dict[str, pa.Table]:
     """Reads one document (a path, or its bytes) into its tables: ``reports``, ``cells``,
     ``cells_wide``, ``sections``, ``findings``, ``indicators`` (``pyarrow.Table`` each; the columns of the
     dataset's tables, see DATA_DICTIONARY.md). ``name`` is what the ``document`` column shows
-    (default: the path, or ``document`` for bytes). ``settings`` are pipeline settings, e.g.
+    (default: the path's file name, or ``document`` for bytes). ``settings`` are pipeline settings, e.g.
     ``pdf={"program": "pdftotext"}`` or ``ocr={"python": ".venv/bin/python"}``. Never raises
     for a bad document: it is one ``reports`` row with status ``unreadable`` and the reason.
     Cross-report findings and ``sections.similarity_prev_year`` need a whole corpus: use
-    :func:`build`."""
+    :func:`build`.
+
+    A web page whose tables are pictures, or which wraps its report as an attachment, is read
+    with those files (its *members*) as one report, as :func:`build` reads it: ``reports``
+    then holds the page's row and one row per member with status ``not_a_report``. Given a
+    path, the members are found in the page's folder (``members=[]`` reads the page alone);
+    given bytes, pass ``members`` as ``(name, role, bytes)`` triples, the names and roles that
+    :func:`pages` gives (what a Spark or Ray task does with a page and its files, grouped)."""
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         data = bytes(path_or_bytes)
         name = name or "document"
@@ -42,8 +53,34 @@ def read_document(
         with open(path, "rb") as f:
             data = f.read()
         name = name or os.path.basename(path)
-    batches = _nianbao.read_bytes(data, name, json.dumps(settings) if settings else None)
+        if members is None:
+            found = _nianbao.pages(path, _settings(settings), True)
+            if found:
+                folder = os.path.dirname(path)
+                members = []
+                for member, role in found[0][1]:
+                    with open(os.path.join(folder, member), "rb") as f:
+                        members.append((member, role, f.read()))
+    if members:
+        batches = _nianbao.read_page_bytes(
+            data, name, [(m, r, bytes(b)) for m, r, b in members], _settings(settings)
+        )
+    else:
+        batches = _nianbao.read_bytes(data, name, _settings(settings))
     return {t: pa.Table.from_batches([pa.record_batch(batches[t])]) for t in TABLES}
+
+
+def pages(folder: Union[str, os.PathLike], **settings: Any) -> Dict[str, List[Tuple[str, str]]]:
+    """The web pages under ``folder`` that :func:`build` reads with members (pictures of their
+    tables, or the attachment they wrap): page → ``[(member, role), …]``, paths relative to
+    ``folder`` with ``/``. Every other file is read alone. A distributed job groups each page
+    with its members and reads them with ``read_document(page_bytes, name=page,
+    members=[(member, role, member_bytes), …])``; a member gives no report of its own."""
+    return {page: list(ms) for page, ms in _nianbao.pages(os.fspath(folder), _settings(settings), False)}
+
+
+def _settings(settings: Dict[str, Any]) -> Optional[str]:
+    return json.dumps(settings) if settings else None
 
 
 def build(input: Union[str, os.PathLike], output: Union[str, os.PathLike], **settings: Any) -> Dict[str, Any]:

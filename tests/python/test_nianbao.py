@@ -133,3 +133,60 @@ def test_pandas_reads_a_partitioned_dataset_with_its_types(corpus, tmp_path):
     )
     assert len(frame) == len(reports)
     assert frame["adcode"].dropna().str.len().eq(6).all()
+
+
+def grouped_read(folder):
+    """What a Spark or Ray job does: `pages` plans the folder, each page is read with its
+    members' bytes, every other file alone; the tables concatenated."""
+    plan = nianbao.pages(folder)
+    member = {m for ms in plan.values() for m, _ in ms}
+    out = []
+    for p in sorted(folder.rglob("*")):
+        name = p.relative_to(folder).as_posix()
+        if not p.is_file() or name in member:
+            continue
+        ms = [(m, role, (folder / m).read_bytes()) for m, role in plan.get(name, [])]
+        out.append(nianbao.read_document(p.read_bytes(), name=name, members=ms))
+    return {t: pa.concat_tables([o[t] for o in out]) for t in nianbao.TABLES}
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no pdftotext (poppler-utils)")
+def test_pages_with_attachments_read_as_the_cli_reads_them(tmp_path):
+    """Issue 30.2 in Python: a page wrapping its report as a PDF attachment is one report with
+    it, whether read by path, by bytes with its members, or grouped over a folder as Spark
+    does; the attachment's row is `not_a_report` and names the page."""
+    src = tmp_path / "in"
+    cli("synth", "--count", "3", "--output", src, "--seed", "11", "--layouts", "attachment,tabbed")
+    out = tmp_path / "cli"
+    cli("build", "--full", "--input", src, "--output", out)
+    cells = pq.read_table(out / "cells.parquet")
+    reports = pq.read_table(out / "reports.parquet")
+    plan = nianbao.pages(src)
+    assert len(plan) == 2, plan  # the two attachment pages (seed 11: layouts alternate)
+    for page, ms in plan.items():
+        assert page.endswith(".html") and [r for _, r in ms] == ["attachment"]
+        (member, _), = ms
+        assert member.endswith(".pdf")
+        by_path = nianbao.read_document(src / page)
+        by_bytes = nianbao.read_document(
+            (src / page).read_bytes(), name=page, members=[(member, "attachment", (src / member).read_bytes())]
+        )
+        theirs = cells_of(cells.filter(pc.equal(cells["document"], page)))
+        assert len(theirs) > 100
+        for t in (by_path, by_bytes):
+            assert cells_of(t["cells"]) == theirs, page
+            rows = t["reports"].select(["document", "report_id", "status"]).to_pylist()
+            want = reports.filter(pc.is_in(reports["document"], pa.array([page, member])))
+            assert sorted(rows, key=repr) == sorted(
+                want.select(["document", "report_id", "status"]).to_pylist(), key=repr
+            )
+            assert [r["status"] for r in rows] == ["ok", "not_a_report"] or rows[0]["status"] == "warning"
+        alone = nianbao.read_document(src / page, members=[])
+        assert cells_of(alone["cells"]) != theirs  # the page alone has no tables
+    # the whole folder, grouped as the Spark and Ray examples do, equals the build
+    g = grouped_read(src)
+    key = lambda t, cols: sorted(t.select(cols).to_pylist(), key=repr)
+    assert key(g["cells"], ["document", "key", "value", "status"]) == key(cells, ["document", "key", "value", "status"])
+    assert key(g["reports"], ["document", "report_id", "status"]) == key(reports, ["document", "report_id", "status"])
+    with pytest.raises(ValueError, match="not a role"):
+        nianbao.read_document(b"<html></html>", name="x.html", members=[("x.pdf", "logo", b"")])

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use nianbao_normalize::{CellStatus, Report};
 use nianbao_vocab::{Section, Vocabulary};
 
@@ -31,17 +31,53 @@ pub(crate) fn inspect(path: &Path, opts: &nianbao_extract::ReadOptions) -> Resul
     }
 }
 
+/// A page read with its members (files of the page's folder).
+fn read_page(
+    path: &Path,
+    page: &nianbao_pipeline::PageMembers,
+    opts: &nianbao_extract::ReadOptions,
+) -> Result<Report> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+    let bytes = read(path)?;
+    let files = page
+        .members
+        .iter()
+        .map(|(m, role)| Ok((m.as_str(), *role, read(&dir.join(m))?)))
+        .collect::<Result<Vec<_>>>()?;
+    let members: Vec<_> = files
+        .iter()
+        .map(|(m, r, b)| (*m, *r, b.as_slice()))
+        .collect();
+    let mut reports = nianbao_pipeline::read_page_reports(&bytes, &page.page, &members, opts)?;
+    Ok(reports.swap_remove(0))
+}
+
 fn render(path: &Path, opts: &nianbao_extract::ReadOptions) -> Result<String> {
     let mut o = String::new();
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut r: Report = nianbao_pipeline::read_document(path, &name, opts);
-    if r.unreadable.is_none() {
-        nianbao_pipeline::validate_chunk(std::slice::from_mut(&mut r))?;
-    }
+    // a web page is read with its pictures or attachment, as `nianbao build` of its folder
+    let page = nianbao_pipeline::members_of(path, opts)?;
+    let r: Report = match &page {
+        Some(p) => read_page(path, p, opts)?,
+        None => {
+            let mut r = nianbao_pipeline::read_document(path, &name, opts);
+            if r.unreadable.is_none() {
+                nianbao_pipeline::validate_chunk(std::slice::from_mut(&mut r))?;
+            }
+            r
+        }
+    };
     writeln!(o, "document     {}", path.display())?;
+    if let Some(p) = &page {
+        for (i, (m, role)) in p.members.iter().enumerate() {
+            let head = if i == 0 { "members" } else { "" };
+            writeln!(o, "{head:<12} {m} ({})", role.code())?;
+        }
+    }
     writeln!(o, "report_id    {}", r.source.report_id)?;
     writeln!(o, "status       {}", r.status().as_str())?;
     if let Some(reason) = &r.unreadable {

@@ -72,6 +72,38 @@ impl Role {
         }
     }
 
+    /// The role as a short code (`part 3`, `picture`, `attachment`, `before report`,
+    /// `prose 5`, `beside attachment`): how the Python package hands a page's plan to the
+    /// tasks that read it ([`Role::from_code`] reads it back).
+    pub fn code(self) -> String {
+        match self {
+            Role::InPart(p) => format!("part {p}"),
+            Role::Picture => "picture".to_owned(),
+            Role::Attachment => "attachment".to_owned(),
+            Role::BeforeReport => "before report".to_owned(),
+            Role::InProse(p) => format!("prose {p}"),
+            Role::BesideAttachment => "beside attachment".to_owned(),
+        }
+    }
+
+    /// The role a [`Role::code`] names; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<Role> {
+        let part = |n: &str| n.trim().parse::<u8>().ok().filter(|p| (1..=6).contains(p));
+        match code.trim() {
+            "picture" => Some(Role::Picture),
+            "attachment" => Some(Role::Attachment),
+            "before report" => Some(Role::BeforeReport),
+            "beside attachment" => Some(Role::BesideAttachment),
+            c => {
+                if let Some(n) = c.strip_prefix("part ") {
+                    part(n).map(Role::InPart)
+                } else {
+                    part(c.strip_prefix("prose ")?).map(Role::InProse)
+                }
+            }
+        }
+    }
+
     /// How a cell's or finding's source names the member.
     fn word(self) -> &'static str {
         match self {
@@ -378,6 +410,26 @@ fn section_of(part: u8) -> &'static str {
 mod tests {
     use super::*;
     use crate::normalize;
+
+    #[test]
+    fn role_codes_read_back() {
+        let all = [
+            Role::InPart(2),
+            Role::InPart(4),
+            Role::Picture,
+            Role::Attachment,
+            Role::BeforeReport,
+            Role::InProse(5),
+            Role::BesideAttachment,
+        ];
+        for r in all {
+            assert_eq!(Role::from_code(&r.code()), Some(r), "{}", r.code());
+        }
+        assert_eq!(Role::from_code(" part 3 "), Some(Role::InPart(3)));
+        for bad in ["", "part", "part 7", "part x", "prose 0", "Picture", "logo"] {
+            assert_eq!(Role::from_code(bad), None, "{bad:?}");
+        }
+    }
 
     /// A generated tabbed report cut into a page (its text and part 二's table as HTML) and
     /// the text of parts 三 and 四's tables, standing for the pictures the page shows instead.

@@ -58,6 +58,17 @@ fn folder(rel: &str) -> &str {
 impl Bundles {
     /// Finds the pages of `inputs` whose pictures or attachments are inputs too.
     pub(crate) fn find(inputs: &Inputs, provenance: &Provenance, opts: &ReadOptions) -> Bundles {
+        Bundles::find_for(inputs, provenance, opts, None)
+    }
+
+    /// [`Bundles::find`] for the page `only` alone (all pages with `None`): a file only this
+    /// page is looked at for is its member even if another page names it too.
+    fn find_for(
+        inputs: &Inputs,
+        provenance: &Provenance,
+        opts: &ReadOptions,
+        only: Option<usize>,
+    ) -> Bundles {
         let n = inputs.len();
         let is_member_kind = |rel: &str| {
             let e = extension(rel);
@@ -84,7 +95,8 @@ impl Bundles {
         let pages: Vec<usize> = (0..n)
             .filter(|&i| {
                 let rel = inputs.rel(i);
-                PAGE_EXTENSIONS.contains(&extension(rel).as_str())
+                only.is_none_or(|o| o == i)
+                    && PAGE_EXTENSIONS.contains(&extension(rel).as_str())
                     && (near.contains(folder(rel)) || found_on.contains(rel))
             })
             .collect();
@@ -202,6 +214,67 @@ impl Bundles {
         }
         h.finalize().into()
     }
+}
+
+/// A web page of a folder and the files read with it (its members), as `nianbao build` finds
+/// them: what a Spark or Ray job groups its files by before reading each page with
+/// [`crate::read_page_batches`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageMembers {
+    /// The page's path relative to the folder, with `/` separators.
+    pub page: String,
+    /// Its members (path relative to the folder, role), in the page's order.
+    pub members: Vec<(String, Role)>,
+}
+
+/// The pages under `root` that have members (pictures or an attachment among the files of
+/// `root`), found as `nianbao build` finds them (with the addresses of `nianbao collect`'s
+/// record when the folder has one). Pages without members are not listed: every other file
+/// is read alone.
+pub fn find_pages(root: &std::path::Path, opts: &ReadOptions) -> anyhow::Result<Vec<PageMembers>> {
+    let inputs = Inputs::list(root, &[])?;
+    let provenance = Provenance::load(root);
+    let b = Bundles::find(&inputs, &provenance, opts);
+    Ok(b.pages
+        .iter()
+        .map(|(p, ms)| PageMembers {
+            page: inputs.rel(*p).to_owned(),
+            members: ms
+                .iter()
+                .map(|(m, role)| (inputs.rel(*m).to_owned(), *role))
+                .collect(),
+        })
+        .collect())
+}
+
+/// The members of the one page at `path`, found among the files of its folder (and the
+/// folders below it, such as `NAME_files/`) as `nianbao build` of that folder would find
+/// them; `None` when it is not a page with members there. What `nianbao inspect` and the
+/// Python package's `read_document(path)` read a page with.
+pub fn members_of(
+    path: &std::path::Path,
+    opts: &ReadOptions,
+) -> anyhow::Result<Option<PageMembers>> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let Some(name) = name.filter(|n| PAGE_EXTENSIONS.contains(&extension(n).as_str())) else {
+        return Ok(None);
+    };
+    let root = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let inputs = Inputs::list(&root, &[])?;
+    let Some(i) = (0..inputs.len()).find(|&i| inputs.rel(i) == name) else {
+        return Ok(None);
+    };
+    let b = Bundles::find_for(&inputs, &Provenance::load(&root), opts, Some(i));
+    Ok(b.pages.get(&i).map(|ms| PageMembers {
+        page: name.clone(),
+        members: ms
+            .iter()
+            .map(|(m, role)| (inputs.rel(*m).to_owned(), *role))
+            .collect(),
+    }))
 }
 
 /// The input a page's `target` names: against the address the page was collected from, else

@@ -124,19 +124,11 @@ impl Reading<'_> {
             .iter()
             .map(|&(m, role)| (m, role, std::fs::read(self.inputs.path(m)).ok()))
             .collect();
-        let mut h = Sha256::new();
-        h.update(b"nianbao page and members\0");
-        h.update(own.sha256.as_bytes());
-        for (m, role, b) in &files {
-            h.update([0]);
-            h.update(self.inputs.rel(*m).as_bytes());
-            h.update(format!("{role:?}").as_bytes());
-            match b {
-                Some(b) => h.update(Sha256::digest(b)),
-                None => h.update(b"unreadable"),
-            }
-        }
-        let src = source(rel, hex(&h.finalize()), own.bytes);
+        let named: Vec<(&str, Role, Option<&[u8]>)> = files
+            .iter()
+            .map(|(m, role, b)| (self.inputs.rel(*m), *role, b.as_deref()))
+            .collect();
+        let src = page_source(rel, &own, &named);
         let seen = Some(nianbao_state::Seen {
             size: src.bytes,
             mtime_ns: trusted_mtime_ns(&meta),
@@ -148,43 +140,79 @@ impl Reading<'_> {
             got.corrected = self.corr.apply(&mut got.report);
             return Some(got);
         }
-        let page = match nianbao_extract::read_with(&bytes, self.opts) {
-            Ok(d) => d,
-            Err(_) => return None,
-        };
-        let mut retry = false;
-        let docs: Vec<(usize, Role, Result<nianbao_extract::Document, String>)> = files
-            .into_iter()
-            .map(|(m, role, b)| {
-                let doc = match (role.read(), b) {
-                    (false, _) => Err(String::new()),
-                    (true, None) => {
-                        retry = true;
-                        Err("the file could not be opened".to_owned())
-                    }
-                    (true, Some(b)) => nianbao_extract::read_with(&b, self.opts).map_err(|e| {
-                        retry |= !e.is_permanent();
-                        e.to_string()
-                    }),
-                };
-                (m, role, doc)
-            })
-            .collect();
-        let members: Vec<bundle::Member<'_>> = docs
-            .iter()
-            .map(|(m, role, d)| bundle::Member {
-                role: *role,
-                name: self.inputs.rel(*m),
-                doc: d.as_ref().map_err(Clone::clone),
-            })
-            .collect();
-        let report =
-            std::panic::catch_unwind(|| bundle::normalize_bundle(&page, src.clone(), &members))
-                .ok()?;
+        let (report, retry) = read_page(&bytes, src, &named, self.opts)?;
         let mut got = Got::new(report, true, seen, retry);
         got.corrected = self.corr.apply(&mut got.report);
         Some(got)
     }
+}
+
+/// The identity of a page read with its members: the page's path and size, and a digest of
+/// the page's content and each member's path, role and content (`None`: it could not be
+/// opened), so a changed picture or attachment is a new report.
+fn page_source(rel: &str, own: &Source, members: &[(&str, Role, Option<&[u8]>)]) -> Source {
+    let mut h = Sha256::new();
+    h.update(b"nianbao page and members\0");
+    h.update(own.sha256.as_bytes());
+    for (name, role, b) in members {
+        h.update([0]);
+        h.update(name.as_bytes());
+        h.update(format!("{role:?}").as_bytes());
+        match b {
+            Some(b) => h.update(Sha256::digest(b)),
+            None => h.update(b"unreadable"),
+        }
+    }
+    source(rel, hex(&h.finalize()), own.bytes)
+}
+
+/// Reads a page with its members (see [`crate::bundles`]) into one report, and says whether a
+/// member it reads failed for a reason that may not last (read again next time). `None` when
+/// the page itself cannot be read (it is then read alone, and says why).
+fn read_page(
+    page: &[u8],
+    src: Source,
+    members: &[(&str, Role, Option<&[u8]>)],
+    opts: &ReadOptions,
+) -> Option<(Report, bool)> {
+    let page = nianbao_extract::read_with(page, opts).ok()?;
+    let mut retry = false;
+    let docs: Vec<Result<nianbao_extract::Document, String>> = members
+        .iter()
+        .map(|(_, role, b)| match (role.read(), b) {
+            (false, _) => Err(String::new()),
+            (true, None) => {
+                retry = true;
+                Err("the file could not be opened".to_owned())
+            }
+            (true, Some(b)) => nianbao_extract::read_with(b, opts).map_err(|e| {
+                retry |= !e.is_permanent();
+                e.to_string()
+            }),
+        })
+        .collect();
+    let members: Vec<bundle::Member<'_>> = members
+        .iter()
+        .zip(&docs)
+        .map(|((name, role, _), d)| bundle::Member {
+            role: *role,
+            name,
+            doc: d.as_ref().map_err(Clone::clone),
+        })
+        .collect();
+    let report =
+        std::panic::catch_unwind(|| bundle::normalize_bundle(&page, src, &members)).ok()?;
+    Some((report, retry))
+}
+
+/// A member's row: status `not_a_report`, the reason naming its page.
+fn member_row(src: Source, format: nianbao_normalize::model::Format, reason: &str) -> Report {
+    let mut r = Report::empty(src, format);
+    r.findings.push(nianbao_normalize::Finding::new(
+        nianbao_vocab::rules::name::NOT_A_REPORT,
+        reason,
+    ));
+    r
 }
 
 /// A member's own row: its content's identity and format, status `not_a_report` with why
@@ -220,13 +248,13 @@ fn member_report(
         mtime_ns: trusted_mtime_ns(&meta),
         sha256: src.sha256.clone(),
     };
-    let mut r = Report::empty(src, format);
-    r.findings.push(nianbao_normalize::Finding::new(
-        nianbao_vocab::rules::name::NOT_A_REPORT,
-        reason,
-    ));
     // (not "parsed": nothing of it is read, there is nothing to validate or cache)
-    Some(Got::new(r, false, Some(seen), false))
+    Some(Got::new(
+        member_row(src, format, reason),
+        false,
+        Some(seen),
+        false,
+    ))
 }
 
 /// A document's report: from the state when its content was read before (a file whose size and
@@ -349,13 +377,60 @@ pub fn read_batches(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<Batc
     if r.unreadable.is_none() {
         validate_chunk(std::slice::from_mut(&mut r))?;
     }
-    let rs = std::slice::from_ref(&r);
+    batches_of(std::slice::from_ref(&r))
+}
+
+/// Reads and validates a web page with its members (pictures, an attachment) as
+/// [`crate::find_pages`] plans them: one report, as `nianbao build` reads it, and one row per
+/// member with status `not_a_report` naming the page (no cells). `members` are (name, role,
+/// bytes) in the page's order. A pure function of the bytes, like [`read_batches`]: what a
+/// Spark or Ray task calls for a page and its members, grouped.
+pub fn read_page_batches(
+    page: &[u8],
+    name: &str,
+    members: &[(&str, Role, &[u8])],
+    opts: &ReadOptions,
+) -> Result<Batches> {
+    batches_of(&read_page_reports(page, name, members, opts)?)
+}
+
+/// [`read_page_batches`] as reports: the page's (validated), then one per member.
+pub fn read_page_reports(
+    page: &[u8],
+    name: &str,
+    members: &[(&str, Role, &[u8])],
+    opts: &ReadOptions,
+) -> Result<Vec<Report>> {
+    let named: Vec<(&str, Role, Option<&[u8]>)> =
+        members.iter().map(|&(n, r, b)| (n, r, Some(b))).collect();
+    let own = source_of(page, name);
+    let src = page_source(name, &own, &named);
+    let mut r = match std::panic::catch_unwind(|| read_page(page, src, &named, opts)) {
+        Ok(Some((r, _))) => r,
+        _ => read_bytes(page, own, opts).0,
+    };
+    if r.unreadable.is_none() {
+        validate_chunk(std::slice::from_mut(&mut r))?;
+    }
+    let mut all = vec![r];
+    for &(m, role, b) in members {
+        let format = nianbao_extract::sniff(b);
+        all.push(member_row(source_of(b, m), format, &role.reason(name)));
+    }
+    Ok(all)
+}
+
+/// The per-report tables of some reports (validated already).
+fn batches_of(rs: &[Report]) -> Result<Batches> {
     Ok(Batches {
         reports: batch::reports_batch(rs)?,
         cells: batch::cells_batch(rs)?,
         cells_wide: batch::cells_wide_batch(rs)?,
         sections: batch::sections_batch(rs)?,
-        findings: batch::findings_batch(r.findings.iter().map(|f| (&r, f)))?,
+        findings: batch::findings_batch(
+            rs.iter()
+                .flat_map(|r| r.findings.iter().map(move |f| (r, f))),
+        )?,
         indicators: nianbao_normalize::indicators::indicators_batch(rs)?,
     })
 }

@@ -59,8 +59,13 @@ mod tables;
 
 use anyhow::Result;
 
+pub use bundles::{find_pages, members_of, PageMembers};
 pub use config::Config;
-pub use document::{read_batches, read_document, report_from_bytes, validate_chunk, Batches};
+pub use document::{
+    read_batches, read_document, read_page_batches, read_page_reports, report_from_bytes,
+    validate_chunk, Batches,
+};
+pub use nianbao_normalize::bundle::Role;
 pub use report::{Reporter, Silent};
 pub use summary::Summary;
 pub use tables::Table;
