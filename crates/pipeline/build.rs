@@ -1,6 +1,7 @@
 //! Computes `NIANBAO_PARSER_HASH`: a hash of the source of every crate that decides what a
-//! document reads as. The incremental state is keyed by it, so changing the parser (or the
-//! vocabulary) makes the next run re-read every document by itself. And `NIANBAO_BUILD_HASH`,
+//! document reads as (its Rust, its tables, and the OCR helper script it runs). The
+//! incremental state is keyed by it, so changing the parser (or the vocabulary, or the OCR
+//! helper) makes the next run re-read every document by itself. And `NIANBAO_BUILD_HASH`,
 //! the same over every crate that decides a dataset's bytes plus `Cargo.lock`: an incremental
 //! run whose inputs, config and build hash are those of the published dataset skips the rebuild.
 
@@ -16,7 +17,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
             files(&p, out);
         } else if matches!(
             p.extension().and_then(|x| x.to_str()),
-            Some("rs" | "tsv" | "toml")
+            Some("rs" | "tsv" | "toml" | "py")
         ) {
             out.push(p);
         }

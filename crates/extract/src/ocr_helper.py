@@ -181,7 +181,7 @@ def fill_gaps(engine, image, boxes):
         left, top = max(0, int(x0 - pad)), max(0, int(y0 - pad))
         c = grey.crop((left, top, min(grey.width, int(x1 + pad)), min(grey.height, int(y1 + pad))))
         c = c.resize((c.width * 2, c.height * 2), Image.LANCZOS)
-        found, _ = engine(np.array(c.convert("RGB")))
+        found, _ = engine(np.array(c.convert("RGB")), use_cls=False)
         for box, text, score in found or []:
             if numeric(text) is None:
                 continue
@@ -190,6 +190,58 @@ def fill_gaps(engine, image, boxes):
             if any(bx[0] < r[2] and bx[2] > r[0] and bx[1] < r[3] and bx[3] > r[1] for r in nums):
                 continue
             out.append((box, text, score))
+    return out
+
+
+def split_glued(engine, image, boxes):
+    """Splits a box the detector drew around several numbers of a row (`0 0 0 0 0 0 0`, or
+    `10100` for five one-digit cells: a table whose ruling lines were painted out, or narrow
+    columns) at its blank gaps wider than half its height (the digits of one number stand
+    much closer), and reads each piece on its own. Only boxes read as numbers are split; a
+    piece with no number is dropped, and each piece is verified like every number
+    afterwards."""
+    import numpy as np
+
+    out = []
+    for box, text, score in boxes:
+        if numeric(text) is None:
+            out.append((box, text, score))
+            continue
+        x0, y0, x1, y1 = (int(round(v)) for v in rect(box))
+        x0, y0 = max(0, x0), max(0, y0)
+        crop = image[y0:y1, x0:x1]
+        h = max(1, y1 - y0)
+        if crop.size == 0:
+            out.append((box, text, score))
+            continue
+        inked = (crop < 128).any(axis=0)
+        pieces, start, blank = [], None, 0
+        for x, ink in enumerate(inked):
+            if ink:
+                if start is None:
+                    start = x
+                elif blank >= 0.5 * h:
+                    pieces.append((start, x - blank))
+                    start = x
+                blank = 0
+            elif start is not None:
+                blank += 1
+        if start is not None:
+            pieces.append((start, len(inked) - blank))
+        if len(pieces) < 2:
+            out.append((box, text, score))
+            continue
+        pad = 2
+        crops = [
+            np.stack([image[y0:y1, max(0, x0 + a - pad) : x0 + b + pad]] * 3, axis=-1)
+            for a, b in pieces
+        ]
+        read, _ = engine.text_rec(crops)
+        for (a, b), (t, sc) in zip(pieces, read):
+            if numeric(t) is None:
+                continue
+            piece = [[x0 + a, y0], [x0 + b, y0], [x0 + b, y1], [x0 + a, y1]]
+            out.append((piece, t, min(float(score), float(sc))))
     return out
 
 
@@ -234,8 +286,10 @@ def rapidocr(images):
         w, h = size_of(image)
         yield {"page": n, "width": w, "height": h}
         grey = without_rules(image)
-        result, _ = engine(np.stack([grey] * 3, axis=-1))
-        found = fill_gaps(engine, grey, result or [])
+        # no angle classifier: it turns a line it takes for upside down by 180 degrees, and
+        # an upright 99 then reads 66 with full confidence (a 9 is a 6 upside down)
+        result, _ = engine(np.stack([grey] * 3, axis=-1), use_cls=False)
+        found = fill_gaps(engine, grey, split_glued(engine, grey, result or []))
         for box, text, score in verify(engine, grey, found):
             text = joined(text)
             xs = [p[0] for p in box]

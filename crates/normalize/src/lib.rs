@@ -729,7 +729,19 @@ fn ocr_check(report: &mut Report, unsure: &[(usize, f64, String)]) -> Vec<usize>
     let mut bad: Vec<&'static str> = Vec::new();
     let mut good: Vec<&'static str> = Vec::new();
     let mut found = Vec::new();
-    for id in v.identities(t, nianbao_vocab::OtherRows::Both) {
+    // the identities of the rows the report gives for （六）其他处理 (a 2019-format table has
+    // the single row: its results sum includes it)
+    let has = |k: &str| {
+        report
+            .cell(k)
+            .is_some_and(|c| c.status != CellStatus::Missing)
+    };
+    let other = nianbao_vocab::OtherRows::given(
+        t,
+        has("s3.other_processing.total"),
+        has("s3.other_other.total") || has("s3.other_no_correction.total"),
+    );
+    for id in v.identities(t, other) {
         let sum = |keys: &[&'static str]| keys.iter().map(|k| value(k)).sum::<Option<f64>>();
         let (Some(l), Some(r)) = (sum(&id.lhs), sum(&id.rhs)) else {
             continue;
@@ -866,4 +878,42 @@ pub fn template_keys(t: Template) -> Vec<String> {
                 .map(move |c| nianbao_vocab::cell_key(r.section, r.key, c.key))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod ocr_tests {
+    use super::*;
+
+    /// The OCR checksum uses the identities of the rows the table gives: a 2019-format table
+    /// has （六）其他处理 as one row, and its results sum includes it. (It used the identities of
+    /// a table with both the row and the three 2021 items, which left the row out of a 2019
+    /// table's sum: every column with something under 其他处理 failed and was nulled.)
+    #[test]
+    fn the_ocr_checksum_counts_the_2019_other_row() {
+        let docs = nianbao_synth::generate_layouts(200, 20261207, false, &["tabbed"]);
+        let mut checked = 0;
+        for d in docs {
+            let doc = nianbao_extract::read(&d.bytes).unwrap();
+            let mut r = normalize(&doc, Source::default());
+            if r.template != Some(Template::Y2019) {
+                continue;
+            }
+            let other = r.cell("s3.other_processing.total").and_then(|c| c.value);
+            if other.unwrap_or(0.0) == 0.0 {
+                continue;
+            }
+            let before: Vec<Option<f64>> = r.cells.iter().map(|c| c.value).collect();
+            ocr_check(&mut r, &[]);
+            let failed: Vec<&Finding> = r
+                .findings
+                .iter()
+                .filter(|f| f.rule == rule::OCR_IDENTITY_FAILED)
+                .collect();
+            assert!(failed.is_empty(), "{failed:#?}");
+            let after: Vec<Option<f64>> = r.cells.iter().map(|c| c.value).collect();
+            assert_eq!(before, after);
+            checked += 1;
+        }
+        assert!(checked >= 3, "only {checked} 2019 reports with 其他处理");
+    }
 }
