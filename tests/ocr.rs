@@ -101,7 +101,10 @@ fn scanned_synthetic_reports_read_with_no_wrong_value() {
     let e = eval(&gold, &out);
     assert_eq!(e["wrong"], 0, "{e:#}");
     let right = e["right"].as_f64().unwrap() / e["stated_cells"].as_f64().unwrap();
-    assert!(right > 0.3, "recovered {right:.2}: {e:#}");
+    eprintln!("scanned synthetic reports: {right:.4} of the stated cells right");
+    // 1.00 since session 16 (0.39 before: the angle classifier turned 99 into 66, and the
+    // 2019 table's checksum left out its 其他处理 row)
+    assert!(right > 0.95, "recovered {right:.2}: {e:#}");
     assert_eq!(
         e["metadata_right"], 1,
         "agency and year from the OCR'd title: {e:#}"
@@ -147,6 +150,10 @@ fn the_scanned_real_report_reads_with_no_wrong_value() {
     assert_eq!(e["wrong"], 0, "{e:#}");
     assert_eq!(e["metadata_right"], 1, "{e:#}");
     let right = e["right"].as_f64().unwrap() / e["stated_cells"].as_f64().unwrap();
-    assert!(right > 0.8, "recovered {right:.2}: {e:#}");
+    eprintln!("the scanned real report: {right:.4} of the stated cells right");
+    // 0.946 since session 16: the 10 cells missed are part 四's two rows whose printed totals
+    // disagree with their parts (the document's own error, which OCR cannot tell from a
+    // misread)
+    assert!(right > 0.93, "recovered {right:.2}: {e:#}");
     let _ = std::fs::remove_dir_all(&dir);
 }

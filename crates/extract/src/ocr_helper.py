@@ -50,11 +50,12 @@ _ENGINE = []
 
 def joined(text):
     """A number the recogniser spaced around its decimal point or after its minus sign
-    (`334. 3`, `- 4`) written whole; any other text as it is."""
+    (`334. 3`, `- 4`) written whole; any other text (a page number `- 3 -`) as it is."""
     import re
 
     text = re.sub(r"(?<=\d)\s*\.\s*(?=\d)", ".", text)
-    return re.sub(r"^([-\uff0d\u2212])\s+(?=\d)", r"\1", text)
+    # a lone negative number only: `- 3 -` is a page number and stays as it is
+    return re.sub(r"^([-\uff0d\u2212])\s+(?=[\d.,]+$)", r"\1", text)
 
 
 def numeric(text):
@@ -65,11 +66,21 @@ def numeric(text):
     return None
 
 
+ROUND = ("O", "o", "\u3007", "\uff2f", "\u3002", "\u00b0")
+
+
+def zero_if_round(text):
+    """A lone round glyph (`O`, `〇`, `。`) where a number is expected is the recogniser's
+    reading of a 0 (a small picture's zeros read as the full stop `。`); other text as it is."""
+    return "0" if text.strip() in ROUND else text
+
+
 def verify(engine, image, boxes):
     """Reads every number again, alone, from its own crop with a margin: the recogniser can
     read a number with full confidence and wrongly (98 as 86 in a whole page; 882.61 as
     88.61 in one crop and right in a slightly larger one). A number stands only when the two
-    readings agree (with the higher of their confidences); when they differ it gets
+    readings agree (with the higher of their confidences; a 0 read again as a round glyph,
+    `O` or `。`, agrees); when they differ it gets
     confidence 0: not trusted unless an identity of the table confirms it. Never a vote: two
     readings of the same pixels can be wrong alike, so a disagreement is never settled by a
     third."""
@@ -98,7 +109,7 @@ def verify(engine, image, boxes):
     out = list(boxes)
     for i, (text2, score2) in zip(todo, again):
         box, text, score = boxes[i]
-        if numeric(text2) == numeric(text):
+        if numeric(zero_if_round(text2)) == numeric(text):
             out[i] = (box, text, max(float(score), float(score2)))
         else:
             out[i] = (box, text, 0.0)
@@ -183,13 +194,41 @@ def fill_gaps(engine, image, boxes):
         c = c.resize((c.width * 2, c.height * 2), Image.LANCZOS)
         found, _ = engine(np.array(c.convert("RGB")), use_cls=False)
         for box, text, score in found or []:
+            # a lone zero in a column of numbers is often read as the letter O
+            text = zero_if_round(text)
             if numeric(text) is None:
                 continue
             box = [[left + p[0] / 2, top + p[1] / 2] for p in box]
             bx = rect(box)
             if any(bx[0] < r[2] and bx[2] > r[0] and bx[1] < r[3] and bx[3] > r[1] for r in nums):
                 continue
+            nums.append(bx)  # (two gaps over one cell find it once)
             out.append((box, text, score))
+    return out
+
+
+def without_page_numbers(boxes, height):
+    """Drops the page number (`3`, `- 3 -`, `第3页`, `3/12`) printed alone in the page's top or
+    bottom margin: laid out as a line of its own, it would read as a number of the table row
+    above it. Only a short number-like text alone on its line within the top 6% or the bottom
+    10% of the page is dropped."""
+    import re
+
+    pattern = re.compile(r"^[-\u2014\u2013\uff0d\s]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*\d{1,3})?[-\u2014\u2013\uff0d\s]*$")
+    dashes = re.compile(r"^[-\u2014\u2013\uff0d\u4e00_]+$")
+    out = []
+    for i, (box, text, score) in enumerate(boxes):
+        x0, y0, x1, y1 = rect(box)
+        margin = y1 < 0.06 * height or y0 > 0.90 * height
+        if margin and pattern.match(text.strip()):
+            # (the dashes around it, read as boxes of their own, `-` or `一`, do not count)
+            alone = not any(
+                j != i and rect(b)[1] < y1 and rect(b)[3] > y0 and not dashes.match(t.strip())
+                for j, (b, t, _) in enumerate(boxes)
+            )
+            if alone:
+                continue
+        out.append((box, text, score))
     return out
 
 
@@ -274,6 +313,13 @@ def without_rules(image):
     return out
 
 
+def small_text(boxes):
+    """Whether a picture's numbers are set small (their boxes' median height under 20
+    pixels: a screenshot at screen resolution rather than a scan at 300 dpi)."""
+    heights = sorted(rect(b)[3] - rect(b)[1] for b, t, _ in boxes if numeric(t) is not None)
+    return bool(heights) and heights[len(heights) // 2] < 20
+
+
 def rapidocr(images):
     if not _ENGINE:
         from rapidocr_onnxruntime import RapidOCR
@@ -289,11 +335,21 @@ def rapidocr(images):
         # no angle classifier: it turns a line it takes for upside down by 180 degrees, and
         # an upright 99 then reads 66 with full confidence (a 9 is a 6 upside down)
         result, _ = engine(np.stack([grey] * 3, axis=-1), use_cls=False)
-        found = fill_gaps(engine, grey, split_glued(engine, grey, result or []))
+        scale = 1
+        if small_text(result or []):
+            # a screenshot's small type: the detector passes over lone digits of 8 pixels;
+            # read the picture enlarged twice, and give the boxes in its own pixels
+            import cv2
+
+            scale = 2
+            grey = cv2.resize(grey, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+            result, _ = engine(np.stack([grey] * 3, axis=-1), use_cls=False)
+        found = without_page_numbers(result or [], grey.shape[0])
+        found = fill_gaps(engine, grey, split_glued(engine, grey, found))
         for box, text, score in verify(engine, grey, found):
             text = joined(text)
-            xs = [p[0] for p in box]
-            ys = [p[1] for p in box]
+            xs = [p[0] / scale for p in box]
+            ys = [p[1] / scale for p in box]
             yield {
                 "page": n,
                 "x": round(min(xs)),
