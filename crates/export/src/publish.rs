@@ -359,13 +359,30 @@ pub fn lock(output: &Path) -> Result<OutputLock, ExportError> {
     }
 }
 
+/// Removes a file, a link or a folder; a folder's `manifest.json` last, so that a run killed
+/// while removing a dataset leaves a folder still provably ours ([`is_ours`]), which the next
+/// run removes (without the manifest it would be left alone, as not nianbao's).
 fn remove_any(p: &Path) -> std::io::Result<()> {
     let meta = std::fs::symlink_metadata(p)?;
-    if meta.is_dir() {
-        std::fs::remove_dir_all(p)
-    } else {
-        std::fs::remove_file(p)
+    if !meta.is_dir() {
+        return std::fs::remove_file(p);
     }
+    for e in std::fs::read_dir(p)? {
+        let e = e?;
+        if e.file_name() != "manifest.json" {
+            let path = e.path();
+            if std::fs::symlink_metadata(&path)?.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    match std::fs::remove_file(p.join("manifest.json")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::remove_dir(p)
 }
 
 /// Removes what killed runs left behind (only what is provably ours) and makes sure `output`
@@ -569,6 +586,23 @@ pub(crate) fn publish(tmp: &Path, output: &Path) -> Result<Publication, ExportEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A dataset partly removed (a run killed while removing the previous one) still has its
+    /// manifest: the next run knows it for nianbao's and removes it.
+    #[test]
+    fn a_dataset_is_removed_manifest_last() {
+        let t = tempfile::tempdir().unwrap();
+        let aside = t.path().join(".out.old-77");
+        dataset(&aside, "g1");
+        // what a kill in the middle leaves: some files gone, the manifest still there
+        std::fs::remove_file(aside.join("DATA_DICTIONARY.md")).unwrap();
+        assert!(is_ours(&aside, "out"));
+        remove_any(&aside).unwrap();
+        assert!(!aside.exists());
+        std::fs::write(t.path().join("f"), b"x").unwrap();
+        remove_any(&t.path().join("f")).unwrap();
+        assert!(!t.path().join("f").exists());
+    }
 
     fn dataset(dir: &Path, gen: &str) {
         std::fs::create_dir_all(dir.join("cells")).unwrap();

@@ -38,6 +38,10 @@ pub(super) fn emit_row(
     };
     match (readings.mode, r.chosen) {
         (Mode::Empty, _) => row.blank(&mut out),
+        // From an image, a number the detector passed over is not a blank: a row with fewer
+        // numbers than columns is never completed by placing blanks (when the document's own
+        // numbers disagree, the one placement the identities accept can be a wrong one).
+        (Mode::Insert, Some(_)) if ctx.doc.ocr.is_some() => row.ambiguous(&mut out),
         (mode, Some(c)) => row.chosen(mode, c, &mut out),
         (_, None) => row.ambiguous(&mut out),
     }
