@@ -291,7 +291,7 @@ fn issue30_a_changed_attachment_is_never_hidden_by_a_reused_year() {
 fn issue30_a_page_whose_tables_are_pictures_is_one_report() {
     let dir = common::tmp_dir("bundles", "pictures");
     let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
-    if Command::new("pdftoppm").arg("-v").output().is_err() {
+    if !common::has_pdftoppm() {
         eprintln!("SKIPPED: generating the pictures needs poppler's pdftoppm");
         return;
     }
@@ -342,7 +342,6 @@ fn issue30_a_page_whose_tables_are_pictures_is_one_report() {
     }
 }
 
-/// The cells of a dataset partitioned by year: (document, key) → value.
 /// A small picture (half size) of a part 四 whose printed total disagrees with its parts (the
 /// generator's defect: 6 + 1 + 0 + 6 printed with total 14): the detector passes over three of
 /// its 15 numbers, and one placement of blanks satisfied the identities — a wrong one. From an
@@ -355,20 +354,21 @@ fn issue30_a_small_picture_of_a_row_that_disagrees_with_itself_gives_nothing_wro
         );
         return;
     };
-    if Command::new("pdftoppm").arg("-v").output().is_err() {
+    if !common::has_pdftoppm() {
         eprintln!("SKIPPED: generating the pictures needs poppler's pdftoppm");
         return;
     }
     let dir = common::tmp_dir("bundles", "disagrees");
-    let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
+    let (full, input) = (dir.join("full"), dir.join("in"));
+    let (gold, out) = (dir.join("gold"), dir.join("out"));
     std::fs::create_dir_all(&gold).unwrap();
     let d = nianbao_synth::generate_layouts(32, 20261208, true, &["pictures"])
         .pop()
         .unwrap();
-    std::fs::create_dir_all(&input).unwrap();
-    std::fs::write(input.join(&d.name), &d.bytes).unwrap();
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::write(full.join(&d.name), &d.bytes).unwrap();
     for e in &d.extra {
-        let path = input.join(&e.name);
+        let path = full.join(&e.name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         assert!(e.render);
         nianbao_synth::render_picture(&e.bytes, &path).unwrap();
@@ -382,15 +382,7 @@ fn issue30_a_small_picture_of_a_row_that_disagrees_with_itself_gives_nothing_wro
         .sum();
     let total = g["s4.administrative_review.total"].as_f64().unwrap();
     assert_ne!(parts, total, "the generated row disagrees with itself");
-    let script = format!(
-        "import glob\nfrom PIL import Image\nfor p in glob.glob({pat:?}):\n    im = Image.open(p)\n    im.resize((im.width // 2, im.height // 2), Image.LANCZOS).save(p)\n",
-        pat = input.join("*_files/*.png").display().to_string(),
-    );
-    assert!(Command::new(&python)
-        .args(["-c", &script])
-        .status()
-        .unwrap()
-        .success());
+    halve_pictures(&python, &full, &input);
     build(&input, &out, &format!("[ocr]\npython = {python:?}"));
     let e = eval(&gold, &out);
     assert_eq!(e["wrong"], 0, "{e:#}");
@@ -403,19 +395,25 @@ fn issue30_a_small_picture_of_a_row_that_disagrees_with_itself_gives_nothing_wro
     );
 }
 
+/// Copies the folder `from` to `to` with every picture of a page (`*_files/*.png`) at half
+/// its size (Pillow, in the OCR engine's Python).
+fn halve_pictures(python: &Path, from: &Path, to: &Path) {
+    let script = format!(
+        "import glob, shutil\nfrom PIL import Image\nshutil.copytree({from:?}, {to:?})\nfor p in glob.glob({pat:?}):\n    im = Image.open(p)\n    im.resize((im.width // 2, im.height // 2), Image.LANCZOS).save(p)\n",
+        from = from.display().to_string(),
+        to = to.display().to_string(),
+        pat = to.join("*_files/*.png").display().to_string(),
+    );
+    let st = Command::new(python).args(["-c", &script]).status().unwrap();
+    assert!(st.success());
+}
+
 /// The same pages with their pictures at half size (826 pixels wide: a screenshot at screen
 /// resolution, digits 8 pixels high): read enlarged, nothing wrong, most cells found, and
 /// every box given in the small picture's own pixels.
 fn small_pictures_read_enlarged(python: &Path, input: &Path, gold: &Path, dir: &Path) {
     let (small, out) = (dir.join("small"), dir.join("small-out"));
-    let script = format!(
-        "import glob, shutil\nfrom PIL import Image\nshutil.copytree({input:?}, {small:?})\nfor p in glob.glob({pat:?}):\n    im = Image.open(p)\n    im.resize((im.width // 2, im.height // 2), Image.LANCZOS).save(p)\n",
-        input = input.display().to_string(),
-        small = small.display().to_string(),
-        pat = small.join("*_files/*.png").display().to_string(),
-    );
-    let st = Command::new(python).args(["-c", &script]).status().unwrap();
-    assert!(st.success());
+    halve_pictures(python, input, &small);
     build(&small, &out, &format!("[ocr]\npython = {python:?}"));
     let e = eval(gold, &out);
     assert_eq!(e["wrong"], 0, "{e:#}");
@@ -444,6 +442,7 @@ fn small_pictures_read_enlarged(python: &Path, input: &Path, gold: &Path, dir: &
     }
 }
 
+/// The cells of a dataset partitioned by year: (document, key) → value.
 fn cells_of(out: &Path) -> std::collections::HashMap<(String, String), Option<f64>> {
     let mut cells = std::collections::HashMap::new();
     for e in walkdir::WalkDir::new(out.join("cells")) {

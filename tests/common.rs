@@ -93,6 +93,14 @@ pub(crate) fn has_pdftotext() -> bool {
     ok
 }
 
+/// Whether poppler's `pdftoppm` (which renders PDF pages to pictures) is installed.
+pub(crate) fn has_pdftoppm() -> bool {
+    std::process::Command::new("pdftoppm")
+        .arg("-v")
+        .output()
+        .is_ok()
+}
+
 /// A Python with the OCR engine (`rapidocr-onnxruntime`): `NIANBAO_OCR_PYTHON`, else the
 /// repository's `.venv`; `None` when it cannot import the engine.
 pub(crate) fn ocr_python() -> Option<PathBuf> {

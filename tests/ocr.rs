@@ -12,8 +12,7 @@ use std::process::Command;
 use crate::common;
 
 fn ocr_python() -> Option<PathBuf> {
-    let poppler = Command::new("pdftoppm").arg("-v").output().is_ok();
-    common::ocr_python().filter(|_| poppler)
+    common::ocr_python().filter(|_| common::has_pdftoppm())
 }
 
 /// Renders a PDF's pages to grey PNGs `stem-N.png` in `dir`.

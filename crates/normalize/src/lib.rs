@@ -731,16 +731,11 @@ fn ocr_check(report: &mut Report, unsure: &[(usize, f64, String)]) -> Vec<usize>
     let mut found = Vec::new();
     // the identities of the rows the report gives for （六）其他处理 (a 2019-format table has
     // the single row: its results sum includes it)
-    let has = |k: &str| {
+    let other = nianbao_vocab::OtherRows::of_cells(t, |k| {
         report
             .cell(k)
             .is_some_and(|c| c.status != CellStatus::Missing)
-    };
-    let other = nianbao_vocab::OtherRows::given(
-        t,
-        has("s3.other_processing.total"),
-        has("s3.other_other.total") || has("s3.other_no_correction.total"),
-    );
+    });
     for id in v.identities(t, other) {
         let sum = |keys: &[&'static str]| keys.iter().map(|k| value(k)).sum::<Option<f64>>();
         let (Some(l), Some(r)) = (sum(&id.lhs), sum(&id.rhs)) else {

@@ -227,6 +227,19 @@ pub struct PageMembers {
     pub members: Vec<(String, Role)>,
 }
 
+impl PageMembers {
+    /// Input `page` and its members, by path.
+    fn of(inputs: &Inputs, page: usize, members: &[(usize, Role)]) -> PageMembers {
+        PageMembers {
+            page: inputs.rel(page).to_owned(),
+            members: members
+                .iter()
+                .map(|(m, role)| (inputs.rel(*m).to_owned(), *role))
+                .collect(),
+        }
+    }
+}
+
 /// The pages under `root` that have members (pictures or an attachment among the files of
 /// `root`), found as `nianbao build` finds them (with the addresses of `nianbao collect`'s
 /// record when the folder has one). Pages without members are not listed: every other file
@@ -237,13 +250,7 @@ pub fn find_pages(root: &std::path::Path, opts: &ReadOptions) -> anyhow::Result<
     let b = Bundles::find(&inputs, &provenance, opts);
     Ok(b.pages
         .iter()
-        .map(|(p, ms)| PageMembers {
-            page: inputs.rel(*p).to_owned(),
-            members: ms
-                .iter()
-                .map(|(m, role)| (inputs.rel(*m).to_owned(), *role))
-                .collect(),
-        })
+        .map(|(p, ms)| PageMembers::of(&inputs, *p, ms))
         .collect())
 }
 
@@ -268,13 +275,7 @@ pub fn members_of(
         return Ok(None);
     };
     let b = Bundles::find_for(&inputs, &Provenance::load(&root), opts, Some(i));
-    Ok(b.pages.get(&i).map(|ms| PageMembers {
-        page: name.clone(),
-        members: ms
-            .iter()
-            .map(|(m, role)| (inputs.rel(*m).to_owned(), *role))
-            .collect(),
-    }))
+    Ok(b.pages.get(&i).map(|ms| PageMembers::of(&inputs, i, ms)))
 }
 
 /// The input a page's `target` names: against the address the page was collected from, else

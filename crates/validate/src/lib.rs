@@ -206,10 +206,9 @@ fn check_identities(
     out: &mut Vec<(String, Finding)>,
 ) {
     let v = Vocabulary::get();
-    let has = |k: &str| grid.get(k).is_some_and(|c| c.status != "missing");
-    let single = has("s3.other_processing.total");
-    let items = has("s3.other_other.total") || has("s3.other_no_correction.total");
-    let other = OtherRows::given(template, single, items);
+    let other = OtherRows::of_cells(template, |k| {
+        grid.get(k).is_some_and(|c| c.status != "missing")
+    });
     let val = |k: &str| grid.get(k).and_then(|c| c.value);
     for id in v.identities(template, other) {
         let Some(res) = id.residual(val) else {

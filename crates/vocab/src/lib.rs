@@ -269,6 +269,16 @@ impl OtherRows {
             _ => OtherRows::Items,
         }
     }
+
+    /// [`OtherRows::given`] from a report's cells: `present(key)` says whether the cell `key`
+    /// was found (not `missing`). The validator and the OCR checksum decide with it.
+    pub fn of_cells(template: Template, present: impl Fn(&str) -> bool) -> OtherRows {
+        OtherRows::given(
+            template,
+            present("s3.other_processing.total"),
+            present("s3.other_other.total") || present("s3.other_no_correction.total"),
+        )
+    }
 }
 
 /// A linear identity: the sum of `lhs` equals the sum of `rhs`.
