@@ -35,11 +35,12 @@ bench count="20000":
 # Regenerate the sample corpus in data/raw: the multi-year panel corpus (real divisions'
 # agencies over 2019–2025 with deliberate breaks, gaps and duplicates) and its expected-agencies
 # list, plus two flattened reports, an OFD, a page whose tables are pictures (rendered with
-# poppler's pdftoppm) and a page with its PDF attachment (synthetic numbers throughout).
+# poppler's pdftoppm), a page with its PDF attachment, and a page of prose whose tables are in
+# the DOCX it links (synthetic numbers throughout).
 sample:
     rm -rf data/raw/synth_* data/raw/panel_* data/expected_agencies.csv
     cargo run --quiet -p nianbao-cli -- synth --panel --output data/raw --expected data/expected_agencies.csv --seed 2026
-    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 5 --layouts flattened,flattened,ofd,pictures,attachment --seed 2026
+    cargo run --quiet -p nianbao-cli -- synth --output data/raw --count 6 --layouts flattened,flattened,ofd,pictures,attachment,supplement --seed 2026
 
 # Differential soundness run: adversarial documents with known truth (default 100,000) in every
 # layout and damage kind; prints the table of ACCURACY.md and fails on any wrong value.

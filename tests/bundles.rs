@@ -218,6 +218,153 @@ fn issue30_inspect_reads_a_page_with_its_attachment() {
     assert_eq!(missing.count(), 0, "nothing missing: {text}");
 }
 
+/// A page with the report's prose whose tables are in the DOCX it links (附件：…统计表.docx),
+/// saved beside it: one report with every number of the attachment and the page's metadata;
+/// the DOCX's row says whose attachment it is. A link to a form (申请表) is not the report: the
+/// document it links stays one of its own.
+#[test]
+fn issue30_a_page_with_its_own_text_and_its_tables_as_an_attachment_is_one_report() {
+    let dir = common::tmp_dir("bundles", "supplement");
+    let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
+    nianbao_synth::write_corpus(&input, Some(&gold), 4, 50, true, &["supplement"]).unwrap();
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&input)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    pages.sort();
+    assert_eq!(pages.len(), 4);
+    // the first page also links a form, before its tables: a report of another agency here,
+    // so that taking it for the page's would show
+    let other = nianbao_synth::generate_layouts(1, 51, false, &["docx"]).remove(0);
+    std::fs::write(input.join("form.docx"), &other.bytes).unwrap();
+    let html = std::fs::read_to_string(&pages[0]).unwrap().replacen(
+        "<body>",
+        "<body><p><a href=\"form.docx\">政府信息公开申请表.docx</a></p>",
+        1,
+    );
+    std::fs::write(&pages[0], html).unwrap();
+    let s = build(&input, &out, "");
+    assert_eq!(s["documents"], 9, "{s:#}");
+    let e = eval(&gold, &out);
+    assert_eq!(e["wrong"], 0, "{e:#}");
+    assert_eq!(e["missed"], 0, "{e:#}");
+    assert_eq!(e["metadata_right"], 4, "{e:#}");
+    let rows = reports(&out);
+    let counted: Vec<&String> = rows
+        .iter()
+        .filter(|(_, r)| r.0 != "not_a_report" && r.0 != "unreadable")
+        .map(|(d, _)| d)
+        .collect();
+    assert_eq!(counted.len(), 5, "one report per page, and the form: {rows:#?}");
+    assert_eq!(rows["form.docx"].2.as_deref(), other.gold["agency"].as_str());
+    for p in &pages {
+        let page = p.file_name().unwrap().to_string_lossy().into_owned();
+        let docx = page.replace(".html", ".docx");
+        let (status, reason, agency) = &rows[&docx];
+        assert_eq!(status, "not_a_report");
+        assert!(
+            reason.as_deref().unwrap().starts_with(&format!(
+                "the attachment of the page {page}, which has report text of its own: read as part of that page's report"
+            )),
+            "{reason:?}"
+        );
+        assert!(agency.is_none());
+    }
+    // each number's source names the attachment; no finding of a table missing is left
+    let cells = common::read(&out.join("cells.parquet"));
+    let mut n = 0;
+    for b in &cells {
+        let (src, st) = (common::col(b, "source"), common::col(b, "status"));
+        let doc = common::col(b, "document");
+        for i in 0..b.num_rows() {
+            if st.value(i) == "stated" && doc.value(i) != "form.docx" {
+                assert!(
+                    src.value(i).starts_with("attachment synth_")
+                        && src.value(i).contains(".docx: table "),
+                    "{}",
+                    src.value(i)
+                );
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 300, "{n}");
+    let findings = common::load_findings(&out);
+    for (doc, fs) in &findings {
+        for (rule, message) in fs {
+            assert!(
+                !(rule == "missing_row"
+                    || rule == "member_unread"
+                    || rule == "member_disagrees"
+                    || rule == "missing_table" && !message.starts_with("part 四")),
+                "{doc}: {rule} {message}"
+            );
+        }
+    }
+}
+
+/// A page that states its tables and links the same report as a DOCX: the two agree, so
+/// the page's numbers stand; a number the page states otherwise than its attachment is
+/// null (`ambiguous`), and `member_disagrees` gives both.
+#[test]
+fn issue30_a_page_and_its_attachment_that_disagree_give_null() {
+    let dir = common::tmp_dir("bundles", "disagree");
+    let (input, out) = (dir.join("in"), dir.join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    let page = nianbao_synth::generate_layouts(1, 60, false, &["html"]).remove(0);
+    let docx = nianbao_synth::generate_layouts(1, 60, false, &["docx"]).remove(0);
+    assert_eq!(page.gold["values"], docx.gold["values"], "the same report");
+    let key = "s3.received_new.natural_person";
+    let v = page.gold["values"][key].as_f64().unwrap();
+    let html = String::from_utf8(page.bytes.clone()).unwrap().replacen(
+        "</body>",
+        "<p>附件：<a href=\"r.docx\">年度报告.docx</a></p></body>",
+        1,
+    );
+    std::fs::write(input.join("r.docx"), &docx.bytes).unwrap();
+    std::fs::write(input.join("p.html"), &html).unwrap();
+    build(&input, &out, "");
+    let cells = common::load_cells(&out);
+    let agree = |cells: &common::Cells| {
+        page.gold["values"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, want)| cells[&("p.html".to_owned(), (*k).clone())].0 == want.as_f64())
+            .count()
+    };
+    let all = page.gold["values"].as_object().unwrap().len();
+    assert_eq!(agree(&cells), all);
+    assert!(!common::load_findings(&out)["p.html"]
+        .iter()
+        .any(|(r, _)| r == "member_disagrees"));
+    // the page's row of new applications says one more for 自然人
+    // (its first number: the cell after the label's)
+    let row = html.find("本年新收政府信息公开申请数量").unwrap();
+    let from = row + html[row..].find("</td><td>").unwrap() + "</td><td>".len();
+    let to = from + html[from..].find("</td>").unwrap();
+    let digits: String = html[from..to].chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(digits, v.to_string(), "{}", &html[from..to]);
+    let changed = format!("{}<p>{}</p>{}", &html[..from], v + 1.0, &html[to..]);
+    std::fs::write(input.join("p.html"), changed).unwrap();
+    build(&input, &out, "");
+    let cells = common::load_cells(&out);
+    assert_eq!(cells[&("p.html".to_owned(), key.to_owned())], (None, "ambiguous".to_owned()));
+    assert_eq!(agree(&cells), all - 1);
+    let f = &common::load_findings(&out)["p.html"];
+    let said: Vec<&String> = f
+        .iter()
+        .filter(|(r, _)| r == "member_disagrees")
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(
+        said,
+        [&format!("the page states {}, attachment r.docx states {v}: null", v + 1.0)],
+        "{f:?}"
+    );
+}
+
 /// A dataset partitioned by year, built nightly: a changed attachment reads its page again
 /// even though the page did not change, and the nightly run writes what a full rebuild
 /// writes.
@@ -467,18 +614,26 @@ fn cells_of(out: &Path) -> std::collections::HashMap<(String, String), Option<f6
     cells
 }
 
-/// The samples in `data/raw`: the page whose tables are pictures and the page with its PDF
-/// attachment, scored against the generator's gold: no wrong number, the metadata right, one
-/// report each; every number of the attachment; with OCR, the pictures' numbers too.
+/// The samples in `data/raw`: the page whose tables are pictures, the page with its PDF
+/// attachment and the page of prose with its tables as a DOCX, scored against the
+/// generator's gold: no wrong number, the metadata right, one report each; every number of
+/// the attachments; with OCR, the pictures' numbers too.
 #[test]
 fn issue30_the_sample_pages_with_pictures_and_attachment() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/raw");
     let dir = common::tmp_dir("bundles", "samples");
     let (input, gold) = (dir.join("in"), dir.join("gold"));
     std::fs::create_dir_all(&gold).unwrap();
-    // the samples as `just sample` writes them: documents 3 and 4 of its second synth run
-    let layouts = ["flattened", "flattened", "ofd", "pictures", "attachment"];
-    let docs = nianbao_synth::generate_layouts(5, 2026, true, &layouts);
+    // the samples as `just sample` writes them: documents 3 to 5 of its second synth run
+    let layouts = [
+        "flattened",
+        "flattened",
+        "ofd",
+        "pictures",
+        "attachment",
+        "supplement",
+    ];
+    let docs = nianbao_synth::generate_layouts(6, 2026, true, &layouts);
     for d in &docs[3..] {
         let stem = d.name.trim_end_matches(".html");
         for e in walkdir::WalkDir::new(&root) {
@@ -500,9 +655,9 @@ fn issue30_the_sample_pages_with_pictures_and_attachment() {
         )
         .unwrap();
     }
-    // the folder, 2 pages, the pictures' folder and 2 pictures (this report has no table in
-    // part 四), a PDF
-    assert_eq!(walkdir::WalkDir::new(&input).into_iter().count(), 7);
+    // the folder, 3 pages, the pictures' folder and 2 pictures (this report has no table in
+    // part 四), a PDF, a DOCX
+    assert_eq!(walkdir::WalkDir::new(&input).into_iter().count(), 9);
     let python = ocr_python();
     let extra = match &python {
         Some(p) => format!("[ocr]\npython = {p:?}"),
@@ -512,11 +667,11 @@ fn issue30_the_sample_pages_with_pictures_and_attachment() {
     build(&input, &out, &extra);
     let e = eval(&gold, &out);
     assert_eq!(e["wrong"], 0, "{e:#}");
-    assert_eq!(e["metadata_right"], 2, "{e:#}");
+    assert_eq!(e["metadata_right"], 3, "{e:#}");
     let rows = reports(&out);
     assert_eq!(
         rows.values().filter(|r| r.0 != "not_a_report").count(),
-        2,
+        3,
         "{rows:#?}"
     );
     let cells = common::load_cells(&out);
@@ -529,6 +684,8 @@ fn issue30_the_sample_pages_with_pictures_and_attachment() {
     if pdftotext() {
         assert!(stated(&docs[4].name) > 150, "{}", stated(&docs[4].name));
     }
+    let all = docs[5].gold["values"].as_object().unwrap().len();
+    assert_eq!(stated(&docs[5].name), all);
     match python {
         Some(_) => {
             let right = e["right"].as_f64().unwrap() / e["stated_cells"].as_f64().unwrap();

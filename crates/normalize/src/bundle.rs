@@ -38,12 +38,19 @@ pub enum Role {
     InProse(u8),
     /// A picture of a page whose report is read from its attachment: not read.
     BesideAttachment,
+    /// The attachment of a page that has report text of its own, offered as the report
+    /// (附件：…年度报告.xls, the tables the page's prose leaves out, or the same report as a
+    /// PDF): read; its cells fill what the page lacks and are compared with what it states.
+    Supplement,
 }
 
 impl Role {
     /// Whether the member is read.
     pub fn read(self) -> bool {
-        matches!(self, Role::InPart(_) | Role::Picture | Role::Attachment)
+        matches!(
+            self,
+            Role::InPart(_) | Role::Picture | Role::Attachment | Role::Supplement
+        )
     }
 
     /// Why the member is not a report of its own: the `reason` of its `reports` row.
@@ -69,11 +76,14 @@ impl Role {
             Role::BesideAttachment => format!(
                 "a picture of the page {page}, whose report is read from its attachment: not read"
             ),
+            Role::Supplement => format!(
+                "the attachment of the page {page}, which has report text of its own: read as part of that page's report (it fills what the page lacks and is compared with what the page states)"
+            ),
         }
     }
 
     /// The role as a short code (`part 3`, `picture`, `attachment`, `before report`,
-    /// `prose 5`, `beside attachment`): how the Python package hands a page's plan to the
+    /// `prose 5`, `beside attachment`, `supplement`): how the Python package hands a page's plan to the
     /// tasks that read it ([`Role::from_code`] reads it back).
     pub fn code(self) -> String {
         match self {
@@ -83,6 +93,7 @@ impl Role {
             Role::BeforeReport => "before report".to_owned(),
             Role::InProse(p) => format!("prose {p}"),
             Role::BesideAttachment => "beside attachment".to_owned(),
+            Role::Supplement => "supplement".to_owned(),
         }
     }
 
@@ -94,6 +105,7 @@ impl Role {
             "attachment" => Some(Role::Attachment),
             "before report" => Some(Role::BeforeReport),
             "beside attachment" => Some(Role::BesideAttachment),
+            "supplement" => Some(Role::Supplement),
             c => {
                 if let Some(n) = c.strip_prefix("part ") {
                     part(n).map(Role::InPart)
@@ -107,7 +119,7 @@ impl Role {
     /// How a cell's or finding's source names the member.
     fn word(self) -> &'static str {
         match self {
-            Role::Attachment => "attachment",
+            Role::Attachment | Role::Supplement => "attachment",
             _ => "picture",
         }
     }
@@ -126,8 +138,10 @@ pub struct Planned {
 /// one per embed; a target named twice counts at its first place only):
 /// - a page with part headings: every picture after the first heading is read as the table of
 ///   the part it stands in; pictures before it, and pictures in a part of prose (一, 五, 六)
-///   when the page has the headings of 二, 三 and 四, are members not read; links are not
-///   members (the page has its own report; an attachment stays a document of its own);
+///   when the page has the headings of 二, 三 and 四, are members not read; the first link
+///   that offers the report ([`offers_report`]: its words name a report or its tables, and a
+///   year they name is the page's) is a [`Role::Supplement`]; other links are not members (an
+///   application form, last year's report: a document of its own);
 /// - a page without part headings: the first attachment is read as the whole report, and its
 ///   pictures are members not read; without an attachment, every picture is read in order.
 pub fn plan_members(doc: &Document, resolved: &[bool]) -> Vec<Planned> {
@@ -137,6 +151,8 @@ pub fn plan_members(doc: &Document, resolved: &[bool]) -> Vec<Planned> {
     let pictures = (0..embeds.len()).filter(|&i| embeds[i].kind == EmbedKind::Picture && ok(i));
     if !found.is_empty() {
         let tables_headed = [2, 3, 4].iter().all(|p| found.contains(p));
+        let supplement = (0..embeds.len())
+            .find(|&i| embeds[i].kind == EmbedKind::Link && ok(i) && offers_report(doc, i));
         return pictures
             .map(|i| Planned {
                 embed: i,
@@ -146,6 +162,10 @@ pub fn plan_members(doc: &Document, resolved: &[bool]) -> Vec<Planned> {
                     Some(p) => Role::InPart(p),
                 },
             })
+            .chain(supplement.map(|i| Planned {
+                embed: i,
+                role: Role::Supplement,
+            }))
             .collect();
     }
     let attachment = (0..embeds.len()).find(|&i| embeds[i].kind == EmbedKind::Link && ok(i));
@@ -166,6 +186,70 @@ pub fn plan_members(doc: &Document, resolved: &[bool]) -> Vec<Planned> {
             })
             .collect(),
     }
+}
+
+/// Whether the link `embed` of a page with report text of its own offers that report: its
+/// words (or file name) name a report or its tables (`…年度报告.pdf`, `年报`, `统计表`), and
+/// a year they name is one the page's title names (`附件：2021年度报告.pdf` on the page of
+/// 2022's report is last year's report, a document of its own). An application form or a
+/// guide is not the report.
+pub fn offers_report(doc: &Document, embed: usize) -> bool {
+    let Some(e) = doc.embeds.get(embed) else {
+        return false;
+    };
+    let words = std::iter::once(e.text.as_str())
+        .chain(e.targets.iter().map(|t| t.rsplit('/').next().unwrap_or(t)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !["报告", "年报", "统计表"].iter().any(|w| words.contains(w)) {
+        return false;
+    }
+    let named = years(&words);
+    if named.is_empty() {
+        return true;
+    }
+    // the page's title: its metadata's, else its lines before the link that name a report
+    let meta: Vec<&str> = [&doc.page.article_title, &doc.page.title]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let titles: Vec<u16> = if meta.is_empty() {
+        doc.lines
+            .iter()
+            .take_while(|l| l.number <= e.after_line)
+            .map(|l| &doc.text[l.span.start..l.span.end])
+            .filter(|t| t.contains("年度报告") || t.contains("年报"))
+            .flat_map(years)
+            .collect()
+    } else {
+        meta.into_iter().flat_map(years).collect()
+    };
+    titles.is_empty() || named.iter().any(|y| titles.contains(y))
+}
+
+/// The years 2000–2099 a text writes in digits (`2022年`, `2022`), not inside a longer
+/// number.
+fn years(text: &str) -> Vec<u16> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start == 4 && b[start..start + 2] == *b"20" {
+            if let Ok(y) = text[start..i].parse() {
+                out.push(y);
+            }
+        }
+    }
+    out
 }
 
 /// A member as read by the pipeline.
@@ -232,6 +316,15 @@ pub fn normalize_bundle(page: &Document, source: Source, members: &[Member<'_>])
             year: report.report_year,
         };
         let (mut r, _) = read_with(doc, Source::default(), &hint);
+        if m.role == Role::Supplement {
+            if let Some(why) = other_report(&report, &r) {
+                extra.push(Finding::new(
+                    rule::MEMBER_DISAGREES,
+                    format!("{label} is {why}: not merged"),
+                ));
+                continue;
+            }
+        }
         if let Some(p) = r.sections.iter().map(|s| s.part).max() {
             carry = Some(p);
         }
@@ -251,7 +344,10 @@ pub fn normalize_bundle(page: &Document, source: Source, members: &[Member<'_>])
             r = read_with(doc, Source::default(), &Hint { template, ..hint }).0;
         }
         let layout = r.layout;
-        if merge(&mut report, r, &label, m.role == Role::Attachment) {
+        if m.role == Role::Supplement {
+            cross_check(&mut report, &r, &label);
+        }
+        if merge(&mut report, r, &label, m.role) {
             member_layout = member_layout.or(layout);
         }
     }
@@ -266,11 +362,67 @@ pub fn normalize_bundle(page: &Document, source: Source, members: &[Member<'_>])
     report
 }
 
+/// Why a page's supplement is another report than the page's (`None` when it is not): it
+/// names another year, or another agency (neither name the other's short form).
+fn other_report(page: &Report, member: &Report) -> Option<String> {
+    if let (Some(p), Some(m)) = (page.report_year, member.report_year) {
+        if p != m {
+            return Some(format!("the report of {m}, the page's is of {p}"));
+        }
+    }
+    if let (Some(p), Some(m)) = (&page.agency, &member.agency) {
+        let named = |a: &str, b: &str| {
+            a == b
+                || a.contains(b)
+                || crate::meta::expand_agency(b, a).as_deref() == Some(a)
+                || page.agency_in_title.as_deref() == Some(b)
+                || member.agency_in_title.as_deref() == Some(b)
+        };
+        if !named(p, m) && !named(m, p) {
+            return Some(format!("the report of {m}, the page's is of {p}"));
+        }
+    }
+    None
+}
+
+/// Compares the numbers a page states with its supplement's (the same report, the page's
+/// text and its attachment): a cell both give differently is one of them wrong, and which
+/// cannot be told, so it is null (`ambiguous`) with a `member_disagrees` finding giving
+/// both (`expected` the page's, `actual` the attachment's).
+fn cross_check(page: &mut Report, member: &Report, label: &str) {
+    let theirs: HashMap<&str, f64> = member
+        .cells
+        .iter()
+        .filter_map(|c| Some((c.key, c.value?)))
+        .collect();
+    for c in &mut page.cells {
+        let (Some(v), Some(&w)) = (c.value, theirs.get(c.key)) else {
+            continue;
+        };
+        if (v - w).abs() <= 1e-9 * v.abs().max(1.0) {
+            continue;
+        }
+        page.findings.push(
+            Finding::new(
+                rule::MEMBER_DISAGREES,
+                format!("the page states {v}, {label} states {w}: null"),
+            )
+            .at_key(c.key)
+            .numbers(Some(v), Some(w))
+            .at(c.source.clone()),
+        );
+        c.value = None;
+        c.status = CellStatus::Ambiguous;
+    }
+}
+
 /// Merges a member's report into the page's: its cells fill the page's missing ones (sources
 /// prefixed with the member's label); the page's findings of what is now found go; the
-/// member's findings about the cells it gave are added; a whole report (an attachment) also
-/// gives the parts' prose and the metadata the page lacks. Returns whether any cell was taken.
-fn merge(page: &mut Report, member: Report, label: &str, whole: bool) -> bool {
+/// member's findings about the cells it gave are added (a supplement that gave none adds
+/// none); a whole report (an attachment, a supplement) also gives the parts' prose and the
+/// metadata the page lacks. Returns whether any cell was taken.
+fn merge(page: &mut Report, member: Report, label: &str, role: Role) -> bool {
+    let whole = matches!(role, Role::Attachment | Role::Supplement);
     let mut by_key: HashMap<&'static str, crate::Cell> =
         member.cells.into_iter().map(|c| (c.key, c)).collect();
     let mut taken: Vec<&'static str> = Vec::new();
@@ -369,6 +521,9 @@ fn merge(page: &mut Report, member: Report, label: &str, whole: bool) -> bool {
         _ => true,
     });
     page.findings = findings;
+    if role == Role::Supplement && taken.is_empty() {
+        return false;
+    }
     for mut f in member.findings {
         if PAGE_RULES.contains(&f.rule) {
             continue;
@@ -421,6 +576,7 @@ mod tests {
             Role::BeforeReport,
             Role::InProse(5),
             Role::BesideAttachment,
+            Role::Supplement,
         ];
         for r in all {
             assert_eq!(Role::from_code(&r.code()), Some(r), "{}", r.code());
@@ -631,7 +787,7 @@ mod tests {
         page_report.cells[0].value = Some(12345.0);
         let mut other = whole.clone();
         other.cells[0].value = Some(1.0);
-        merge(&mut page_report, other, "attachment x", true);
+        merge(&mut page_report, other, "attachment x", Role::Attachment);
         assert_eq!(page_report.cells[0].value, Some(12345.0));
         // the page's title names the agency shortly; the attachment spells it out
         let mut p = Report::empty(Source::default(), nianbao_model::Format::Html);
@@ -639,14 +795,184 @@ mod tests {
         let mut m = whole.clone();
         m.agency = Some("云岭县科学技术局".into());
         m.agency_in_title = None;
-        merge(&mut p, m.clone(), "attachment x", true);
+        merge(&mut p, m.clone(), "attachment x", Role::Attachment);
         assert_eq!(p.agency.as_deref(), Some("云岭县科学技术局"));
         assert_eq!(p.agency_in_title.as_deref(), Some("云岭县科技局"));
         // another agency's name is not taken
         let mut p = Report::empty(Source::default(), nianbao_model::Format::Html);
         p.agency = Some("云岭县教育局".into());
-        merge(&mut p, m, "attachment x", true);
+        merge(&mut p, m, "attachment x", Role::Attachment);
         assert_eq!(p.agency.as_deref(), Some("云岭县教育局"));
+    }
+
+    /// A generated tabbed report as a page of its prose (parts 二 to 四 by their headings
+    /// alone) with the links `links` (`(href, words)`) after part 六, and the whole
+    /// report's text as the attachment it offers.
+    fn prose_page(i: usize, links: &[(&str, &str)]) -> (Document, Document, serde_json::Value) {
+        let d = nianbao_synth::generate_layouts(i + 1, 20261208, false, &["tabbed"])
+            .pop()
+            .unwrap();
+        let att = nianbao_extract::read(&d.bytes).unwrap();
+        let text = att.text.clone();
+        let mut html = String::from("<html><body>\n");
+        let mut tables = false;
+        for line in text.lines() {
+            if line.starts_with("五、") {
+                tables = false;
+            }
+            if !tables {
+                html.push_str(&format!("<p>{line}</p>\n"));
+            }
+            if line.starts_with("二、") {
+                tables = true;
+            }
+        }
+        for (href, words) in links {
+            html.push_str(&format!("<p><a href=\"{href}\">{words}</a></p>\n"));
+        }
+        html.push_str("</body></html>");
+        let page = nianbao_extract::read(html.as_bytes()).unwrap();
+        (page, att, d.gold)
+    }
+
+    /// Issue 30.2: a page with report text of its own whose tables are in the attachment it
+    /// offers (附件：…年度报告.xls) is one report: the attachment's cells fill the page's, its
+    /// sources name the attachment, and nothing is left missing. An application form is not
+    /// the report, nor is last year's report.
+    #[test]
+    fn a_page_with_its_own_text_takes_the_tables_of_its_attachment() {
+        for i in [0, 2, 5] {
+            let (page, att, gold) = prose_page(
+                i,
+                &[
+                    ("form.doc", "政府信息公开申请表.doc"),
+                    ("old.pdf", "附件：2011年度报告.pdf"),
+                    ("t.xls", "附件：政府信息公开情况统计表.xls"),
+                ],
+            );
+            let plan = plan_members(&page, &[true, true, true]);
+            assert_eq!(
+                plan,
+                vec![Planned {
+                    embed: 2,
+                    role: Role::Supplement
+                }],
+                "{i}"
+            );
+            let alone = normalize(&page, Source::default());
+            assert!(alone.cells.iter().all(|c| c.status == CellStatus::Missing));
+            let r = normalize_bundle(
+                &page,
+                Source::default(),
+                &[Member {
+                    role: Role::Supplement,
+                    name: "t.xls",
+                    doc: Ok(&att),
+                }],
+            );
+            let values = gold["values"].as_object().unwrap();
+            let mut checked = 0;
+            for c in &r.cells {
+                let want = values.get(c.key).and_then(|v| v.as_f64());
+                assert_eq!(c.value, want, "{i} {}", c.key);
+                if c.value.is_some() {
+                    assert!(
+                        c.source.as_deref().unwrap().starts_with("attachment t.xls: "),
+                        "{:?}",
+                        c.source
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked > 60, "{i}: {checked}");
+            assert!(
+                !r.findings
+                    .iter()
+                    .any(|f| f.rule == rule::MISSING_TABLE || f.rule == rule::MEMBER_DISAGREES),
+                "{i}: {:?}",
+                r.findings
+            );
+            assert_eq!(r.agency.as_deref(), gold["agency"].as_str());
+        }
+    }
+
+    /// Issue 30.2: a page that states its tables and offers the same report as an
+    /// attachment: where the two give a number differently, the cell is null (`ambiguous`)
+    /// and says both; the attachment of another year is not merged and says so.
+    #[test]
+    fn a_page_and_its_attachment_that_disagree_give_null() {
+        let d = nianbao_synth::generate_layouts(1, 11, false, &["tabbed"])
+            .pop()
+            .unwrap();
+        let text = String::from_utf8(d.bytes).unwrap();
+        let mut html = String::from("<html><body><table>\n");
+        for line in text.lines() {
+            html.push_str("<tr>");
+            for c in line.split('\t') {
+                html.push_str(&format!("<td>{c}</td>"));
+            }
+            html.push_str("</tr>\n");
+        }
+        html.push_str("</table><p><a href=\"r.pdf\">附件：年度报告</a></p></body></html>");
+        let page = nianbao_extract::read(html.as_bytes()).unwrap();
+        assert_eq!(plan_members(&page, &[true])[0].role, Role::Supplement);
+        let same = nianbao_extract::read(text.as_bytes()).unwrap();
+        let alone = normalize(&page, Source::default());
+        let member = |doc| {
+            [Member {
+                role: Role::Supplement,
+                name: "r.pdf",
+                doc: Ok(doc),
+            }]
+        };
+        // the same report: nothing changes
+        let r = normalize_bundle(&page, Source::default(), &member(&same));
+        for (a, b) in r.cells.iter().zip(&alone.cells) {
+            assert_eq!((a.key, a.value, &a.source), (b.key, b.value, &b.source));
+        }
+        assert!(!r.findings.iter().any(|f| f.rule == rule::MEMBER_DISAGREES));
+        // the attachment's 新收政府信息公开申请数量 of 自然人 is one more
+        let key = "s3.received_new.natural_person";
+        let v = alone.cells.iter().find(|c| c.key == key).unwrap().value.unwrap();
+        let gold = d.gold["values"][key].as_f64().unwrap();
+        assert_eq!(v, gold);
+        let row = text
+            .lines()
+            .find(|l| l.contains("本年新收政府信息公开申请数量"))
+            .unwrap();
+        let first = row.split('\t').nth(1).unwrap();
+        assert_eq!(first.parse::<f64>().unwrap(), gold);
+        let other_row = row.replacen(&format!("\t{first}\t"), &format!("\t{}\t", gold + 1.0), 1);
+        let other = nianbao_extract::read(text.replace(row, &other_row).as_bytes()).unwrap();
+        let r = normalize_bundle(&page, Source::default(), &member(&other));
+        let c = r.cells.iter().find(|c| c.key == key).unwrap();
+        assert_eq!((c.value, c.status), (None, CellStatus::Ambiguous));
+        let f: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule == rule::MEMBER_DISAGREES)
+            .collect();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].key.as_deref(), Some(key));
+        assert_eq!((f[0].expected, f[0].actual), (Some(gold), Some(gold + 1.0)));
+        let changed = r
+            .cells
+            .iter()
+            .zip(&alone.cells)
+            .filter(|(a, b)| a.value != b.value)
+            .count();
+        assert_eq!(changed, 1);
+        // the report of another year is not merged
+        let year = d.gold["report_year"].as_i64().unwrap();
+        let next = text.replace(&year.to_string(), &(year + 1).to_string());
+        let next = nianbao_extract::read(next.replace(row, &other_row).as_bytes()).unwrap();
+        let r = normalize_bundle(&page, Source::default(), &member(&next));
+        for (a, b) in r.cells.iter().zip(&alone.cells) {
+            assert_eq!((a.key, a.value), (b.key, b.value));
+        }
+        assert!(r.findings.iter().any(|f| f.rule == rule::MEMBER_DISAGREES
+            && f.message.contains(&format!("the report of {}", year + 1))
+            && f.message.ends_with("not merged")));
     }
 
     #[test]

@@ -76,8 +76,10 @@ pub const ALL_LAYOUTS: [&str; 8] = [
 /// Layouts written only when named (not in the default cycle, whose samples stay as they
 /// were): OFD, the national fixed-layout format; `pictures`, a saved web page whose tables
 /// are pictures in its `NAME_files/` folder (rendered with poppler's `pdftoppm`); and
-/// `attachment`, a web page that only links its report, saved beside it as a PDF.
-pub const EXTRA_LAYOUTS: [&str; 3] = ["ofd", "pictures", "attachment"];
+/// `attachment`, a web page that only links its report, saved beside it as a PDF; and
+/// `supplement`, a web page with the report's prose whose tables (under their part headings)
+/// are in the DOCX it links as an attachment, saved beside it.
+pub const EXTRA_LAYOUTS: [&str; 4] = ["ofd", "pictures", "attachment", "supplement"];
 
 /// One synthetic document.
 #[derive(Debug, Clone)]
@@ -517,7 +519,7 @@ pub(crate) fn one_with(
         None => format!("synth_{i:06}_{layout}_{}_{enc}", t.as_str()),
     };
     let mut extra: Vec<Extra> = Vec::new();
-    let bundled = matches!(layout, "pictures" | "attachment");
+    let bundled = matches!(layout, "pictures" | "attachment" | "supplement");
     let (bytes, enc, ext) = if markup::LAYOUTS.contains(&layout) || bundled {
         let mut pieces: Vec<markup::Piece> = Vec::new();
         // a saved article page whose body has neither title nor signature (issue 17): the
@@ -586,13 +588,42 @@ pub(crate) fn one_with(
                 markup::Piece::Link(pdf_name, format!("{title}.pdf")),
             ];
         }
+        if layout == "supplement" {
+            // the page keeps the prose and says where the tables are; the attachment has
+            // the tables under their parts' headings
+            let docx_name = format!("{}.docx", stem("utf8"));
+            let mut page = Vec::with_capacity(pieces.len());
+            let mut tables = Vec::new();
+            for piece in pieces {
+                match piece {
+                    markup::Piece::Table(rows) => {
+                        if let Some(markup::Piece::Para(h)) = page.last() {
+                            tables.push(markup::Piece::Para(h.clone()));
+                            page.push(markup::Piece::Para("具体情况见附件。".to_owned()));
+                        }
+                        tables.push(markup::Piece::Table(rows));
+                    }
+                    other => page.push(other),
+                }
+            }
+            extra.push(Extra {
+                name: docx_name.clone(),
+                bytes: markup::docx(&tables),
+                render: false,
+            });
+            page.push(markup::Piece::Link(
+                docx_name,
+                format!("附件：{year}年政府信息公开工作年度报告统计表.docx"),
+            ));
+            pieces = page;
+        }
         match layout {
             "html" if i % 7 == 2 => (
                 markup::html_page(&pieces, "gb2312", chrome.as_ref()),
                 "gbk",
                 "html",
             ),
-            "html" | "pictures" | "attachment" => (
+            "html" | "pictures" | "attachment" | "supplement" => (
                 markup::html_page(&pieces, "utf-8", chrome.as_ref()),
                 "utf8",
                 "html",

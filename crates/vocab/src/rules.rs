@@ -124,13 +124,14 @@ catalogue! {
     PAGE_BOILERPLATE = "page_boilerplate", Info, "The text carries web page boilerplate (breadcrumbs, share buttons, attachments) around the report.";
     FLATTENED_TABLE = "flattened_table", Info, "The tables are flattened: cell values run together with no separators.";
     MEMBER_UNREAD = "member_unread", Warning, "A picture or attachment of a web page, meant to be read as part of its report (a table pasted as a picture, the attachment a page wraps), could not be read: the message names the file and why (OCR not available, a damaged file). The cells it would give stay null with status `missing`.";
+    MEMBER_DISAGREES = "member_disagrees", Warning, "A web page with report text of its own and the attachment it offers as its report disagree: they state a cell differently (the cell is null with status `ambiguous`; `expected` is the page's number, `actual` the attachment's), or the attachment is another report (another year or agency: it is not merged, and the message says which).";
     NOT_A_REPORT = "not_a_report", Warning, "The document was read but has nothing of a report: none of the six parts' headings and no table value (a list page, an error page, a picture or a note). It is listed with status `not_a_report` and the reason, and is never counted as a report: not in the panel, the coverage or the cross-year checks. Its other findings (missing parts, tables, agency) are not written.";
     UNREADABLE = "unreadable", Error, "The document could not be read (empty, binary, undecodable, damaged, refused as hostile, scanned without a text layer, encrypted, over the time limit, or a format not read such as an OFD of page images or a zip archive); `reports.reason` says which.";
 }
 
 /// Each rule in one line of Chinese, for the pages analysts read (`summary.html`); the
 /// English description of [`RULES`] is the reference.
-const RULES_ZH: [(&str, &str); 50] = [
+const RULES_ZH: [(&str, &str); 51] = [
     (
         "s3_balance",
         "第三部分各申请人列：新收 + 上年结转 应等于 办理结果总计 + 结转下年度",
@@ -280,6 +281,10 @@ const RULES_ZH: [(&str, &str); 50] = [
     (
         "member_unread",
         "网页中作为报告一部分的图片或附件无法读取（如无 OCR、文件损坏），其单元格为空",
+    ),
+    (
+        "member_disagrees",
+        "网页正文与其所附年报附件不一致：同一单元格数字不同（置为空值），或附件为另一年度、另一机关的报告（不合并）",
     ),
     (
         "not_a_report",

@@ -234,6 +234,10 @@ pub(super) fn check_s3_header(
     anchors: &[Option<Anchor>],
     findings: &mut Vec<Finding>,
 ) {
+    if anchors.iter().all(Option::is_none) {
+        // no row: no table, so no header (`missing_table` says so)
+        return;
+    }
     let first = header_end(region, anchors);
     let header: Vec<char> = ctx.proj.chars[region.p_from..first].to_vec();
     let is_subseq = |needle: &str| {
