@@ -256,8 +256,15 @@ fn issue30_a_page_with_its_own_text_and_its_tables_as_an_attachment_is_one_repor
         .filter(|(_, r)| r.0 != "not_a_report" && r.0 != "unreadable")
         .map(|(d, _)| d)
         .collect();
-    assert_eq!(counted.len(), 5, "one report per page, and the form: {rows:#?}");
-    assert_eq!(rows["form.docx"].2.as_deref(), other.gold["agency"].as_str());
+    assert_eq!(
+        counted.len(),
+        5,
+        "one report per page, and the form: {rows:#?}"
+    );
+    assert_eq!(
+        rows["form.docx"].2.as_deref(),
+        other.gold["agency"].as_str()
+    );
     for p in &pages {
         let page = p.file_name().unwrap().to_string_lossy().into_owned();
         let docx = page.replace(".html", ".docx");
@@ -344,13 +351,19 @@ fn issue30_a_page_and_its_attachment_that_disagree_give_null() {
     let row = html.find("本年新收政府信息公开申请数量").unwrap();
     let from = row + html[row..].find("</td><td>").unwrap() + "</td><td>".len();
     let to = from + html[from..].find("</td>").unwrap();
-    let digits: String = html[from..to].chars().filter(char::is_ascii_digit).collect();
+    let digits: String = html[from..to]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     assert_eq!(digits, v.to_string(), "{}", &html[from..to]);
     let changed = format!("{}<p>{}</p>{}", &html[..from], v + 1.0, &html[to..]);
     std::fs::write(input.join("p.html"), changed).unwrap();
     build(&input, &out, "");
     let cells = common::load_cells(&out);
-    assert_eq!(cells[&("p.html".to_owned(), key.to_owned())], (None, "ambiguous".to_owned()));
+    assert_eq!(
+        cells[&("p.html".to_owned(), key.to_owned())],
+        (None, "ambiguous".to_owned())
+    );
     assert_eq!(agree(&cells), all - 1);
     let f = &common::load_findings(&out)["p.html"];
     let said: Vec<&String> = f
@@ -360,7 +373,10 @@ fn issue30_a_page_and_its_attachment_that_disagree_give_null() {
         .collect();
     assert_eq!(
         said,
-        [&format!("the page states {}, attachment r.docx states {v}: null", v + 1.0)],
+        [&format!(
+            "the page states {}, attachment r.docx states {v}: null",
+            v + 1.0
+        )],
         "{f:?}"
     );
 }

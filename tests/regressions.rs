@@ -1392,6 +1392,14 @@ fn issue30_legacy_word_documents_read_like_their_docx() {
     score_fixtures("doc", 3, 500, &["doc"; 3]);
 }
 
+/// Issue 30.3: a PDF imported into Writer and saved as `.doc` has no text of its own, only
+/// text boxes placed on the page; they are laid out by position as the PDF's text is, and give
+/// every number of the table (before: the boxes' text in stored order, no number at all).
+#[test]
+fn issue30_legacy_word_text_boxes_read_by_position() {
+    score_fixtures("doc_boxes", 2, 350, &["doc"; 2]);
+}
+
 /// Issue 30.3: spreadsheet reports (`.xls` and `.xlsx`, as Calc saves generated reports) are read
 /// sheet by sheet as tab-separated rows: every stated cell right, none wrong or missed.
 #[test]

@@ -11,11 +11,17 @@
 //! property tells the two apart). Field codes (`\x13 code \x14 result \x15`) keep their result.
 //! A paragraph's tabs are kept: a document without Word tables whose cells are typed with
 //! tabs (a text file saved as `.doc`) is then read as tab-separated text by the caller.
-//! Headers, footers, footnotes and comments are outside the main text and are not read; text
-//! boxes are read, in their stored order, only when the main text is (nearly) empty (a PDF
-//! imported into Writer puts each line in a box), and a table drawn as positioned boxes is not
-//! rebuilt. Revision marks are not followed (deleted text is read as text), nor is struck
-//! formatting.
+//! Headers, footers, footnotes and comments are outside the main text and are not read. Text
+//! boxes are read only when the main text is (nearly) empty: a PDF imported into Writer and
+//! saved as `.doc` puts every line, every table cell in a box of its own, placed on the page
+//! (its shape's `FSPA` in `PlcSpaMom`: left, top, right, bottom in twips; the box's text in
+//! the text-box story, found by `PlcftxbxTxt`'s shape id). Such boxes are [`Content::Placed`],
+//! laid out by position as PDF text is (rows by baseline, columns by position), so a table
+//! drawn as boxes is read as a table. The `.doc` does not say on which page a box is: boxes
+//! are anchored in the order they were drawn, page by page, so a box whose top lies more than
+//! half a page above the highest box of its page so far starts the next page. Without the
+//! shapes' positions the boxes' text is read in its stored order. Revision marks are not
+//! followed (deleted text is read as text), nor is struck formatting.
 //!
 //! Every offset comes from the file, so every read is bounds-checked: a damaged file is
 //! `Corrupt`, never a panic.
@@ -23,6 +29,7 @@
 use std::io::{Cursor, Read};
 
 use crate::grid::{Block, TCell, Table};
+use crate::ocr::Placed;
 use crate::ExtractError;
 
 const FORMAT: &str = "legacy Word/WPS (.doc/.wps)";
@@ -126,6 +133,11 @@ struct Fib {
     txbx: (u32, u32),
     clx: (u32, u32),
     bte_papx: (u32, u32),
+    /// `PlcSpaMom`: the main text's shapes and where they are placed (none when the FIB is
+    /// too short to say).
+    spa_mom: Option<(u32, u32)>,
+    /// `PlcftxbxTxt`: the text boxes' stretches of their story and their shapes.
+    plc_txbx: Option<(u32, u32)>,
 }
 
 fn fib(word: &[u8]) -> Result<Fib, ExtractError> {
@@ -159,6 +171,8 @@ fn fib(word: &[u8]) -> Result<Fib, ExtractError> {
         txbx,
         bte_papx: pair(13)?,
         clx: pair(33)?,
+        spa_mom: pair(40).ok(),
+        plc_txbx: pair(56).ok(),
     })
 }
 
@@ -340,8 +354,25 @@ fn para_at(runs: &[(u32, u32, Para)], fc: u64) -> Option<Para> {
     (fc < u64::from(r.1)).then_some(r.2)
 }
 
+/// What a `.doc` gives: its text in reading order, or text boxes placed on pages.
+pub(crate) enum Content {
+    /// Paragraphs and tables.
+    Flow(Vec<Block>),
+    /// Text boxes by position (twips), to be laid out as PDF text is.
+    Placed(Vec<Placed>),
+}
+
 /// Reads a `.doc`/`.wps` into blocks: paragraphs and tables.
+#[cfg(test)]
 pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
+    match read(bytes)? {
+        Content::Flow(b) => Ok(b),
+        Content::Placed(_) => Err(corrupt("placed text boxes, not a flow")),
+    }
+}
+
+/// Reads a `.doc`/`.wps`: paragraphs and tables, or its text boxes by position.
+pub(crate) fn read(bytes: &[u8]) -> Result<Content, ExtractError> {
     let (word, table, data) = streams(bytes)?;
     let fib = fib(&word)?;
     // every character takes a byte of the stream at least: a longer text is a lie that would
@@ -372,9 +403,171 @@ pub(crate) fn read_blocks(bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
         .sum::<usize>()
         + b.text.chars().count();
     if main_chars < 200 && len > 0 && (u64::from(from) + u64::from(len)) <= word.len() as u64 {
+        if let Some(placed) = placed_boxes(&word, &table, &pieces, &runs, &fib) {
+            return Ok(Content::Placed(placed));
+        }
         read_range(&word, &pieces, &runs, (from, from + len), &mut b)?;
     }
-    Ok(b.finish())
+    Ok(Content::Flow(b.finish()))
+}
+
+/// Most shapes placed.
+const MAX_SHAPES: usize = 100_000;
+
+/// The text boxes placed on their pages (module doc), or `None` when the shapes' positions
+/// or the boxes' shapes cannot be read (the boxes are then read in their stored order).
+fn placed_boxes(
+    word: &[u8],
+    table: &[u8],
+    pieces: &[Piece],
+    runs: &[(u32, u32, Para)],
+    fib: &Fib,
+) -> Option<Vec<Placed>> {
+    // PlcSpaMom: n + 1 CPs, then n FSPA of 26 bytes (spid, xaLeft, yaTop, xaRight, yaBottom,
+    // flags, cTxbx)
+    let (fc, lcb) = fib.spa_mom?;
+    let (fc, lcb) = (fc as usize, lcb as usize);
+    let n = lcb.checked_sub(4)? / 30;
+    if n == 0 || n > MAX_SHAPES || fc.checked_add(lcb)? > table.len() {
+        return None;
+    }
+    let i32_at = |at: usize| u32_at(table, at).map(|v| v as i32);
+    let at_spa = fc + 4 * (n + 1);
+    // (spid → left, top, right, bottom), in anchor order
+    let mut shapes: Vec<(u32, [i32; 4])> = Vec::with_capacity(n);
+    for k in 0..n {
+        let a = at_spa + 26 * k;
+        let spid = u32_at(table, a)?;
+        let r = [
+            i32_at(a + 4)?,
+            i32_at(a + 8)?,
+            i32_at(a + 12)?,
+            i32_at(a + 16)?,
+        ];
+        shapes.push((spid, r));
+    }
+    let mut page_of: std::collections::HashMap<u32, (u32, [i32; 4])> =
+        std::collections::HashMap::with_capacity(n);
+    for ((spid, r), page) in shapes.iter().zip(pages_in_order(&shapes)) {
+        page_of.entry(*spid).or_insert((page, *r));
+    }
+    // PlcftxbxTxt: m + 1 CPs of the text-box story, then m FTXBXS of 22 bytes (the last
+    // one a dummy), whose `lid` at byte 14 is the shape's id
+    let (fc, lcb) = fib.plc_txbx?;
+    let (fc, lcb) = (fc as usize, lcb as usize);
+    let m = lcb.checked_sub(4)? / 26;
+    if m == 0 || m > MAX_SHAPES || fc.checked_add(lcb)? > table.len() {
+        return None;
+    }
+    let (from, len) = fib.txbx;
+    let mut placed = Vec::new();
+    for k in 0..m {
+        let (start, end) = (u32_at(table, fc + 4 * k)?, u32_at(table, fc + 4 * k + 4)?);
+        if start >= end || end > len {
+            continue;
+        }
+        let lid = u32_at(table, fc + 4 * (m + 1) + 22 * k + 14)?;
+        let Some(&(page, [left, top, right, bottom])) = page_of.get(&lid) else {
+            continue;
+        };
+        let mut b = Builder::default();
+        read_range(word, pieces, runs, (from + start, from + end), &mut b).ok()?;
+        let lines: Vec<String> = b
+            .finish()
+            .into_iter()
+            .filter_map(|x| match x {
+                Block::Para(p) if !p.trim().is_empty() => Some(p.trim().to_owned()),
+                _ => None,
+            })
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        // a box of several lines: each its share of the height
+        let h = f64::from((bottom - top).max(1)) / lines.len() as f64;
+        for (i, text) in lines.into_iter().enumerate() {
+            placed.push(Placed {
+                page,
+                x: f64::from(left),
+                y: f64::from(top) + h * i as f64,
+                w: f64::from((right - left).max(1)),
+                h,
+                text,
+            });
+        }
+    }
+    (!placed.is_empty()).then_some(join_touching(placed))
+}
+
+/// The page of each shape, in anchor order (the order they were drawn, page by page): a
+/// shape whose top lies more than half a page (half the lowest bottom of all) above the
+/// lowest top of its page so far starts the next page.
+fn pages_in_order(shapes: &[(u32, [i32; 4])]) -> Vec<u32> {
+    let half = f64::from(shapes.iter().map(|(_, r)| r[3]).max().unwrap_or(0)) / 2.0;
+    let (mut page, mut lowest) = (1u32, None::<i32>);
+    shapes
+        .iter()
+        .map(|(_, r)| {
+            if lowest.is_some_and(|l| f64::from(l) - f64::from(r[1]) > half) {
+                page += 1;
+                lowest = None;
+            }
+            lowest = Some(lowest.map_or(r[1], |l| l.max(r[1])));
+            page
+        })
+        .collect()
+}
+
+/// Joins boxes that touch on one line (`本年增`, `/`, `减` drawn as three runs, the `/` in a
+/// smaller size on the same baseline; a number drawn digit by digit) into one, as the OFD
+/// reader joins characters: laid out apart, the `/` would stand alone as a blank cell. Words
+/// join across a gap of half a line's height (a box's width is the writer's estimate), digits
+/// only when they touch: boxes a cell's padding apart stay apart.
+fn join_touching(mut boxes: Vec<Placed>) -> Vec<Placed> {
+    let bottom = |b: &Placed| b.y + b.h;
+    boxes.sort_by(|a, b| {
+        (a.page, bottom(a))
+            .partial_cmp(&(b.page, bottom(b)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut out: Vec<Placed> = Vec::with_capacity(boxes.len());
+    let mut line: Vec<Placed> = Vec::new();
+    let flush = |line: &mut Vec<Placed>, out: &mut Vec<Placed>| {
+        line.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let start = out.len();
+        for b in line.drain(..) {
+            if let Some(a) = out[start..].last_mut() {
+                let h = a.h.min(b.h);
+                let gap = (b.x - (a.x + a.w)).abs();
+                // (digits a little apart may be two cells' numbers: only touching ones join)
+                let digits = a.text.ends_with(|c: char| c.is_ascii_digit())
+                    || b.text.starts_with(|c: char| c.is_ascii_digit());
+                if gap < 0.15 * h || (!digits && gap < 0.5 * h) {
+                    a.text.push_str(&b.text);
+                    let right = (b.x + b.w).max(a.x + a.w);
+                    let top = a.y.min(b.y);
+                    a.h = (a.y + a.h).max(b.y + b.h) - top;
+                    a.y = top;
+                    a.w = right - a.x;
+                    continue;
+                }
+            }
+            out.push(b);
+        }
+    };
+    for b in boxes {
+        // a line: boxes whose bottoms (baselines) lie within a quarter of a line's height
+        // of its first
+        let new_line = line
+            .first()
+            .is_some_and(|f| f.page != b.page || bottom(&b) - bottom(f) > 0.25 * f.h.min(b.h));
+        if new_line {
+            flush(&mut line, &mut out);
+        }
+        line.push(b);
+    }
+    flush(&mut line, &mut out);
+    out
 }
 
 /// Reads the characters `[from, to)` of the text into `b`.
@@ -565,6 +758,59 @@ mod tests {
                 Err(ExtractError::Corrupt { .. })
             ));
         }
+    }
+
+    /// A PDF imported into Writer: shapes drawn page by page, each page from its top (a
+    /// footer drawn first or last stays on its page), and boxes that touch joined.
+    #[test]
+    fn placed_boxes_find_their_pages_and_join_when_they_touch() {
+        let at = |top: i32| (0u32, [1000, top, 2000, top + 300]);
+        let shapes = [
+            at(800),
+            at(1500),
+            at(15800),
+            at(700),
+            at(1400),
+            at(1300),
+            at(15800),
+        ];
+        assert_eq!(pages_in_order(&shapes), [1, 1, 1, 2, 2, 2, 2]);
+        // a footer drawn first on page 2 falls to page 1: it is still alone on its line
+        let shapes = [at(800), at(15000), at(15800), at(700)];
+        assert_eq!(pages_in_order(&shapes), [1, 1, 1, 2]);
+        let b = |x: f64, y: f64, w: f64, h: f64, t: &str| Placed {
+            page: 1,
+            x,
+            y,
+            w,
+            h,
+            text: t.to_owned(),
+        };
+        let joined = join_touching(vec![
+            // `本年增` `/` `减`: the `/` smaller, on the same baseline, a little apart
+            b(
+                1136.0,
+                7344.0,
+                2892.0,
+                291.0,
+                "信息内容 上一年项目数量 本年增",
+            ),
+            b(4256.0, 7344.0, 202.0, 291.0, "减"),
+            b(4136.0, 7409.0, 122.0, 228.0, "/"),
+            // two cells' numbers a cell's padding apart stay two numbers; digits that touch
+            // are one number
+            b(5000.0, 7344.0, 120.0, 291.0, "12"),
+            b(5230.0, 7344.0, 60.0, 291.0, "5"),
+            b(6000.0, 7344.0, 60.0, 291.0, "3"),
+            b(6062.0, 7344.0, 60.0, 291.0, "0"),
+            // the next line
+            b(1136.0, 7900.0, 600.0, 291.0, "规章"),
+        ]);
+        let texts: Vec<&str> = joined.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["信息内容 上一年项目数量 本年增/减", "12", "5", "30", "规章"]
+        );
     }
 
     #[test]

@@ -324,11 +324,16 @@ pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, ExtractEr
             "UTF-8",
             &docx::read_blocks(bytes)?,
         )),
-        Format::LegacyDoc => Ok(word_blocks(
-            Format::LegacyDoc,
-            "UTF-16LE",
-            doc::read_blocks(bytes)?,
-        )),
+        Format::LegacyDoc => match doc::read(bytes)? {
+            doc::Content::Flow(blocks) => Ok(word_blocks(Format::LegacyDoc, "UTF-16LE", blocks)),
+            // text boxes placed on pages (a PDF imported into Writer): laid out as PDF text
+            doc::Content::Placed(boxes) => {
+                let mut doc = pdf_document(ocr::lay_out_placed(&boxes), None);
+                doc.format = Format::LegacyDoc;
+                doc.encoding = "UTF-16LE";
+                Ok(doc)
+            }
+        },
         Format::Xls | Format::Xlsx => {
             let format = sniff(bytes);
             let text = sheet::read_text(bytes, format)?;

@@ -877,7 +877,10 @@ mod tests {
                 assert_eq!(c.value, want, "{i} {}", c.key);
                 if c.value.is_some() {
                     assert!(
-                        c.source.as_deref().unwrap().starts_with("attachment t.xls: "),
+                        c.source
+                            .as_deref()
+                            .unwrap()
+                            .starts_with("attachment t.xls: "),
                         "{:?}",
                         c.source
                     );
@@ -933,7 +936,13 @@ mod tests {
         assert!(!r.findings.iter().any(|f| f.rule == rule::MEMBER_DISAGREES));
         // the attachment's 新收政府信息公开申请数量 of 自然人 is one more
         let key = "s3.received_new.natural_person";
-        let v = alone.cells.iter().find(|c| c.key == key).unwrap().value.unwrap();
+        let v = alone
+            .cells
+            .iter()
+            .find(|c| c.key == key)
+            .unwrap()
+            .value
+            .unwrap();
         let gold = d.gold["values"][key].as_f64().unwrap();
         assert_eq!(v, gold);
         let row = text

@@ -182,10 +182,19 @@ fn is_rule_line(line: &str) -> bool {
 }
 
 /// Whether the document's text was laid out from positions (a PDF's text layer, an OFD's text
-/// objects): pages with page numbers, and a value's place in its line is a character column.
+/// objects, a `.doc`'s text boxes placed on pages, whose lines say their page): pages with
+/// page numbers, and a value's place in its line is a character column.
 fn laid_out(doc: &Document) -> bool {
     use nianbao_extract::Format;
-    matches!(doc.format, Format::Pdf | Format::Ofd)
+    match doc.format {
+        Format::Pdf | Format::Ofd => true,
+        Format::LegacyDoc => doc
+            .lines
+            .first()
+            .and_then(|l| l.origin.as_deref())
+            .is_some_and(|o| o.starts_with("page ")),
+        _ => false,
+    }
 }
 
 /// Whether line `i` stands where a page number does: next to a page break (form feed), a
