@@ -39,7 +39,8 @@ def read_document(
     Cross-report findings and ``sections.similarity_prev_year`` need a whole corpus: use
     :func:`build`.
 
-    A web page whose tables are pictures, or which wraps its report as an attachment, is read
+    A web page whose tables are pictures, which wraps its report as an attachment, or which
+    gives its prose and links its tables (or the same report) as an attachment, is read
     with those files (its *members*) as one report, as :func:`build` reads it: ``reports``
     then holds the page's row and one row per member with status ``not_a_report``. Given a
     path, the members are found in the page's folder (``members=[]`` reads the page alone);
@@ -72,7 +73,7 @@ def read_document(
 
 def pages(folder: Union[str, os.PathLike], **settings: Any) -> Dict[str, List[Tuple[str, str]]]:
     """The web pages under ``folder`` that :func:`build` reads with members (pictures of their
-    tables, or the attachment they wrap): page → ``[(member, role), …]``, paths relative to
+    tables, the attachment they wrap or that holds their tables): page → ``[(member, role), …]``, paths relative to
     ``folder`` with ``/``. Every other file is read alone. A distributed job groups each page
     with its members and reads them with ``read_document(page_bytes, name=page,
     members=[(member, role, member_bytes), …])``; a member gives no report of its own."""
