@@ -83,8 +83,8 @@ impl Role {
     }
 
     /// The role as a short code (`part 3`, `picture`, `attachment`, `before report`,
-    /// `prose 5`, `beside attachment`, `supplement`): how the Python package hands a page's plan to the
-    /// tasks that read it ([`Role::from_code`] reads it back).
+    /// `prose 5`, `beside attachment`, `supplement`): how the Python package hands a page's
+    /// plan to the tasks that read it ([`Role::from_code`] reads it back).
     pub fn code(self) -> String {
         match self {
             Role::InPart(p) => format!("part {p}"),
