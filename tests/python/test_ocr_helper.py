@@ -1,6 +1,6 @@
 """The OCR helper's own steps (crates/extract/src/ocr_helper.py, issue 30.4), without the OCR
-engine: how recognised text is written, which boxes are page numbers, and how a box around
-several numbers of a row is cut. The engine is a stand-in that records what it is asked to
+engine: how recognised text is written, which boxes are page numbers, how a box around
+several numbers of a row is cut, and how a number is read again as digits only. The engine is a stand-in that records what it is asked to
 read. (The whole path, engine included, is tested end to end in tests/ocr.rs and
 tests/bundles.rs when rapidocr is installed.)
 """
@@ -113,3 +113,77 @@ def test_small_type_is_read_enlarged():
     assert helper.small_text(row(17))  # a screenshot's digits
     assert not helper.small_text(row(28))  # a 200-300 dpi rendering
     assert not helper.small_text([(box(0, 0, 100, 10), "本年", 0.99)])  # no numbers
+
+
+class FakeRecogniser:
+    """A recogniser whose model says, for every crop, the per-step probabilities given: its
+    classes are CTC's blank, 0, O, 8 and 〇."""
+
+    rec_image_shape = [3, 48, 320]
+
+    def __init__(self, steps):
+        self.steps = np.array([steps], dtype=np.float32)
+        chars = ["blank", "0", "O", "8", "\u3007"]
+        self.postprocess_op = type("Decode", (), {"character": chars})()
+
+    def resize_norm_img(self, crop, ratio):
+        return np.zeros((3, 48, int(48 * ratio)), dtype=np.float32)
+
+    def session(self, batch):
+        return [np.repeat(self.steps, len(batch), axis=0)]
+
+
+def test_a_number_read_again_is_read_as_digits_only():
+    # a small 0 the model shares with the letter O and 〇: among digits it is a sure 0
+    zero = FakeRecogniser(
+        [[0.9, 0.05, 0.03, 0.01, 0.01], [0.02, 0.55, 0.3, 0.03, 0.1], [0.95, 0.02, 0.01, 0.01, 0.01]]
+    )
+    engine = type("Engine", (), {"text_rec": zero})()
+    [(text, conf)] = helper.digits_rec(engine, [np.zeros((20, 12, 3), dtype=np.uint8)])
+    assert text == "0"
+    # (kept: blank 0.02, 0 0.55, 8 0.03)
+    assert conf == pytest.approx(0.55 / 0.60, abs=1e-4)
+    # a glyph that could be 0 or 8 stays unsure
+    unsure = FakeRecogniser([[0.02, 0.45, 0.05, 0.45, 0.03]])
+    engine = type("Engine", (), {"text_rec": unsure})()
+    [(text, conf)] = helper.digits_rec(engine, [np.zeros((20, 12, 3), dtype=np.uint8)])
+    assert text in ("0", "8") and conf < 0.6
+    # a repeated class is one character, a blank between two is two
+    twice = FakeRecogniser([[0, 1, 0, 0, 0], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 0]])
+    engine = type("Engine", (), {"text_rec": twice})()
+    assert helper.digits_rec(engine, [np.zeros((20, 30, 3), dtype=np.uint8)])[0][0] == "00"
+
+
+class Detector:
+    """A whole engine for crops: finds one number, `text`, in the middle of a crop with ink
+    (in the crop's enlarged pixels), nothing in a blank one, and counts the crops."""
+
+    def __init__(self, text):
+        self.text = text
+        self.crops = 0
+
+    def __call__(self, crop, use_cls=False):
+        self.crops += 1
+        h, w = crop.shape[:2]
+        if crop.min() > 128:  # nothing printed there
+            return None, None
+        return [(box(w // 2 - 10, h // 2 - 20, w // 2 + 10, h // 2 + 20), self.text, 0.99)], None
+
+
+def test_a_number_missed_at_the_end_of_a_one_row_table_is_looked_for():
+    # part 四's row of fifteen numbers, 46 px apart; the detector missed the first
+    row = [(box(100 + 46 * i, 100, 112 + 46 * i, 126), str(i % 7), 0.99) for i in range(1, 15)]
+    image = np.full((300, 900), 255, np.uint8)
+    for i in range(15):
+        image[102:124, 101 + 46 * i : 111 + 46 * i] = 0
+    engine = Detector("4")
+    out = helper.fill_gaps(engine, image, row)
+    found = [(helper.rect(b), t) for b, t, _ in out[len(row):]]
+    assert [t for _, t in found] == ["4"], found
+    x0, _, x1, _ = found[0][0]
+    assert x1 < 146 and x1 > 100  # left of the first number found, where the first column is
+    # a table of several rows is not looked beyond its ends (its first column is the labels')
+    two = row + [(box(100 + 46 * i, 200, 112 + 46 * i, 226), "1", 0.99) for i in range(1, 15)]
+    engine = Detector("4")
+    out = helper.fill_gaps(engine, image, two)
+    assert len(out) == len(two) and engine.crops == 0

@@ -75,12 +75,54 @@ def zero_if_round(text):
     return "0" if text.strip() in ROUND else text
 
 
+DIGITS = "0123456789"
+
+
+def digits_rec(engine, crops, marks=None):
+    """Recognises crops known to hold a number with the recogniser's output restricted to
+    digits (and, for crop i, the marks `marks[i]`: the `.` or `-` its first reading has): at
+    each step the probabilities of those classes and CTC's blank are renormalised among
+    themselves before the best is taken. A small 0 whose probability the recogniser shares
+    with the full stop 。, the letter O or the ideograph 〇 is then a 0 with the confidence it
+    has among digits; a glyph that could be 0 or 8 stays unsure. Falls back to the plain
+    recogniser when its internals are not the expected ones (another rapidocr)."""
+    import numpy as np
+
+    rec = engine.text_rec
+    try:
+        chars = rec.postprocess_op.character
+        _, img_h, img_w = rec.rec_image_shape[:3]
+    except (AttributeError, TypeError, ValueError):
+        return engine.text_rec(crops)[0]
+    marks = marks or [""] * len(crops)
+    out = []
+    for crop, mark in zip(crops, marks):
+        allowed = DIGITS + mark
+        keep = np.array([i for i, c in enumerate(chars) if i == 0 or c in allowed])
+        h, w = crop.shape[:2]
+        ratio = max(img_w / img_h, w / max(h, 1))
+        norm = rec.resize_norm_img(crop, ratio)[np.newaxis, :].astype(np.float32)
+        preds = rec.session(norm)[0][0]
+        sub = preds[:, keep]
+        sub = sub / np.maximum(sub.sum(axis=1, keepdims=True), 1e-12)
+        idx = sub.argmax(axis=1)
+        prob = sub.max(axis=1)
+        text, conf = [], []
+        for t, (k, p) in enumerate(zip(idx, prob)):
+            if k == 0 or (t > 0 and idx[t - 1] == k):
+                continue
+            text.append(chars[keep[k]])
+            conf.append(float(p))
+        out.append(("".join(text), sum(conf) / len(conf) if conf else 0.0))
+    return out
+
+
 def verify(engine, image, boxes):
     """Reads every number again, alone, from its own crop with a margin: the recogniser can
     read a number with full confidence and wrongly (98 as 86 in a whole page; 882.61 as
     88.61 in one crop and right in a slightly larger one). A number stands only when the two
-    readings agree (with the higher of their confidences; a 0 read again as a round glyph,
-    `O` or `。`, agrees); when they differ it gets
+    readings agree (with the higher of their confidences; the second reading is of digits
+    only, `digits_rec`); when they differ it gets
     confidence 0: not trusted unless an identity of the table confirms it. Never a vote: two
     readings of the same pixels can be wrong alike, so a disagreement is never settled by a
     third."""
@@ -105,7 +147,9 @@ def verify(engine, image, boxes):
             )
         )
         crops.append(np.array(c.convert("RGB")))
-    again, _ = engine.text_rec(crops)
+    # (the second reading knows it is a number: its digits, and its `.` or `-` if it has one)
+    marks = ["".join(sorted(set(c for c in boxes[i][1] if c in ".-"))) for i in todo]
+    again = digits_rec(engine, crops, marks)
     out = list(boxes)
     for i, (text2, score2) in zip(todo, again):
         box, text, score = boxes[i]
@@ -126,7 +170,9 @@ def fill_gaps(engine, image, boxes):
     """Looks again where a table's number is missing: the detector can pass over a lone digit
     (a 3 between two columns of numbers). A column is the span of numbers at the same place
     in two rows or more; a row of three numbers or more with nothing in a column inside the
-    span (or, for a single row, a gap of 2-4 times its regular spacing) has that cell cropped,
+    span (or, for a table of a single row, a gap of 2-4 times its regular spacing, a step
+    beyond either end of it, or a label of the header just above it with no number under it)
+    has that cell cropped,
     enlarged and read again. What is found there is added as a box of its own (and verified
     like every number); an empty cell stays empty."""
     import numpy as np
@@ -155,6 +201,7 @@ def fill_gaps(engine, image, boxes):
         else:
             cols.append({"x0": r[0], "x1": r[2], "n": 1, "left": r[0]})
     gaps = []
+    labels = [rect(b[0]) for b in boxes if numeric(b[1]) is None and b[1].strip()]
     full = [row for row in rows if len(row["boxes"]) >= 3]
     if not full:
         return boxes
@@ -183,6 +230,21 @@ def fill_gaps(engine, image, boxes):
                         for j in range(1, k):
                             x = a[0] + j * med
                             gaps.append((x, y0, x + min(med * 0.8, a[2] - a[0] + h), y1))
+                # a table of one row (part 四): a number missed at either end of it
+                if len(full) == 1:
+                    width = min(med * 0.8, max(r[2] - r[0] for r in bs) + h)
+                    for x in (bs[0][0] - med, bs[-1][0] + med):
+                        if x > 0 and x + width < image.shape[1]:
+                            gaps.append((x, y0, x + width, y1))
+        # a table of one row (part 四's fifteen numbers): its columns are the labels of the
+        # header just above it (结果维持, 总计 …); a label over no number is a cell to look at
+        if len(full) == 1:
+            for lx0, ly0, lx1, ly1 in labels:
+                if not (0 <= y0 - ly1 < 6 * h and lx1 - lx0 < 6 * h):
+                    continue
+                if any(r[0] < lx1 and r[2] > lx0 for r in bs):
+                    continue
+                gaps.append((lx0, y0, lx1, y1))
     if not gaps:
         return boxes
     out = list(boxes)
