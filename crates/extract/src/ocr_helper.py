@@ -122,10 +122,10 @@ def verify(engine, image, boxes):
     read a number with full confidence and wrongly (98 as 86 in a whole page; 882.61 as
     88.61 in one crop and right in a slightly larger one). A number stands only when the two
     readings agree (with the higher of their confidences; the second reading is of digits
-    only, `digits_rec`); when they differ it gets
-    confidence 0: not trusted unless an identity of the table confirms it. Never a vote: two
-    readings of the same pixels can be wrong alike, so a disagreement is never settled by a
-    third."""
+    only, `digits_rec`, and a 0 read again as a round glyph, `O` or `。`, agrees); when they
+    differ it gets confidence 0: not trusted unless an identity of the table confirms it.
+    Never a vote: two readings of the same pixels can be wrong alike, so a disagreement is
+    never settled by a third."""
     import numpy as np
     from PIL import Image
 
@@ -172,9 +172,8 @@ def fill_gaps(engine, image, boxes):
     in two rows or more; a row of three numbers or more with nothing in a column inside the
     span (or, for a table of a single row, a gap of 2-4 times its regular spacing, a step
     beyond either end of it, or a label of the header just above it with no number under it)
-    has that cell cropped,
-    enlarged and read again. What is found there is added as a box of its own (and verified
-    like every number); an empty cell stays empty."""
+    has that cell cropped, enlarged and read again. What is found there is added as a box of
+    its own (and verified like every number); an empty cell stays empty."""
     import numpy as np
     from PIL import Image
 
