@@ -37,6 +37,34 @@ fn reports(out: &Path) -> Rows {
     rows
 }
 
+/// The documents counted as reports (neither a member nor unreadable).
+fn counted(rows: &Rows) -> Vec<&String> {
+    rows.iter()
+        .filter(|(_, r)| r.0 != "not_a_report" && r.0 != "unreadable")
+        .map(|(d, _)| d)
+        .collect()
+}
+
+/// The dataset in `out` scored against `gold`: no number wrong or missed, and the metadata
+/// of all `documents` right.
+fn all_right(gold: &Path, out: &Path, documents: u64) {
+    let e = eval(gold, out);
+    assert_eq!(e["wrong"], 0, "{e:#}");
+    assert_eq!(e["missed"], 0, "{e:#}");
+    assert_eq!(e["metadata_right"], documents, "{e:#}");
+}
+
+/// The web pages at the top of `input`, in path order.
+fn html_pages(input: &Path) -> Vec<PathBuf> {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(input)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    pages.sort();
+    pages
+}
+
 /// A page that only links its report, saved beside it as a PDF: one report with every number
 /// of the PDF and the page's metadata; the PDF's row says whose attachment it is.
 #[test]
@@ -49,11 +77,7 @@ fn issue30_a_page_and_its_attachment_are_one_report() {
     let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
     nianbao_synth::write_corpus(&input, Some(&gold), 4, 30, true, &["attachment"]).unwrap();
     // a picture two pages show (a logo) is no page's member: a document of its own
-    let pages: Vec<PathBuf> = std::fs::read_dir(&input)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "html"))
-        .collect();
+    let pages = html_pages(&input);
     assert_eq!(pages.len(), 4);
     // (not a picture OCR would read: a file that fails for good, so a second run skips it)
     std::fs::write(input.join("logo.gif"), b"\x00\x01\x02 not a picture").unwrap();
@@ -65,16 +89,9 @@ fn issue30_a_page_and_its_attachment_are_one_report() {
     }
     let s = build(&input, &out, "");
     assert_eq!(s["documents"], 9, "{s:#}");
-    let e = eval(&gold, &out);
-    assert_eq!(e["wrong"], 0, "{e:#}");
-    assert_eq!(e["missed"], 0, "{e:#}");
-    assert_eq!(e["metadata_right"], 4, "{e:#}");
+    all_right(&gold, &out, 4);
     let rows = reports(&out);
-    let counted: Vec<&String> = rows
-        .iter()
-        .filter(|(_, r)| r.0 != "not_a_report" && r.0 != "unreadable")
-        .map(|(d, _)| d)
-        .collect();
+    let counted = counted(&rows);
     assert_eq!(counted.len(), 4, "exactly one report per page: {rows:#?}");
     assert!(counted.iter().all(|d| d.ends_with(".html")));
     for p in &pages {
@@ -227,12 +244,7 @@ fn issue30_a_page_with_its_own_text_and_its_tables_as_an_attachment_is_one_repor
     let dir = common::tmp_dir("bundles", "supplement");
     let (input, gold, out) = (dir.join("in"), dir.join("gold"), dir.join("out"));
     nianbao_synth::write_corpus(&input, Some(&gold), 4, 50, true, &["supplement"]).unwrap();
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(&input)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "html"))
-        .collect();
-    pages.sort();
+    let pages = html_pages(&input);
     assert_eq!(pages.len(), 4);
     // the first page also links a form, before its tables: a report of another agency here,
     // so that taking it for the page's would show
@@ -246,16 +258,9 @@ fn issue30_a_page_with_its_own_text_and_its_tables_as_an_attachment_is_one_repor
     std::fs::write(&pages[0], html).unwrap();
     let s = build(&input, &out, "");
     assert_eq!(s["documents"], 9, "{s:#}");
-    let e = eval(&gold, &out);
-    assert_eq!(e["wrong"], 0, "{e:#}");
-    assert_eq!(e["missed"], 0, "{e:#}");
-    assert_eq!(e["metadata_right"], 4, "{e:#}");
+    all_right(&gold, &out, 4);
     let rows = reports(&out);
-    let counted: Vec<&String> = rows
-        .iter()
-        .filter(|(_, r)| r.0 != "not_a_report" && r.0 != "unreadable")
-        .map(|(d, _)| d)
-        .collect();
+    let counted = counted(&rows);
     assert_eq!(
         counted.len(),
         5,
