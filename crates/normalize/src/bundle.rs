@@ -204,7 +204,7 @@ pub fn offers_report(doc: &Document, embed: usize) -> bool {
     if !["报告", "年报", "统计表"].iter().any(|w| words.contains(w)) {
         return false;
     }
-    let named = years(&words);
+    let named = crate::meta::all_years(&words);
     if named.is_empty() {
         return true;
     }
@@ -214,42 +214,18 @@ pub fn offers_report(doc: &Document, embed: usize) -> bool {
         .flatten()
         .map(String::as_str)
         .collect();
-    let titles: Vec<u16> = if meta.is_empty() {
+    let titles: Vec<i32> = if meta.is_empty() {
         doc.lines
             .iter()
             .take_while(|l| l.number <= e.after_line)
             .map(|l| &doc.text[l.span.start..l.span.end])
             .filter(|t| t.contains("年度报告") || t.contains("年报"))
-            .flat_map(years)
+            .flat_map(crate::meta::all_years)
             .collect()
     } else {
-        meta.into_iter().flat_map(years).collect()
+        meta.into_iter().flat_map(crate::meta::all_years).collect()
     };
     titles.is_empty() || named.iter().any(|y| titles.contains(y))
-}
-
-/// The years 2000–2099 a text writes in digits (`2022年`, `2022`), not inside a longer
-/// number.
-fn years(text: &str) -> Vec<u16> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i - start == 4 && b[start..start + 2] == *b"20" {
-            if let Ok(y) = text[start..i].parse() {
-                out.push(y);
-            }
-        }
-    }
-    out
 }
 
 /// A member as read by the pipeline.

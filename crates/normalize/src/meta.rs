@@ -46,6 +46,14 @@ pub fn first_year(s: &str) -> Option<(i32, usize)> {
     })
 }
 
+/// Every year a text mentions (`2022年`, `2022 年`, `二〇二二年`), in order.
+pub fn all_years(s: &str) -> Vec<i32> {
+    year_re()
+        .captures_iter(s)
+        .filter_map(|c| parse_year(c.get(1)?.as_str()))
+        .collect()
+}
+
 /// The title: the first line(s) before part 一 that name a year and 报告.
 pub fn find_title(lines: &[&str]) -> Option<String> {
     let nonempty: Vec<&str> = lines
@@ -714,6 +722,10 @@ mod tests {
 
     #[test]
     fn dates_and_years() {
+        assert_eq!(
+            all_years("附件：二〇二二年度报告（2021 年数据对照）W020230120.pdf"),
+            [2022, 2021]
+        );
         assert_eq!(
             published_on("六、其他\n无\n塔城地区科技局\n\n2025年1月16日\n"),
             Some("2025-01-16".into())
