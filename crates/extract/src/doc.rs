@@ -525,11 +525,7 @@ fn pages_in_order(shapes: &[(u32, [i32; 4])]) -> Vec<u32> {
 /// only when they touch: boxes a cell's padding apart stay apart.
 fn join_touching(mut boxes: Vec<Placed>) -> Vec<Placed> {
     let bottom = |b: &Placed| b.y + b.h;
-    boxes.sort_by(|a, b| {
-        (a.page, bottom(a))
-            .partial_cmp(&(b.page, bottom(b)))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    boxes.sort_by(|a, b| a.page.cmp(&b.page).then(bottom(a).total_cmp(&bottom(b))));
     let mut out: Vec<Placed> = Vec::with_capacity(boxes.len());
     let mut line: Vec<Placed> = Vec::new();
     let flush = |line: &mut Vec<Placed>, out: &mut Vec<Placed>| {
